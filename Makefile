@@ -1,0 +1,164 @@
+# vmrun -- portable Makefile: GNU make and bmake alike.  No pattern rules,
+# no GNU functions: explicit lists and suffix rules only.
+
+VERSION=	0.1.0
+SOVERSION=	0
+
+PREFIX?=	/usr/local
+DESTDIR?=
+BINDIR=		$(PREFIX)/sbin
+LIBDIR=		$(PREFIX)/lib
+INCDIR=		$(PREFIX)/include
+MANDIR=		$(PREFIX)/share/man
+PCDIR=		$(LIBDIR)/pkgconfig
+EXDIR=		$(PREFIX)/share/examples/vmrun
+
+CC?=		cc
+AR?=		ar
+RANLIB?=	ranlib
+INSTALL?=	install
+PKG_CONFIG?=	pkg-config
+
+JANSSON_CFLAGS!=	$(PKG_CONFIG) --cflags jansson 2>/dev/null || true
+JANSSON_LIBS!=		$(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson
+ATF_CFLAGS!=		$(PKG_CONFIG) --cflags atf-c 2>/dev/null || true
+ATF_LIBS!=		$(PKG_CONFIG) --libs atf-c 2>/dev/null || echo -latf-c
+
+OPT?=		-O2 -g
+WARNS=		-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
+		-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
+CSTD=		-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+		-D_BSD_SOURCE
+CFLAGS?=	$(OPT)
+ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun \
+		$(JANSSON_CFLAGS)
+LDFLAGS?=
+LIBS=		$(JANSSON_LIBS)
+
+LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
+		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
+		libvmrun/dev_misc.o libvmrun/config.o libvmrun/target.o \
+		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
+		libvmrun/vm.o libvmrun/vm_json.o
+LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h
+
+TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
+		tests/lib/config_test tests/lib/render_test \
+		tests/lib/api_test tests/lib/data_test
+TEST_SCRIPTS=	tests/cli/options_test
+EXAMPLE_PROGS=	examples/slotmap
+
+.SUFFIXES: .c .o .sh
+
+all: libvmrun.a libvmrun.so vmrun/vmrun vmrun.pc $(EXAMPLE_PROGS)
+
+.c.o:
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB_OBJS): $(LIB_HDRS)
+
+libvmrun.a: $(LIB_OBJS)
+	rm -f $@
+	$(AR) rc $@ $(LIB_OBJS)
+	$(RANLIB) $@
+
+libvmrun.so: libvmrun.so.$(SOVERSION)
+	ln -sf libvmrun.so.$(SOVERSION) $@
+
+libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
+	$(CC) -shared -Wl,-soname,libvmrun.so.$(SOVERSION) \
+	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
+	    -o $@ $(LIB_OBJS) $(LIBS)
+
+vmrun/vmrun.o: include/vmrun.h
+
+vmrun/vmrun: vmrun/vmrun.o libvmrun.a
+	$(CC) $(LDFLAGS) -o $@ vmrun/vmrun.o libvmrun.a $(LIBS)
+
+examples/slotmap.o: include/vmrun.h
+
+examples/slotmap: examples/slotmap.o libvmrun.a
+	$(CC) $(LDFLAGS) -o $@ examples/slotmap.o libvmrun.a $(LIBS)
+
+vmrun.pc: vmrun.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    vmrun.pc.in > $@
+
+# Tests: atf-c programs link the static library (they reach internal
+# functions too); atf-sh scripts are installed executable by suffix rule.
+TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
+
+tests/lib/values_test: tests/lib/values_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/values_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/slots_test: tests/lib/slots_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/slots_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/config_test: tests/lib/config_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/render_test: tests/lib/render_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/api_test: tests/lib/api_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/data_test: tests/lib/data_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/data_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+
+.sh:
+	cp $< $@
+	chmod +x $@
+
+tests: all $(TEST_PROGS) $(TEST_SCRIPTS)
+
+deps:
+	@sh tools/deps.sh
+
+check: deps
+	$(MAKE) tests
+	cd tests && kyua test || { kyua report --verbose \
+	    --results-filter=broken,failed; exit 1; }
+
+demo: deps
+	$(MAKE) all
+	@sh tools/demo.sh
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(EXDIR)
+	$(INSTALL) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
+	$(INSTALL) -m 444 libvmrun.a $(DESTDIR)$(LIBDIR)/libvmrun.a
+	$(INSTALL) -m 555 libvmrun.so.$(SOVERSION) \
+	    $(DESTDIR)$(LIBDIR)/libvmrun.so.$(SOVERSION)
+	ln -sf libvmrun.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libvmrun.so
+	$(INSTALL) -m 444 include/vmrun.h $(DESTDIR)$(INCDIR)/vmrun.h
+	$(INSTALL) -m 444 vmrun.pc $(DESTDIR)$(PCDIR)/vmrun.pc
+	$(INSTALL) -m 444 man/vmrun.8 $(DESTDIR)$(MANDIR)/man8/vmrun.8
+	$(INSTALL) -m 444 man/vmrun.json.5 $(DESTDIR)$(MANDIR)/man5/vmrun.json.5
+	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
+	$(INSTALL) -m 444 examples/freebsd-test.json \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vmrun $(DESTDIR)$(LIBDIR)/libvmrun.a \
+	    $(DESTDIR)$(LIBDIR)/libvmrun.so.$(SOVERSION) \
+	    $(DESTDIR)$(LIBDIR)/libvmrun.so $(DESTDIR)$(INCDIR)/vmrun.h \
+	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
+	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
+	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	-rmdir $(DESTDIR)$(EXDIR)
+
+clean:
+	rm -f $(LIB_OBJS) vmrun/vmrun.o vmrun/vmrun libvmrun.a libvmrun.so \
+	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
+	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_SCRIPTS)
+	rm -rf tests/html
+
+.PHONY: all tests deps check demo install uninstall clean

@@ -1,0 +1,168 @@
+/*
+ * vmrun.h - libvmrun, the library under vmrun(8).
+ *
+ * libvmrun reads a vmrun.json(5) configuration, validates it (reporting
+ * every problem at once), resolves targets, assigns PCI slots and renders
+ * the exact bhyve and bhyveload command lines.  It never prints, never
+ * exits and never reads the environment: results come back as a status
+ * and a list of diagnostics that the caller owns.
+ *
+ * Ownership is stated on every function: "new" results are the caller's
+ * to free with the function named; "borrowed" results stay valid while
+ * the object they came from lives.
+ */
+
+#ifndef VMRUN_H
+#define VMRUN_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VMRUN_VERSION	"0.1.0"
+
+enum vmrun_status {
+	VMRUN_OK = 0,
+	VMRUN_ERR_NOMEM,	/* out of memory */
+	VMRUN_ERR_IO,		/* the configuration could not be read */
+	VMRUN_ERR_SYNTAX,	/* not JSON, too large or too deep */
+	VMRUN_ERR_INVALID,	/* validation failed: see the diagnostics */
+	VMRUN_ERR_NOTARGET,	/* no target of that name */
+	VMRUN_ERR_UNSUPPORTED,	/* cannot be expressed (see diagnostics) */
+	VMRUN_ERR_HOST,		/* the host could not answer (see diagnostics) */
+	VMRUN_ERR_ARG		/* a NULL or malformed argument */
+};
+
+enum vmrun_severity {
+	VMRUN_ERROR,
+	VMRUN_WARNING
+};
+
+struct vmrun_config;	/* a loaded configuration with all its targets */
+struct vmrun_vm;	/* one resolved target, slots assigned */
+struct vmrun_diags;	/* a list of diagnostics */
+struct vmrun_diag;	/* one diagnostic */
+
+/* The library version string (static). */
+const char	*vmrun_version(void);
+
+/* A short English description of a status (static). */
+const char	*vmrun_strstatus(enum vmrun_status);
+
+/*
+ * Diagnostics.  vmrun_diags_new returns a new list (free it with
+ * vmrun_diags_free); the list collects every problem the library finds.
+ */
+struct vmrun_diags *vmrun_diags_new(void);
+void		 vmrun_diags_free(struct vmrun_diags *);
+size_t		 vmrun_diags_count(const struct vmrun_diags *);
+size_t		 vmrun_diags_errors(const struct vmrun_diags *);
+/* Borrowed; NULL when i is out of range. */
+const struct vmrun_diag *vmrun_diags_get(const struct vmrun_diags *, size_t i);
+
+/* Fields of one diagnostic; strings are borrowed from the list. */
+enum vmrun_severity vmrun_diag_severity(const struct vmrun_diag *);
+const char	*vmrun_diag_code(const struct vmrun_diag *);	/* stable code */
+const char	*vmrun_diag_group(const struct vmrun_diag *);	/* "vm", "pci 0:2:0 virtio-blk disk.img", ... */
+const char	*vmrun_diag_path(const struct vmrun_diag *);	/* JSON path; "" if none */
+const char	*vmrun_diag_message(const struct vmrun_diag *);
+const char	*vmrun_diag_fix(const struct vmrun_diag *);	/* NULL if none */
+int		 vmrun_diag_line(const struct vmrun_diag *);	/* 0 if none */
+int		 vmrun_diag_column(const struct vmrun_diag *);	/* 0 if none */
+
+/*
+ * The diagnostics as the JSON document of vmrun(8) --json:
+ * {"vm": NAME|null, "ok": BOOL, "diagnostics": [...]}.
+ * Returns a new string (free(3) it), or NULL when out of memory.
+ */
+char		*vmrun_diags_json(const struct vmrun_diags *, const char *vmname);
+
+/*
+ * Load a configuration from memory (len bytes, need not be NUL-terminated)
+ * or from a file.  Every problem goes to diags (which must not be NULL).
+ * On VMRUN_OK *cfgp is a new configuration (free it with
+ * vmrun_config_free); otherwise *cfgp is NULL.  Warnings may be present
+ * in diags even on success.
+ */
+enum vmrun_status vmrun_config_load(const void *buf, size_t len,
+		    struct vmrun_diags *diags, struct vmrun_config **cfgp);
+enum vmrun_status vmrun_config_load_file(const char *path,
+		    struct vmrun_diags *diags, struct vmrun_config **cfgp);
+void		 vmrun_config_free(struct vmrun_config *);
+
+/* The VM name (borrowed). */
+const char	*vmrun_config_name(const struct vmrun_config *);
+
+/*
+ * Targets.  Index 0 is always "default"; the others follow in the order
+ * of the configuration.  Names are borrowed; NULL when out of range.
+ */
+size_t		 vmrun_config_ntargets(const struct vmrun_config *);
+const char	*vmrun_config_target(const struct vmrun_config *, size_t i);
+
+/*
+ * Resolve a target (NULL means "default").  *vmp is borrowed from the
+ * configuration.  Returns VMRUN_ERR_NOTARGET for an unknown name.
+ */
+enum vmrun_status vmrun_config_resolve(const struct vmrun_config *,
+		    const char *target, const struct vmrun_vm **vmp);
+
+/* Facts of a resolved target; strings borrowed, NULL when absent. */
+const char	*vmrun_vm_name(const struct vmrun_vm *);
+const char	*vmrun_vm_target(const struct vmrun_vm *);
+const char	*vmrun_vm_next_target(const struct vmrun_vm *);
+
+/*
+ * The slot map: every PCI device including the host bridge and the LPC
+ * bridge, in slot order.  Strings are borrowed; id is NULL for devices
+ * without one.
+ */
+size_t		 vmrun_vm_nslots(const struct vmrun_vm *);
+const char	*vmrun_vm_slot_addr(const struct vmrun_vm *, size_t i);	/* "0:1:0" */
+const char	*vmrun_vm_slot_device(const struct vmrun_vm *, size_t i);
+const char	*vmrun_vm_slot_id(const struct vmrun_vm *, size_t i);
+
+/*
+ * Render the bhyve command.  bhyve is argv[0] (NULL: "/usr/sbin/bhyve");
+ * extra is a NULL-terminated list of arguments placed before the VM name
+ * (may be NULL).  On VMRUN_OK *argvp is a new NULL-terminated vector (free
+ * it with vmrun_argv_free).  A passthru device given by "lookup" needs the
+ * host to resolve it: where it cannot, the result is VMRUN_ERR_HOST with a
+ * diagnostic in diags (which may be NULL).
+ */
+enum vmrun_status vmrun_vm_bhyve_argv(const struct vmrun_vm *,
+		    const char *bhyve, const char *const *extra,
+		    struct vmrun_diags *diags, char ***argvp);
+
+/*
+ * Render the loader command (bhyveload).  When the target has no loader,
+ * returns VMRUN_OK with *argvp NULL.  Otherwise as vmrun_vm_bhyve_argv.
+ */
+enum vmrun_status vmrun_vm_loader_argv(const struct vmrun_vm *,
+		    const char *bhyveload, char ***argvp);
+
+void		 vmrun_argv_free(char **);
+
+/*
+ * The target as a bhyve_config(5) file (key=value lines) for "bhyve -k".
+ * A target that cannot be expressed so (raw devices, extra_options) gives
+ * VMRUN_ERR_UNSUPPORTED with one diagnostic per offending setting.  On
+ * VMRUN_OK *textp is a new string (free(3) it).
+ */
+enum vmrun_status vmrun_vm_bhyve_config(const struct vmrun_vm *,
+		    struct vmrun_diags *diags, char **textp);
+
+/*
+ * The resolved target as JSON text (targets merged, defaults and slots
+ * filled in).  Returns a new string (free(3) it), or NULL when out of
+ * memory.
+ */
+char		*vmrun_vm_json(const struct vmrun_vm *);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VMRUN_H */

@@ -1,0 +1,154 @@
+/*
+ * The one allocation wrapper (style.md §15): every allocation of the
+ * library goes through here, so a test can make the Nth one fail and check
+ * that the library answers VMRUN_ERR_NOMEM instead of crashing.
+ *
+ * Pools hold the many small strings of a configuration model; they are
+ * freed at once with the object that owns them.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+static long alloc_countdown = -1;	/* -1: never fail */
+
+void
+alloc_fail_after(long n)
+{
+	alloc_countdown = n;
+}
+
+static bool
+alloc_should_fail(void)
+{
+	if (alloc_countdown < 0)
+		return (false);
+	if (alloc_countdown == 0)
+		return (true);
+	alloc_countdown--;
+	return (false);
+}
+
+void *
+xmalloc(size_t n)
+{
+	if (alloc_should_fail())
+		return (NULL);
+	return (malloc(n == 0 ? 1 : n));
+}
+
+void *
+xcalloc(size_t n, size_t sz)
+{
+	if (alloc_should_fail())
+		return (NULL);
+	return (calloc(n == 0 ? 1 : n, sz == 0 ? 1 : sz));
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	if (alloc_should_fail())
+		return (NULL);
+	return (realloc(p, n == 0 ? 1 : n));
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+	size_t n;
+
+	n = strlen(s) + 1;
+	if ((p = xmalloc(n)) != NULL)
+		memcpy(p, s, n);
+	return (p);
+}
+
+void
+xfree(void *p)
+{
+	free(p);
+}
+
+/*
+ * A pool is a list of chunks; each allocation is its own chunk, which is
+ * simple and plenty for configurations of at most 1 MiB.
+ */
+struct chunk {
+	struct chunk	*c_next;
+	max_align_t	 c_data[];
+};
+
+struct pool {
+	struct chunk	*p_head;
+};
+
+struct pool *
+pool_new(void)
+{
+	return (xcalloc(1, sizeof(struct pool)));
+}
+
+void
+pool_free(struct pool *p)
+{
+	struct chunk *c, *next;
+
+	if (p == NULL)
+		return;
+	for (c = p->p_head; c != NULL; c = next) {
+		next = c->c_next;
+		xfree(c);
+	}
+	xfree(p);
+}
+
+void *
+pool_alloc(struct pool *p, size_t n)
+{
+	struct chunk *c;
+
+	if (p == NULL)
+		return (NULL);
+	if ((c = xcalloc(1, sizeof(*c) + n)) == NULL)
+		return (NULL);
+	c->c_next = p->p_head;
+	p->p_head = c;
+	return (c->c_data);
+}
+
+char *
+pool_strdup(struct pool *p, const char *s)
+{
+	char *d;
+	size_t n;
+
+	if (s == NULL)
+		return (NULL);
+	n = strlen(s) + 1;
+	if ((d = pool_alloc(p, n)) != NULL)
+		memcpy(d, s, n);
+	return (d);
+}
+
+char *
+pool_printf(struct pool *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *d;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (d = pool_alloc(p, (size_t)n + 1)) == NULL)
+		return (NULL);
+	va_start(ap, fmt);
+	vsnprintf(d, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return (d);
+}

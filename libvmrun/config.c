@@ -1,0 +1,607 @@
+/*
+ * config: validate the top level of a configuration (design §2.1) and
+ * build the model of one resolved target from it.  Every problem is
+ * recorded with the JSON path it came from: a key set by a target overlay
+ * is reported as targets.NAME.KEY.
+ */
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+#define DEFAULT_BOOTROM	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
+
+static void
+check_enum(struct vctx *vc, json_t *v, const char *path,
+    const char *const *words, const char *list)
+{
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(json_string_value(v), words[i]) == 0)
+			return;
+	verr(vc, "bad-value", path, "\"%s\": expected %s",
+	    json_string_value(v), list);
+}
+
+static void
+check_fwcfg(struct vctx *vc, json_t *v, const char *path)
+{
+	static const char *const w[] = { "bhyve", "qemu", NULL };
+
+	check_enum(vc, v, path, w, "\"bhyve\" or \"qemu\"");
+}
+
+static void
+check_hostbridge(struct vctx *vc, json_t *v, const char *path)
+{
+	static const char *const w[] = { "hostbridge", "amd_hostbridge",
+	    NULL };
+
+	check_enum(vc, v, path, w, "\"hostbridge\" or \"amd_hostbridge\"");
+}
+
+/* bhyve.md §4.2: the LPC bridge can only live on bus 0. */
+static void
+check_lpc_slot(struct vctx *vc, json_t *v, const char *path)
+{
+	struct slot sl;
+
+	if (!slot_parse(json_string_value(v), &sl)) {
+		check_slot(vc, v, path);
+		return;
+	}
+	if (sl.s_bus != 0)
+		verr(vc, "bad-slot", path, "the LPC bridge must be on bus 0");
+	else if (sl.s_slot == 0 && sl.s_func == 0)
+		verr(vc, "slot-conflict", path, "0:0:0 is the host bridge's "
+		    "slot");
+}
+
+static void
+check_loader_type(struct vctx *vc, json_t *v, const char *path)
+{
+	static const char *const w[] = { "bhyveload", NULL };
+
+	check_enum(vc, v, path, w, "\"bhyveload\"");
+}
+
+static void
+check_loader_console(struct vctx *vc, json_t *v, const char *path)
+{
+	const char *s;
+
+	s = json_string_value(v);
+	if (strcmp(s, "stdio") != 0 && (strncmp(s, "/dev/", 5) != 0 ||
+	    s[5] == '\0'))
+		verr(vc, "bad-backend", path, "\"%s\": the loader console is "
+		    "\"stdio\" or a terminal device such as \"/dev/nmdm0A\"",
+		    s);
+}
+
+static void
+check_env(struct vctx *vc, json_t *v, const char *path)
+{
+	const char *k;
+	json_t *e;
+
+	json_object_foreach(v, k, e) {
+		if (*k == '\0' || strchr(k, '=') != NULL)
+			verr(vc, "bad-value", vpath(vc, path, k), "a loader "
+			    "variable name must be non-empty and have no "
+			    "'='");
+		else if (!json_is_string(e))
+			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
+			    "a string, not %s", json_type_word(e));
+	}
+}
+
+static const struct key loader_keys[] = {
+	{ "type", T_STR, K_REQ, 0, 0, check_loader_type },
+	{ "disk", T_STR, K_REQ, 0, 0, check_path },
+	{ "console", T_STR, 0, 0, 0, check_loader_console },
+	{ "env", T_OBJ, 0, 0, 0, check_env },
+	{ "host_dir", T_STR, 0, 0, 0, check_path },
+	{ "loader", T_STR, 0, 0, 0, check_path },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void
+check_loader(struct vctx *vc, json_t *v, const char *path)
+{
+	schema_check(vc, v, loader_keys, NULL, path, false);
+}
+
+static void
+check_reboot_on(struct vctx *vc, json_t *v, const char *path)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e))
+			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
+			    "an exit status (an integer), not %s",
+			    json_type_word(e));
+		else if (json_integer_value(e) < 0 ||
+		    json_integer_value(e) > 255)
+			verr(vc, "out-of-range", vpathi(vc, path, i), "%lld is "
+			    "not an exit status: expected 0 to 255",
+			    (long long)json_integer_value(e));
+	}
+}
+
+static const struct key restart_limit_keys[] = {
+	{ "count", T_INT, K_REQ | K_RANGE, 1, INT_MAX, NULL },
+	{ "seconds", T_INT, K_REQ | K_RANGE, 1, INT_MAX, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void
+check_restart_limit(struct vctx *vc, json_t *v, const char *path)
+{
+	schema_check(vc, v, restart_limit_keys, NULL, path, false);
+}
+
+static void
+check_command(struct vctx *vc, json_t *v, const char *path)
+{
+	if (json_is_array(v) && json_array_size(v) == 0)
+		verr(vc, "empty", path, "must name a program");
+	else
+		check_argv(vc, v, path);
+}
+
+static void
+check_tname(struct vctx *vc, json_t *v, const char *path)
+{
+	if (strcmp(json_string_value(v), "default") != 0 &&
+	    (!match_idname(json_string_value(v), 64) ||
+	    strchr(json_string_value(v), '.') != NULL))
+		verr(vc, "bad-name", path, "\"%s\" is not a target name",
+		    json_string_value(v));
+}
+
+const struct key top_keys[] = {
+	{ "name", T_STR, K_REQ, 0, 0, check_vmname },
+	{ "cpu", T_INT | T_OBJ, K_REQ, 0, 0, check_cpu },
+	{ "mem", T_STR | T_INT, K_REQ, 0, 0, check_mem },
+	{ "bootrom", T_STR, 0, 0, 0, check_path },
+	{ "varfile", T_STR, 0, 0, 0, check_path },
+	{ "varfile_template", T_STR, 0, 0, 0, check_path },
+	{ "fwcfg", T_STR, 0, 0, 0, check_fwcfg },
+	{ "loader", T_OBJ, 0, 0, 0, check_loader },
+	{ "com1", T_STR, 0, 0, 0, check_tty_backend },
+	{ "com2", T_STR, 0, 0, 0, check_tty_backend },
+	{ "com3", T_STR, 0, 0, 0, check_tty_backend },
+	{ "com4", T_STR, 0, 0, 0, check_tty_backend },
+	{ "emulations", T_ARR, 0, 0, 0, NULL },
+	{ "graphic", T_OBJ, 0, 0, 0, NULL },
+	{ "hostbridge", T_STR, 0, 0, 0, check_hostbridge },
+	{ "lpc_slot", T_STR, 0, 0, 0, check_lpc_slot },
+	{ "uuid", T_STR, 0, 0, 0, check_uuid },
+	{ "gdb", T_STR | T_INT, 0, 0, 0, check_gdb },
+	{ "generate_acpi", T_BOOL, 0, 0, 0, NULL },
+	{ "power_off_destroy_vm", T_BOOL, 0, 0, 0, NULL },
+	{ "yield_on_hlt", T_BOOL, 0, 0, 0, NULL },
+	{ "exit_on_pause", T_BOOL, 0, 0, 0, NULL },
+	{ "wire_guest_mem", T_BOOL, 0, 0, 0, NULL },
+	{ "force_msi", T_BOOL, 0, 0, 0, NULL },
+	{ "disable_mptable_gen", T_BOOL, 0, 0, 0, NULL },
+	{ "utc_clock", T_BOOL, 0, 0, 0, NULL },
+	{ "extra_options", T_STR | T_ARR, 0, 0, 0, check_argv },
+	{ "post_start_script", T_STR | T_ARR, 0, 0, 0, check_command },
+	{ "reboot_on", T_ARR, 0, 0, 0, check_reboot_on },
+	{ "max_reboots", T_INT, K_RANGE, 0, LLONG_MAX, NULL },
+	{ "restart_limit", T_OBJ, 0, 0, 0, check_restart_limit },
+	{ "next_target", T_STR, 0, 0, 0, check_tname },
+	{ "targets", T_OBJ, 0, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* The path of top-level key: under the overlay when the overlay sets it. */
+const char *
+config_keypath(struct vctx *vc, json_t *overlay, const char *tname,
+    const char *key)
+{
+	if (overlay != NULL && json_object_get(overlay, key) != NULL)
+		return (vpath(vc, vpath(vc, "targets", tname), key));
+	return (key);
+}
+
+/* Split a string on blanks, or take an array of strings. */
+static const char **
+argv_of(struct pool *p, json_t *v, size_t *np)
+{
+	const char **av, *s, *e;
+	json_t *x;
+	size_t n, i;
+
+	*np = 0;
+	if (v == NULL)
+		return (NULL);
+	if (json_is_array(v)) {
+		n = json_array_size(v);
+		if ((av = pool_alloc(p, (n + 1) * sizeof(*av))) == NULL)
+			return (NULL);
+		json_array_foreach(v, i, x)
+			av[(*np)++] = json_is_string(x) ?
+			    json_string_value(x) : "";
+		return (av);
+	}
+	s = json_string_value(v);
+	if (s == NULL)
+		return (NULL);
+	n = strlen(s) / 2 + 2;
+	if ((av = pool_alloc(p, n * sizeof(*av))) == NULL)
+		return (NULL);
+	for (;;) {
+		s += strspn(s, " \t");
+		if (*s == '\0')
+			break;
+		e = s + strcspn(s, " \t");
+		av[(*np)++] = pool_printf(p, "%.*s", (int)(e - s), s);
+		s = e;
+	}
+	return (av);
+}
+
+static void
+build_loader(struct vmrun_vm *vm, json_t *lo)
+{
+	struct loader *ld;
+	json_t *env, *v;
+	const char *k;
+
+	if ((ld = pool_alloc(vm->vm_pool, sizeof(*ld))) == NULL)
+		return;
+	ld->ld_type = jstr(lo, "type");
+	ld->ld_disk = jstr(lo, "disk");
+	ld->ld_console = jstr(lo, "console");
+	if (ld->ld_console == NULL)
+		ld->ld_console = "stdio";
+	ld->ld_host_dir = jstr(lo, "host_dir");
+	ld->ld_loader = jstr(lo, "loader");
+	env = json_object_get(lo, "env");
+	if (json_is_object(env) && json_object_size(env) > 0) {
+		ld->ld_env = pool_alloc(vm->vm_pool, json_object_size(env) *
+		    sizeof(*ld->ld_env));
+		if (ld->ld_env != NULL)
+			json_object_foreach(env, k, v) {
+				if (!json_is_string(v))
+					continue;
+				ld->ld_env[ld->ld_nenv].kv_key = k;
+				ld->ld_env[ld->ld_nenv++].kv_val =
+				    json_string_value(v);
+			}
+	}
+	vm->vm_loader = ld;
+}
+
+static void
+build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
+{
+	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
+	json_t *cpu, *v, *e;
+	long long n;
+	size_t i;
+
+	vm->vm_name = jstr(top, "name");
+	cpu = json_object_get(top, "cpu");
+	vm->vm_sockets = vm->vm_cores = vm->vm_threads = 1;
+	if (json_is_integer(cpu) && json_integer_value(cpu) >= 1 &&
+	    json_integer_value(cpu) <= VMRUN_MAX_CPUS)
+		vm->vm_threads = (unsigned)json_integer_value(cpu);
+	else if (json_is_object(cpu)) {
+		if (jint(cpu, "sockets", &n) && n >= 1 && n <= VMRUN_MAX_CPUS)
+			vm->vm_sockets = (unsigned)n;
+		if (jint(cpu, "cores", &n) && n >= 1 && n <= VMRUN_MAX_CPUS)
+			vm->vm_cores = (unsigned)n;
+		if (jint(cpu, "threads", &n) && n >= 1 && n <= VMRUN_MAX_CPUS)
+			vm->vm_threads = (unsigned)n;
+	}
+	if ((v = json_object_get(top, "mem")) == NULL || !mem_parse(v,
+	    &vm->vm_mem))
+		vm->vm_mem = 256ULL << 20;
+	vm->vm_bootrom = jstr(top, "bootrom");
+	vm->vm_varfile = jstr(top, "varfile");
+	vm->vm_varfile_template = jstr(top, "varfile_template");
+	if (json_is_object(json_object_get(top, "loader")))
+		build_loader(vm, json_object_get(top, "loader"));
+	else if (vm->vm_bootrom == NULL)
+		vm->vm_bootrom = DEFAULT_BOOTROM;
+	if (jstr(top, "fwcfg") != NULL)
+		vm->vm_fwcfg = strcmp(jstr(top, "fwcfg"), "qemu") == 0 ?
+		    FWCFG_QEMU : FWCFG_BHYVE;
+	for (i = 0; i < VMRUN_NCOM; i++)
+		vm->vm_com[i] = jstr(top, coms[i]);
+	vm->vm_hostbridge = jstr(top, "hostbridge");
+	if (vm->vm_hostbridge == NULL)
+		vm->vm_hostbridge = "hostbridge";
+	vm->vm_lpc.s_slot = 31;
+	if (jstr(top, "lpc_slot") != NULL)
+		(void)slot_parse(jstr(top, "lpc_slot"), &vm->vm_lpc);
+	vm->vm_uuid = jstr(top, "uuid");
+	v = json_object_get(top, "gdb");
+	if (json_is_integer(v))
+		vm->vm_gdb = pool_printf(vm->vm_pool, "%lld",
+		    (long long)json_integer_value(v));
+	else
+		vm->vm_gdb = jstr(top, "gdb");
+	vm->vm_acpi = jbool(top, "generate_acpi", true);
+	vm->vm_destroy = jbool(top, "power_off_destroy_vm", false);
+	vm->vm_hlt = jbool(top, "yield_on_hlt", true);
+	vm->vm_pause = jbool(top, "exit_on_pause", false);
+	vm->vm_wire = jbool(top, "wire_guest_mem", false);
+	vm->vm_msi = jbool(top, "force_msi", false);
+	vm->vm_nomptable = jbool(top, "disable_mptable_gen", false);
+	vm->vm_utc = jbool(top, "utc_clock", true);
+	vm->vm_extra = argv_of(vm->vm_pool, json_object_get(top,
+	    "extra_options"), &vm->vm_nextra);
+	vm->vm_post = argv_of(vm->vm_pool, json_object_get(top,
+	    "post_start_script"), &vm->vm_npost);
+	if ((v = json_object_get(top, "reboot_on")) != NULL) {
+		json_array_foreach(v, i, e)
+			if (json_is_integer(e) && json_integer_value(e) >= 0 &&
+			    json_integer_value(e) <= 255)
+				vm->vm_reboot_on[json_integer_value(e)] = true;
+	} else
+		vm->vm_reboot_on[0] = true;
+	if (!jint(top, "max_reboots", &vm->vm_max_reboots) ||
+	    vm->vm_max_reboots < 0)
+		vm->vm_max_reboots = -1;
+	vm->vm_rl_count = 10;
+	vm->vm_rl_seconds = 60;
+	v = json_object_get(top, "restart_limit");
+	if (jint(v, "count", &n) && n >= 1)
+		vm->vm_rl_count = n;
+	if (jint(v, "seconds", &n) && n >= 1)
+		vm->vm_rl_seconds = n;
+	vm->vm_next_target = jstr(top, "next_target");
+	(void)vc;
+}
+
+/* Rules that span settings (design §2.1, §2.5, §2.6). */
+static void
+cross_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
+    json_t *overlay, const char *tname)
+{
+	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
+	const char *stdio_user, *fbuf_user, *p, *pa, *pb;
+	struct dev *d, *e;
+	json_t *ports, *port, *q;
+	size_t i, j, k, l;
+	long long bi;
+
+#define KP(key)	config_keypath(vc, overlay, tname, (key))
+	if (vm->vm_loader != NULL) {
+		if (json_object_get(top, "bootrom") != NULL)
+			verr(vc, "conflict", KP("bootrom"), "a VM booted by a "
+			    "loader has no bootrom; remove one of them");
+		if (json_object_get(top, "varfile") != NULL)
+			verr(vc, "conflict", KP("varfile"), "a varfile needs "
+			    "UEFI firmware (bootrom), not a loader");
+		if (json_object_get(top, "fwcfg") != NULL)
+			verr(vc, "conflict", KP("fwcfg"), "fwcfg needs UEFI "
+			    "firmware (bootrom), not a loader");
+	}
+	if (vm->vm_varfile_template != NULL && vm->vm_varfile == NULL)
+		verr(vc, "missing-key", KP("varfile_template"),
+		    "varfile_template needs varfile (the copy to create)");
+
+	/* At most one stdio user: bhyve fails the second (bhyve.md §6.1). */
+	stdio_user = NULL;
+	for (i = 0; i < VMRUN_NCOM; i++) {
+		if (vm->vm_com[i] == NULL || !is_stdio_backend(vm->vm_com[i]))
+			continue;
+		if (stdio_user != NULL)
+			verr(vc, "stdio-twice", KP(coms[i]), "%s already uses "
+			    "stdio; only one device can", stdio_user);
+		else
+			stdio_user = coms[i];
+	}
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (!d->dv_stdio)
+			continue;
+		if (stdio_user != NULL)
+			verr(vc, "stdio-twice", vpath(vc, d->dv_path,
+			    "backend"), "%s already uses stdio; only one "
+			    "device can", stdio_user);
+		else
+			stdio_user = d->dv_path;
+	}
+
+	fbuf_user = NULL;
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (d->dv_type == &devtype_passthru)
+			vm->vm_wire = true;
+		if (d->dv_type == &devtype_fbuf) {
+			if (fbuf_user != NULL)
+				verr(vc, "fbuf-twice", d->dv_path, "%s already "
+				    "is a framebuffer; bhyve allows one",
+				    fbuf_user);
+			else
+				fbuf_user = d->dv_path;
+		}
+		for (j = 0; j < i && d->dv_id != NULL; j++) {
+			e = &vm->vm_devs[j];
+			if (e->dv_id != NULL && strcmp(e->dv_id, d->dv_id) == 0)
+				verr(vc, "duplicate-id", vpath(vc, d->dv_path,
+				    "id"), "id \"%s\" is already used by %s",
+				    d->dv_id, e->dv_path);
+		}
+	}
+
+	/* Console socket paths are distinct across the whole VM. */
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (d->dv_type != &devtype_virtio_console)
+			continue;
+		ports = json_object_get(d->dv_obj, "ports");
+		json_array_foreach(ports, k, port) {
+			pa = json_is_string(port) ? json_string_value(port) :
+			    jstr(port, "path");
+			if (pa == NULL)
+				continue;
+			for (j = 0; j <= i; j++) {
+				e = &vm->vm_devs[j];
+				if (e->dv_type != &devtype_virtio_console)
+					continue;
+				json_array_foreach(json_object_get(e->dv_obj,
+				    "ports"), l, q) {
+					if (j == i && l >= k)
+						break;
+					pb = json_is_string(q) ?
+					    json_string_value(q) :
+					    jstr(q, "path");
+					if (pb != NULL && strcmp(pa, pb) == 0)
+						verr(vc, "duplicate",
+						    vpathi(vc, vpath(vc,
+						    d->dv_path, "ports"), k),
+						    "socket %s is already used "
+						    "by %s", pa, e->dv_path);
+				}
+			}
+		}
+	}
+
+	/* bootindex: distinct, and only with the QEMU fw_cfg interface. */
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (!d->dv_bootindex)
+			continue;
+		p = vpath(vc, d->dv_path, "bootindex");
+		if (d->dv_type == &devtype_ahci)
+			p = d->dv_path;
+		if (vm->vm_loader != NULL)
+			verr(vc, "conflict", p, "bootindex needs UEFI firmware "
+			    "(bootrom), not a loader");
+		else if (vm->vm_fwcfg == FWCFG_BHYVE)
+			verr(vc, "conflict", p, "bootindex only works with "
+			    "\"fwcfg\": \"qemu\"");
+		else
+			vm->vm_fwcfg = FWCFG_QEMU;
+		bi = d->dv_bootidx;
+		for (j = 0; j < i; j++) {
+			e = &vm->vm_devs[j];
+			if (e->dv_bootindex && e->dv_bootidx == bi &&
+			    d->dv_type != &devtype_ahci)
+				verr(vc, "duplicate", p, "bootindex %lld is "
+				    "already used by %s", bi, e->dv_path);
+		}
+	}
+#undef KP
+}
+
+/*
+ * Build the model of one resolved configuration.  top is the merged top
+ * level; overlay and tname name the target (NULL for the base); srcs are
+ * the devices in resolved order with their paths.  Returns NULL only when
+ * out of memory; validation problems go to vc's diagnostics.
+ */
+struct vmrun_vm *
+config_build(struct vctx *vc, json_t *top, json_t *overlay, const char *tname,
+    const struct devsrc *srcs, size_t nsrc)
+{
+	struct vmrun_vm *vm;
+	json_t *basepart, *ovpart, *v, *g;
+	const struct key *k;
+	const char *key;
+	struct dev fb, xh;
+	size_t i, nbase;
+	bool hasxhci;
+
+	if ((vm = xcalloc(1, sizeof(*vm))) == NULL)
+		return (NULL);
+	if ((vm->vm_pool = pool_new()) == NULL) {
+		xfree(vm);
+		return (NULL);
+	}
+	vm->vm_top = json_incref(top);
+	vm->vm_target = tname != NULL ? pool_strdup(vm->vm_pool, tname) :
+	    "default";
+	vc->vc_vm = vm;
+
+	/* Keys, each under the path of the object that set it. */
+	basepart = json_object();
+	ovpart = json_object();
+	if (basepart == NULL || ovpart == NULL) {
+		json_decref(basepart);
+		json_decref(ovpart);
+		vm_free(vm);
+		return (NULL);
+	}
+	json_object_foreach(top, key, v) {
+		if (overlay != NULL && json_object_get(overlay, key) != NULL)
+			json_object_set(ovpart, key, v);
+		else
+			json_object_set(basepart, key, v);
+	}
+	schema_check(vc, basepart, top_keys, NULL, "", true);
+	if (overlay != NULL)
+		schema_check(vc, ovpart, top_keys, NULL, vpath(vc, "targets",
+		    tname), true);
+	json_decref(basepart);
+	json_decref(ovpart);
+	for (k = top_keys; k->k_name != NULL; k++)
+		if ((k->k_flags & K_REQ) && json_object_get(top, k->k_name) ==
+		    NULL)
+			verr(vc, "missing-key", k->k_name,
+			    "required key is missing");
+
+	build_scalars(vc, vm, top);
+
+	/* Devices: base ones, then graphic, then the target's (§4). */
+	vm->vm_devs = pool_alloc(vm->vm_pool, (nsrc + 2) * sizeof(struct dev));
+	if (vm->vm_devs == NULL) {
+		vm_free(vm);
+		return (NULL);
+	}
+	for (nbase = 0; nbase < nsrc && srcs[nbase].ds_origin == DO_BASE;
+	    nbase++)
+		;
+	for (i = 0; i < nsrc; i++) {
+		if (i == nbase)
+			break;
+		dev_build(vc, srcs[i].ds_obj, srcs[i].ds_path,
+		    &vm->vm_devs[vm->vm_ndevs]);
+		vm->vm_devs[vm->vm_ndevs].dv_origin = srcs[i].ds_origin;
+		vm->vm_devs[vm->vm_ndevs++].dv_baseidx = srcs[i].ds_baseidx;
+	}
+	g = json_object_get(top, "graphic");
+	if (json_is_object(g)) {
+		vm->vm_graphic = json_incref(g);
+		dev_build_graphic(vc, g, config_keypath(vc, overlay, tname,
+		    "graphic"), &fb, &xh, &hasxhci);
+		vm->vm_devs[vm->vm_ndevs++] = fb;
+		if (hasxhci)
+			vm->vm_devs[vm->vm_ndevs++] = xh;
+	}
+	for (; i < nsrc; i++) {
+		dev_build(vc, srcs[i].ds_obj, srcs[i].ds_path,
+		    &vm->vm_devs[vm->vm_ndevs]);
+		vm->vm_devs[vm->vm_ndevs].dv_origin = srcs[i].ds_origin;
+		vm->vm_devs[vm->vm_ndevs++].dv_baseidx = srcs[i].ds_baseidx;
+	}
+	cross_check(vc, vm, top, overlay, tname);
+	return (vm);
+}
+
+void
+vm_free(struct vmrun_vm *vm)
+{
+	size_t i;
+
+	if (vm == NULL)
+		return;
+	for (i = 0; i < vm->vm_ndevs; i++)
+		json_decref(vm->vm_devs[i].dv_obj);
+	json_decref(vm->vm_graphic);
+	json_decref(vm->vm_top);
+	pool_free(vm->vm_pool);
+	xfree(vm);
+}

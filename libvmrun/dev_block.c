@@ -1,0 +1,435 @@
+/*
+ * Block devices: virtio-blk, ahci-hd, ahci-cd, ahci, nvme and virtio-scsi
+ * (design §2.5, bhyve.md §5.1).
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+static void
+check_sectorsize(struct vctx *vc, json_t *v, const char *path)
+{
+	long long n;
+
+	n = json_integer_value(v);
+	if (n < 512 || n > 65536 || (n & (n - 1)) != 0)
+		verr(vc, "bad-value", path, "%lld is not a sector size: "
+		    "expected a power of two from 512 to 65536", n);
+}
+
+static void
+check_rev(struct vctx *vc, json_t *v, const char *path)
+{
+	/* ATA IDENTIFY holds 8 characters of firmware revision. */
+	if (strlen(json_string_value(v)) > 8)
+		verr(vc, "too-long", path, "a revision is at most 8 "
+		    "characters");
+}
+
+static void
+check_model(struct vctx *vc, json_t *v, const char *path)
+{
+	/* ATA IDENTIFY holds 40 characters of model number. */
+	if (strlen(json_string_value(v)) > 40)
+		verr(vc, "too-long", path, "a model is at most 40 characters");
+}
+
+#define BLOCK_OPT_KEYS \
+	{ "ro", T_BOOL, 0, 0, 0, NULL }, \
+	{ "nocache", T_BOOL, 0, 0, 0, NULL }, \
+	{ "direct", T_BOOL, 0, 0, 0, NULL }, \
+	{ "nodelete", T_BOOL, 0, 0, 0, NULL }, \
+	{ "logical_sector_size", T_INT, 0, 0, 0, check_sectorsize }, \
+	{ "physical_sector_size", T_INT, 0, 0, 0, check_sectorsize }
+
+#define BOOTINDEX_KEY \
+	{ "bootindex", T_INT, K_RANGE, 0, 65535, NULL }
+
+#define AHCI_PORT_KEYS \
+	{ "nmrr", T_INT, K_RANGE, 0, 65535, NULL }, \
+	{ "ser", T_STR, 0, 0, 0, check_ser }, \
+	{ "rev", T_STR, 0, 0, 0, check_rev }, \
+	{ "model", T_STR, 0, 0, 0, check_model }, \
+	BLOCK_OPT_KEYS, \
+	BOOTINDEX_KEY
+
+static const struct key virtio_blk_keys[] = {
+	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	BLOCK_OPT_KEYS,
+	{ "ser", T_STR, 0, 0, 0, check_ser },
+	BOOTINDEX_KEY,
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static const struct key ahci_disk_keys[] = {
+	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	AHCI_PORT_KEYS,
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void
+check_porttype(struct vctx *vc, json_t *v, const char *path)
+{
+	if (strcmp(json_string_value(v), "hd") != 0 &&
+	    strcmp(json_string_value(v), "cd") != 0)
+		verr(vc, "bad-value", path, "\"%s\" is not a port type: "
+		    "expected \"hd\" or \"cd\"", json_string_value(v));
+}
+
+static const struct key ahci_port_keys[] = {
+	{ "type", T_STR, K_REQ, 0, 0, check_porttype },
+	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	AHCI_PORT_KEYS,
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* Sector sizes: physical needs logical, and logical <= physical. */
+static void
+check_sectors(struct vctx *vc, json_t *obj, const char *path)
+{
+	long long l, p;
+	bool hasl, hasp;
+
+	hasl = jint(obj, "logical_sector_size", &l);
+	hasp = jint(obj, "physical_sector_size", &p);
+	if (hasp && !hasl && json_object_get(obj, "logical_sector_size") ==
+	    NULL)
+		verr(vc, "missing-key", vpath(vc, path,
+		    "logical_sector_size"), "physical_sector_size needs "
+		    "logical_sector_size");
+	if (hasl && hasp && l > p)
+		verr(vc, "bad-value", vpath(vc, path,
+		    "physical_sector_size"), "the physical sector size "
+		    "(%lld) is smaller than the logical one (%lld)", p, l);
+}
+
+static void
+block_check(struct vctx *vc, struct dev *dev)
+{
+	check_sectors(vc, dev->dv_obj, dev->dv_path);
+}
+
+/* The block options of bhyve.md §5.1, in the order of design §2.5. */
+static void
+render_block_opts(struct optlist *ol, json_t *obj, const char *pfx)
+{
+	long long l, p;
+
+	opt_add_flag(ol, obj, "ro", pool_printf(ol->ol_pool, "%sro", pfx));
+	opt_add_flag(ol, obj, "nocache", pool_printf(ol->ol_pool,
+	    "%snocache", pfx));
+	opt_add_flag(ol, obj, "direct", pool_printf(ol->ol_pool,
+	    "%sdirect", pfx));
+	opt_add_flag(ol, obj, "nodelete", pool_printf(ol->ol_pool,
+	    "%snodelete", pfx));
+	if (jint(obj, "logical_sector_size", &l)) {
+		if (jint(obj, "physical_sector_size", &p))
+			opt_addf(ol, pool_printf(ol->ol_pool, "%ssectorsize",
+			    pfx), LS_KV, "sectorsize", "%lld/%lld", l, p);
+		else
+			opt_addf(ol, pool_printf(ol->ol_pool, "%ssectorsize",
+			    pfx), LS_KV, "sectorsize", "%lld", l);
+	}
+}
+
+static void
+virtio_blk_render(const struct dev *dev, struct optlist *ol)
+{
+	json_t *obj;
+
+	obj = dev->dv_obj;
+	opt_add_str(ol, obj, "path", "path", LS_BARE);
+	render_block_opts(ol, obj, "");
+	opt_add_str(ol, obj, "ser", "ser", LS_KV);
+	opt_add_int(ol, obj, "bootindex", "bootindex");
+}
+
+/* One AHCI port: its keys live below port.N in bhyve_config. */
+static void
+render_ahci_port(struct optlist *ol, json_t *obj, unsigned n, bool multi,
+    const char *type)
+{
+	struct pool *p;
+
+	p = ol->ol_pool;
+	opt_add(ol, pool_printf(p, "port.%u.type", n), LS_NONE, NULL, type);
+	if (multi)
+		opt_add(ol, pool_printf(p, "port.%u.path", n), LS_PFX,
+		    strcmp(type, "cd") == 0 ? "cd:" : "hd:",
+		    jstr(obj, "path"));
+	else
+		opt_add(ol, pool_printf(p, "port.%u.path", n), LS_BARE, NULL,
+		    jstr(obj, "path"));
+	opt_add_int(ol, obj, "nmrr", pool_printf(p, "port.%u.nmrr", n));
+	opt_add_str(ol, obj, "ser", pool_printf(p, "port.%u.ser", n), LS_KV);
+	opt_add_str(ol, obj, "rev", pool_printf(p, "port.%u.rev", n), LS_KV);
+	opt_add_str(ol, obj, "model", pool_printf(p, "port.%u.model", n),
+	    LS_KV);
+	render_block_opts(ol, obj, pool_printf(p, "port.%u.", n));
+	opt_add_int(ol, obj, "bootindex", pool_printf(p, "port.%u.bootindex",
+	    n));
+}
+
+static void
+ahci_hd_render(const struct dev *dev, struct optlist *ol)
+{
+	render_ahci_port(ol, dev->dv_obj, 0, false, "hd");
+}
+
+static void
+ahci_cd_render(const struct dev *dev, struct optlist *ol)
+{
+	render_ahci_port(ol, dev->dv_obj, 0, false, "cd");
+}
+
+static const char *
+path_what(const struct dev *dev, struct pool *p)
+{
+	(void)p;
+	return (jstr(dev->dv_obj, "path"));
+}
+
+const struct devtype devtype_virtio_blk = {
+	"virtio-blk", "virtio-blk", virtio_blk_keys, block_check,
+	virtio_blk_render, path_what
+};
+
+const struct devtype devtype_ahci_hd = {
+	"ahci-hd", "ahci", ahci_disk_keys, block_check, ahci_hd_render,
+	path_what
+};
+
+const struct devtype devtype_ahci_cd = {
+	"ahci-cd", "ahci", ahci_disk_keys, block_check, ahci_cd_render,
+	path_what
+};
+
+/* ahci: one controller, up to 32 SATA ports (bhyve.md §5). */
+static void
+check_ports(struct vctx *vc, json_t *v, const char *path)
+{
+	json_t *port;
+	const char *ppath;
+	size_t i;
+
+	if (json_array_size(v) < 1 || json_array_size(v) > 32) {
+		verr(vc, "out-of-range", path, "an AHCI controller has 1 to "
+		    "32 ports, not %zu", json_array_size(v));
+		if (json_array_size(v) == 0)
+			return;
+	}
+	json_array_foreach(v, i, port) {
+		ppath = vpathi(vc, path, i);
+		if (!json_is_object(port)) {
+			verr(vc, "wrong-type", ppath, "expected an object, "
+			    "not %s", json_type_word(port));
+			continue;
+		}
+		schema_check(vc, port, ahci_port_keys, NULL, ppath, false);
+		check_sectors(vc, port, ppath);
+	}
+}
+
+static const struct key ahci_keys[] = {
+	{ "ports", T_ARR, K_REQ, 0, 0, check_ports },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void
+ahci_render(const struct dev *dev, struct optlist *ol)
+{
+	json_t *ports, *port;
+	size_t i;
+
+	ports = json_object_get(dev->dv_obj, "ports");
+	json_array_foreach(ports, i, port)
+		render_ahci_port(ol, port, (unsigned)i, true,
+		    jstr(port, "type") != NULL ? jstr(port, "type") : "hd");
+}
+
+static const char *
+ahci_what(const struct dev *dev, struct pool *p)
+{
+	json_t *port;
+
+	(void)p;
+	port = json_array_get(json_object_get(dev->dv_obj, "ports"), 0);
+	return (port != NULL ? jstr(port, "path") : NULL);
+}
+
+/* Every port's bootindex counts; remember the first for the device. */
+static void
+ahci_check(struct vctx *vc, struct dev *dev)
+{
+	json_t *port;
+	long long n;
+	size_t i;
+
+	(void)vc;
+	json_array_foreach(json_object_get(dev->dv_obj, "ports"), i, port)
+		if (json_is_object(port) && jint(port, "bootindex", &n) &&
+		    !dev->dv_bootindex) {
+			dev->dv_bootindex = true;
+			dev->dv_bootidx = n;
+		}
+}
+
+const struct devtype devtype_ahci = {
+	"ahci", "ahci", ahci_keys, ahci_check, ahci_render, ahci_what
+};
+
+/* nvme */
+static void
+check_sectsz(struct vctx *vc, json_t *v, const char *path)
+{
+	long long n;
+
+	n = json_integer_value(v);
+	if (n != 512 && n != 4096 && n != 8192)
+		verr(vc, "bad-value", path, "%lld is not an NVMe sector "
+		    "size: expected 512, 4096 or 8192", n);
+}
+
+static void
+check_eui64(struct vctx *vc, json_t *v, const char *path)
+{
+	const char *s;
+	size_t n;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0)
+			verr(vc, "out-of-range", path, "an EUI-64 cannot be "
+			    "negative");
+		return;
+	}
+	s = json_string_value(v);
+	n = strlen(s);
+	if (n < 3 || n > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
+	    strspn(s + 2, "0123456789abcdefABCDEF") != n - 2)
+		verr(vc, "bad-value", path, "\"%s\" is not an EUI-64: "
+		    "expected an integer or \"0x\" and up to 16 hexadecimal "
+		    "digits", s);
+}
+
+static void
+check_dsm(struct vctx *vc, json_t *v, const char *path)
+{
+	const char *s;
+
+	s = json_string_value(v);
+	if (strcmp(s, "auto") != 0 && strcmp(s, "enable") != 0 &&
+	    strcmp(s, "disable") != 0)
+		verr(vc, "bad-value", path, "\"%s\": expected auto, enable "
+		    "or disable", s);
+}
+
+static const struct key nvme_keys[] = {
+	{ "path", T_STR, 0, 0, 0, check_path },
+	{ "ram", T_INT, K_RANGE, 1, 1024 * 1024, NULL },
+	{ "maxq", T_INT, K_RANGE, 1, 65535, NULL },
+	{ "qsz", T_INT, K_RANGE, 1, 65535, NULL },
+	{ "ioslots", T_INT, K_RANGE, 1, 65535, NULL },
+	{ "sectsz", T_INT, 0, 0, 0, check_sectsz },
+	{ "ser", T_STR, 0, 0, 0, check_ser },
+	{ "eui64", T_INT | T_STR, 0, 0, 0, check_eui64 },
+	{ "dsm", T_STR, 0, 0, 0, check_dsm },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void
+nvme_check(struct vctx *vc, struct dev *dev)
+{
+	bool p, r;
+
+	p = json_object_get(dev->dv_obj, "path") != NULL;
+	r = json_object_get(dev->dv_obj, "ram") != NULL;
+	if (p && r)
+		verr(vc, "conflict", vpath(vc, dev->dv_path, "ram"),
+		    "give either \"path\" or \"ram\", not both");
+	else if (!p && !r)
+		verr(vc, "missing-key", vpath(vc, dev->dv_path, "path"),
+		    "an nvme device needs \"path\" or \"ram\"");
+}
+
+static void
+nvme_render(const struct dev *dev, struct optlist *ol)
+{
+	json_t *obj, *e;
+	const char *s;
+	char buf[24];
+	size_t i;
+
+	obj = dev->dv_obj;
+	if (jstr(obj, "path") != NULL)
+		opt_add_str(ol, obj, "path", "path", LS_BARE);
+	else
+		opt_add_int(ol, obj, "ram", "ram");
+	opt_add_int(ol, obj, "maxq", "maxq");
+	opt_add_int(ol, obj, "qsz", "qsz");
+	opt_add_int(ol, obj, "ioslots", "ioslots");
+	opt_add_int(ol, obj, "sectsz", "sectsz");
+	opt_add_str(ol, obj, "ser", "ser", LS_KV);
+	e = json_object_get(obj, "eui64");
+	if (json_is_integer(e))
+		opt_addf(ol, "eui64", LS_KV, "eui64", "0x%llx",
+		    (unsigned long long)json_integer_value(e));
+	else if ((s = json_string_value(e)) != NULL) {
+		snprintf(buf, sizeof(buf), "%s", s);
+		for (i = 0; buf[i] != '\0'; i++)
+			buf[i] = (char)tolower((unsigned char)buf[i]);
+		opt_addf(ol, "eui64", LS_KV, "eui64", "%s", buf);
+	}
+	opt_add_str(ol, obj, "dsm", "dsm", LS_KV);
+}
+
+static const char *
+nvme_what(const struct dev *dev, struct pool *p)
+{
+	long long n;
+
+	(void)p;
+	if (jstr(dev->dv_obj, "path") != NULL)
+		return (jstr(dev->dv_obj, "path"));
+	if (jint(dev->dv_obj, "ram", &n))
+		return (pool_printf(p, "ram=%lld", n));
+	return (NULL);
+}
+
+const struct devtype devtype_nvme = {
+	"nvme", "nvme", nvme_keys, nvme_check, nvme_render, nvme_what
+};
+
+/* virtio-scsi: backed by the CAM Target Layer. */
+static const struct key virtio_scsi_keys[] = {
+	{ "dev", T_STR, 0, 0, 0, check_path },
+	{ "iid", T_INT, K_RANGE, 0, 65535, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+static void
+virtio_scsi_render(const struct dev *dev, struct optlist *ol)
+{
+	const char *d;
+
+	d = jstr(dev->dv_obj, "dev");
+	opt_add(ol, "dev", LS_BARE, NULL, d != NULL ? d : "/dev/cam/ctl");
+	opt_add_int(ol, dev->dv_obj, "iid", "iid");
+}
+
+static const char *
+virtio_scsi_what(const struct dev *dev, struct pool *p)
+{
+	const char *d;
+
+	(void)p;
+	d = jstr(dev->dv_obj, "dev");
+	return (d != NULL ? d : "/dev/cam/ctl");
+}
+
+const struct devtype devtype_virtio_scsi = {
+	"virtio-scsi", "virtio-scsi", virtio_scsi_keys, NULL,
+	virtio_scsi_render, virtio_scsi_what
+};

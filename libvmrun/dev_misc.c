@@ -1,0 +1,488 @@
+/*
+ * The other devices: virtio-console, virtio-rnd, virtio-9p, virtio-input,
+ * passthru, fbuf, xhci, hda, uart and raw (design §2.5, bhyve.md §5).
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+#define END_KEYS	{ NULL, 0, 0, 0, 0, NULL }
+
+/* virtio-console: up to 16 ports, each a UNIX socket bhyve creates. */
+static const struct key console_port_keys[] = {
+	{ "name", T_STR, K_REQ, 0, 0, NULL },
+	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	END_KEYS
+};
+
+static void
+check_console_ports(struct vctx *vc, json_t *v, const char *path)
+{
+	json_t *p;
+	size_t i;
+
+	if (json_array_size(v) < 1 || json_array_size(v) > 16)
+		verr(vc, "out-of-range", path, "a virtio-console has 1 to 16 "
+		    "ports, not %zu", json_array_size(v));
+	json_array_foreach(v, i, p) {
+		if (json_is_object(p))
+			schema_check(vc, p, console_port_keys, NULL,
+			    vpathi(vc, path, i), false);
+		else if (!json_is_string(p))
+			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
+			    "a socket path or an object, not %s",
+			    json_type_word(p));
+		else if (json_string_length(p) == 0)
+			verr(vc, "empty", vpathi(vc, path, i),
+			    "must not be empty");
+	}
+}
+
+static const struct key virtio_console_keys[] = {
+	{ "ports", T_ARR, K_REQ, 0, 0, check_console_ports },
+	END_KEYS
+};
+
+/* Name and path of port i; NULL when malformed. */
+static bool
+console_port(json_t *p, size_t i, char *namebuf, size_t len,
+    const char **namep, const char **pathp)
+{
+	if (json_is_string(p)) {
+		snprintf(namebuf, len, "port%zu", i + 1);
+		*namep = namebuf;
+		*pathp = json_string_value(p);
+		return (true);
+	}
+	*namep = jstr(p, "name");
+	*pathp = jstr(p, "path");
+	return (*namep != NULL && *pathp != NULL);
+}
+
+static void
+console_check(struct vctx *vc, struct dev *dev)
+{
+	json_t *ports, *p, *q;
+	const char *na, *pa, *nb, *pb;
+	char bufa[16], bufb[16];
+	size_t i, j;
+
+	ports = json_object_get(dev->dv_obj, "ports");
+	json_array_foreach(ports, i, p) {
+		if (!console_port(p, i, bufa, sizeof(bufa), &na, &pa))
+			continue;
+		for (j = 0; j < i; j++) {
+			q = json_array_get(ports, j);
+			if (!console_port(q, j, bufb, sizeof(bufb), &nb, &pb))
+				continue;
+			if (strcmp(na, nb) == 0)
+				verr(vc, "duplicate", vpathi(vc, vpath(vc,
+				    dev->dv_path, "ports"), i), "port name "
+				    "\"%s\" is used twice", na);
+		}
+	}
+}
+
+static void
+console_render(const struct dev *dev, struct optlist *ol)
+{
+	json_t *p;
+	const char *name, *path;
+	char buf[16];
+	size_t i, n;
+
+	n = 0;
+	json_array_foreach(json_object_get(dev->dv_obj, "ports"), i, p) {
+		if (!console_port(p, i, buf, sizeof(buf), &name, &path))
+			continue;
+		name = pool_strdup(ol->ol_pool, name);
+		opt_add(ol, pool_printf(ol->ol_pool, "port.%zu.name", n),
+		    LS_NONE, NULL, name);
+		if (ol->ol_n > 0)
+			ol->ol_opts[ol->ol_n - 1].o_special = true;
+		opt_add(ol, pool_printf(ol->ol_pool, "port.%zu.path", n),
+		    LS_KV, name, path);
+		n++;
+	}
+}
+
+static const char *
+console_what(const struct dev *dev, struct pool *p)
+{
+	json_t *port;
+	const char *name, *path;
+	char buf[16];
+
+	(void)p;
+	port = json_array_get(json_object_get(dev->dv_obj, "ports"), 0);
+	if (port == NULL || !console_port(port, 0, buf, sizeof(buf), &name,
+	    &path))
+		return (NULL);
+	return (path);
+}
+
+const struct devtype devtype_virtio_console = {
+	"virtio-console", "virtio-console", virtio_console_keys,
+	console_check, console_render, console_what
+};
+
+/* virtio-rnd */
+static const struct key no_keys[] = {
+	END_KEYS
+};
+
+static void
+none_render(const struct dev *dev, struct optlist *ol)
+{
+	(void)dev;
+	(void)ol;
+}
+
+const struct devtype devtype_virtio_rnd = {
+	"virtio-rnd", "virtio-rnd", no_keys, NULL, none_render, NULL
+};
+
+/* virtio-9p: one share, SHARE=PATH in the legacy string. */
+static const struct key virtio_9p_keys[] = {
+	{ "sharename", T_STR, K_REQ, 0, 0, NULL },
+	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "ro", T_BOOL, 0, 0, 0, NULL },
+	END_KEYS
+};
+
+static void
+virtio_9p_render(const struct dev *dev, struct optlist *ol)
+{
+	const char *share;
+
+	share = jstr(dev->dv_obj, "sharename");
+	opt_add(ol, "sharename", LS_NONE, NULL, share);
+	if (ol->ol_n > 0)
+		ol->ol_opts[ol->ol_n - 1].o_special = true;
+	opt_add(ol, "path", LS_KV, share, jstr(dev->dv_obj, "path"));
+	opt_add_flag(ol, dev->dv_obj, "ro", "ro");
+}
+
+static const char *
+virtio_9p_what(const struct dev *dev, struct pool *p)
+{
+	(void)p;
+	return (jstr(dev->dv_obj, "sharename"));
+}
+
+const struct devtype devtype_virtio_9p = {
+	"virtio-9p", "virtio-9p", virtio_9p_keys, NULL, virtio_9p_render,
+	virtio_9p_what
+};
+
+/* virtio-input: an evdev device of the host. */
+static const struct key virtio_input_keys[] = {
+	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	END_KEYS
+};
+
+static void
+path_render(const struct dev *dev, struct optlist *ol)
+{
+	opt_add_str(ol, dev->dv_obj, "path", "path", LS_BARE);
+}
+
+static const char *
+path_what(const struct dev *dev, struct pool *p)
+{
+	(void)p;
+	return (jstr(dev->dv_obj, "path"));
+}
+
+const struct devtype devtype_virtio_input = {
+	"virtio-input", "virtio-input", virtio_input_keys, NULL, path_render,
+	path_what
+};
+
+/*
+ * passthru: a host PCI device bound to ppt(4), by address or by
+ * vendor/device lookup (resolved on the host, never guessed).
+ */
+static void
+check_pciid(struct vctx *vc, json_t *v, const char *path)
+{
+	const char *s;
+
+	s = json_string_value(v);
+	if (strlen(s) != 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
+	    strspn(s + 2, "0123456789abcdefABCDEF") != 8)
+		verr(vc, "bad-value", path, "\"%s\": expected \"0x\" and 8 "
+		    "hexadecimal digits (id and subsystem id)", s);
+}
+
+static const struct key lookup_keys[] = {
+	{ "vendor", T_STR, K_REQ, 0, 0, check_pciid },
+	{ "device", T_STR, K_REQ, 0, 0, check_pciid },
+	END_KEYS
+};
+
+static void
+check_lookup(struct vctx *vc, json_t *v, const char *path)
+{
+	schema_check(vc, v, lookup_keys, NULL, path, false);
+}
+
+static const struct key passthru_keys[] = {
+	{ "src", T_STR, 0, 0, 0, check_slot },
+	{ "lookup", T_OBJ, 0, 0, 0, check_lookup },
+	{ "rom", T_STR, 0, 0, 0, check_path },
+	END_KEYS
+};
+
+static void
+passthru_check(struct vctx *vc, struct dev *dev)
+{
+	bool s, l;
+
+	s = json_object_get(dev->dv_obj, "src") != NULL;
+	l = json_object_get(dev->dv_obj, "lookup") != NULL;
+	if (s && l)
+		verr(vc, "conflict", vpath(vc, dev->dv_path, "lookup"),
+		    "give either \"src\" or \"lookup\", not both");
+	else if (!s && !l)
+		verr(vc, "missing-key", vpath(vc, dev->dv_path, "src"),
+		    "a passthru device needs \"src\" or \"lookup\"");
+}
+
+static void
+passthru_render(const struct dev *dev, struct optlist *ol)
+{
+	struct slot sl;
+	const char *src;
+
+	src = jstr(dev->dv_obj, "src");
+	if (src == NULL || !slot_parse(src, &sl)) {
+		ol->ol_needhost = true;
+		return;
+	}
+	opt_addf(ol, NULL, LS_BARE, NULL, "%u/%u/%u", sl.s_bus, sl.s_slot,
+	    sl.s_func);
+	opt_addf(ol, "bus", LS_NONE, NULL, "%u", sl.s_bus);
+	opt_addf(ol, "slot", LS_NONE, NULL, "%u", sl.s_slot);
+	opt_addf(ol, "func", LS_NONE, NULL, "%u", sl.s_func);
+	opt_add_str(ol, dev->dv_obj, "rom", "rom", LS_KV);
+}
+
+static const char *
+passthru_what(const struct dev *dev, struct pool *p)
+{
+	const char *s;
+
+	(void)p;
+	if ((s = jstr(dev->dv_obj, "src")) != NULL)
+		return (s);
+	return ("lookup");
+}
+
+const struct devtype devtype_passthru = {
+	"passthru", "passthru", passthru_keys, passthru_check,
+	passthru_render, passthru_what
+};
+
+/* fbuf: VNC framebuffer (UEFI guests). */
+static void
+check_vga(struct vctx *vc, json_t *v, const char *path)
+{
+	const char *s;
+
+	s = json_string_value(v);
+	if (strcmp(s, "io") != 0 && strcmp(s, "on") != 0 &&
+	    strcmp(s, "off") != 0)
+		verr(vc, "bad-value", path, "\"%s\": expected io, on or off",
+		    s);
+	else if (strcmp(s, "on") == 0)
+		vwarn(vc, "vga-on", path, "with vga \"on\" bhyve 14 and 15 "
+		    "start no VNC server (\"VGA rendering not enabled\")");
+}
+
+const struct key fbuf_keys[] = {
+	{ "host", T_STR, 0, 0, 0, check_ipaddr },
+	{ "port", T_INT, K_RANGE, 1, 65535, NULL },
+	{ "width", T_INT, K_RANGE, 640, 3840, NULL },
+	{ "height", T_INT, K_RANGE, 480, 2160, NULL },
+	{ "vga", T_STR, 0, 0, 0, check_vga },
+	{ "password", T_STR, 0, 0, 0, NULL },
+	{ "wait", T_BOOL, 0, 0, 0, NULL },
+	END_KEYS
+};
+
+static void
+fbuf_check(struct vctx *vc, struct dev *dev)
+{
+	bool w, h;
+
+	w = json_object_get(dev->dv_obj, "width") != NULL;
+	h = json_object_get(dev->dv_obj, "height") != NULL;
+	if (w && !h)
+		verr(vc, "missing-key", vpath(vc, dev->dv_path, "height"),
+		    "width and height go together");
+	else if (h && !w)
+		verr(vc, "missing-key", vpath(vc, dev->dv_path, "width"),
+		    "width and height go together");
+}
+
+static const char *
+fbuf_hostport(struct pool *p, json_t *obj)
+{
+	const char *host;
+	long long port;
+
+	if ((host = jstr(obj, "host")) == NULL)
+		host = "127.0.0.1";
+	if (!jint(obj, "port", &port))
+		port = 5900;
+	if (strchr(host, ':') != NULL)
+		return (pool_printf(p, "[%s]:%lld", host, port));
+	return (pool_printf(p, "%s:%lld", host, port));
+}
+
+static void
+fbuf_render(const struct dev *dev, struct optlist *ol)
+{
+	json_t *obj;
+	long long n;
+
+	obj = dev->dv_obj;
+	/* Legacy "tcp=" and config "rfb" are the same setting (pci_fbuf.c). */
+	opt_add(ol, "rfb", LS_KV, "tcp", fbuf_hostport(ol->ol_pool, obj));
+	if (jint(obj, "width", &n))
+		opt_addf(ol, "w", LS_KV, "w", "%lld", n);
+	if (jint(obj, "height", &n))
+		opt_addf(ol, "h", LS_KV, "h", "%lld", n);
+	opt_add_str(ol, obj, "vga", "vga", LS_KV);
+	opt_add_str(ol, obj, "password", "password", LS_KV);
+	opt_add_flag(ol, obj, "wait", "wait");
+}
+
+static const char *
+fbuf_what(const struct dev *dev, struct pool *p)
+{
+	return (fbuf_hostport(p, dev->dv_obj));
+}
+
+const struct devtype devtype_fbuf = {
+	"fbuf", "fbuf", fbuf_keys, fbuf_check, fbuf_render, fbuf_what
+};
+
+/* xhci: a USB controller with a tablet, for VNC pointers. */
+static void
+xhci_render(const struct dev *dev, struct optlist *ol)
+{
+	(void)dev;
+	opt_add(ol, "slot.1.device", LS_BARE, NULL, "tablet");
+}
+
+static const char *
+xhci_what(const struct dev *dev, struct pool *p)
+{
+	(void)p;
+	(void)dev;
+	return ("tablet");
+}
+
+const struct devtype devtype_xhci = {
+	"xhci", "xhci", no_keys, NULL, xhci_render, xhci_what
+};
+
+/* hda: sound, to and from /dev/dspN. */
+static const struct key hda_keys[] = {
+	{ "play", T_STR, 0, 0, 0, check_path },
+	{ "rec", T_STR, 0, 0, 0, check_path },
+	END_KEYS
+};
+
+static void
+hda_check(struct vctx *vc, struct dev *dev)
+{
+	if (json_object_get(dev->dv_obj, "play") == NULL &&
+	    json_object_get(dev->dv_obj, "rec") == NULL)
+		verr(vc, "missing-key", vpath(vc, dev->dv_path, "play"),
+		    "an hda device needs \"play\", \"rec\" or both");
+}
+
+static void
+hda_render(const struct dev *dev, struct optlist *ol)
+{
+	opt_add_str(ol, dev->dv_obj, "play", "play", LS_KV);
+	opt_add_str(ol, dev->dv_obj, "rec", "rec", LS_KV);
+}
+
+static const char *
+hda_what(const struct dev *dev, struct pool *p)
+{
+	const char *s;
+
+	(void)p;
+	if ((s = jstr(dev->dv_obj, "play")) != NULL)
+		return (s);
+	return (jstr(dev->dv_obj, "rec"));
+}
+
+const struct devtype devtype_hda = {
+	"hda", "hda", hda_keys, hda_check, hda_render, hda_what
+};
+
+/* uart: a PCI 16550 with a serial backend like a COM port's. */
+static const struct key uart_keys[] = {
+	{ "backend", T_STR, K_REQ, 0, 0, check_tty_backend },
+	END_KEYS
+};
+
+static void
+uart_check(struct vctx *vc, struct dev *dev)
+{
+	const char *b;
+
+	(void)vc;
+	if ((b = jstr(dev->dv_obj, "backend")) != NULL &&
+	    is_stdio_backend(b))
+		dev->dv_stdio = true;
+}
+
+static void
+uart_render(const struct dev *dev, struct optlist *ol)
+{
+	opt_add_str(ol, dev->dv_obj, "backend", "path", LS_BARE);
+}
+
+static const char *
+uart_what(const struct dev *dev, struct pool *p)
+{
+	(void)p;
+	return (jstr(dev->dv_obj, "backend"));
+}
+
+const struct devtype devtype_uart = {
+	"uart", "uart", uart_keys, uart_check, uart_render, uart_what
+};
+
+/* raw: the escape hatch; the text after "slot," verbatim, unchecked. */
+static const struct key raw_keys[] = {
+	{ "value", T_STR, K_REQ, 0, 0, NULL },
+	END_KEYS
+};
+
+static void
+raw_render(const struct dev *dev, struct optlist *ol)
+{
+	ol->ol_raw = true;
+	ol->ol_legacy = jstr(dev->dv_obj, "value");
+}
+
+static const char *
+raw_what(const struct dev *dev, struct pool *p)
+{
+	(void)p;
+	return (jstr(dev->dv_obj, "value"));
+}
+
+const struct devtype devtype_raw = {
+	"raw", "raw", raw_keys, NULL, raw_render, raw_what
+};

@@ -1,0 +1,272 @@
+/*
+ * devices: the device table (design §2.5) and what every device shares:
+ * the common keys, building a device from its JSON object, and the option
+ * list that rendering turns into legacy strings or bhyve_config keys.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+static const struct devtype *const devtypes[] = {
+	&devtype_virtio_net,
+	&devtype_e1000,
+	&devtype_virtio_blk,
+	&devtype_ahci_hd,
+	&devtype_ahci_cd,
+	&devtype_ahci,
+	&devtype_nvme,
+	&devtype_virtio_console,
+	&devtype_virtio_rnd,
+	&devtype_virtio_9p,
+	&devtype_virtio_scsi,
+	&devtype_virtio_input,
+	&devtype_passthru,
+	&devtype_fbuf,
+	&devtype_xhci,
+	&devtype_hda,
+	&devtype_uart,
+	&devtype_raw,
+};
+#define NDEVTYPES	(sizeof(devtypes) / sizeof(devtypes[0]))
+
+static void
+check_id(struct vctx *vc, json_t *v, const char *path)
+{
+	if (!match_idname(json_string_value(v), 64))
+		verr(vc, "bad-id", path, "\"%s\" is not a valid id: use 1 to "
+		    "64 letters, digits, '_', '.' or '-'",
+		    json_string_value(v));
+}
+
+const struct key dev_common_keys[] = {
+	{ "device", T_STR, K_REQ, 0, 0, NULL },
+	{ "slot", T_STR, 0, 0, 0, check_slot },
+	{ "id", T_STR, 0, 0, 0, check_id },
+	{ "fix", T_BOOL, 0, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+const struct devtype *
+devtype_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NDEVTYPES; i++)
+		if (strcmp(devtypes[i]->dt_name, name) == 0)
+			return (devtypes[i]);
+	return (NULL);
+}
+
+static const char *
+devtype_closest(const char *name)
+{
+	size_t i, d, bestd;
+	const char *best;
+
+	best = NULL;
+	bestd = 3;
+	for (i = 0; i < NDEVTYPES; i++) {
+		d = edit_distance(name, devtypes[i]->dt_name);
+		if (d < bestd) {
+			bestd = d;
+			best = devtypes[i]->dt_name;
+		}
+	}
+	return (best);
+}
+
+const char *
+jstr(json_t *obj, const char *key)
+{
+	json_t *v;
+
+	v = json_object_get(obj, key);
+	return (json_is_string(v) ? json_string_value(v) : NULL);
+}
+
+bool
+jbool(json_t *obj, const char *key, bool def)
+{
+	json_t *v;
+
+	v = json_object_get(obj, key);
+	return (json_is_boolean(v) ? json_is_true(v) : def);
+}
+
+bool
+jint(json_t *obj, const char *key, long long *np)
+{
+	json_t *v;
+
+	v = json_object_get(obj, key);
+	if (!json_is_integer(v))
+		return (false);
+	*np = json_integer_value(v);
+	return (true);
+}
+
+/*
+ * Build dev from the device object obj at path: check its keys, then the
+ * rules of its type.  dev->dv_type stays NULL when the device name is
+ * unknown; the device then takes no slot and renders nothing.
+ */
+void
+dev_build(struct vctx *vc, json_t *obj, const char *path, struct dev *dev)
+{
+	const char *name, *hint;
+	long long n;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->dv_path = path;
+	dev->dv_baseidx = -1;
+	if (!json_is_object(obj)) {
+		verr(vc, "wrong-type", path, "expected an object, not %s",
+		    json_type_word(obj));
+		return;
+	}
+	dev->dv_obj = json_incref(obj);
+	if ((name = jstr(obj, "device")) == NULL) {
+		/* Report the key problems we can without a type. */
+		schema_check(vc, obj, dev_common_keys, NULL, path, false);
+		return;
+	}
+	if ((dev->dv_type = devtype_find(name)) == NULL) {
+		if ((hint = devtype_closest(name)) != NULL)
+			verr(vc, "unknown-device", vpath(vc, path, "device"),
+			    "unknown device \"%s\"; did you mean \"%s\"?",
+			    name, hint);
+		else
+			verr(vc, "unknown-device", vpath(vc, path, "device"),
+			    "unknown device \"%s\"", name);
+		return;
+	}
+	schema_check(vc, obj, dev_common_keys, dev->dv_type->dt_keys, path,
+	    false);
+	dev->dv_id = jstr(obj, "id");
+	if (dev->dv_id != NULL && !match_idname(dev->dv_id, 64))
+		dev->dv_id = NULL;
+	if (jstr(obj, "slot") != NULL &&
+	    slot_parse(jstr(obj, "slot"), &dev->dv_slot))
+		dev->dv_pinned = dev->dv_slotok = true;
+	dev->dv_fix = jbool(obj, "fix", false);
+	if (jint(obj, "bootindex", &n)) {
+		dev->dv_bootindex = true;
+		dev->dv_bootidx = n;
+	}
+	if (dev->dv_type->dt_check != NULL)
+		dev->dv_type->dt_check(vc, dev);
+}
+
+static const struct key graphic_keys[] = {
+	{ "xhci_table", T_BOOL, 0, 0, 0, NULL },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/*
+ * graphic (design §2.5): fbuf's keys plus xhci_table; it makes an fbuf
+ * and, unless xhci_table is false, an xhci tablet.
+ */
+void
+dev_build_graphic(struct vctx *vc, json_t *obj, const char *path,
+    struct dev *fb, struct dev *xh, bool *hasxhci)
+{
+	memset(fb, 0, sizeof(*fb));
+	memset(xh, 0, sizeof(*xh));
+	*hasxhci = false;
+	fb->dv_path = xh->dv_path = path;
+	fb->dv_baseidx = xh->dv_baseidx = -1;
+	fb->dv_origin = xh->dv_origin = DO_GRAPHIC;
+	schema_check(vc, obj, fbuf_keys, graphic_keys, path, false);
+	fb->dv_type = &devtype_fbuf;
+	fb->dv_obj = json_incref(obj);
+	if (devtype_fbuf.dt_check != NULL)
+		devtype_fbuf.dt_check(vc, fb);
+	if (jbool(obj, "xhci_table", true)) {
+		xh->dv_type = &devtype_xhci;
+		*hasxhci = true;
+	}
+}
+
+const char *
+dev_what(const struct dev *dev, struct pool *p)
+{
+	if (dev->dv_type == NULL || dev->dv_type->dt_what == NULL)
+		return (NULL);
+	return (dev->dv_type->dt_what(dev, p));
+}
+
+void
+opt_add(struct optlist *ol, const char *cfgkey, enum lstyle ls,
+    const char *lkey, const char *val)
+{
+	struct opt *v;
+	size_t cap;
+
+	if (ol->ol_nomem)
+		return;
+	if (val == NULL) {
+		ol->ol_nomem = true;
+		return;
+	}
+	if (ol->ol_n == ol->ol_cap) {
+		cap = ol->ol_cap == 0 ? 8 : ol->ol_cap * 2;
+		if ((v = pool_alloc(ol->ol_pool, cap * sizeof(*v))) == NULL) {
+			ol->ol_nomem = true;
+			return;
+		}
+		if (ol->ol_n > 0)
+			memcpy(v, ol->ol_opts, ol->ol_n * sizeof(*v));
+		ol->ol_opts = v;
+		ol->ol_cap = cap;
+	}
+	v = &ol->ol_opts[ol->ol_n++];
+	v->o_cfgkey = cfgkey;
+	v->o_lstyle = ls;
+	v->o_lkey = lkey;
+	v->o_val = val;
+	v->o_special = false;
+}
+
+void
+opt_addf(struct optlist *ol, const char *cfgkey, enum lstyle ls,
+    const char *lkey, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	opt_add(ol, cfgkey, ls, lkey, pool_strdup(ol->ol_pool, buf));
+}
+
+/* Add string option key if present; its bhyve_config key is cfgkey. */
+void
+opt_add_str(struct optlist *ol, json_t *obj, const char *key,
+    const char *cfgkey, enum lstyle ls)
+{
+	const char *s;
+
+	if ((s = jstr(obj, key)) != NULL)
+		opt_add(ol, cfgkey, ls, ls == LS_BARE ? NULL : key, s);
+}
+
+void
+opt_add_int(struct optlist *ol, json_t *obj, const char *key,
+    const char *cfgkey)
+{
+	long long n;
+
+	if (jint(obj, key, &n))
+		opt_addf(ol, cfgkey, LS_KV, key, "%lld", n);
+}
+
+void
+opt_add_flag(struct optlist *ol, json_t *obj, const char *key,
+    const char *cfgkey)
+{
+	if (jbool(obj, key, false))
+		opt_add(ol, cfgkey, LS_FLAG, key, "true");
+}

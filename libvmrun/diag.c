@@ -1,0 +1,287 @@
+/*
+ * Diagnostics: the list every stage appends to and the caller owns.
+ * Identical diagnostics are kept once, because a base setting is checked
+ * again inside every target that inherits it.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+struct vmrun_diag {
+	enum vmrun_severity d_sev;
+	char		*d_code;
+	char		*d_group;
+	char		*d_path;
+	char		*d_msg;
+	char		*d_fix;
+	int		 d_line;
+	int		 d_col;
+};
+
+struct vmrun_diags {
+	struct vmrun_diag *ds_v;
+	size_t		 ds_n;
+	size_t		 ds_cap;
+	bool		 ds_nomem;
+};
+
+struct vmrun_diags *
+vmrun_diags_new(void)
+{
+	return (xcalloc(1, sizeof(struct vmrun_diags)));
+}
+
+static void
+diag_clear(struct vmrun_diag *d)
+{
+	xfree(d->d_code);
+	xfree(d->d_group);
+	xfree(d->d_path);
+	xfree(d->d_msg);
+	xfree(d->d_fix);
+}
+
+void
+vmrun_diags_free(struct vmrun_diags *ds)
+{
+	size_t i;
+
+	if (ds == NULL)
+		return;
+	for (i = 0; i < ds->ds_n; i++)
+		diag_clear(&ds->ds_v[i]);
+	xfree(ds->ds_v);
+	xfree(ds);
+}
+
+bool
+diags_nomem(const struct vmrun_diags *ds)
+{
+	return (ds->ds_nomem);
+}
+
+static bool
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+static void
+diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
+    const char *path, const char *fix, int line, int col, const char *msg)
+{
+	struct vmrun_diag *d, *v;
+	size_t i, cap;
+
+	if (ds == NULL || ds->ds_nomem)
+		return;
+	for (i = 0; i < ds->ds_n; i++) {
+		d = &ds->ds_v[i];
+		if (d->d_sev == sev && same(d->d_code, code) &&
+		    same(d->d_path, path) && same(d->d_msg, msg))
+			return;
+	}
+	if (ds->ds_n == ds->ds_cap) {
+		cap = ds->ds_cap == 0 ? 8 : ds->ds_cap * 2;
+		if ((v = xrealloc(ds->ds_v, cap * sizeof(*v))) == NULL) {
+			ds->ds_nomem = true;
+			return;
+		}
+		ds->ds_v = v;
+		ds->ds_cap = cap;
+	}
+	d = &ds->ds_v[ds->ds_n];
+	memset(d, 0, sizeof(*d));
+	d->d_sev = sev;
+	d->d_line = line;
+	d->d_col = col;
+	d->d_code = xstrdup(code);
+	d->d_group = xstrdup("vm");
+	d->d_path = xstrdup(path == NULL ? "" : path);
+	d->d_msg = xstrdup(msg);
+	d->d_fix = fix == NULL ? NULL : xstrdup(fix);
+	if (d->d_code == NULL || d->d_group == NULL || d->d_path == NULL ||
+	    d->d_msg == NULL || (fix != NULL && d->d_fix == NULL)) {
+		diag_clear(d);
+		ds->ds_nomem = true;
+		return;
+	}
+	ds->ds_n++;
+}
+
+void
+diag_add(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
+    const char *path, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	diag_push(ds, sev, code, path, fix, 0, 0, buf);
+}
+
+void
+diag_add_at(struct vmrun_diags *ds, const char *code, int line, int col,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	diag_push(ds, VMRUN_ERROR, code, "", NULL, line, col, buf);
+}
+
+/*
+ * Set the group of the diagnostics from index `from' on: fn maps a JSON
+ * path to a group label (or NULL to keep "vm").
+ */
+void
+diag_set_group(struct vmrun_diags *ds, size_t from,
+    const char *(*fn)(void *, const char *), void *arg)
+{
+	const char *g;
+	char *dup;
+	size_t i;
+
+	for (i = from; i < ds->ds_n; i++) {
+		if ((g = fn(arg, ds->ds_v[i].d_path)) == NULL)
+			continue;
+		if ((dup = xstrdup(g)) == NULL) {
+			ds->ds_nomem = true;
+			return;
+		}
+		xfree(ds->ds_v[i].d_group);
+		ds->ds_v[i].d_group = dup;
+	}
+}
+
+size_t
+vmrun_diags_count(const struct vmrun_diags *ds)
+{
+	return (ds == NULL ? 0 : ds->ds_n);
+}
+
+size_t
+vmrun_diags_errors(const struct vmrun_diags *ds)
+{
+	size_t i, n;
+
+	if (ds == NULL)
+		return (0);
+	for (i = n = 0; i < ds->ds_n; i++)
+		if (ds->ds_v[i].d_sev == VMRUN_ERROR)
+			n++;
+	return (n);
+}
+
+const struct vmrun_diag *
+vmrun_diags_get(const struct vmrun_diags *ds, size_t i)
+{
+	if (ds == NULL || i >= ds->ds_n)
+		return (NULL);
+	return (&ds->ds_v[i]);
+}
+
+enum vmrun_severity
+vmrun_diag_severity(const struct vmrun_diag *d)
+{
+	return (d->d_sev);
+}
+
+const char *
+vmrun_diag_code(const struct vmrun_diag *d)
+{
+	return (d->d_code);
+}
+
+const char *
+vmrun_diag_group(const struct vmrun_diag *d)
+{
+	return (d->d_group);
+}
+
+const char *
+vmrun_diag_path(const struct vmrun_diag *d)
+{
+	return (d->d_path);
+}
+
+const char *
+vmrun_diag_message(const struct vmrun_diag *d)
+{
+	return (d->d_msg);
+}
+
+const char *
+vmrun_diag_fix(const struct vmrun_diag *d)
+{
+	return (d->d_fix);
+}
+
+int
+vmrun_diag_line(const struct vmrun_diag *d)
+{
+	return (d->d_line);
+}
+
+int
+vmrun_diag_column(const struct vmrun_diag *d)
+{
+	return (d->d_col);
+}
+
+char *
+vmrun_diags_json(const struct vmrun_diags *ds, const char *vmname)
+{
+	json_t *doc, *arr, *o;
+	const struct vmrun_diag *d;
+	char *s, *r;
+	size_t i;
+	int bad;
+
+	doc = json_object();
+	arr = json_array();
+	if (doc == NULL || arr == NULL) {
+		json_decref(doc);
+		json_decref(arr);
+		return (NULL);
+	}
+	bad = json_object_set_new(doc, "vm",
+	    vmname != NULL ? json_string(vmname) : json_null());
+	bad |= json_object_set_new(doc, "ok",
+	    json_boolean(vmrun_diags_errors(ds) == 0));
+	bad |= json_object_set_new(doc, "diagnostics", arr);
+	for (i = 0; bad == 0 && i < vmrun_diags_count(ds); i++) {
+		d = &ds->ds_v[i];
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
+		    "severity", d->d_sev == VMRUN_ERROR ? "error" : "warning",
+		    "code", d->d_code, "group", d->d_group, "path", d->d_path,
+		    "message", d->d_msg,
+		    "fix", d->d_fix != NULL ? json_string(d->d_fix) :
+		    json_null());
+		if (o != NULL && d->d_line > 0) {
+			bad |= json_object_set_new(o, "line",
+			    json_integer(d->d_line));
+			bad |= json_object_set_new(o, "column",
+			    json_integer(d->d_col));
+		}
+		bad |= json_array_append_new(arr, o);
+	}
+	s = bad ? NULL : json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (s == NULL)
+		return (NULL);
+	/* jansson's string comes from its allocator; hand back ours. */
+	r = xstrdup(s);
+	free(s);
+	return (r);
+}

@@ -1,0 +1,456 @@
+/*
+ * render: a resolved target -> the bhyve and bhyveload argument vectors
+ * (design §5.1, §5.2) or a bhyve_config(5) file (§5.3).
+ *
+ * bhyve splits legacy option strings on every comma with no escape
+ * (bhyve.md §7.1), so a device whose values hold a comma (or an '=' where
+ * it would end a name) is written as "-s B:S:F,DEVICE" followed by one
+ * "-o pci.B.S.F.KEY=VALUE" per option.  bhyve also expands "%(name)" and
+ * removes backslashes in any value containing '%' (bhyve.md §7.4), so
+ * such values get every '\' and '%' escaped.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+#define DEFAULT_BHYVE		"/usr/sbin/bhyve"
+#define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+
+/* Escape a value for bhyve's read-time expansion; new string in p. */
+const char *
+escape_value(struct pool *p, const char *s)
+{
+	size_t n, i;
+	char *r;
+
+	if (s == NULL || strchr(s, '%') == NULL)
+		return (s == NULL ? NULL : pool_strdup(p, s));
+	for (n = i = 0; s[i] != '\0'; i++)
+		n += (s[i] == '\\' || s[i] == '%') ? 2 : 1;
+	if ((r = pool_alloc(p, n + 1)) == NULL)
+		return (NULL);
+	for (n = i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\\' || s[i] == '%')
+			r[n++] = '\\';
+		r[n++] = s[i];
+	}
+	r[n] = '\0';
+	return (r);
+}
+
+void
+dev_optlist(const struct dev *d, struct optlist *ol)
+{
+	ol->ol_legacy = d->dv_type->dt_name;
+	ol->ol_cfgdev = d->dv_type->dt_cfgname;
+	d->dv_type->dt_render(d, ol);
+}
+
+bool
+optlist_needs_cfgform(const struct optlist *ol)
+{
+	const struct opt *o;
+	size_t i;
+
+	for (i = 0; i < ol->ol_n; i++) {
+		o = &ol->ol_opts[i];
+		if (strchr(o->o_val, ',') != NULL)
+			return (true);
+		if (o->o_special && strchr(o->o_val, '=') != NULL)
+			return (true);
+	}
+	return (false);
+}
+
+/* "DEVICE[,opts]" in the legacy syntax; NULL when out of memory. */
+static char *
+legacy_string(struct pool *p, const struct optlist *ol)
+{
+	struct strbuf sb;
+	const struct opt *o;
+	const char *v;
+	char *r, *s;
+	size_t i;
+
+	sb_init(&sb);
+	sb_add(&sb, ol->ol_legacy);
+	for (i = 0; i < ol->ol_n; i++) {
+		o = &ol->ol_opts[i];
+		if (o->o_lstyle == LS_NONE)
+			continue;
+		if ((v = escape_value(p, o->o_val)) == NULL)
+			sb.sb_nomem = true;
+		sb_addc(&sb, ',');
+		switch (o->o_lstyle) {
+		case LS_BARE:
+			sb_add(&sb, v == NULL ? "" : v);
+			break;
+		case LS_KV:
+			sb_printf(&sb, "%s=%s", o->o_lkey, v == NULL ? "" : v);
+			break;
+		case LS_FLAG:
+			sb_add(&sb, o->o_lkey);
+			break;
+		case LS_PFX:
+			sb_printf(&sb, "%s%s", o->o_lkey, v == NULL ? "" : v);
+			break;
+		case LS_NONE:
+			break;
+		}
+	}
+	if ((r = sb_take(&sb)) == NULL)
+		return (NULL);
+	s = pool_strdup(p, r);
+	xfree(r);
+	return (s);
+}
+
+/* A growable argv in a pool. */
+struct av {
+	struct pool	*av_pool;
+	const char	**av_v;
+	size_t		 av_n;
+	size_t		 av_cap;
+	bool		 av_nomem;
+};
+
+static void
+av_add(struct av *av, const char *s)
+{
+	const char **v;
+	size_t cap;
+
+	if (av->av_nomem)
+		return;
+	if (s == NULL) {
+		av->av_nomem = true;
+		return;
+	}
+	if (av->av_n + 1 >= av->av_cap) {
+		cap = av->av_cap == 0 ? 32 : av->av_cap * 2;
+		if ((v = pool_alloc(av->av_pool, cap * sizeof(*v))) == NULL) {
+			av->av_nomem = true;
+			return;
+		}
+		if (av->av_n > 0)
+			memcpy(v, av->av_v, av->av_n * sizeof(*v));
+		av->av_v = v;
+		av->av_cap = cap;
+	}
+	av->av_v[av->av_n++] = s;
+}
+
+/* Copy a pool argv into a new malloc'd vector for the caller. */
+static enum vmrun_status
+av_export(struct av *av, char ***argvp)
+{
+	char **v;
+	size_t i;
+
+	*argvp = NULL;
+	if (av->av_nomem)
+		return (VMRUN_ERR_NOMEM);
+	if ((v = xcalloc(av->av_n + 1, sizeof(*v))) == NULL)
+		return (VMRUN_ERR_NOMEM);
+	for (i = 0; i < av->av_n; i++)
+		if ((v[i] = xstrdup(av->av_v[i])) == NULL) {
+			vmrun_argv_free(v);
+			return (VMRUN_ERR_NOMEM);
+		}
+	*argvp = v;
+	return (VMRUN_OK);
+}
+
+void
+vmrun_argv_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		xfree(v[i]);
+	xfree(v);
+}
+
+static int
+pcient_cmp(const void *a, const void *b)
+{
+	const struct slot *x, *y;
+
+	x = &((const struct pcient *)a)->pe_slot;
+	y = &((const struct pcient *)b)->pe_slot;
+	if (x->s_bus != y->s_bus)
+		return (x->s_bus < y->s_bus ? -1 : 1);
+	if (x->s_slot != y->s_slot)
+		return (x->s_slot < y->s_slot ? -1 : 1);
+	if (x->s_func != y->s_func)
+		return (x->s_func < y->s_func ? -1 : 1);
+	return (0);
+}
+
+/* Host bridge, LPC and devices sorted by bus:slot:function. */
+struct pcient *
+pci_list(const struct vmrun_vm *vm, struct pool *p, size_t *np)
+{
+	struct pcient *v;
+	size_t i, n;
+
+	if ((v = pool_alloc(p, (vm->vm_ndevs + 2) * sizeof(*v))) == NULL)
+		return (NULL);
+	n = 0;
+	v[n].pe_slot = (struct slot){ 0, 0, 0 };
+	v[n++].pe_name = vm->vm_hostbridge;
+	v[n].pe_slot = vm->vm_lpc;
+	v[n++].pe_name = "lpc";
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		if (vm->vm_devs[i].dv_type == NULL ||
+		    !vm->vm_devs[i].dv_slotok)
+			continue;
+		v[n].pe_slot = vm->vm_devs[i].dv_slot;
+		v[n].pe_dev = &vm->vm_devs[i];
+		v[n++].pe_name = vm->vm_devs[i].dv_type->dt_name;
+	}
+	qsort(v, n, sizeof(*v), pcient_cmp);
+	*np = n;
+	return (v);
+}
+
+static void
+lookup_diag(struct vmrun_diags *ds, struct pool *p, const struct dev *d)
+{
+	json_t *lk;
+	const char *path;
+
+	lk = json_object_get(d->dv_obj, "lookup");
+	path = pool_printf(p, "%s.lookup", d->dv_path);
+	diag_add(ds, VMRUN_ERROR, "passthru-lookup", path != NULL ? path :
+	    d->dv_path, "give the host address as \"src\" instead",
+	    "passthru device %s/%s cannot be looked up on this host",
+	    jstr(lk, "vendor") != NULL ? jstr(lk, "vendor") : "?",
+	    jstr(lk, "device") != NULL ? jstr(lk, "device") : "?");
+}
+
+static void
+render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
+    bool *hostp)
+{
+	struct optlist ol;
+	const struct slot *sl;
+	const struct opt *o;
+	const char *s;
+	size_t i;
+
+	sl = &pe->pe_slot;
+	av_add(av, "-s");
+	if (pe->pe_dev == NULL) {
+		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
+		    sl->s_slot, sl->s_func, pe->pe_name));
+		return;
+	}
+	memset(&ol, 0, sizeof(ol));
+	ol.ol_pool = av->av_pool;
+	dev_optlist(pe->pe_dev, &ol);
+	if (ol.ol_needhost) {
+		lookup_diag(ds, av->av_pool, pe->pe_dev);
+		*hostp = true;
+	}
+	if (ol.ol_nomem) {
+		av->av_nomem = true;
+		return;
+	}
+	if (ol.ol_raw) {
+		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
+		    sl->s_slot, sl->s_func, ol.ol_legacy));
+		return;
+	}
+	if (!optlist_needs_cfgform(&ol)) {
+		s = legacy_string(av->av_pool, &ol);
+		av_add(av, s == NULL ? NULL : pool_printf(av->av_pool,
+		    "%u:%u:%u,%s", sl->s_bus, sl->s_slot, sl->s_func, s));
+		return;
+	}
+	av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
+	    sl->s_slot, sl->s_func, ol.ol_cfgdev));
+	for (i = 0; i < ol.ol_n; i++) {
+		o = &ol.ol_opts[i];
+		if (o->o_cfgkey == NULL)
+			continue;
+		s = escape_value(av->av_pool, o->o_val);
+		av_add(av, "-o");
+		av_add(av, s == NULL ? NULL : pool_printf(av->av_pool,
+		    "pci.%u.%u.%u.%s=%s", sl->s_bus, sl->s_slot, sl->s_func,
+		    o->o_cfgkey, s));
+	}
+}
+
+static void
+render_lpc(struct av *av, const struct vmrun_vm *vm)
+{
+	struct pool *p;
+	const char *rom, *vars;
+	unsigned i;
+	bool cfgform;
+
+	p = av->av_pool;
+	for (i = 0; i < VMRUN_NCOM; i++) {
+		if (vm->vm_com[i] == NULL)
+			continue;
+		if (strchr(vm->vm_com[i], ',') != NULL) {
+			av_add(av, "-o");
+			av_add(av, pool_printf(p, "lpc.com%u.path=%s", i + 1,
+			    escape_value(p, vm->vm_com[i])));
+		} else {
+			av_add(av, "-l");
+			av_add(av, pool_printf(p, "com%u,%s", i + 1,
+			    escape_value(p, vm->vm_com[i])));
+		}
+	}
+	if (vm->vm_bootrom == NULL)
+		return;
+	rom = escape_value(p, vm->vm_bootrom);
+	vars = vm->vm_varfile != NULL ? escape_value(p, vm->vm_varfile) : NULL;
+	if (rom == NULL || (vm->vm_varfile != NULL && vars == NULL)) {
+		av->av_nomem = true;
+		return;
+	}
+	/* "-l bootrom," is comma-split and takes "k=v" for options. */
+	cfgform = strchr(vm->vm_bootrom, ',') != NULL ||
+	    (vars != NULL && strpbrk(vm->vm_varfile, ",=") != NULL);
+	if (cfgform) {
+		av_add(av, "-o");
+		av_add(av, pool_printf(p, "lpc.bootrom=%s", rom));
+		if (vars != NULL) {
+			av_add(av, "-o");
+			av_add(av, pool_printf(p, "lpc.bootvars=%s", vars));
+		}
+		if (vm->vm_fwcfg == FWCFG_QEMU) {
+			av_add(av, "-o");
+			av_add(av, "lpc.fwcfg=qemu");
+		}
+		return;
+	}
+	av_add(av, "-l");
+	av_add(av, pool_printf(p, "bootrom,%s%s%s%s", rom,
+	    vars != NULL ? "," : "", vars != NULL ? vars : "",
+	    vm->vm_fwcfg == FWCFG_QEMU ? ",fwcfg=qemu" : ""));
+}
+
+enum vmrun_status
+vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, struct vmrun_diags *ds, char ***argvp)
+{
+	static const struct {
+		char	 f_opt[3];
+		size_t	 f_off;
+	} flags[] = {	/* design §5.1: the fixed order -A -D -H -P -S -W -Y -u */
+		{ "-A", offsetof(struct vmrun_vm, vm_acpi) },
+		{ "-D", offsetof(struct vmrun_vm, vm_destroy) },
+		{ "-H", offsetof(struct vmrun_vm, vm_hlt) },
+		{ "-P", offsetof(struct vmrun_vm, vm_pause) },
+		{ "-S", offsetof(struct vmrun_vm, vm_wire) },
+		{ "-W", offsetof(struct vmrun_vm, vm_msi) },
+		{ "-Y", offsetof(struct vmrun_vm, vm_nomptable) },
+		{ "-u", offsetof(struct vmrun_vm, vm_utc) },
+	};
+	struct av av;
+	struct pcient *pl;
+	enum vmrun_status st;
+	size_t i, n;
+	bool host;
+
+	if (argvp == NULL)
+		return (VMRUN_ERR_ARG);
+	*argvp = NULL;
+	if (vm == NULL)
+		return (VMRUN_ERR_ARG);
+	memset(&av, 0, sizeof(av));
+	if ((av.av_pool = pool_new()) == NULL)
+		return (VMRUN_ERR_NOMEM);
+	av_add(&av, bhyve != NULL ? bhyve : DEFAULT_BHYVE);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (*(const bool *)((const char *)vm + flags[i].f_off))
+			av_add(&av, flags[i].f_opt);
+	av_add(&av, "-c");
+	av_add(&av, pool_printf(av.av_pool, "cpus=%u,sockets=%u,cores=%u,"
+	    "threads=%u", vm->vm_sockets * vm->vm_cores * vm->vm_threads,
+	    vm->vm_sockets, vm->vm_cores, vm->vm_threads));
+	av_add(&av, "-m");
+	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
+	if (vm->vm_gdb != NULL) {
+		av_add(&av, "-G");
+		av_add(&av, vm->vm_gdb);
+	}
+	if (vm->vm_uuid != NULL) {
+		av_add(&av, "-U");
+		av_add(&av, vm->vm_uuid);
+	}
+	host = false;
+	if ((pl = pci_list(vm, av.av_pool, &n)) == NULL)
+		av.av_nomem = true;
+	for (i = 0; pl != NULL && i < n; i++)
+		render_pci(&av, &pl[i], ds, &host);
+	render_lpc(&av, vm);
+	for (i = 0; i < vm->vm_nextra; i++)
+		av_add(&av, vm->vm_extra[i]);
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		av_add(&av, extra[i]);
+	av_add(&av, vm->vm_name);
+	if (host)
+		st = av.av_nomem ? VMRUN_ERR_NOMEM : VMRUN_ERR_HOST;
+	else
+		st = av_export(&av, argvp);
+	pool_free(av.av_pool);
+	return (st);
+}
+
+enum vmrun_status
+vmrun_vm_loader_argv(const struct vmrun_vm *vm, const char *bhyveload,
+    char ***argvp)
+{
+	struct av av;
+	const struct loader *ld;
+	enum vmrun_status st;
+	size_t i;
+
+	if (argvp == NULL)
+		return (VMRUN_ERR_ARG);
+	*argvp = NULL;
+	if (vm == NULL)
+		return (VMRUN_ERR_ARG);
+	if ((ld = vm->vm_loader) == NULL)
+		return (VMRUN_OK);
+	memset(&av, 0, sizeof(av));
+	if ((av.av_pool = pool_new()) == NULL)
+		return (VMRUN_ERR_NOMEM);
+	/* -m and -S must equal bhyve's (bhyve.md §9.3). */
+	av_add(&av, bhyveload != NULL ? bhyveload : DEFAULT_BHYVELOAD);
+	av_add(&av, "-m");
+	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
+	if (vm->vm_wire)
+		av_add(&av, "-S");
+	av_add(&av, "-c");
+	av_add(&av, ld->ld_console);
+	av_add(&av, "-d");
+	av_add(&av, ld->ld_disk);
+	for (i = 0; i < ld->ld_nenv; i++) {
+		av_add(&av, "-e");
+		av_add(&av, pool_printf(av.av_pool, "%s=%s",
+		    ld->ld_env[i].kv_key, ld->ld_env[i].kv_val));
+	}
+	if (ld->ld_host_dir != NULL) {
+		av_add(&av, "-h");
+		av_add(&av, ld->ld_host_dir);
+	}
+	if (ld->ld_loader != NULL) {
+		av_add(&av, "-l");
+		av_add(&av, ld->ld_loader);
+	}
+	av_add(&av, vm->vm_name);
+	st = av_export(&av, argvp);
+	pool_free(av.av_pool);
+	return (st);
+}

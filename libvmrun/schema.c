@@ -1,0 +1,349 @@
+/*
+ * schema: one walker checks a JSON object against a key table (style.md
+ * §4): unknown keys with a "did you mean", missing required keys, wrong
+ * types, integer ranges, then each key's own check.  It records every
+ * problem and never stops at the first.
+ */
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+static void
+vdiag(struct vctx *vc, enum vmrun_severity sev, const char *code,
+    const char *path, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_add(vc->vc_diags, sev, code, path, NULL, "%s", buf);
+}
+
+void
+verr(struct vctx *vc, const char *code, const char *path, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(vc, VMRUN_ERROR, code, path, fmt, ap);
+	va_end(ap);
+}
+
+void
+vwarn(struct vctx *vc, const char *code, const char *path, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(vc, VMRUN_WARNING, code, path, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * JSON paths.  The result lives in the context's pool; on allocation
+ * failure a fixed string keeps the diagnostic readable and the failure is
+ * remembered.
+ */
+const char *
+vpath(struct vctx *vc, const char *base, const char *key)
+{
+	const char *p;
+
+	if (base == NULL || *base == '\0')
+		p = pool_strdup(vc->vc_pool, key);
+	else
+		p = pool_printf(vc->vc_pool, "%s.%s", base, key);
+	if (p == NULL) {
+		vc->vc_nomem = true;
+		return ("?");
+	}
+	return (p);
+}
+
+const char *
+vpathi(struct vctx *vc, const char *base, size_t i)
+{
+	const char *p;
+
+	p = pool_printf(vc->vc_pool, "%s[%zu]", base, i);
+	if (p == NULL) {
+		vc->vc_nomem = true;
+		return ("?");
+	}
+	return (p);
+}
+
+const char *
+json_type_word(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return ("an object");
+	case JSON_ARRAY:
+		return ("an array");
+	case JSON_STRING:
+		return ("a string");
+	case JSON_INTEGER:
+		return ("an integer");
+	case JSON_REAL:
+		return ("a number with a fraction or exponent");
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return ("a boolean");
+	case JSON_NULL:
+		return ("null");
+	}
+	return ("?");
+}
+
+static unsigned
+type_bit(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return (T_OBJ);
+	case JSON_ARRAY:
+		return (T_ARR);
+	case JSON_STRING:
+		return (T_STR);
+	case JSON_INTEGER:
+		return (T_INT);
+	case JSON_REAL:
+		return (T_REAL);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return (T_BOOL);
+	case JSON_NULL:
+		return (T_NULL);
+	}
+	return (0);
+}
+
+static void
+append(char *buf, size_t len, const char *s)
+{
+	size_t n;
+
+	n = strlen(buf);
+	if (n < len)
+		snprintf(buf + n, len - n, "%s", s);
+}
+
+static void
+types_words(unsigned t, char *buf, size_t len)
+{
+	static const struct {
+		unsigned	 bit;
+		const char	*word;
+	} words[] = {
+		{ T_STR, "a string" }, { T_INT, "an integer" },
+		{ T_BOOL, "a boolean" }, { T_OBJ, "an object" },
+		{ T_ARR, "an array" },
+	};
+	size_t i, n, k;
+
+	buf[0] = '\0';
+	for (i = n = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (t & words[i].bit)
+			n++;
+	for (i = k = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!(t & words[i].bit))
+			continue;
+		if (k > 0)
+			append(buf, len, k == n - 1 ? " or " : ", ");
+		append(buf, len, words[i].word);
+		k++;
+	}
+}
+
+/* Levenshtein distance, for "did you mean". */
+size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la, lb, i, j, prev, cur, tmp;
+	size_t row[65];
+
+	la = strlen(a);
+	lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return (la > lb ? la : lb);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			cur = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return (row[lb]);
+}
+
+const struct key *
+schema_find(const struct key *keys, const char *name)
+{
+	const struct key *k;
+
+	for (k = keys; k != NULL && k->k_name != NULL; k++)
+		if (strcmp(k->k_name, name) == 0)
+			return (k);
+	return (NULL);
+}
+
+static const char *
+closest(const struct key *a, const struct key *b, const char *name)
+{
+	const struct key *tabs[2], *k;
+	const char *best;
+	size_t d, bestd, i, lim;
+
+	tabs[0] = a;
+	tabs[1] = b;
+	best = NULL;
+	bestd = (size_t)-1;
+	lim = strlen(name) <= 3 ? 1 : 2;
+	for (i = 0; i < 2; i++)
+		for (k = tabs[i]; k != NULL && k->k_name != NULL; k++) {
+			d = edit_distance(name, k->k_name);
+			if (d < bestd) {
+				bestd = d;
+				best = k->k_name;
+			}
+		}
+	return (bestd <= lim ? best : NULL);
+}
+
+static void
+check_one(struct vctx *vc, const struct key *k, json_t *v, const char *path)
+{
+	char words[128];
+	long long n;
+
+	if (!(type_bit(v) & k->k_types)) {
+		types_words(k->k_types, words, sizeof(words));
+		verr(vc, "wrong-type", path, "expected %s, not %s", words,
+		    json_type_word(v));
+		return;
+	}
+	if (json_is_string(v)) {
+		if (json_string_length(v) == 0) {
+			verr(vc, "empty", path, "must not be empty");
+			return;
+		}
+		/* Reported by scan_strings already. */
+		if (strlen(json_string_value(v)) != json_string_length(v) ||
+		    strpbrk(json_string_value(v), "\n\r") != NULL)
+			return;
+	}
+	if (json_is_integer(v) && (k->k_flags & K_RANGE)) {
+		n = json_integer_value(v);
+		if (n < k->k_min || n > k->k_max) {
+			if (k->k_max == LLONG_MAX)
+				verr(vc, "out-of-range", path,
+				    "%lld is too small: the minimum is %lld",
+				    n, k->k_min);
+			else
+				verr(vc, "out-of-range", path,
+				    "%lld is out of range: expected %lld to "
+				    "%lld", n, k->k_min, k->k_max);
+			return;
+		}
+	}
+	if (k->k_check != NULL)
+		k->k_check(vc, v, path);
+}
+
+/*
+ * Check object obj (at path) against the keys of tables a and b (b may be
+ * NULL).  With partial, required keys may be absent (a target overlay).
+ */
+void
+schema_check(struct vctx *vc, json_t *obj, const struct key *a,
+    const struct key *b, const char *path, bool partial)
+{
+	const struct key *tabs[2], *k;
+	const char *name, *hint;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, name, v) {
+		if ((k = schema_find(a, name)) == NULL)
+			k = schema_find(b, name);
+		if (k != NULL)
+			continue;
+		hint = closest(a, b, name);
+		if (hint != NULL)
+			verr(vc, "unknown-key", vpath(vc, path, name),
+			    "unknown key; did you mean \"%s\"?", hint);
+		else
+			verr(vc, "unknown-key", vpath(vc, path, name),
+			    "unknown key");
+	}
+	tabs[0] = a;
+	tabs[1] = b;
+	for (i = 0; i < 2; i++)
+		for (k = tabs[i]; k != NULL && k->k_name != NULL; k++) {
+			v = json_object_get(obj, k->k_name);
+			if (v == NULL) {
+				if ((k->k_flags & K_REQ) && !partial)
+					verr(vc, "missing-key",
+					    vpath(vc, path, k->k_name),
+					    "required key is missing");
+				continue;
+			}
+			check_one(vc, k, v, vpath(vc, path, k->k_name));
+		}
+}
+
+/*
+ * Design §2: no string anywhere may contain NUL, newline or carriage
+ * return; they would end or split a bhyve argument or a bhyve_config line.
+ */
+void
+scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
+{
+	const char *key, *s;
+	json_t *v;
+	size_t i, len;
+
+	if (depth > VMRUN_MAX_DEPTH)
+		return;
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		json_object_foreach(j, key, v) {
+			if (strpbrk(key, "\n\r") != NULL)
+				verr(vc, "bad-character", path,
+				    "a key contains a newline or carriage "
+				    "return");
+			scan_strings(vc, v, vpath(vc, path, key), depth + 1);
+		}
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			scan_strings(vc, v, vpathi(vc, path, i), depth + 1);
+		break;
+	case JSON_STRING:
+		s = json_string_value(j);
+		len = json_string_length(j);
+		if (strlen(s) != len)
+			verr(vc, "bad-character", path,
+			    "contains a NUL character");
+		else if (strpbrk(s, "\n\r") != NULL)
+			verr(vc, "bad-character", path,
+			    "contains a newline or carriage return");
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,173 @@
+/*
+ * slots: PCI slot assignment (design §4).  Deterministic and stable: a
+ * base device keeps its slot in every target, and appending a device
+ * never moves another, because every pinned slot of every target is
+ * reserved before anything is assigned and base devices are placed before
+ * anything a target adds.
+ */
+
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+#define NBUS	256
+
+struct slotmap {
+	uint32_t	 sm_used[NBUS];		/* bit S set: slot S is taken */
+};
+
+static void
+sm_take(struct slotmap *sm, const struct slot *sl)
+{
+	sm->sm_used[sl->s_bus] |= 1U << sl->s_slot;
+}
+
+/* The lowest slot none of whose functions is taken, bus 0 first. */
+static bool
+sm_next(struct slotmap *sm, struct slot *sl)
+{
+	unsigned b, s;
+
+	for (b = 0; b < NBUS; b++)
+		for (s = 0; s < 32; s++)
+			if (!(sm->sm_used[b] & (1U << s))) {
+				sl->s_bus = b;
+				sl->s_slot = s;
+				sl->s_func = 0;
+				sm_take(sm, sl);
+				return (true);
+			}
+	return (false);
+}
+
+static bool
+slot_eq(const struct slot *a, const struct slot *b)
+{
+	return (a->s_bus == b->s_bus && a->s_slot == b->s_slot &&
+	    a->s_func == b->s_func);
+}
+
+static void
+place(struct vctx *vc, struct slotmap *sm, struct dev *d)
+{
+	if (d->dv_pinned)
+		return;
+	if (sm_next(sm, &d->dv_slot))
+		d->dv_slotok = true;
+	else
+		verr(vc, "no-slot", d->dv_path, "no free PCI slot is left");
+}
+
+/* Two devices of one resolved configuration on one slot is an error. */
+static void
+check_conflicts(struct vctx *vc, struct vmrun_vm *vm)
+{
+	struct dev *a, *b;
+	size_t i, j;
+
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		a = &vm->vm_devs[i];
+		if (!a->dv_slotok)
+			continue;
+		if (a->dv_slot.s_bus > 0)
+			vm->vm_nomptable = true;	/* design §4.5 */
+		for (j = 0; j < i; j++) {
+			b = &vm->vm_devs[j];
+			if (b->dv_slotok && slot_eq(&a->dv_slot, &b->dv_slot))
+				verr(vc, "slot-conflict", vpath(vc, a->dv_path,
+				    "slot"), "slot %u:%u:%u is also pinned by "
+				    "%s", a->dv_slot.s_bus, a->dv_slot.s_slot,
+				    a->dv_slot.s_func, b->dv_path);
+		}
+	}
+}
+
+static void
+reserve_pins(struct vctx *vc, struct slotmap *sm, struct vmrun_vm *vm,
+    const struct slot *lpc)
+{
+	static const struct slot hb = { 0, 0, 0 };
+	struct dev *d;
+	size_t i;
+
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (!d->dv_pinned)
+			continue;
+		if (slot_eq(&d->dv_slot, &hb))
+			verr(vc, "slot-conflict", vpath(vc, d->dv_path, "slot"),
+			    "0:0:0 is reserved for the host bridge");
+		else if (slot_eq(&d->dv_slot, lpc))
+			verr(vc, "slot-conflict", vpath(vc, d->dv_path, "slot"),
+			    "%u:%u:%u is reserved for the LPC bridge "
+			    "(lpc_slot)", lpc->s_bus, lpc->s_slot, lpc->s_func);
+		sm_take(sm, &d->dv_slot);
+	}
+}
+
+void
+slots_assign(struct vctx *vc, struct vmrun_config *cf)
+{
+	struct slotmap global, basemap, sm;
+	struct slot *basesl;
+	struct vmrun_vm *base, *vm;
+	struct dev *d;
+	size_t i, t, nbase;
+
+	if ((base = cf->cf_base) == NULL)
+		return;
+	memset(&global, 0, sizeof(global));
+	sm_take(&global, &(struct slot){ 0, 0, 0 });
+	sm_take(&global, &base->vm_lpc);
+	reserve_pins(vc, &global, base, &base->vm_lpc);
+	for (t = 0; t < cf->cf_ntargets; t++)
+		if (cf->cf_targets[t] != NULL)
+			reserve_pins(vc, &global, cf->cf_targets[t],
+			    &base->vm_lpc);
+
+	/* Base devices first: their slots hold in every target. */
+	for (i = nbase = 0; i < base->vm_ndevs; i++)
+		if (base->vm_devs[i].dv_origin == DO_BASE)
+			nbase++;
+	basesl = pool_alloc(vc->vc_pool, (nbase + 1) * sizeof(*basesl));
+	if (basesl == NULL) {
+		vc->vc_nomem = true;
+		return;
+	}
+	basemap = global;
+	for (i = 0; i < base->vm_ndevs; i++) {
+		d = &base->vm_devs[i];
+		if (d->dv_origin != DO_BASE)
+			continue;
+		place(vc, &basemap, d);
+		if (d->dv_baseidx >= 0 && (size_t)d->dv_baseidx < nbase)
+			basesl[d->dv_baseidx] = d->dv_slot;
+	}
+	sm = basemap;
+	for (i = 0; i < base->vm_ndevs; i++)
+		if (base->vm_devs[i].dv_origin != DO_BASE)
+			place(vc, &sm, &base->vm_devs[i]);
+	check_conflicts(vc, base);
+
+	for (t = 0; t < cf->cf_ntargets; t++) {
+		if ((vm = cf->cf_targets[t]) == NULL)
+			continue;
+		sm = basemap;
+		for (i = 0; i < vm->vm_ndevs; i++) {
+			d = &vm->vm_devs[i];
+			if (d->dv_origin == DO_BASE && !d->dv_pinned &&
+			    d->dv_baseidx >= 0 && (size_t)d->dv_baseidx < nbase) {
+				d->dv_slot = basesl[d->dv_baseidx];
+				d->dv_slotok = true;
+			}
+		}
+		/* Then graphic, then what the target adds. */
+		for (i = 0; i < vm->vm_ndevs; i++)
+			if (vm->vm_devs[i].dv_origin == DO_GRAPHIC)
+				place(vc, &sm, &vm->vm_devs[i]);
+		for (i = 0; i < vm->vm_ndevs; i++)
+			if (vm->vm_devs[i].dv_origin == DO_TARGET)
+				place(vc, &sm, &vm->vm_devs[i]);
+		check_conflicts(vc, vm);
+	}
+}

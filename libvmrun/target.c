@@ -1,0 +1,225 @@
+/*
+ * target: resolve a target by applying its overlay to the base
+ * configuration (design §3).  Each target starts from the base, never
+ * from another target.
+ */
+
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+/* Keys a target may not set: they identify the VM or fix its layout. */
+static const char *const fixed_keys[] = {
+	"name", "targets", "uuid", "hostbridge", "lpc_slot", NULL
+};
+
+static bool
+is_fixed(const char *key)
+{
+	size_t i;
+
+	for (i = 0; fixed_keys[i] != NULL; i++)
+		if (strcmp(fixed_keys[i], key) == 0)
+			return (true);
+	return (false);
+}
+
+static const char *
+dev_id(json_t *d)
+{
+	return (json_is_object(d) ? jstr(d, "id") : NULL);
+}
+
+/* Does the overlay's remove list name id? */
+static bool
+removes(json_t *rm, const char *id)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(rm, i, e)
+		if (json_is_string(e) && strcmp(json_string_value(e), id) == 0)
+			return (true);
+	return (false);
+}
+
+static void
+check_remove(struct vctx *vc, json_t *rm, json_t *bemu, const char *path)
+{
+	json_t *e, *d;
+	size_t i, j;
+	bool found;
+
+	if (!json_is_array(rm)) {
+		verr(vc, "wrong-type", path, "expected an array of device ids, "
+		    "not %s", json_type_word(rm));
+		return;
+	}
+	json_array_foreach(rm, i, e) {
+		if (!json_is_string(e)) {
+			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
+			    "a device id (a string), not %s",
+			    json_type_word(e));
+			continue;
+		}
+		found = false;
+		json_array_foreach(bemu, j, d)
+			if (dev_id(d) != NULL &&
+			    strcmp(dev_id(d), json_string_value(e)) == 0)
+				found = true;
+		if (!found)
+			verr(vc, "unknown-id", vpathi(vc, path, i), "no device "
+			    "of the base configuration has id \"%s\"",
+			    json_string_value(e));
+	}
+}
+
+/*
+ * Resolve target tname (NULL: the base configuration) of root.  Returns
+ * the model, or NULL when out of memory.
+ */
+struct vmrun_vm *
+target_resolve(struct vctx *vc, json_t *root, const char *tname)
+{
+	struct vmrun_vm *vm;
+	struct devsrc *srcs;
+	json_t *top, *overlay, *bemu, *oemu, *rm, *v, *d;
+	const char *key, *tpath, *id;
+	size_t i, j, n, nb, no;
+	bool *used;
+
+	if ((top = json_object()) == NULL)
+		return (NULL);
+	json_object_foreach(root, key, v)
+		if (tname == NULL || (strcmp(key, "targets") != 0 &&
+		    strcmp(key, "emulations") != 0))
+			json_object_set(top, key, v);
+	overlay = NULL;
+	tpath = NULL;
+	bemu = json_object_get(root, "emulations");
+	if (!json_is_array(bemu))
+		bemu = NULL;
+	oemu = rm = NULL;
+	if (tname != NULL) {
+		tpath = vpath(vc, "targets", tname);
+		overlay = json_object_get(json_object_get(root, "targets"),
+		    tname);
+		json_object_foreach(overlay, key, v) {
+			if (is_fixed(key)) {
+				verr(vc, "not-in-target", vpath(vc, tpath, key),
+				    "a target cannot change \"%s\"", key);
+				continue;
+			}
+			if (strcmp(key, "remove") == 0 ||
+			    strcmp(key, "emulations") == 0)
+				continue;
+			if (json_is_null(v)) {
+				if (strcmp(key, "cpu") == 0 ||
+				    strcmp(key, "mem") == 0)
+					verr(vc, "required", vpath(vc, tpath,
+					    key), "\"%s\" is required and "
+					    "cannot be removed", key);
+				json_object_del(top, key);
+				continue;
+			}
+			json_object_set(top, key, v);
+		}
+		/* next_target is the one key a target does not inherit. */
+		if (json_object_get(overlay, "next_target") == NULL)
+			json_object_del(top, "next_target");
+		oemu = json_object_get(overlay, "emulations");
+		if (oemu != NULL && !json_is_array(oemu)) {
+			verr(vc, "wrong-type", vpath(vc, tpath, "emulations"),
+			    "expected an array, not %s", json_type_word(oemu));
+			oemu = NULL;
+		}
+		rm = json_object_get(overlay, "remove");
+		if (rm != NULL) {
+			check_remove(vc, rm, bemu, vpath(vc, tpath, "remove"));
+			if (!json_is_array(rm))
+				rm = NULL;
+		}
+	}
+
+	nb = json_array_size(bemu);
+	no = json_array_size(oemu);
+	srcs = pool_alloc(vc->vc_pool, (nb + no + 1) * sizeof(*srcs));
+	used = pool_alloc(vc->vc_pool, (no + 1) * sizeof(*used));
+	if (srcs == NULL || used == NULL) {
+		json_decref(top);
+		return (NULL);
+	}
+	n = 0;
+	for (i = 0; i < nb; i++) {
+		d = json_array_get(bemu, i);
+		srcs[n].ds_obj = d;
+		srcs[n].ds_path = vpathi(vc, "emulations", i);
+		srcs[n].ds_origin = DO_BASE;
+		srcs[n].ds_baseidx = (int)i;
+		id = dev_id(d);
+		if (id != NULL && rm != NULL && removes(rm, id)) {
+			for (j = 0; j < no; j++)
+				if (dev_id(json_array_get(oemu, j)) != NULL &&
+				    strcmp(dev_id(json_array_get(oemu, j)),
+				    id) == 0) {
+					verr(vc, "conflict", vpathi(vc,
+					    vpath(vc, tpath, "emulations"), j),
+					    "this target both removes and "
+					    "replaces device \"%s\"", id);
+					used[j] = true;
+				}
+			continue;
+		}
+		for (j = 0; id != NULL && j < no; j++) {
+			if (used[j] || dev_id(json_array_get(oemu, j)) ==
+			    NULL || strcmp(dev_id(json_array_get(oemu, j)),
+			    id) != 0)
+				continue;
+			/* Replaced in place: it keeps the base slot. */
+			srcs[n].ds_obj = json_array_get(oemu, j);
+			srcs[n].ds_path = vpathi(vc, vpath(vc, tpath,
+			    "emulations"), j);
+			used[j] = true;
+			break;
+		}
+		n++;
+	}
+	for (j = 0; j < no; j++) {
+		if (used[j])
+			continue;
+		srcs[n].ds_obj = json_array_get(oemu, j);
+		srcs[n].ds_path = vpathi(vc, vpath(vc, tpath, "emulations"),
+		    j);
+		srcs[n].ds_origin = DO_TARGET;
+		srcs[n].ds_baseidx = -1;
+		n++;
+	}
+	vm = config_build(vc, top, overlay, tname, srcs, n);
+	json_decref(top);
+	return (vm);
+}
+
+/* next_target must name a target that exists (design §3). */
+void
+target_check_next(struct vctx *vc, struct vmrun_config *cf)
+{
+	const char *nt, *path;
+	size_t i, j;
+	bool found;
+	struct vmrun_vm *vm;
+
+	for (i = 0; i <= cf->cf_ntargets; i++) {
+		vm = i == 0 ? cf->cf_base : cf->cf_targets[i - 1];
+		if (vm == NULL || (nt = vm->vm_next_target) == NULL)
+			continue;
+		found = strcmp(nt, "default") == 0;
+		for (j = 0; j < cf->cf_ntargets && !found; j++)
+			found = strcmp(cf->cf_tnames[j], nt) == 0;
+		if (found)
+			continue;
+		path = i == 0 ? "next_target" : vpath(vc, vpath(vc, "targets",
+		    cf->cf_tnames[i - 1]), "next_target");
+		verr(vc, "unknown-target", path, "no target is named \"%s\"",
+		    nt);
+	}
+}

@@ -1,0 +1,395 @@
+/*
+ * vm: the public face of the plan path -- loading a configuration with
+ * all its targets, resolving one, and reading the result.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+
+const char *
+vmrun_version(void)
+{
+	return (VMRUN_VERSION);
+}
+
+const char *
+vmrun_strstatus(enum vmrun_status st)
+{
+	static const char *const words[] = {
+		"success", "out of memory", "cannot read the configuration",
+		"syntax error", "invalid configuration", "no such target",
+		"not expressible", "the host cannot answer",
+		"invalid argument"
+	};
+
+	if ((size_t)st >= sizeof(words) / sizeof(words[0]))
+		return ("unknown status");
+	return (words[st]);
+}
+
+void
+vmrun_config_free(struct vmrun_config *cf)
+{
+	size_t i;
+
+	if (cf == NULL)
+		return;
+	vm_free(cf->cf_base);
+	for (i = 0; i < cf->cf_ntargets; i++)
+		vm_free(cf->cf_targets[i]);
+	json_decref(cf->cf_root);
+	pool_free(cf->cf_pool);
+	xfree(cf);
+}
+
+/* Diagnostics are grouped by what they concern (design §6). */
+static const char *
+group_in(struct vmrun_vm *vm, struct pool *p, const char *path)
+{
+	const struct dev *d;
+	const char *what;
+	size_t i, n;
+
+	for (i = 0; vm != NULL && i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		n = strlen(d->dv_path);
+		if (strncmp(path, d->dv_path, n) != 0 ||
+		    (path[n] != '\0' && path[n] != '.' && path[n] != '['))
+			continue;
+		if (d->dv_type == NULL)
+			return (pool_printf(p, "pci %s", d->dv_path));
+		what = dev_what(d, p);
+		if (!d->dv_slotok)
+			return (pool_printf(p, "pci %s%s%s",
+			    d->dv_type->dt_name, what != NULL ? " " : "",
+			    what != NULL ? what : ""));
+		return (pool_printf(p, "pci %u:%u:%u %s%s%s",
+		    d->dv_slot.s_bus, d->dv_slot.s_slot, d->dv_slot.s_func,
+		    d->dv_type->dt_name, what != NULL ? " " : "",
+		    what != NULL ? what : ""));
+	}
+	return (NULL);
+}
+
+static const char *
+group_of(void *arg, const char *path)
+{
+	static const char *const lpckeys[] = { "com1", "com2", "com3",
+	    "com4", "bootrom", "varfile", "varfile_template", "fwcfg" };
+	struct vmrun_config *cf;
+	const char *g, *key;
+	size_t i;
+
+	cf = arg;
+	if ((g = group_in(cf->cf_base, cf->cf_pool, path)) != NULL)
+		return (g);
+	for (i = 0; i < cf->cf_ntargets; i++)
+		if ((g = group_in(cf->cf_targets[i], cf->cf_pool, path)) !=
+		    NULL)
+			return (g);
+	/* "KEY" or "targets.T.KEY" */
+	key = path;
+	if (strncmp(path, "targets.", 8) == 0 && (key = strchr(path + 8,
+	    '.')) != NULL)
+		key++;
+	else if (strncmp(path, "targets.", 8) == 0)
+		return (NULL);
+	for (i = 0; i < sizeof(lpckeys) / sizeof(lpckeys[0]); i++) {
+		if (strncmp(key, lpckeys[i], strlen(lpckeys[i])) != 0 ||
+		    (key[strlen(lpckeys[i])] != '\0' &&
+		    key[strlen(lpckeys[i])] != '.'))
+			continue;
+		return (i < 4 ? pool_printf(cf->cf_pool, "lpc %s", lpckeys[i]) :
+		    "lpc bootrom");
+	}
+	return (NULL);
+}
+
+static bool
+slotmap_build(struct vmrun_vm *vm)
+{
+	size_t i;
+
+	if ((vm->vm_pci = pci_list(vm, vm->vm_pool, &vm->vm_npci)) == NULL)
+		return (false);
+	vm->vm_pciaddr = pool_alloc(vm->vm_pool, (vm->vm_npci + 1) *
+	    sizeof(*vm->vm_pciaddr));
+	if (vm->vm_pciaddr == NULL)
+		return (false);
+	for (i = 0; i < vm->vm_npci; i++)
+		if ((vm->vm_pciaddr[i] = slot_str(vm->vm_pool,
+		    &vm->vm_pci[i].pe_slot)) == NULL)
+			return (false);
+	return (true);
+}
+
+/* Target names: ^[A-Za-z0-9_-]{1,64}$ (design §3). */
+static bool
+tname_ok(const char *s)
+{
+	size_t n;
+
+	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-");
+	return (n > 0 && n <= 64 && s[n] == '\0');
+}
+
+static enum vmrun_status
+config_resolve_all(struct vctx *vc, struct vmrun_config *cf)
+{
+	json_t *targets, *ov;
+	const char *name;
+	size_t n;
+
+	if ((cf->cf_base = target_resolve(vc, cf->cf_root, NULL)) == NULL)
+		return (VMRUN_ERR_NOMEM);
+	targets = json_object_get(cf->cf_root, "targets");
+	if (!json_is_object(targets))
+		return (VMRUN_OK);
+	n = json_object_size(targets);
+	cf->cf_targets = pool_alloc(cf->cf_pool, (n + 1) *
+	    sizeof(*cf->cf_targets));
+	cf->cf_tnames = pool_alloc(cf->cf_pool, (n + 1) *
+	    sizeof(*cf->cf_tnames));
+	if (cf->cf_targets == NULL || cf->cf_tnames == NULL)
+		return (VMRUN_ERR_NOMEM);
+	json_object_foreach(targets, name, ov) {
+		if (!tname_ok(name)) {
+			verr(vc, "bad-name", vpath(vc, "targets", name),
+			    "\"%s\" is not a valid target name: use 1 to 64 "
+			    "letters, digits, '_' or '-'", name);
+			continue;
+		}
+		if (!json_is_object(ov)) {
+			verr(vc, "wrong-type", vpath(vc, "targets", name),
+			    "expected an object, not %s", json_type_word(ov));
+			continue;
+		}
+		cf->cf_tnames[cf->cf_ntargets] = name;
+		cf->cf_targets[cf->cf_ntargets] = target_resolve(vc,
+		    cf->cf_root, name);
+		if (cf->cf_targets[cf->cf_ntargets++] == NULL)
+			return (VMRUN_ERR_NOMEM);
+	}
+	return (VMRUN_OK);
+}
+
+enum vmrun_status
+vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
+    struct vmrun_config **cfp)
+{
+	struct vmrun_config *cf;
+	struct vctx vc;
+	enum vmrun_status st;
+	size_t first, i;
+
+	if (cfp == NULL)
+		return (VMRUN_ERR_ARG);
+	*cfp = NULL;
+	if (ds == NULL || (buf == NULL && len > 0))
+		return (VMRUN_ERR_ARG);
+	first = vmrun_diags_count(ds);
+	if ((cf = xcalloc(1, sizeof(*cf))) == NULL)
+		return (VMRUN_ERR_NOMEM);
+	if ((cf->cf_pool = pool_new()) == NULL) {
+		xfree(cf);
+		return (VMRUN_ERR_NOMEM);
+	}
+	if ((st = load_json(buf == NULL ? "" : buf, len, ds,
+	    &cf->cf_root)) != VMRUN_OK) {
+		vmrun_config_free(cf);
+		return (st);
+	}
+	memset(&vc, 0, sizeof(vc));
+	vc.vc_diags = ds;
+	vc.vc_pool = cf->cf_pool;
+	scan_strings(&vc, cf->cf_root, "", 0);
+	st = config_resolve_all(&vc, cf);
+	if (st == VMRUN_OK) {
+		target_check_next(&vc, cf);
+		slots_assign(&vc, cf);
+		if (cf->cf_base != NULL && !slotmap_build(cf->cf_base))
+			st = VMRUN_ERR_NOMEM;
+		for (i = 0; i < cf->cf_ntargets && st == VMRUN_OK; i++)
+			if (!slotmap_build(cf->cf_targets[i]))
+				st = VMRUN_ERR_NOMEM;
+		diag_set_group(ds, first, group_of, cf);
+	}
+	if (st == VMRUN_OK && (vc.vc_nomem || diags_nomem(ds)))
+		st = VMRUN_ERR_NOMEM;
+	if (st == VMRUN_OK && vmrun_diags_errors(ds) > 0)
+		st = VMRUN_ERR_INVALID;
+	if (st != VMRUN_OK) {
+		vmrun_config_free(cf);
+		return (st);
+	}
+	*cfp = cf;
+	return (VMRUN_OK);
+}
+
+enum vmrun_status
+vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
+    struct vmrun_config **cfp)
+{
+	enum vmrun_status st;
+	FILE *fp;
+	char *buf, *nb;
+	size_t len, cap, n;
+
+	if (cfp == NULL)
+		return (VMRUN_ERR_ARG);
+	*cfp = NULL;
+	if (path == NULL || ds == NULL)
+		return (VMRUN_ERR_ARG);
+	if ((fp = fopen(path, "re")) == NULL) {
+		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s: %s",
+		    path, strerror(errno));
+		return (VMRUN_ERR_IO);
+	}
+	buf = NULL;
+	len = cap = 0;
+	st = VMRUN_OK;
+	/* Read at most one byte past the limit: enough to refuse it. */
+	while (len <= VMRUN_MAX_INPUT) {
+		if (len == cap) {
+			cap = cap == 0 ? 8192 : cap * 2;
+			if ((nb = xrealloc(buf, cap)) == NULL) {
+				st = VMRUN_ERR_NOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (st == VMRUN_OK && ferror(fp)) {
+		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s: %s",
+		    path, strerror(errno));
+		st = VMRUN_ERR_IO;
+	}
+	fclose(fp);
+	if (st == VMRUN_OK)
+		st = vmrun_config_load(buf, len, ds, cfp);
+	xfree(buf);
+	return (st);
+}
+
+const char *
+vmrun_config_name(const struct vmrun_config *cf)
+{
+	return (cf == NULL || cf->cf_base == NULL ? NULL :
+	    cf->cf_base->vm_name);
+}
+
+static bool
+has_default_target(const struct vmrun_config *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->cf_ntargets; i++)
+		if (strcmp(cf->cf_tnames[i], "default") == 0)
+			return (true);
+	return (false);
+}
+
+size_t
+vmrun_config_ntargets(const struct vmrun_config *cf)
+{
+	if (cf == NULL)
+		return (0);
+	return (cf->cf_ntargets + (has_default_target(cf) ? 0 : 1));
+}
+
+const char *
+vmrun_config_target(const struct vmrun_config *cf, size_t i)
+{
+	size_t j;
+
+	if (cf == NULL || i >= vmrun_config_ntargets(cf))
+		return (NULL);
+	if (i == 0)
+		return ("default");
+	for (j = 0; j < cf->cf_ntargets; j++) {
+		if (strcmp(cf->cf_tnames[j], "default") == 0)
+			continue;
+		if (--i == 0)
+			return (cf->cf_tnames[j]);
+	}
+	return (NULL);
+}
+
+enum vmrun_status
+vmrun_config_resolve(const struct vmrun_config *cf, const char *target,
+    const struct vmrun_vm **vmp)
+{
+	size_t i;
+
+	if (vmp == NULL)
+		return (VMRUN_ERR_ARG);
+	*vmp = NULL;
+	if (cf == NULL)
+		return (VMRUN_ERR_ARG);
+	if (target == NULL)
+		target = "default";
+	for (i = 0; i < cf->cf_ntargets; i++)
+		if (strcmp(cf->cf_tnames[i], target) == 0) {
+			*vmp = cf->cf_targets[i];
+			return (VMRUN_OK);
+		}
+	if (strcmp(target, "default") == 0) {
+		*vmp = cf->cf_base;
+		return (VMRUN_OK);
+	}
+	return (VMRUN_ERR_NOTARGET);
+}
+
+const char *
+vmrun_vm_name(const struct vmrun_vm *vm)
+{
+	return (vm == NULL ? NULL : vm->vm_name);
+}
+
+const char *
+vmrun_vm_target(const struct vmrun_vm *vm)
+{
+	return (vm == NULL ? NULL : vm->vm_target);
+}
+
+const char *
+vmrun_vm_next_target(const struct vmrun_vm *vm)
+{
+	return (vm == NULL ? NULL : vm->vm_next_target);
+}
+
+size_t
+vmrun_vm_nslots(const struct vmrun_vm *vm)
+{
+	return (vm == NULL ? 0 : vm->vm_npci);
+}
+
+const char *
+vmrun_vm_slot_addr(const struct vmrun_vm *vm, size_t i)
+{
+	return (vm == NULL || i >= vm->vm_npci ? NULL : vm->vm_pciaddr[i]);
+}
+
+const char *
+vmrun_vm_slot_device(const struct vmrun_vm *vm, size_t i)
+{
+	return (vm == NULL || i >= vm->vm_npci ? NULL :
+	    vm->vm_pci[i].pe_name);
+}
+
+const char *
+vmrun_vm_slot_id(const struct vmrun_vm *vm, size_t i)
+{
+	if (vm == NULL || i >= vm->vm_npci || vm->vm_pci[i].pe_dev == NULL)
+		return (NULL);
+	return (vm->vm_pci[i].pe_dev->dv_id);
+}

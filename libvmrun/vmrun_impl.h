@@ -1,0 +1,378 @@
+/*
+ * libvmrun private header: the map of the library.
+ *
+ * Every function shared between files is declared here under the name of
+ * the file that defines it, so reading this header top to bottom is reading
+ * the pipeline: load -> validate -> resolve -> assign -> render.
+ */
+
+#ifndef VMRUN_IMPL_H
+#define VMRUN_IMPL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vmrun.h"
+
+#define VMRUN_MAX_INPUT		(1024 * 1024)	/* design §2: 1 MiB */
+#define VMRUN_MAX_DEPTH		32		/* design §2 */
+#define VMRUN_MAX_CPUS		1024		/* design §2.3 */
+#define VMRUN_NCOM		4
+
+/* JSON type bits used by key tables. */
+#define T_STR		0x01
+#define T_INT		0x02
+#define T_BOOL		0x04
+#define T_OBJ		0x08
+#define T_ARR		0x10
+#define T_REAL		0x20
+#define T_NULL		0x40
+
+/* Key flags. */
+#define K_REQ		0x01	/* required */
+#define K_RANGE		0x02	/* integer must lie in [k_min, k_max] */
+
+struct vctx;
+struct dev;
+
+/*
+ * One row of a key table: a JSON key, the types it may have, and an
+ * optional check that runs once the type is right.  Tables end with a row
+ * whose k_name is NULL.
+ */
+struct key {
+	const char	*k_name;
+	unsigned	 k_types;
+	unsigned	 k_flags;
+	long long	 k_min;
+	long long	 k_max;
+	void		(*k_check)(struct vctx *, json_t *, const char *);
+};
+
+/* A PCI address. */
+struct slot {
+	unsigned	 s_bus;
+	unsigned	 s_slot;
+	unsigned	 s_func;
+};
+
+/*
+ * One rendered device option.  o_cfgkey is its bhyve_config(5) key below
+ * pci.B.S.F (NULL: the option exists only in the legacy string); o_lstyle
+ * says how it appears in the legacy "-s" string.
+ */
+enum lstyle {
+	LS_NONE,	/* not in the legacy string */
+	LS_BARE,	/* VALUE */
+	LS_KV,		/* LKEY=VALUE */
+	LS_FLAG,	/* LKEY (boolean true) */
+	LS_PFX		/* LKEY immediately followed by VALUE ("hd:" PATH) */
+};
+
+struct opt {
+	const char	*o_cfgkey;
+	enum lstyle	 o_lstyle;
+	const char	*o_lkey;
+	const char	*o_val;
+	bool		 o_special;	/* value needs -o form if it has '=' */
+};
+
+struct optlist {
+	struct pool	*ol_pool;
+	const char	*ol_legacy;	/* emulation name in the legacy string */
+	const char	*ol_cfgdev;	/* device name in bhyve_config form */
+	struct opt	*ol_opts;
+	size_t		 ol_n;
+	size_t		 ol_cap;
+	bool		 ol_raw;	/* raw device: ol_legacy is the value */
+	bool		 ol_needhost;	/* passthru lookup: host must resolve */
+	bool		 ol_nomem;
+};
+
+/*
+ * A device type: design §2.5, one row per bhyve emulation.
+ */
+struct devtype {
+	const char	*dt_name;
+	const char	*dt_cfgname;
+	const struct key *dt_keys;
+	void		(*dt_check)(struct vctx *, struct dev *);
+	void		(*dt_render)(const struct dev *, struct optlist *);
+	const char	*(*dt_what)(const struct dev *, struct pool *);
+};
+
+enum dev_origin {
+	DO_BASE,	/* from the base "emulations" */
+	DO_GRAPHIC,	/* made from "graphic" */
+	DO_TARGET	/* added by a target overlay */
+};
+
+struct dev {
+	const struct devtype *dv_type;
+	json_t		*dv_obj;	/* device object (reference held) */
+	const char	*dv_path;	/* JSON path, e.g. "emulations[1]" */
+	const char	*dv_id;
+	struct slot	 dv_slot;
+	bool		 dv_pinned;
+	bool		 dv_slotok;	/* dv_slot is meaningful */
+	bool		 dv_fix;
+	enum dev_origin	 dv_origin;
+	int		 dv_baseidx;	/* index among base devices, or -1 */
+	bool		 dv_stdio;	/* uses bhyve's stdio */
+	bool		 dv_bootindex;
+	long long	 dv_bootidx;
+};
+
+struct pcient {				/* one entry of the slot map */
+	struct slot	 pe_slot;
+	const struct dev *pe_dev;	/* NULL: hostbridge or lpc */
+	const char	*pe_name;
+};
+
+struct kv {
+	const char	*kv_key;
+	const char	*kv_val;
+};
+
+struct loader {
+	const char	*ld_type;
+	const char	*ld_disk;
+	const char	*ld_console;
+	struct kv	*ld_env;
+	size_t		 ld_nenv;
+	const char	*ld_host_dir;
+	const char	*ld_loader;
+};
+
+enum fwcfg {
+	FWCFG_DEFAULT,
+	FWCFG_BHYVE,
+	FWCFG_QEMU
+};
+
+/* A resolved configuration: one target, defaults and slots filled in. */
+struct vmrun_vm {
+	struct pool	*vm_pool;
+	json_t		*vm_top;		/* merged top level (reference held) */
+	const char	*vm_name;
+	const char	*vm_target;
+	const char	*vm_next_target;
+	unsigned	 vm_sockets;
+	unsigned	 vm_cores;
+	unsigned	 vm_threads;
+	uint64_t	 vm_mem;		/* bytes */
+	const char	*vm_bootrom;
+	const char	*vm_varfile;
+	const char	*vm_varfile_template;
+	enum fwcfg	 vm_fwcfg;
+	struct loader	*vm_loader;
+	const char	*vm_com[VMRUN_NCOM];
+	const char	*vm_hostbridge;
+	struct slot	 vm_lpc;
+	const char	*vm_uuid;
+	const char	*vm_gdb;
+	bool		 vm_acpi;
+	bool		 vm_destroy;
+	bool		 vm_hlt;
+	bool		 vm_pause;
+	bool		 vm_wire;
+	bool		 vm_msi;
+	bool		 vm_nomptable;
+	bool		 vm_utc;
+	const char	**vm_extra;
+	size_t		 vm_nextra;
+	const char	**vm_post;
+	size_t		 vm_npost;
+	bool		 vm_reboot_on[256];
+	long long	 vm_max_reboots;	/* -1: unlimited */
+	long long	 vm_rl_count;
+	long long	 vm_rl_seconds;
+	struct dev	*vm_devs;		/* sorted by slot once assigned */
+	size_t		 vm_ndevs;
+	json_t		*vm_graphic;		/* reference held, or NULL */
+	struct pcient	*vm_pci;		/* slot map, once assigned */
+	const char	**vm_pciaddr;
+	size_t		 vm_npci;
+};
+
+struct vmrun_config {
+	json_t		*cf_root;
+	struct vmrun_vm	*cf_base;
+	struct vmrun_vm	**cf_targets;		/* same order as cf_tnames */
+	const char	**cf_tnames;
+	size_t		 cf_ntargets;
+	struct pool	*cf_pool;
+};
+
+/* Validation context: where diagnostics go and where allocations come from. */
+struct vctx {
+	struct vmrun_diags *vc_diags;
+	struct pool	*vc_pool;
+	struct vmrun_vm	*vc_vm;		/* model being built, or NULL */
+	bool		 vc_nomem;
+};
+
+/* alloc.c */
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xrealloc(void *, size_t);
+char		*xstrdup(const char *);
+void		 xfree(void *);
+void		 alloc_fail_after(long);	/* tests: fail the Nth allocation */
+struct pool	*pool_new(void);
+void		 pool_free(struct pool *);
+void		*pool_alloc(struct pool *, size_t);
+char		*pool_strdup(struct pool *, const char *);
+char		*pool_printf(struct pool *, const char *, ...)
+		    __attribute__((__format__(__printf__, 2, 3)));
+
+/* strbuf.c */
+struct strbuf {
+	char		*sb_buf;
+	size_t		 sb_len;
+	size_t		 sb_cap;
+	bool		 sb_nomem;
+};
+void		 sb_init(struct strbuf *);
+void		 sb_add(struct strbuf *, const char *);
+void		 sb_addn(struct strbuf *, const char *, size_t);
+void		 sb_addc(struct strbuf *, char);
+void		 sb_printf(struct strbuf *, const char *, ...)
+		    __attribute__((__format__(__printf__, 2, 3)));
+char		*sb_take(struct strbuf *);	/* new string or NULL */
+void		 sb_free(struct strbuf *);
+
+/* diag.c */
+void		 diag_add(struct vmrun_diags *, enum vmrun_severity,
+		    const char *code, const char *path, const char *fix,
+		    const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 6, 7)));
+void		 diag_add_at(struct vmrun_diags *, const char *code, int line,
+		    int column, const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 5, 6)));
+void		 diag_set_group(struct vmrun_diags *, size_t from,
+		    const char *(*)(void *, const char *), void *);
+bool		 diags_nomem(const struct vmrun_diags *);
+
+/* load.c */
+enum vmrun_status load_json(const void *, size_t, struct vmrun_diags *,
+		    json_t **);
+
+/* schema.c */
+void		 verr(struct vctx *, const char *code, const char *path,
+		    const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 4, 5)));
+void		 vwarn(struct vctx *, const char *code, const char *path,
+		    const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 4, 5)));
+const char	*vpath(struct vctx *, const char *base, const char *key);
+const char	*vpathi(struct vctx *, const char *base, size_t);
+void		 schema_check(struct vctx *, json_t *, const struct key *,
+		    const struct key *, const char *, bool);
+const struct key *schema_find(const struct key *, const char *);
+const char	*json_type_word(const json_t *);
+void		 scan_strings(struct vctx *, json_t *, const char *, int);
+size_t		 edit_distance(const char *, const char *);
+
+/* values.c */
+bool		 slot_parse(const char *, struct slot *);
+const char	*slot_str(struct pool *, const struct slot *);
+void		 check_slot(struct vctx *, json_t *, const char *);
+void		 check_path(struct vctx *, json_t *, const char *);
+void		 check_vmname(struct vctx *, json_t *, const char *);
+void		 check_cpu(struct vctx *, json_t *, const char *);
+void		 check_mem(struct vctx *, json_t *, const char *);
+bool		 mem_parse(json_t *, uint64_t *);
+const char	*mem_str(struct pool *, uint64_t);
+void		 check_uuid(struct vctx *, json_t *, const char *);
+void		 check_gdb(struct vctx *, json_t *, const char *);
+void		 check_tty_backend(struct vctx *, json_t *, const char *);
+bool		 is_stdio_backend(const char *);
+void		 check_mac(struct vctx *, json_t *, const char *);
+void		 check_ser(struct vctx *, json_t *, const char *);
+void		 check_argv(struct vctx *, json_t *, const char *);
+void		 check_ipaddr(struct vctx *, json_t *, const char *);
+bool		 hostport_parse(const char *, bool);
+bool		 match_tapname(const char *);
+bool		 match_idname(const char *, size_t);
+
+/* devices.c */
+extern const struct key dev_common_keys[];
+const struct devtype *devtype_find(const char *);
+const char	*devtype_names(void);
+void		 dev_build(struct vctx *, json_t *, const char *, struct dev *);
+void		 dev_build_graphic(struct vctx *, json_t *, const char *,
+		    struct dev *, struct dev *, bool *);
+const char	*dev_what(const struct dev *, struct pool *);
+const char	*jstr(json_t *, const char *);	/* borrowed or NULL */
+bool		 jbool(json_t *, const char *, bool);
+bool		 jint(json_t *, const char *, long long *);
+void		 opt_add(struct optlist *, const char *cfgkey, enum lstyle,
+		    const char *lkey, const char *val);
+void		 opt_addf(struct optlist *, const char *cfgkey, enum lstyle,
+		    const char *lkey, const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 5, 6)));
+void		 opt_add_str(struct optlist *, json_t *, const char *key,
+		    const char *cfgkey, enum lstyle);
+void		 opt_add_int(struct optlist *, json_t *, const char *key,
+		    const char *cfgkey);
+void		 opt_add_flag(struct optlist *, json_t *, const char *key,
+		    const char *cfgkey);
+
+/* dev_net.c */
+extern const struct devtype devtype_virtio_net;
+extern const struct devtype devtype_e1000;
+
+/* dev_block.c */
+extern const struct devtype devtype_virtio_blk;
+extern const struct devtype devtype_ahci_hd;
+extern const struct devtype devtype_ahci_cd;
+extern const struct devtype devtype_ahci;
+extern const struct devtype devtype_nvme;
+extern const struct devtype devtype_virtio_scsi;
+
+/* dev_misc.c */
+extern const struct devtype devtype_virtio_console;
+extern const struct devtype devtype_virtio_rnd;
+extern const struct devtype devtype_virtio_9p;
+extern const struct devtype devtype_virtio_input;
+extern const struct devtype devtype_passthru;
+extern const struct devtype devtype_fbuf;
+extern const struct devtype devtype_xhci;
+extern const struct devtype devtype_hda;
+extern const struct devtype devtype_uart;
+extern const struct devtype devtype_raw;
+extern const struct key fbuf_keys[];
+
+/* config.c */
+struct devsrc {
+	json_t		*ds_obj;
+	const char	*ds_path;
+	enum dev_origin	 ds_origin;
+	int		 ds_baseidx;
+};
+extern const struct key top_keys[];
+struct vmrun_vm	*config_build(struct vctx *, json_t *top, json_t *overlay,
+		    const char *tname, const struct devsrc *, size_t);
+void		 vm_free(struct vmrun_vm *);
+const char	*config_keypath(struct vctx *, json_t *overlay,
+		    const char *tname, const char *key);
+
+/* target.c */
+struct vmrun_vm	*target_resolve(struct vctx *, json_t *root, const char *tname);
+void		 target_check_next(struct vctx *, struct vmrun_config *);
+
+/* slots.c */
+void		 slots_assign(struct vctx *, struct vmrun_config *);
+
+/* render.c */
+bool		 optlist_needs_cfgform(const struct optlist *);
+void		 dev_optlist(const struct dev *, struct optlist *);
+const char	*escape_value(struct pool *, const char *);
+struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
+
+#endif /* VMRUN_IMPL_H */

@@ -1,0 +1,583 @@
+/*
+ * vmrun(8): supervise one bhyve virtual machine.
+ *
+ * The command parses arguments, reads the configuration, calls libvmrun,
+ * prints what it returns and maps results to the exit statuses of
+ * vmrun(8).  All the work is in the library.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "vmrun.h"
+
+/* sysexits(3) values, spelled out: design §8.1 fixes them. */
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_DATAERR	65
+#define EX_NOINPUT	66
+#define EX_UNAVAILABLE	69
+#define EX_SOFTWARE	70
+#define EX_OSERR	71
+
+enum mode {
+	M_RUN,
+	M_DRYRUN,
+	M_DEBUG,
+	M_EMITCONFIG,
+	M_CHECK
+};
+
+struct options {
+	const char	*config;
+	const char	*target;
+	enum mode	 mode;
+	int		 nmodes;
+	bool		 json;
+	const char	*bhyve;
+	const char	*bhyvectl;
+	const char	*bhyveload;
+	const char	*vmm_dir;
+	char *const	*extra;		/* arguments after "--" */
+};
+
+enum {
+	O_JSON = 256, O_DEBUG, O_EMIT, O_CHECK, O_NOREQ, O_FIX, O_NOREBOOT,
+	O_REBOOTON, O_REBOOTCOUNT, O_EVENTS, O_LOG, O_STOPTIMEOUT, O_BHYVE,
+	O_BHYVECTL, O_BHYVELOAD, O_VMMDIR
+};
+
+/* The options table: also the source of the usage text. */
+static const struct opttab {
+	struct option	 ot_opt;
+	int		 ot_short;
+	const char	*ot_arg;
+	const char	*ot_help;
+} opttab[] = {
+	{ { "config", required_argument, NULL, 'c' }, 'c', "FILE|-",
+	    "configuration (- reads standard input)" },
+	{ { "target", required_argument, NULL, 't' }, 't', "NAME",
+	    "start with this target" },
+	{ { "dry-run", no_argument, NULL, 'd' }, 'd', NULL,
+	    "print the commands that would run" },
+	{ { "json", no_argument, NULL, O_JSON }, 0, NULL,
+	    "with -d or --check: print JSON" },
+	{ { "debug", no_argument, NULL, O_DEBUG }, 0, NULL,
+	    "print the resolved configuration" },
+	{ { "emit-config", no_argument, NULL, O_EMIT }, 0, NULL,
+	    "print the bhyve_config(5) form" },
+	{ { "check", no_argument, NULL, O_CHECK }, 0, NULL,
+	    "run the host checks only" },
+	{ { "no-requirement-check", no_argument, NULL, O_NOREQ }, 0, NULL,
+	    "skip host checks before starting" },
+	{ { "fix", no_argument, NULL, O_FIX }, 0, NULL,
+	    "apply known fixes for every device" },
+	{ { "force", no_argument, NULL, 'f' }, 'f', NULL,
+	    "destroy a stale VM of the same name" },
+	{ { "no-reboot", no_argument, NULL, O_NOREBOOT }, 0, NULL,
+	    "never restart the guest" },
+	{ { "reboot-on", required_argument, NULL, O_REBOOTON }, 0, "LIST",
+	    "exit statuses that restart the guest" },
+	{ { "reboot-count", required_argument, NULL, O_REBOOTCOUNT }, 0, "N",
+	    "at most N restarts" },
+	{ { "pidfile", required_argument, NULL, 'p' }, 'p', "FILE",
+	    "write bhyve's pid here" },
+	{ { "supervisor-pidfile", required_argument, NULL, 'P' }, 'P', "FILE",
+	    "supervisor pid file and per-VM lock" },
+	{ { "events", required_argument, NULL, O_EVENTS }, 0, "FILE",
+	    "append JSON-lines events" },
+	{ { "log", required_argument, NULL, O_LOG }, 0, "FILE",
+	    "also append bhyve's stderr here" },
+	{ { "stop-timeout", required_argument, NULL, O_STOPTIMEOUT }, 0, "SEC",
+	    "grace period before a forced power-off" },
+	{ { "bhyve", required_argument, NULL, O_BHYVE }, 0, "PATH",
+	    "bhyve program" },
+	{ { "bhyvectl", required_argument, NULL, O_BHYVECTL }, 0, "PATH",
+	    "bhyvectl program" },
+	{ { "bhyveload", required_argument, NULL, O_BHYVELOAD }, 0, "PATH",
+	    "bhyveload program" },
+	{ { "vmm-dir", required_argument, NULL, O_VMMDIR }, 0, "DIR",
+	    "where VM device nodes are looked for" },
+	{ { "version", no_argument, NULL, 'V' }, 'V', NULL,
+	    "print the version" },
+	{ { "help", no_argument, NULL, 'h' }, 'h', NULL, "print this help" },
+};
+#define NOPTS	(sizeof(opttab) / sizeof(opttab[0]))
+
+static void
+usage(FILE *fp)
+{
+	char left[64];
+	size_t i;
+
+	fprintf(fp, "usage: vmrun -c FILE|- [-t TARGET] [options] "
+	    "[-- BHYVE_ARGS...]\n");
+	for (i = 0; i < NOPTS; i++) {
+		if (opttab[i].ot_short != 0)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s",
+			    opttab[i].ot_short, opttab[i].ot_opt.name,
+			    opttab[i].ot_arg != NULL ? " " : "",
+			    opttab[i].ot_arg != NULL ? opttab[i].ot_arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s",
+			    opttab[i].ot_opt.name,
+			    opttab[i].ot_arg != NULL ? " " : "",
+			    opttab[i].ot_arg != NULL ? opttab[i].ot_arg : "");
+		fprintf(fp, "  %-34s %s\n", left, opttab[i].ot_help);
+	}
+}
+
+static void
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vmrun: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fputs("vmrun: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'vmrun --help' for more information.\n", stderr);
+	return (EX_USAGE);
+}
+
+static void
+set_mode(struct options *o, enum mode m)
+{
+	if (o->mode != m)
+		o->nmodes++;
+	o->mode = m;
+}
+
+/* Parse the command line; returns -1 to go on, or an exit status. */
+static int
+parse_args(int argc, char *argv[], struct options *o)
+{
+	struct option lopts[NOPTS + 1];
+	char sopts[64];
+	size_t i, n;
+	int ch;
+
+	memset(lopts, 0, sizeof(lopts));
+	for (i = n = 0; i < NOPTS; i++) {
+		lopts[i] = opttab[i].ot_opt;
+		if (opttab[i].ot_short == 0)
+			continue;
+		sopts[n++] = (char)opttab[i].ot_short;
+		if (opttab[i].ot_opt.has_arg == required_argument)
+			sopts[n++] = ':';
+	}
+	sopts[n] = '\0';
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 't':
+			o->target = optarg;
+			break;
+		case 'd':
+			set_mode(o, M_DRYRUN);
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_DEBUG:
+			set_mode(o, M_DEBUG);
+			break;
+		case O_EMIT:
+			set_mode(o, M_EMITCONFIG);
+			break;
+		case O_CHECK:
+			set_mode(o, M_CHECK);
+			break;
+		case O_BHYVE:
+			o->bhyve = optarg;
+			break;
+		case O_BHYVECTL:
+			o->bhyvectl = optarg;
+			break;
+		case O_BHYVELOAD:
+			o->bhyveload = optarg;
+			break;
+		case O_VMMDIR:
+			o->vmm_dir = optarg;
+			break;
+		case 'V':
+			printf("vmrun %s\n", vmrun_version());
+			return (EX_OK);
+		case 'h':
+			usage(stdout);
+			return (EX_OK);
+		case '?':
+			if (optopt != 0)
+				return (usage_error(strchr(sopts, optopt) !=
+				    NULL ? "option -%s needs an argument" :
+				    "unknown option -%s", (char[2]){
+				    (char)optopt, '\0' }));
+			return (usage_error("unknown or incomplete option %s",
+			    argv[optind - 1]));
+		default:
+			/* Supervisor options: accepted, used when starting. */
+			break;
+		}
+	}
+	o->extra = argv + optind;
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+		return (usage_error("unexpected argument \"%s\" (bhyve "
+		    "arguments go after --)", argv[optind]));
+	if (o->config == NULL)
+		return (usage_error("%sa configuration is required (-c FILE "
+		    "or -c - for standard input)", ""));
+	if (o->nmodes > 1)
+		return (usage_error("%s-d, --debug, --emit-config and --check "
+		    "exclude each other", ""));
+	if (o->json && o->mode != M_DRYRUN && o->mode != M_CHECK)
+		return (usage_error("%s--json goes with -d or --check", ""));
+	if (o->bhyve == NULL)
+		o->bhyve = getenv("VMRUN_BHYVE");
+	if (o->bhyveload == NULL)
+		o->bhyveload = getenv("VMRUN_BHYVELOAD");
+	if (o->bhyvectl == NULL)
+		o->bhyvectl = getenv("VMRUN_BHYVECTL");
+	if (o->vmm_dir == NULL)
+		o->vmm_dir = getenv("VMRUN_VMM_DIR");
+	return (-1);
+}
+
+/* Print diagnostics as "vmrun: FILE: PATH: message" lines. */
+static void
+print_diags(const struct vmrun_diags *ds, const char *file)
+{
+	const struct vmrun_diag *d;
+	const char *path, *fix;
+	size_t i;
+
+	for (i = 0; i < vmrun_diags_count(ds); i++) {
+		d = vmrun_diags_get(ds, i);
+		path = vmrun_diag_path(d);
+		fprintf(stderr, "vmrun: %s", file);
+		if (vmrun_diag_line(d) > 0)
+			fprintf(stderr, ":%d:%d", vmrun_diag_line(d),
+			    vmrun_diag_column(d));
+		if (*path != '\0')
+			fprintf(stderr, ": %s", path);
+		fprintf(stderr, ": %s%s\n", vmrun_diag_severity(d) ==
+		    VMRUN_WARNING ? "warning: " : "", vmrun_diag_message(d));
+		if ((fix = vmrun_diag_fix(d)) != NULL)
+			fprintf(stderr, "  fix: %s\n", fix);
+	}
+}
+
+static int
+print_diags_json(const struct vmrun_diags *ds, const char *vmname)
+{
+	char *s;
+
+	if ((s = vmrun_diags_json(ds, vmname)) == NULL) {
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	printf("%s\n", s);
+	free(s);
+	return (EX_OK);
+}
+
+static int
+load_config(const struct options *o, struct vmrun_diags *ds,
+    struct vmrun_config **cfp, const char **filep)
+{
+	enum vmrun_status st;
+	char *buf, *nb;
+	size_t len, cap, n;
+
+	if (strcmp(o->config, "-") == 0) {
+		*filep = "<stdin>";
+		buf = NULL;
+		len = cap = 0;
+		/* Read at most 1 MiB + 1 so the library can refuse more. */
+		while (len <= 1024 * 1024) {
+			if (len == cap) {
+				cap = cap == 0 ? 8192 : cap * 2;
+				if ((nb = realloc(buf, cap)) == NULL) {
+					free(buf);
+					warnx_("out of memory");
+					return (EX_OSERR);
+				}
+				buf = nb;
+			}
+			if ((n = fread(buf + len, 1, cap - len, stdin)) == 0)
+				break;
+			len += n;
+		}
+		if (ferror(stdin)) {
+			warnx_("<stdin>: %s", strerror(errno));
+			free(buf);
+			return (EX_NOINPUT);
+		}
+		st = vmrun_config_load(buf, len, ds, cfp);
+		free(buf);
+	} else {
+		*filep = o->config;
+		st = vmrun_config_load_file(o->config, ds, cfp);
+	}
+	switch (st) {
+	case VMRUN_OK:
+		return (EX_OK);
+	case VMRUN_ERR_IO:
+		return (EX_NOINPUT);
+	case VMRUN_ERR_SYNTAX:
+	case VMRUN_ERR_INVALID:
+		return (EX_DATAERR);
+	case VMRUN_ERR_NOMEM:
+		return (EX_OSERR);
+	default:
+		return (EX_SOFTWARE);
+	}
+}
+
+/* Shell-quote one word for a dry run that can be pasted. */
+static void
+print_word(const char *s)
+{
+	const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_@%+=:,./-";
+
+	if (*s != '\0' && strspn(s, safe) == strlen(s)) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\'');
+}
+
+static void
+print_argv(char **v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != NULL; i++) {
+		if (i > 0)
+			putchar(' ');
+		print_word(v[i]);
+	}
+	putchar('\n');
+}
+
+static json_t *
+argv_json(char **v)
+{
+	json_t *a;
+	size_t i;
+
+	if (v == NULL)
+		return (json_null());
+	a = json_array();
+	for (i = 0; a != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return (a);
+}
+
+static int
+dry_run_json(const struct vmrun_vm *vm, char **loader, char **bhyve)
+{
+	json_t *doc, *slots;
+	const char *id;
+	char *s;
+	size_t i;
+
+	slots = json_array();
+	for (i = 0; slots != NULL && i < vmrun_vm_nslots(vm); i++) {
+		id = vmrun_vm_slot_id(vm, i);
+		json_array_append_new(slots, json_pack("{s:s, s:s, s:o}",
+		    "slot", vmrun_vm_slot_addr(vm, i), "device",
+		    vmrun_vm_slot_device(vm, i), "id",
+		    id != NULL ? json_string(id) : json_null()));
+	}
+	doc = json_pack("{s:s, s:o, s:o, s:o}", "target", vmrun_vm_target(vm),
+	    "loader", argv_json(loader), "bhyve", argv_json(bhyve), "slots",
+	    slots != NULL ? slots : json_null());
+	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(doc);
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	printf("%s\n", s);
+	free(s);
+	json_decref(doc);
+	return (EX_OK);
+}
+
+static int
+dry_run(const struct options *o, const struct vmrun_vm *vm,
+    struct vmrun_diags *ds, const char *file)
+{
+	enum vmrun_status st;
+	char **loader, **bhyve;
+	int rc;
+
+	loader = bhyve = NULL;
+	st = vmrun_vm_loader_argv(vm, o->bhyveload, &loader);
+	if (st == VMRUN_OK)
+		st = vmrun_vm_bhyve_argv(vm, o->bhyve,
+		    (const char *const *)o->extra, ds, &bhyve);
+	if (st == VMRUN_ERR_HOST) {
+		if (o->json)
+			print_diags_json(ds, vmrun_vm_name(vm));
+		else
+			print_diags(ds, file);
+		vmrun_argv_free(loader);
+		return (EX_UNAVAILABLE);
+	}
+	if (st != VMRUN_OK) {
+		warnx_("%s", vmrun_strstatus(st));
+		vmrun_argv_free(loader);
+		return (EX_OSERR);
+	}
+	if (o->json)
+		rc = dry_run_json(vm, loader, bhyve);
+	else {
+		if (loader != NULL)
+			print_argv(loader);
+		print_argv(bhyve);
+		rc = EX_OK;
+	}
+	vmrun_argv_free(loader);
+	vmrun_argv_free(bhyve);
+	return (rc);
+}
+
+static int
+unknown_target(const struct vmrun_config *cf, const char *file,
+    const char *t)
+{
+	size_t i;
+
+	fprintf(stderr, "vmrun: %s: no target named \"%s\" (targets:", file,
+	    t);
+	for (i = 0; i < vmrun_config_ntargets(cf); i++)
+		fprintf(stderr, "%s %s", i > 0 ? "," : "",
+		    vmrun_config_target(cf, i));
+	fprintf(stderr, ")\n");
+	return (EX_USAGE);
+}
+
+static int
+run(const struct options *o)
+{
+	struct vmrun_diags *ds;
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+	enum vmrun_status st;
+	const char *file;
+	char *s;
+	int rc;
+
+	if ((ds = vmrun_diags_new()) == NULL) {
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	cf = NULL;
+	file = o->config;
+	rc = load_config(o, ds, &cf, &file);
+	if (rc != EX_OK) {
+		if (o->json && rc == EX_DATAERR)
+			print_diags_json(ds, NULL);
+		else
+			print_diags(ds, file);
+		goto out;
+	}
+	if (!o->json)
+		print_diags(ds, file);		/* warnings */
+	st = vmrun_config_resolve(cf, o->target, &vm);
+	if (st == VMRUN_ERR_NOTARGET) {
+		rc = unknown_target(cf, file, o->target);
+		goto out;
+	}
+	switch (o->mode) {
+	case M_DRYRUN:
+		rc = dry_run(o, vm, ds, file);
+		break;
+	case M_DEBUG:
+		if ((s = vmrun_vm_json(vm)) == NULL) {
+			warnx_("out of memory");
+			rc = EX_OSERR;
+			break;
+		}
+		printf("%s\n", s);
+		free(s);
+		break;
+	case M_EMITCONFIG:
+		st = vmrun_vm_bhyve_config(vm, ds, &s);
+		if (st == VMRUN_ERR_UNSUPPORTED || st == VMRUN_ERR_HOST) {
+			fprintf(stderr, "vmrun: %s: target %s cannot be written "
+			    "as a bhyve_config file:\n", file,
+			    vmrun_vm_target(vm));
+			print_diags(ds, file);
+			rc = st == VMRUN_ERR_HOST ? EX_UNAVAILABLE :
+			    EX_DATAERR;
+			break;
+		}
+		if (st != VMRUN_OK) {
+			warnx_("%s", vmrun_strstatus(st));
+			rc = EX_OSERR;
+			break;
+		}
+		fputs(s, stdout);
+		free(s);
+		break;
+	case M_CHECK:
+	case M_RUN:
+		warnx_("%s: %s is not available in this version of vmrun; "
+		    "use --dry-run to print the bhyve command", file,
+		    o->mode == M_CHECK ? "--check" : "starting a VM");
+		rc = EX_UNAVAILABLE;
+		break;
+	}
+out:
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	return (rc);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = M_RUN;
+	if ((rc = parse_args(argc, argv, &o)) >= 0)
+		return (rc);
+	rc = run(&o);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		warnx_("standard output: %s", strerror(errno));
+		if (rc == EX_OK)
+			rc = EX_OSERR;
+	}
+	return (rc);
+}
