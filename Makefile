@@ -45,8 +45,8 @@ LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h
 
 TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/render_test \
-		tests/lib/api_test tests/lib/data_test
-TEST_SCRIPTS=	tests/cli/options_test
+		tests/lib/api_test
+TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -104,9 +104,6 @@ tests/lib/render_test: tests/lib/render_test.c libvmrun.a $(LIB_HDRS)
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/api_test: tests/lib/api_test.c libvmrun.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/data_test: tests/lib/data_test.c libvmrun.a $(LIB_HDRS)
-	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/data_test.c \
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
 
 .sh:

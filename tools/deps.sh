@@ -1,0 +1,40 @@
+#!/bin/sh
+# Make sure what vmrun needs to build and test is here.  On Debian, as
+# root, install what is missing; elsewhere say what to install.
+
+missing=""
+have() { command -v "$1" >/dev/null 2>&1; }
+hdr() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - \
+    $(pkg-config --cflags jansson atf-c 2>/dev/null) >/dev/null 2>&1; }
+
+have cc || missing="$missing cc"
+have make || missing="$missing make"
+have pkg-config || missing="$missing pkg-config"
+hdr jansson.h || missing="$missing jansson"
+hdr atf-c.h || missing="$missing atf-c"
+have atf-sh || missing="$missing atf-sh"
+have kyua || missing="$missing kyua"
+
+[ -z "$missing" ] && exit 0
+
+os=$(uname -s)
+if [ "$os" = FreeBSD ]; then
+	echo "vmrun: missing:$missing" >&2
+	echo "vmrun: install them with: pkg install jansson atf kyua pkgconf" >&2
+	exit 1
+fi
+if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
+	echo "vmrun: installing build dependencies (missing:$missing)" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null &&
+	apt-get install -y -qq build-essential pkg-config libjansson-dev \
+	    libatf-dev atf-sh kyua >/dev/null || {
+		echo "vmrun: apt-get install failed" >&2
+		exit 1
+	}
+	exit 0
+fi
+echo "vmrun: missing:$missing" >&2
+echo "vmrun: on Debian run as root: apt-get install build-essential" \
+    "pkg-config libjansson-dev libatf-dev atf-sh kyua" >&2
+exit 1
