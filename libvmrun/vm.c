@@ -246,8 +246,8 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 	if (path == NULL || ds == NULL)
 		return (VMRUN_ERR_ARG);
 	if ((fp = fopen(path, "re")) == NULL) {
-		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s: %s",
-		    path, strerror(errno));
+		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s",
+		    strerror(errno));
 		return (VMRUN_ERR_IO);
 	}
 	buf = NULL;
@@ -269,8 +269,8 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 			break;
 	}
 	if (st == VMRUN_OK && ferror(fp)) {
-		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s: %s",
-		    path, strerror(errno));
+		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s",
+		    strerror(errno));
 		st = VMRUN_ERR_IO;
 	}
 	fclose(fp);
