@@ -363,17 +363,81 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 	(void)vc;
 }
 
+/* A bootindex of the VM: its value and the JSON path that sets it. */
+struct bootidx {
+	long long	 bi_val;
+	const char	*bi_path;
+};
+
+/*
+ * Collect every bootindex (an ahci controller has one per port) and check
+ * that they are distinct and usable (design §2.5): they need UEFI firmware
+ * with the QEMU fw_cfg interface, which they select unless told otherwise.
+ */
+static void
+check_bootindex(struct vctx *vc, struct vmrun_vm *vm)
+{
+	struct bootidx *bv;
+	const struct dev *d;
+	json_t *port;
+	const char *pp;
+	size_t i, j, k, n, cap;
+	long long v;
+
+	for (i = cap = 0; i < vm->vm_ndevs; i++)
+		cap += 1 + json_array_size(json_object_get(vm->vm_devs[i].dv_obj,
+		    "ports"));
+	if ((bv = pool_alloc(vc->vc_pool, (cap + 1) * sizeof(*bv))) == NULL) {
+		vc->vc_nomem = true;
+		return;
+	}
+	for (i = n = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (d->dv_type == NULL)
+			continue;
+		if (d->dv_type == &devtype_ahci) {
+			pp = vpath(vc, d->dv_path, "ports");
+			json_array_foreach(json_object_get(d->dv_obj, "ports"),
+			    k, port)
+				if (json_is_object(port) &&
+				    jint(port, "bootindex", &v)) {
+					bv[n].bi_val = v;
+					bv[n++].bi_path = vpath(vc, vpathi(vc, pp,
+					    k), "bootindex");
+				}
+		} else if (d->dv_obj != NULL &&
+		    jint(d->dv_obj, "bootindex", &v)) {
+			bv[n].bi_val = v;
+			bv[n++].bi_path = vpath(vc, d->dv_path, "bootindex");
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (vm->vm_loader != NULL)
+			verr(vc, "conflict", bv[i].bi_path, "bootindex needs "
+			    "UEFI firmware (bootrom), not a loader");
+		else if (vm->vm_fwcfg == FWCFG_BHYVE)
+			verr(vc, "conflict", bv[i].bi_path, "bootindex only "
+			    "works with \"fwcfg\": \"qemu\"");
+		for (j = 0; j < i; j++)
+			if (bv[j].bi_val == bv[i].bi_val)
+				verr(vc, "duplicate", bv[i].bi_path, "bootindex "
+				    "%lld is already used by %s", bv[i].bi_val,
+				    bv[j].bi_path);
+	}
+	if (n > 0 && vm->vm_loader == NULL && vm->vm_fwcfg == FWCFG_DEFAULT)
+		vm->vm_fwcfg = FWCFG_QEMU;
+}
+
 /* Rules that span settings (design §2.1, §2.5, §2.6). */
 static void
 cross_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
     json_t *overlay, const char *tname)
 {
 	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
-	const char *stdio_user, *fbuf_user, *p, *pa, *pb;
+	const char *stdio_user, *fbuf_user, *pa, *pb;
 	struct dev *d, *e;
 	json_t *ports, *port, *q;
 	size_t i, j, k, l;
-	long long bi;
 
 #define KP(key)	config_keypath(vc, overlay, tname, (key))
 	if (vm->vm_loader != NULL) {
@@ -470,30 +534,7 @@ cross_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
 	}
 
 	/* bootindex: distinct, and only with the QEMU fw_cfg interface. */
-	for (i = 0; i < vm->vm_ndevs; i++) {
-		d = &vm->vm_devs[i];
-		if (!d->dv_bootindex)
-			continue;
-		p = vpath(vc, d->dv_path, "bootindex");
-		if (d->dv_type == &devtype_ahci)
-			p = d->dv_path;
-		if (vm->vm_loader != NULL)
-			verr(vc, "conflict", p, "bootindex needs UEFI firmware "
-			    "(bootrom), not a loader");
-		else if (vm->vm_fwcfg == FWCFG_BHYVE)
-			verr(vc, "conflict", p, "bootindex only works with "
-			    "\"fwcfg\": \"qemu\"");
-		else
-			vm->vm_fwcfg = FWCFG_QEMU;
-		bi = d->dv_bootidx;
-		for (j = 0; j < i; j++) {
-			e = &vm->vm_devs[j];
-			if (e->dv_bootindex && e->dv_bootidx == bi &&
-			    d->dv_type != &devtype_ahci)
-				verr(vc, "duplicate", p, "bootindex %lld is "
-				    "already used by %s", bi, e->dv_path);
-		}
-	}
+	check_bootindex(vc, vm);
 #undef KP
 }
 
