@@ -363,9 +363,15 @@ nvme_render(const struct dev *dev, struct optlist *ol)
 	size_t i;
 
 	obj = dev->dv_obj;
-	if (jstr(obj, "path") != NULL)
+	if (jstr(obj, "path") != NULL) {
 		opt_add_str(ol, obj, "path", "path", LS_BARE);
-	else
+		/*
+		 * bhyve reads a legacy string starting "ram=" as a RAM disk
+		 * (bhyve.md §7.1), so a path with '=' takes the -o form.
+		 */
+		if (ol->ol_n > 0)
+			ol->ol_opts[ol->ol_n - 1].o_special = true;
+	} else
 		opt_add_int(ol, obj, "ram", "ram");
 	opt_add_int(ol, obj, "maxq", "maxq");
 	opt_add_int(ol, obj, "qsz", "qsz");

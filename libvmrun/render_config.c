@@ -89,15 +89,19 @@ device_keys(struct strbuf *sb, struct pool *p, const struct pcient *pe)
 	}
 }
 
-/* Settings with no bhyve_config form; each is one diagnostic. */
-static bool
+/*
+ * Settings with no bhyve_config form, each one diagnostic: returns
+ * VMRUN_ERR_UNSUPPORTED for those, else VMRUN_ERR_HOST for a passthru
+ * lookup the host must resolve, else VMRUN_OK.
+ */
+static enum vmrun_status
 refuse(const struct vmrun_vm *vm, struct vmrun_diags *ds)
 {
 	const struct dev *d;
 	size_t i;
-	bool bad;
+	bool bad, host;
 
-	bad = false;
+	bad = host = false;
 	if (vm->vm_nextra > 0) {
 		diag_add(ds, VMRUN_ERROR, "no-config-form", "extra_options",
 		    NULL, "extra_options are bhyve command-line arguments and "
@@ -117,10 +121,12 @@ refuse(const struct vmrun_vm *vm, struct vmrun_diags *ds)
 			    d->dv_path, "give the host address as \"src\" "
 			    "instead", "passthru lookup cannot be resolved on "
 			    "this host");
-			bad = true;
+			host = true;
 		}
 	}
-	return (bad);
+	if (bad)
+		return (VMRUN_ERR_UNSUPPORTED);
+	return (host ? VMRUN_ERR_HOST : VMRUN_OK);
 }
 
 enum vmrun_status
@@ -136,6 +142,7 @@ vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
 	struct strbuf sb;
 	struct pool *p;
 	struct pcient *pl;
+	enum vmrun_status st;
 	bool flags[7];
 	size_t i, n;
 	char *s;
@@ -145,8 +152,8 @@ vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
 	*textp = NULL;
 	if (vm == NULL)
 		return (VMRUN_ERR_ARG);
-	if (refuse(vm, ds))
-		return (VMRUN_ERR_UNSUPPORTED);
+	if ((st = refuse(vm, ds)) != VMRUN_OK)
+		return (st);
 	if ((p = pool_new()) == NULL)
 		return (VMRUN_ERR_NOMEM);
 	sb_init(&sb);

@@ -156,6 +156,52 @@ usage_error(const char *fmt, const char *arg)
 	return (EX_USAGE);
 }
 
+static bool
+parse_count(const char *s)
+{
+	char *end;
+	long long n;
+
+	if (*s < '0' || *s > '9')
+		return (false);
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	return (*end == '\0' && errno == 0 && n >= 0);
+}
+
+static bool
+parse_seconds(const char *s)
+{
+	char *end;
+	double d;
+
+	if ((*s < '0' || *s > '9') && *s != '.')
+		return (false);
+	errno = 0;
+	d = strtod(s, &end);
+	return (*end == '\0' && errno == 0 && d >= 0 && d <= 1e9);
+}
+
+/* "0,3" or "" (never restart). */
+static bool
+parse_statuses(const char *s)
+{
+	char *end;
+	long n;
+
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return (false);
+		n = strtol(s, &end, 10);
+		if (n > 255 || (*end != ',' && *end != '\0'))
+			return (false);
+		s = *end == ',' ? end + 1 : end;
+		if (*end == ',' && *s == '\0')
+			return (false);
+	}
+	return (true);
+}
+
 static void
 set_mode(struct options *o, enum mode m)
 {
@@ -174,7 +220,13 @@ parse_args(int argc, char *argv[], struct options *o)
 	int ch;
 
 	memset(lopts, 0, sizeof(lopts));
-	for (i = n = 0; i < NOPTS; i++) {
+	/*
+	 * "+": stop at the first non-option, so that a stray word before
+	 * "--" is an error rather than quietly handed to bhyve.
+	 */
+	n = 0;
+	sopts[n++] = '+';
+	for (i = 0; i < NOPTS; i++) {
 		lopts[i] = opttab[i].ot_opt;
 		if (opttab[i].ot_short == 0)
 			continue;
@@ -233,6 +285,22 @@ parse_args(int argc, char *argv[], struct options *o)
 				    (char)optopt, '\0' }));
 			return (usage_error("unknown or incomplete option %s",
 			    argv[optind - 1]));
+		case O_REBOOTCOUNT:
+			if (!parse_count(optarg))
+				return (usage_error("--reboot-count takes a "
+				    "whole number >= 0, not \"%s\"", optarg));
+			break;
+		case O_STOPTIMEOUT:
+			if (!parse_seconds(optarg))
+				return (usage_error("--stop-timeout takes "
+				    "seconds >= 0, not \"%s\"", optarg));
+			break;
+		case O_REBOOTON:
+			if (!parse_statuses(optarg))
+				return (usage_error("--reboot-on takes a "
+				    "comma-separated list of exit statuses "
+				    "0-255, not \"%s\"", optarg));
+			break;
 		default:
 			/* Supervisor options: accepted, used when starting. */
 			break;
@@ -250,6 +318,9 @@ parse_args(int argc, char *argv[], struct options *o)
 		    "exclude each other", ""));
 	if (o->json && o->mode != M_DRYRUN && o->mode != M_CHECK)
 		return (usage_error("%s--json goes with -d or --check", ""));
+	if (o->mode == M_EMITCONFIG && *o->extra != NULL)
+		return (usage_error("%sarguments after -- have no "
+		    "bhyve_config form; --emit-config cannot include them", ""));
 	if (o->bhyve == NULL)
 		o->bhyve = getenv("VMRUN_BHYVE");
 	if (o->bhyveload == NULL)
@@ -504,14 +575,13 @@ run(const struct options *o)
 	file = o->config;
 	rc = load_config(o, ds, &cf, &file);
 	if (rc != EX_OK) {
-		if (o->json && rc == EX_DATAERR)
+		if (o->json && (rc == EX_DATAERR || rc == EX_NOINPUT))
 			print_diags_json(ds, NULL);
 		else
 			print_diags(ds, file);
 		goto out;
 	}
-	if (!o->json)
-		print_diags(ds, file);		/* warnings */
+	print_diags(ds, file);		/* warnings, on stderr */
 	st = vmrun_config_resolve(cf, o->target, &vm);
 	if (st == VMRUN_ERR_NOTARGET) {
 		rc = unknown_target(cf, file, o->target);
