@@ -280,6 +280,26 @@ build_loader(struct vmrun_vm *vm, json_t *lo)
 	vm->vm_loader = ld;
 }
 
+/*
+ * bhyve's -G splits the address at the last ':' and hands it to
+ * getaddrinfo as is (bhyve.md §2.1), so "[::1]:1234" would make it look
+ * up "[::1]".  Render "w[ADDR]:PORT" as "wADDR:PORT".
+ */
+static const char *
+gdb_unbracket(struct pool *p, const char *g)
+{
+	const char *s, *c;
+
+	if (g == NULL)
+		return (NULL);
+	s = *g == 'w' ? g + 1 : g;
+	if (*s != '[' || (c = strrchr(s, ':')) == NULL || c - s < 2 ||
+	    c[-1] != ']')
+		return (g);
+	return (pool_printf(p, "%.*s%.*s%s", (int)(s - g), g,
+	    (int)(c - s - 2), s + 1, c));
+}
+
 static void
 build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 {
@@ -329,7 +349,9 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 		vm->vm_gdb = pool_printf(vm->vm_pool, "%lld",
 		    (long long)json_integer_value(v));
 	else
-		vm->vm_gdb = jstr(top, "gdb");
+		vm->vm_gdb = gdb_unbracket(vm->vm_pool, jstr(top, "gdb"));
+	if (vm->vm_gdb == NULL && (json_is_integer(v) || json_is_string(v)))
+		vc->vc_nomem = true;
 	vm->vm_acpi = jbool(top, "generate_acpi", true);
 	vm->vm_destroy = jbool(top, "power_off_destroy_vm", false);
 	vm->vm_hlt = jbool(top, "yield_on_hlt", true);

@@ -128,8 +128,17 @@ dev_build(struct vctx *vc, json_t *obj, const char *path, struct dev *dev)
 	}
 	dev->dv_obj = json_incref(obj);
 	if ((name = jstr(obj, "device")) == NULL) {
-		/* Report the key problems we can without a type. */
-		schema_check(vc, obj, dev_common_keys, NULL, path, false);
+		/*
+		 * Without a type the other keys cannot be judged: "path"
+		 * is not unknown to a disk.  Report only "device".
+		 */
+		if (json_object_get(obj, "device") == NULL)
+			verr(vc, "missing-key", vpath(vc, path, "device"),
+			    "required key is missing");
+		else
+			verr(vc, "wrong-type", vpath(vc, path, "device"),
+			    "expected a string, not %s", json_type_word(
+			    json_object_get(obj, "device")));
 		return;
 	}
 	if ((dev->dv_type = devtype_find(name)) == NULL) {

@@ -71,24 +71,64 @@ same(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
+/*
+ * A copy of s with newline and carriage return written as \n and \r: a
+ * key or value quoted in a path or message (rejected for holding them)
+ * must not split the one-line diagnostic.  New string or NULL.
+ */
+static char *
+one_line(const char *s)
+{
+	size_t i, n;
+	char *r;
+
+	for (i = n = 0; s[i] != '\0'; i++)
+		n += s[i] == '\n' || s[i] == '\r' ? 2 : 1;
+	if ((r = xmalloc(n + 1)) == NULL)
+		return (NULL);
+	for (i = n = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\n' || s[i] == '\r') {
+			r[n++] = '\\';
+			r[n++] = s[i] == '\n' ? 'n' : 'r';
+		} else
+			r[n++] = s[i];
+	}
+	r[n] = '\0';
+	return (r);
+}
+
 static void
 diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
     const char *path, const char *fix, int line, int col, const char *msg)
 {
 	struct vmrun_diag *d, *v;
+	char *p1, *m1;
 	size_t i, cap;
 
 	if (ds == NULL || ds->ds_nomem)
 		return;
+	p1 = one_line(path == NULL ? "" : path);
+	m1 = one_line(msg);
+	if (p1 == NULL || m1 == NULL) {
+		xfree(p1);
+		xfree(m1);
+		ds->ds_nomem = true;
+		return;
+	}
 	for (i = 0; i < ds->ds_n; i++) {
 		d = &ds->ds_v[i];
 		if (d->d_sev == sev && same(d->d_code, code) &&
-		    same(d->d_path, path) && same(d->d_msg, msg))
+		    same(d->d_path, p1) && same(d->d_msg, m1)) {
+			xfree(p1);
+			xfree(m1);
 			return;
+		}
 	}
 	if (ds->ds_n == ds->ds_cap) {
 		cap = ds->ds_cap == 0 ? 8 : ds->ds_cap * 2;
 		if ((v = xrealloc(ds->ds_v, cap * sizeof(*v))) == NULL) {
+			xfree(p1);
+			xfree(m1);
 			ds->ds_nomem = true;
 			return;
 		}
@@ -102,8 +142,8 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 	d->d_col = col;
 	d->d_code = xstrdup(code);
 	d->d_group = xstrdup("vm");
-	d->d_path = xstrdup(path == NULL ? "" : path);
-	d->d_msg = xstrdup(msg);
+	d->d_path = p1;
+	d->d_msg = m1;
 	d->d_fix = fix == NULL ? NULL : xstrdup(fix);
 	if (d->d_code == NULL || d->d_group == NULL || d->d_path == NULL ||
 	    d->d_msg == NULL || (fix != NULL && d->d_fix == NULL)) {
@@ -194,49 +234,49 @@ vmrun_diags_get(const struct vmrun_diags *ds, size_t i)
 enum vmrun_severity
 vmrun_diag_severity(const struct vmrun_diag *d)
 {
-	return (d->d_sev);
+	return (d == NULL ? VMRUN_ERROR : d->d_sev);
 }
 
 const char *
 vmrun_diag_code(const struct vmrun_diag *d)
 {
-	return (d->d_code);
+	return (d == NULL ? NULL : d->d_code);
 }
 
 const char *
 vmrun_diag_group(const struct vmrun_diag *d)
 {
-	return (d->d_group);
+	return (d == NULL ? NULL : d->d_group);
 }
 
 const char *
 vmrun_diag_path(const struct vmrun_diag *d)
 {
-	return (d->d_path);
+	return (d == NULL ? NULL : d->d_path);
 }
 
 const char *
 vmrun_diag_message(const struct vmrun_diag *d)
 {
-	return (d->d_msg);
+	return (d == NULL ? NULL : d->d_msg);
 }
 
 const char *
 vmrun_diag_fix(const struct vmrun_diag *d)
 {
-	return (d->d_fix);
+	return (d == NULL ? NULL : d->d_fix);
 }
 
 int
 vmrun_diag_line(const struct vmrun_diag *d)
 {
-	return (d->d_line);
+	return (d == NULL ? 0 : d->d_line);
 }
 
 int
 vmrun_diag_column(const struct vmrun_diag *d)
 {
-	return (d->d_col);
+	return (d == NULL ? 0 : d->d_col);
 }
 
 char *

@@ -280,7 +280,8 @@ schema_check(struct vctx *vc, json_t *obj, const struct key *a,
 	json_object_foreach(obj, name, v) {
 		if ((k = schema_find(a, name)) == NULL)
 			k = schema_find(b, name);
-		if (k != NULL)
+		/* scan_strings reports a key with a newline already. */
+		if (k != NULL || strpbrk(name, "\n\r") != NULL)
 			continue;
 		hint = closest(a, b, name);
 		if (hint != NULL)
@@ -324,8 +325,8 @@ scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
 		json_object_foreach(j, key, v) {
 			if (strpbrk(key, "\n\r") != NULL)
 				verr(vc, "bad-character", path,
-				    "a key contains a newline or carriage "
-				    "return");
+				    "key \"%s\" contains a newline or "
+				    "carriage return", key);
 			scan_strings(vc, v, vpath(vc, path, key), depth + 1);
 		}
 		break;

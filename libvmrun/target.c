@@ -114,12 +114,14 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 			    strcmp(key, "emulations") == 0)
 				continue;
 			if (json_is_null(v)) {
+				/* Keep the base value: one error, not two. */
 				if (strcmp(key, "cpu") == 0 ||
 				    strcmp(key, "mem") == 0)
 					verr(vc, "required", vpath(vc, tpath,
 					    key), "\"%s\" is required and "
 					    "cannot be removed", key);
-				json_object_del(top, key);
+				else
+					json_object_del(top, key);
 				continue;
 			}
 			json_object_set(top, key, v);
@@ -194,7 +196,20 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 		srcs[n].ds_baseidx = -1;
 		n++;
 	}
+	/*
+	 * The keys a target may not set keep their base values; report
+	 * problems with those under the base path, not the target's.
+	 */
+	if (overlay != NULL) {
+		if ((overlay = json_copy(overlay)) == NULL) {
+			json_decref(top);
+			return (NULL);
+		}
+		for (i = 0; fixed_keys[i] != NULL; i++)
+			json_object_del(overlay, fixed_keys[i]);
+	}
 	vm = config_build(vc, top, overlay, tname, srcs, n);
+	json_decref(overlay);
 	json_decref(top);
 	return (vm);
 }

@@ -172,7 +172,7 @@ usage_errors_body() {
 	atf_check -s exit:64 -o empty -e match:"--bogus" "$V" -c vm.json --bogus
 	atf_check -s exit:64 -o empty -e match:"unexpected argument \"stray\"" \
 	    "$V" -c vm.json -d stray
-	atf_check -s exit:64 -o empty -e match:"Try '"$V" --help'" "$V" -c vm.json -x
+	atf_check -s exit:64 -o empty -e match:"Try 'vmrun --help'" "$V" -c vm.json -x
 }
 
 atf_test_case extra_args
@@ -285,7 +285,7 @@ version_help_body() {
 	setup
 	atf_check -s exit:0 -o match:"^vmrun [0-9]+\\.[0-9]+\\.[0-9]+$" -e empty "$V" -V
 	atf_check -s exit:0 -o match:"^vmrun [0-9]" -e empty "$V" --version
-	atf_check -s exit:0 -o match:"^usage: "$V" -c FILE" -e empty "$V" -h
+	atf_check -s exit:0 -o match:"^usage: vmrun -c FILE" -e empty "$V" -h
 	atf_check -s exit:0 -o match:"--dry-run" -e empty "$V" --help
 }
 

@@ -1,0 +1,114 @@
+#! /usr/bin/env atf-sh
+#
+# Data-driven configuration cases (design §10): one test case per file in
+# tests/data.
+#
+#   pass-NAME.json   a valid configuration
+#   pass-NAME.out    exact expected standard output
+#   pass-NAME.err    expected standard error (optional; default: empty)
+#
+#   fail-NAME.json   a configuration with one mistake (a few have many)
+#   fail-NAME.err    exact expected standard error
+#   fail-NAME.out    expected standard output (optional; default: empty)
+#
+#   CASE.args        one line of vmrun arguments after "-c CASE.json"
+#                    (optional; shell words).  Without -d, --dry-run,
+#                    --debug, --emit-config or --check before a "--",
+#                    --dry-run is added in front.  Default: --dry-run.
+#   CASE.status      expected exit status (optional; default 0 for pass
+#                    cases and 65 for fail cases)
+#
+# vmrun runs inside tests/data, so messages name the bare file name.
+# To add a case, write the .json, run vmrun as above from tests/data, and
+# read the output against design.md and bhyve.md before saving it.
+
+vmrun_bin()
+{
+	echo "$(atf_get_srcdir)/../../vmrun/vmrun"
+}
+
+data_dir()
+{
+	echo "$(atf_get_srcdir)/../data"
+}
+
+# The vmrun arguments of case $1 as shell words (the caller evals them).
+case_args()
+{
+	local args
+
+	args="--dry-run"
+	if [ -f "$1.args" ]; then
+		args=$(cat "$1.args")
+		case " ${args%% -- *} " in
+		*" -d "*|*" --dry-run "*|*" --debug "*|*" --emit-config "*)
+			;;
+		*" --check "*)
+			;;
+		*)
+			args="--dry-run $args"
+			;;
+		esac
+	fi
+	echo "$args"
+}
+
+# run_case KIND CASE: check one case (KIND is pass or fail).
+run_case()
+{
+	local kind c data bin status out err args
+
+	kind=$1
+	c=$2
+	data=$(data_dir)
+	bin=$(vmrun_bin)
+	[ -x "$bin" ] || atf_fail "$bin is not built"
+	cd "$data" || atf_fail "cannot enter $data"
+	if [ "$kind" = pass ]; then
+		status=0
+		[ -f "$c.out" ] || atf_fail "$c.out is missing"
+		out="file:$data/$c.out"
+		err=empty
+		[ -f "$c.err" ] && err="file:$data/$c.err"
+	else
+		status=65
+		[ -f "$c.err" ] || atf_fail "$c.err is missing"
+		err="file:$data/$c.err"
+		out=empty
+		[ -f "$c.out" ] && out="file:$data/$c.out"
+	fi
+	[ -f "$c.status" ] && status=$(cat "$c.status")
+	args=$(case_args "$c")
+	eval "set -- $args"
+	# The golden argv[0] is the default program path.
+	unset VMRUN_BHYVE VMRUN_BHYVELOAD VMRUN_BHYVECTL VMRUN_VMM_DIR
+	atf_check -s "exit:$status" -o "$out" -e "$err" \
+	    "$bin" -c "$c.json" "$@"
+}
+
+atf_init_test_cases()
+{
+	local c kind tc part ifs
+
+	# No command per file: every test case run lists them all again.
+	ifs=$IFS
+	for c in "$(data_dir)"/pass-*.json "$(data_dir)"/fail-*.json; do
+		[ -f "$c" ] || continue
+		c=${c##*/}
+		c=${c%.json}
+		kind=${c%%-*}
+		tc=
+		IFS=-
+		for part in $c; do
+			tc=${tc:+${tc}_}$part
+		done
+		IFS=$ifs
+		eval "${tc}_head() {
+			atf_set descr \"tests/data/$c.json\"
+		}
+		${tc}_body() {
+			run_case $kind $c
+		}"
+		atf_add_test_case "$tc"
+	done
+}
