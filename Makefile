@@ -27,8 +27,9 @@ ATF_LIBS!=		$(PKG_CONFIG) --libs atf-c 2>/dev/null || echo -latf-c
 OPT?=		-O2 -g
 WARNS=		-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 		-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-CSTD=		-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-		-D_BSD_SOURCE
+# _DEFAULT_SOURCE: POSIX 2008 plus BSD interfaces on glibc; FreeBSD shows
+# them by default, which an explicit _POSIX_C_SOURCE would hide.
+CSTD=		-std=c11 -D_DEFAULT_SOURCE
 CFLAGS?=	$(OPT)
 ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun \
 		$(JANSSON_CFLAGS)
