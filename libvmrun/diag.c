@@ -22,7 +22,8 @@ struct vmrun_diag {
 };
 
 struct vmrun_diags {
-	struct vmrun_diag *ds_v;
+	struct vmrun_diag **ds_v;	/* each its own allocation, so a
+					   borrowed pointer outlives growth */
 	size_t		 ds_n;
 	size_t		 ds_cap;
 	bool		 ds_nomem;
@@ -37,11 +38,14 @@ vmrun_diags_new(void)
 static void
 diag_clear(struct vmrun_diag *d)
 {
+	if (d == NULL)
+		return;
 	xfree(d->d_code);
 	xfree(d->d_group);
 	xfree(d->d_path);
 	xfree(d->d_msg);
 	xfree(d->d_fix);
+	xfree(d);
 }
 
 void
@@ -52,7 +56,7 @@ vmrun_diags_free(struct vmrun_diags *ds)
 	if (ds == NULL)
 		return;
 	for (i = 0; i < ds->ds_n; i++)
-		diag_clear(&ds->ds_v[i]);
+		diag_clear(ds->ds_v[i]);
 	xfree(ds->ds_v);
 	xfree(ds);
 }
@@ -101,7 +105,7 @@ static void
 diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
     const char *path, const char *fix, int line, int col, const char *msg)
 {
-	struct vmrun_diag *d, *v;
+	struct vmrun_diag *d, **v;
 	char *p1, *m1;
 	size_t i, cap;
 
@@ -116,7 +120,7 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 		return;
 	}
 	for (i = 0; i < ds->ds_n; i++) {
-		d = &ds->ds_v[i];
+		d = ds->ds_v[i];
 		if (d->d_sev == sev && same(d->d_code, code) &&
 		    same(d->d_path, p1) && same(d->d_msg, m1)) {
 			xfree(p1);
@@ -135,8 +139,12 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 		ds->ds_v = v;
 		ds->ds_cap = cap;
 	}
-	d = &ds->ds_v[ds->ds_n];
-	memset(d, 0, sizeof(*d));
+	if ((d = xcalloc(1, sizeof(*d))) == NULL) {
+		xfree(p1);
+		xfree(m1);
+		ds->ds_nomem = true;
+		return;
+	}
 	d->d_sev = sev;
 	d->d_line = line;
 	d->d_col = col;
@@ -151,7 +159,7 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 		ds->ds_nomem = true;
 		return;
 	}
-	ds->ds_n++;
+	ds->ds_v[ds->ds_n++] = d;
 }
 
 void
@@ -193,14 +201,14 @@ diag_set_group(struct vmrun_diags *ds, size_t from,
 	size_t i;
 
 	for (i = from; i < ds->ds_n; i++) {
-		if ((g = fn(arg, ds->ds_v[i].d_path)) == NULL)
+		if ((g = fn(arg, ds->ds_v[i]->d_path)) == NULL)
 			continue;
 		if ((dup = xstrdup(g)) == NULL) {
 			ds->ds_nomem = true;
 			return;
 		}
-		xfree(ds->ds_v[i].d_group);
-		ds->ds_v[i].d_group = dup;
+		xfree(ds->ds_v[i]->d_group);
+		ds->ds_v[i]->d_group = dup;
 	}
 }
 
@@ -218,7 +226,7 @@ vmrun_diags_errors(const struct vmrun_diags *ds)
 	if (ds == NULL)
 		return (0);
 	for (i = n = 0; i < ds->ds_n; i++)
-		if (ds->ds_v[i].d_sev == VMRUN_ERROR)
+		if (ds->ds_v[i]->d_sev == VMRUN_ERROR)
 			n++;
 	return (n);
 }
@@ -228,7 +236,7 @@ vmrun_diags_get(const struct vmrun_diags *ds, size_t i)
 {
 	if (ds == NULL || i >= ds->ds_n)
 		return (NULL);
-	return (&ds->ds_v[i]);
+	return (ds->ds_v[i]);
 }
 
 enum vmrun_severity
@@ -301,7 +309,7 @@ vmrun_diags_json(const struct vmrun_diags *ds, const char *vmname)
 	    json_boolean(vmrun_diags_errors(ds) == 0));
 	bad |= json_object_set_new(doc, "diagnostics", arr);
 	for (i = 0; bad == 0 && i < vmrun_diags_count(ds); i++) {
-		d = &ds->ds_v[i];
+		d = ds->ds_v[i];
 		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
 		    "severity", d->d_sev == VMRUN_ERROR ? "error" : "warning",
 		    "code", d->d_code, "group", d->d_group, "path", d->d_path,
