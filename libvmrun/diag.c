@@ -296,6 +296,9 @@ vmrun_diags_json(const struct vmrun_diags *ds, const char *vmname)
 	size_t i;
 	int bad;
 
+	/* A list that lost a diagnostic cannot say whether all is ok. */
+	if (ds != NULL && ds->ds_nomem)
+		return (NULL);
 	doc = json_object();
 	arr = json_array();
 	if (doc == NULL || arr == NULL) {

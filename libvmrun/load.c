@@ -66,6 +66,7 @@ load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 	json_error_t jerr;
 	json_t *root;
 	const char *code;
+	unsigned long nfailed;
 	int line, col;
 
 	*rootp = NULL;
@@ -84,16 +85,24 @@ load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 	 * NUL characters are let through here and rejected by the string
 	 * scan with their JSON path, which says more than a parse error.
 	 */
+	nfailed = alloc_failures();
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY |
 	    JSON_ALLOW_NUL, &jerr);
 	if (root == NULL) {
-		if (json_error_code(&jerr) == json_error_out_of_memory)
+		/* jansson may call a failed allocation "invalid token". */
+		if (json_error_code(&jerr) == json_error_out_of_memory ||
+		    alloc_failures() != nfailed)
 			return (VMRUN_ERR_NOMEM);
 		code = json_error_code(&jerr) == json_error_duplicate_key ?
 		    "duplicate-key" : "syntax";
 		diag_add_at(ds, code, jerr.line < 1 ? 1 : jerr.line,
 		    jerr.column < 1 ? 1 : jerr.column, "%s", jerr.text);
 		return (VMRUN_ERR_SYNTAX);
+	}
+	/* Its lexer drops a character it could not save: not our text. */
+	if (alloc_failures() != nfailed) {
+		json_decref(root);
+		return (VMRUN_ERR_NOMEM);
 	}
 	if (!json_is_object(root)) {
 		diag_add(ds, VMRUN_ERROR, "wrong-type", "", NULL,

@@ -44,9 +44,19 @@ escape_value(struct pool *p, const char *s)
 void
 dev_optlist(const struct dev *d, struct optlist *ol)
 {
+	unsigned long nfailed;
+
 	ol->ol_legacy = d->dv_type->dt_name;
 	ol->ol_cfgdev = d->dv_type->dt_cfgname;
+	/*
+	 * A key made with pool_printf is NULL when out of memory, and a
+	 * NULL key means "legacy only": such an option would be dropped
+	 * from the -o form without a word.  Any failure fails the device.
+	 */
+	nfailed = alloc_failures();
 	d->dv_type->dt_render(d, ol);
+	if (alloc_failures() != nfailed)
+		ol->ol_nomem = true;
 }
 
 bool
@@ -71,7 +81,7 @@ legacy_string(struct pool *p, const struct optlist *ol)
 {
 	struct strbuf sb;
 	const struct opt *o;
-	const char *v;
+	const char *v, *k;
 	char *r, *s;
 	size_t i;
 
@@ -89,7 +99,14 @@ legacy_string(struct pool *p, const struct optlist *ol)
 			sb_add(&sb, v == NULL ? "" : v);
 			break;
 		case LS_KV:
-			sb_printf(&sb, "%s=%s", o->o_lkey, v == NULL ? "" : v);
+			/*
+			 * A console port or 9p share name is the key here
+			 * but a value to bhyve, expanded like the others.
+			 */
+			if ((k = escape_value(p, o->o_lkey)) == NULL)
+				sb.sb_nomem = true;
+			sb_printf(&sb, "%s=%s", k == NULL ? "" : k,
+			    v == NULL ? "" : v);
 			break;
 		case LS_FLAG:
 			sb_add(&sb, o->o_lkey);
@@ -291,7 +308,7 @@ static void
 render_lpc(struct av *av, const struct vmrun_vm *vm)
 {
 	struct pool *p;
-	const char *rom, *vars;
+	const char *rom, *vars, *com;
 	unsigned i;
 	bool cfgform;
 
@@ -299,14 +316,18 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 	for (i = 0; i < VMRUN_NCOM; i++) {
 		if (vm->vm_com[i] == NULL)
 			continue;
+		/* Never hand a NULL to "%s" when out of memory. */
+		if ((com = escape_value(p, vm->vm_com[i])) == NULL) {
+			av->av_nomem = true;
+			return;
+		}
 		if (strchr(vm->vm_com[i], ',') != NULL) {
 			av_add(av, "-o");
 			av_add(av, pool_printf(p, "lpc.com%u.path=%s", i + 1,
-			    escape_value(p, vm->vm_com[i])));
+			    com));
 		} else {
 			av_add(av, "-l");
-			av_add(av, pool_printf(p, "com%u,%s", i + 1,
-			    escape_value(p, vm->vm_com[i])));
+			av_add(av, pool_printf(p, "com%u,%s", i + 1, com));
 		}
 	}
 	if (vm->vm_bootrom == NULL)

@@ -161,7 +161,7 @@ vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
 	sb_printf(&sb, "cpus=%u\nsockets=%u\ncores=%u\nthreads=%u\n",
 	    vm->vm_sockets * vm->vm_cores * vm->vm_threads, vm->vm_sockets,
 	    vm->vm_cores, vm->vm_threads);
-	sb_printf(&sb, "memory.size=%s\n", mem_str(p, vm->vm_mem));
+	kv(&sb, p, "memory.size", mem_str(p, vm->vm_mem));
 	/* -A: bhyve 13 needs the key; 14 and later default to it. */
 	if (vm->vm_acpi)
 		sb_add(&sb, "acpi_tables=true\n");

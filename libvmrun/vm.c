@@ -185,6 +185,7 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 	struct vmrun_config *cf;
 	struct vctx vc;
 	enum vmrun_status st;
+	unsigned long nfailed;
 	size_t first, i;
 
 	if (cfp == NULL)
@@ -193,6 +194,7 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 	if (ds == NULL || (buf == NULL && len > 0))
 		return (VMRUN_ERR_ARG);
 	first = vmrun_diags_count(ds);
+	nfailed = alloc_failures();
 	if ((cf = xcalloc(1, sizeof(*cf))) == NULL)
 		return (VMRUN_ERR_NOMEM);
 	if ((cf->cf_pool = pool_new()) == NULL) {
@@ -219,7 +221,12 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 				st = VMRUN_ERR_NOMEM;
 		diag_set_group(ds, first, group_of, cf);
 	}
-	if (st == VMRUN_OK && (vc.vc_nomem || diags_nomem(ds)))
+	/*
+	 * Any allocation that failed on the way -- also one whose caller
+	 * carried on with a default -- may have left the model incomplete.
+	 */
+	if (st == VMRUN_OK && (vc.vc_nomem || diags_nomem(ds) ||
+	    alloc_failures() != nfailed))
 		st = VMRUN_ERR_NOMEM;
 	if (st == VMRUN_OK && vmrun_diags_errors(ds) > 0)
 		st = VMRUN_ERR_INVALID;

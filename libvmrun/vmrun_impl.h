@@ -223,6 +223,7 @@ void		*xrealloc(void *, size_t);
 char		*xstrdup(const char *);
 void		 xfree(void *);
 void		 alloc_fail_after(long);	/* tests: fail the Nth allocation */
+unsigned long	 alloc_failures(void);		/* failed allocations so far */
 struct pool	*pool_new(void);
 void		 pool_free(struct pool *);
 void		*pool_alloc(struct pool *, size_t);

@@ -1,0 +1,1071 @@
+/*
+ * config_test: validation of a configuration (design §2, §3): every
+ * problem is reported, all in one run, each with its stable code and
+ * the JSON path of the setting; targets are validated at load time.
+ *
+ * JSON texts are written with ' for " to keep them readable.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <atf-c.h>
+
+#include "vmrun_impl.h"
+
+#define BASE	"'name':'vm','cpu':1,'mem':'1G'"
+
+/* A copy of s with every ' turned into " (new string). */
+static char *
+jq(const char *s)
+{
+	char *r, *p;
+
+	if ((r = strdup(s)) == NULL)
+		atf_tc_fail("out of memory");
+	for (p = r; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	return (r);
+}
+
+/*
+ * The diagnostics as text: "code@path" per diagnostic (with ": message"
+ * when withmsg), "W:" in front of warnings, separated by "\n".
+ */
+static char *
+diags_text(const struct vmrun_diags *ds, bool withmsg)
+{
+	const struct vmrun_diag *d;
+	char *buf;
+	size_t i, n, len;
+
+	len = 64;
+	for (i = 0; i < vmrun_diags_count(ds); i++) {
+		d = vmrun_diags_get(ds, i);
+		len += strlen(vmrun_diag_code(d)) + strlen(vmrun_diag_path(d)) +
+		    strlen(vmrun_diag_message(d)) + 16;
+	}
+	if ((buf = malloc(len)) == NULL)
+		atf_tc_fail("out of memory");
+	buf[0] = '\0';
+	for (i = 0; i < vmrun_diags_count(ds); i++) {
+		d = vmrun_diags_get(ds, i);
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "%s%s%s@%s%s%s", i > 0 ? "\n" : "",
+		    vmrun_diag_severity(d) == VMRUN_WARNING ? "W:" : "",
+		    vmrun_diag_code(d), vmrun_diag_path(d),
+		    withmsg ? ": " : "", withmsg ? vmrun_diag_message(d) : "");
+	}
+	return (buf);
+}
+
+/* Load text (len bytes); the status, the config and the diagnostics. */
+static enum vmrun_status
+load_raw(const char *text, size_t len, struct vmrun_config **cfp,
+    struct vmrun_diags **dsp)
+{
+	enum vmrun_status st;
+
+	if ((*dsp = vmrun_diags_new()) == NULL)
+		atf_tc_fail("out of memory");
+	st = vmrun_config_load(text, len, *dsp, cfp);
+	if (st != VMRUN_OK && *cfp != NULL)
+		atf_tc_fail("a configuration is returned with status %d", st);
+	return (st);
+}
+
+/*
+ * Load json (with ' for "); check the status; return the diagnostics as
+ * text (new string).
+ */
+static char *
+load_diags(const char *file, size_t line, const char *json,
+    enum vmrun_status want, bool withmsg)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	enum vmrun_status st;
+	char *text, *dt;
+
+	text = jq(json);
+	st = load_raw(text, strlen(text), &cf, &ds);
+	dt = diags_text(ds, withmsg);
+	if (st != want)
+		atf_tc_fail_check(file, line, "status \"%s\", not \"%s\"; "
+		    "diagnostics:\n%s", vmrun_strstatus(st),
+		    vmrun_strstatus(want), dt);
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	free(text);
+	return (dt);
+}
+
+/* The diagnostics ("code@path" lines) of an invalid configuration. */
+#define BAD(expected, json) do {					\
+	char *dt_ = load_diags(__FILE__, __LINE__, json,		\
+	    VMRUN_ERR_INVALID, false);					\
+	ATF_CHECK_STREQ_MSG(expected, dt_, "%s", json);			\
+	free(dt_);							\
+} while (0)
+
+/* The same with messages: "code@path: message" lines. */
+#define BADMSG(expected, json) do {					\
+	char *dt_ = load_diags(__FILE__, __LINE__, json,		\
+	    VMRUN_ERR_INVALID, true);					\
+	ATF_CHECK_STREQ_MSG(expected, dt_, "%s", json);			\
+	free(dt_);							\
+} while (0)
+
+/* A valid configuration with exactly these warnings ("" for none). */
+#define GOOD(expected, json) do {					\
+	char *dt_ = load_diags(__FILE__, __LINE__, json, VMRUN_OK,	\
+	    false);							\
+	ATF_CHECK_STREQ_MSG(expected, dt_, "%s", json);			\
+	free(dt_);							\
+} while (0)
+
+/* Load a valid configuration and resolve a target of it. */
+static struct vmrun_config *
+load_ok(const char *file, size_t line, const char *json)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	enum vmrun_status st;
+	char *text, *dt;
+
+	text = jq(json);
+	st = load_raw(text, strlen(text), &cf, &ds);
+	if (st != VMRUN_OK) {
+		dt = diags_text(ds, true);
+		atf_tc_fail_requirement(file, line, "load: %s\n%s",
+		    vmrun_strstatus(st), dt);
+	}
+	vmrun_diags_free(ds);
+	free(text);
+	return (cf);
+}
+
+#define LOAD(json)	load_ok(__FILE__, __LINE__, json)
+
+static const struct vmrun_vm *
+resolve(const struct vmrun_config *cf, const char *target)
+{
+	const struct vmrun_vm *vm;
+
+	if (vmrun_config_resolve(cf, target, &vm) != VMRUN_OK)
+		atf_tc_fail("no target %s", target != NULL ? target : "NULL");
+	return (vm);
+}
+
+/* The bhyve argv of a target joined with blanks (new string). */
+static char *
+argv_of(const struct vmrun_config *cf, const char *target)
+{
+	char **av, *buf;
+	size_t i, len;
+
+	if (vmrun_vm_bhyve_argv(resolve(cf, target), "bhyve", NULL, NULL,
+	    &av) != VMRUN_OK)
+		atf_tc_fail("cannot render %s", target);
+	for (i = len = 0; av[i] != NULL; i++)
+		len += strlen(av[i]) + 1;
+	if ((buf = malloc(len + 1)) == NULL)
+		atf_tc_fail("out of memory");
+	buf[0] = '\0';
+	for (i = 0; av[i] != NULL; i++) {
+		if (i > 0)
+			strcat(buf, " ");
+		strcat(buf, av[i]);
+	}
+	vmrun_argv_free(av);
+	return (buf);
+}
+
+#define ARGV_EQ(expected, cf, target) do {				\
+	char *a_ = argv_of(cf, target);					\
+	ATF_CHECK_STREQ_MSG(expected, a_, "target %s", #target);	\
+	free(a_);							\
+} while (0)
+
+#define ROM	"-l bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
+
+ATF_TC_WITHOUT_HEAD(required_keys);
+ATF_TC_BODY(required_keys, tc)
+{
+	BAD("missing-key@name\nmissing-key@cpu\nmissing-key@mem", "{}");
+	BAD("missing-key@mem", "{'name':'vm','cpu':1}");
+	BADMSG("missing-key@cpu: required key is missing",
+	    "{'name':'vm','mem':'1G'}");
+	GOOD("", "{" BASE "}");
+}
+
+ATF_TC_WITHOUT_HEAD(top_level_types);
+ATF_TC_BODY(top_level_types, tc)
+{
+	BADMSG("wrong-type@name: expected a string, not an integer",
+	    "{'name':5,'cpu':1,'mem':'1G'}");
+	BADMSG("empty@name: must not be empty",
+	    "{'name':'','cpu':1,'mem':'1G'}");
+	BADMSG("wrong-type@cpu: expected an integer or an object, not a "
+	    "string", "{'name':'vm','cpu':'2','mem':'1G'}");
+	BADMSG("wrong-type@cpu: expected an integer or an object, not a "
+	    "number with a fraction or exponent",
+	    "{'name':'vm','cpu':1.0,'mem':'1G'}");
+	BADMSG("wrong-type@mem: expected a string or an integer, not a "
+	    "boolean", "{'name':'vm','cpu':1,'mem':true}");
+	BAD("wrong-type@mem", "{'name':'vm','cpu':1,'mem':1e9}");
+	BAD("wrong-type@bootrom", "{" BASE ",'bootrom':1}");
+	BAD("empty@bootrom", "{" BASE ",'bootrom':''}");
+	BAD("wrong-type@varfile", "{" BASE ",'varfile':[]}");
+	BAD("wrong-type@varfile_template", "{" BASE ",'varfile':'/v',"
+	    "'varfile_template':{}}");
+	BAD("wrong-type@fwcfg", "{" BASE ",'fwcfg':true}");
+	BAD("wrong-type@loader", "{" BASE ",'loader':'bhyveload'}");
+	BAD("wrong-type@com1", "{" BASE ",'com1':1}");
+	BAD("wrong-type@com4", "{" BASE ",'com4':null}");
+	BAD("wrong-type@emulations", "{" BASE ",'emulations':{}}");
+	BAD("wrong-type@graphic", "{" BASE ",'graphic':[]}");
+	BAD("wrong-type@hostbridge", "{" BASE ",'hostbridge':0}");
+	BAD("wrong-type@lpc_slot", "{" BASE ",'lpc_slot':31}");
+	BAD("wrong-type@uuid", "{" BASE ",'uuid':1}");
+	BAD("wrong-type@gdb", "{" BASE ",'gdb':true}");
+	BADMSG("wrong-type@generate_acpi: expected a boolean, not a string",
+	    "{" BASE ",'generate_acpi':'yes'}");
+	BAD("wrong-type@power_off_destroy_vm",
+	    "{" BASE ",'power_off_destroy_vm':1}");
+	BAD("wrong-type@yield_on_hlt", "{" BASE ",'yield_on_hlt':null}");
+	BAD("wrong-type@exit_on_pause", "{" BASE ",'exit_on_pause':'true'}");
+	BAD("wrong-type@wire_guest_mem", "{" BASE ",'wire_guest_mem':0}");
+	BAD("wrong-type@force_msi", "{" BASE ",'force_msi':[]}");
+	BAD("wrong-type@disable_mptable_gen",
+	    "{" BASE ",'disable_mptable_gen':{}}");
+	BAD("wrong-type@utc_clock", "{" BASE ",'utc_clock':'false'}");
+	BADMSG("wrong-type@extra_options: expected a string or an array, not "
+	    "an integer", "{" BASE ",'extra_options':1}");
+	BAD("wrong-type@post_start_script",
+	    "{" BASE ",'post_start_script':{}}");
+	BAD("wrong-type@reboot_on", "{" BASE ",'reboot_on':0}");
+	BAD("wrong-type@max_reboots", "{" BASE ",'max_reboots':'3'}");
+	BAD("wrong-type@max_reboots", "{" BASE ",'max_reboots':1.5}");
+	BAD("wrong-type@restart_limit", "{" BASE ",'restart_limit':10}");
+	BAD("wrong-type@next_target", "{" BASE ",'next_target':1}");
+	BAD("wrong-type@targets", "{" BASE ",'targets':[]}");
+}
+
+ATF_TC_WITHOUT_HEAD(top_level_values);
+ATF_TC_BODY(top_level_values, tc)
+{
+	BAD("bad-name@name", "{'name':'-vm','cpu':1,'mem':'1G'}");
+	BAD("bad-name@name", "{'name':'a23456789012345678901234567890123',"
+	    "'cpu':1,'mem':'1G'}");
+	BADMSG("bad-value@fwcfg: \"uefi\": expected \"bhyve\" or \"qemu\"",
+	    "{" BASE ",'fwcfg':'uefi'}");
+	BAD("bad-backend@com1", "{" BASE ",'com1':'/dev/'}");
+	BAD("bad-backend@com2", "{" BASE ",'com2':'tcp=localhost:4444'}");
+	BAD("bad-backend@com3", "{" BASE ",'com3':'ttyu0'}");
+	BAD("empty@com4", "{" BASE ",'com4':''}");
+	BAD("bad-value@hostbridge", "{" BASE ",'hostbridge':'intel'}");
+	BADMSG("bad-slot@lpc_slot: \"0x1f\" is not a PCI slot: expected "
+	    "B:S:F, S:F or S in decimal (bus 0-255, slot 0-31, function 0-7)",
+	    "{" BASE ",'lpc_slot':'0x1f'}");
+	BADMSG("bad-slot@lpc_slot: the LPC bridge must be on bus 0",
+	    "{" BASE ",'lpc_slot':'1:0:0'}");
+	BAD("slot-conflict@lpc_slot", "{" BASE ",'lpc_slot':'0:0:0'}");
+	BAD("bad-uuid@uuid", "{" BASE ",'uuid':'1234'}");
+	BAD("out-of-range@gdb", "{" BASE ",'gdb':0}");
+	BAD("bad-gdb@gdb", "{" BASE ",'gdb':'host:1234'}");
+	BADMSG("empty@extra_options: must contain a word",
+	    "{" BASE ",'extra_options':' \\t '}");
+	BAD("wrong-type@extra_options[1]",
+	    "{" BASE ",'extra_options':['-w',2]}");
+	BAD("empty@extra_options[0]", "{" BASE ",'extra_options':['']}");
+	BADMSG("empty@post_start_script: must name a program",
+	    "{" BASE ",'post_start_script':[]}");
+	BAD("empty@post_start_script", "{" BASE ",'post_start_script':''}");
+	BADMSG("out-of-range@reboot_on[1]: 256 is not an exit status: "
+	    "expected 0 to 255", "{" BASE ",'reboot_on':[0,256]}");
+	BAD("out-of-range@reboot_on[0]", "{" BASE ",'reboot_on':[-1]}");
+	BAD("wrong-type@reboot_on[0]", "{" BASE ",'reboot_on':['0']}");
+	BADMSG("out-of-range@max_reboots: -1 is too small: the minimum is 0",
+	    "{" BASE ",'max_reboots':-1}");
+	BADMSG("out-of-range@restart_limit.count: 0 is out of range: "
+	    "expected 1 to 2147483647",
+	    "{" BASE ",'restart_limit':{'count':0,'seconds':60}}");
+	BAD("missing-key@restart_limit.seconds",
+	    "{" BASE ",'restart_limit':{'count':3}}");
+	BAD("unknown-key@restart_limit.minutes",
+	    "{" BASE ",'restart_limit':{'count':3,'seconds':1,'minutes':1}}");
+	/* Not a target name, so no such target either. */
+	BAD("bad-name@next_target\nunknown-target@next_target",
+	    "{" BASE ",'next_target':'a.b'}");
+	BAD("bad-name@targets.a b", "{" BASE ",'targets':{'a b':{}}}");
+	BAD("wrong-type@targets.t", "{" BASE ",'targets':{'t':true}}");
+	/* Values at the edge of their ranges are fine. */
+	GOOD("", "{" BASE ",'max_reboots':0,'reboot_on':[0,255],"
+	    "'restart_limit':{'count':1,'seconds':1},'gdb':65535,"
+	    "'lpc_slot':'0:31:7','extra_options':'-w','uuid':"
+	    "'01234567-89ab-cdef-0123-456789ABCDEF'}");
+}
+
+ATF_TC_WITHOUT_HEAD(unknown_key_hint);
+ATF_TC_BODY(unknown_key_hint, tc)
+{
+	BADMSG("unknown-key@nmae: unknown key; did you mean \"name\"?",
+	    "{" BASE ",'nmae':'x'}");
+	BADMSG("unknown-key@bootrmo: unknown key; did you mean \"bootrom\"?",
+	    "{" BASE ",'bootrmo':'/x'}");
+	BADMSG("unknown-key@memory: unknown key", "{" BASE ",'memory':'1G'}");
+	BADMSG("unknown-key@xyzzy: unknown key", "{" BASE ",'xyzzy':1}");
+	/* In a device, its own keys and the common ones are known. */
+	BADMSG("unknown-key@emulations[0].pth: unknown key; did you mean "
+	    "\"path\"?", "{" BASE ",'emulations':[{'device':'virtio-blk',"
+	    "'path':'/d','pth':'/d'}]}");
+	BADMSG("unknown-key@emulations[0].solt: unknown key; did you mean "
+	    "\"slot\"?", "{" BASE ",'emulations':[{'device':'virtio-rnd',"
+	    "'solt':'3'}]}");
+	BADMSG("unknown-device@emulations[0].device: unknown device "
+	    "\"virtio-blc\"; did you mean \"virtio-blk\"?",
+	    "{" BASE ",'emulations':[{'device':'virtio-blc','path':'/d'}]}");
+	BADMSG("unknown-device@emulations[0].device: unknown device "
+	    "\"floppy\"", "{" BASE ",'emulations':[{'device':'floppy'}]}");
+	/* In a target overlay the path names the target. */
+	BADMSG("unknown-key@targets.t.utc_clok: unknown key; did you mean "
+	    "\"utc_clock\"?", "{" BASE ",'targets':{'t':{'utc_clok':true}}}");
+	/* Several unknown keys: each one reported. */
+	BAD("unknown-key@a\nunknown-key@b", "{" BASE ",'a':1,'b':2}");
+}
+
+ATF_TC_WITHOUT_HEAD(syntax_errors);
+ATF_TC_BODY(syntax_errors, tc)
+{
+	static const struct {
+		const char	*json;
+		const char	*code;
+		int		 line;
+		int		 col;
+	} cases[] = {
+		{ "{'name':'vm','cpu':1,'mem':'1G','mem':'2G'}",
+		    "duplicate-key", 1, 37 },
+		{ "{'name':'vm',\n 'cpu':1,\n   'cpu':2, 'mem':'1G'}",
+		    "duplicate-key", 3, 8 },
+		{ "{'name':'vm','cpu':1,'mem':'1G','emulations':[\n"
+		    "{'device':'virtio-rnd','device':'virtio-rnd'}]}",
+		    "duplicate-key", 2, 31 },
+		{ "{'name':'vm',\n'cpu':}", "syntax", 2, 7 },
+		{ "{'name':'vm','cpu':1,'mem':'1G'", "syntax", 1, 31 },
+		{ "", "syntax", 1, 1 },
+		{ "{'name':'vm'} x", "syntax", 1, 15 },
+	};
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	const struct vmrun_diag *d;
+	enum vmrun_status st;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		text = jq(cases[i].json);
+		st = load_raw(text, strlen(text), &cf, &ds);
+		ATF_CHECK_EQ_MSG(VMRUN_ERR_SYNTAX, st, "case %zu", i);
+		ATF_REQUIRE_EQ_MSG(1, vmrun_diags_count(ds), "case %zu", i);
+		d = vmrun_diags_get(ds, 0);
+		ATF_CHECK_EQ(VMRUN_ERROR, vmrun_diag_severity(d));
+		ATF_CHECK_STREQ_MSG(cases[i].code, vmrun_diag_code(d),
+		    "case %zu", i);
+		ATF_CHECK_STREQ_MSG("", vmrun_diag_path(d), "case %zu", i);
+		ATF_CHECK_EQ_MSG(cases[i].line, vmrun_diag_line(d),
+		    "case %zu: line %d", i, vmrun_diag_line(d));
+		ATF_CHECK_EQ_MSG(cases[i].col, vmrun_diag_column(d),
+		    "case %zu: column %d", i, vmrun_diag_column(d));
+		vmrun_diags_free(ds);
+		free(text);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(bad_characters);
+ATF_TC_BODY(bad_characters, tc)
+{
+	BADMSG("bad-character@bootrom: contains a NUL character",
+	    "{" BASE ",'bootrom':'/a\\u0000b'}");
+	BADMSG("bad-character@bootrom: contains a newline or carriage return",
+	    "{" BASE ",'bootrom':'/a\\nb'}");
+	BAD("bad-character@bootrom", "{" BASE ",'bootrom':'/a\\rb'}");
+	BAD("bad-character@name", "{'name':'v\\nm','cpu':1,'mem':'1G'}");
+	/* Anywhere in the tree, once, with its path. */
+	BAD("bad-character@emulations[0].path",
+	    "{" BASE ",'emulations':[{'device':'virtio-blk',"
+	    "'path':'/d\\r\\n'}]}");
+	BAD("bad-character@emulations[0].ports[1]",
+	    "{" BASE ",'emulations':[{'device':'virtio-console',"
+	    "'ports':['/s1','/s\\u00002']}]}");
+	BAD("bad-character@loader.env.k",
+	    "{" BASE ",'loader':{'type':'bhyveload','disk':'/d',"
+	    "'env':{'k':'a\\nb'}}}");
+	BAD("bad-character@extra_options[0]",
+	    "{" BASE ",'extra_options':['-o\\na=b']}");
+	BAD("bad-character@targets.t.com1",
+	    "{" BASE ",'targets':{'t':{'com1':'/dev/nmdm0A\\n'}}}");
+	/* Other control characters and non-ASCII text pass. */
+	GOOD("", "{" BASE ",'bootrom':'/a\\tb/\\u00e9'}");
+}
+
+/* A configuration padded with blanks to exactly len bytes (new string). */
+static char *
+padded(size_t len)
+{
+	const char *cfg = "{\"name\":\"vm\",\"cpu\":1,\"mem\":\"1G\"}";
+	char *s;
+
+	if ((s = malloc(len + 1)) == NULL)
+		atf_tc_fail("out of memory");
+	memset(s, ' ', len);
+	memcpy(s, cfg, strlen(cfg));
+	s[len] = '\0';
+	return (s);
+}
+
+ATF_TC_WITHOUT_HEAD(input_size_limit);
+ATF_TC_BODY(input_size_limit, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	const struct vmrun_diag *d;
+	char *s;
+
+	/* Exactly 1 MiB is accepted. */
+	s = padded(1024 * 1024);
+	ATF_CHECK_EQ(VMRUN_OK, load_raw(s, 1024 * 1024, &cf, &ds));
+	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
+	ATF_CHECK_STREQ("vm", vmrun_config_name(cf));
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	free(s);
+
+	/* One byte more is refused before parsing. */
+	s = padded(1024 * 1024 + 1);
+	ATF_CHECK_EQ(VMRUN_ERR_SYNTAX, load_raw(s, 1024 * 1024 + 1, &cf,
+	    &ds));
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	d = vmrun_diags_get(ds, 0);
+	ATF_CHECK_STREQ("too-large", vmrun_diag_code(d));
+	ATF_CHECK_STREQ("configuration is 1048577 bytes; the limit is "
+	    "1048576 (1 MiB)", vmrun_diag_message(d));
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	free(s);
+}
+
+/* {"name":...,"x": then n nested arrays (new string). */
+static char *
+nested(size_t n, bool instring)
+{
+	char *s;
+	size_t i, len;
+
+	len = 64 + 2 * n;
+	if ((s = malloc(len)) == NULL)
+		atf_tc_fail("out of memory");
+	snprintf(s, len, "{\"name\":\"vm\",\"cpu\":1,\"mem\":\"1G\","
+	    "\"bootrom\":%s", instring ? "\"" : "");
+	for (i = 0; i < n; i++)
+		strcat(s, "[");
+	for (i = 0; i < n && !instring; i++)
+		strcat(s, "]");
+	strcat(s, instring ? "\"}" : "}");
+	return (s);
+}
+
+ATF_TC_WITHOUT_HEAD(nesting_limit);
+ATF_TC_BODY(nesting_limit, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	const struct vmrun_diag *d;
+	char *s;
+
+	/* The object and 31 arrays: 32 levels, parsed (then a type error). */
+	s = nested(31, false);
+	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw(s, strlen(s), &cf, &ds));
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	ATF_CHECK_STREQ("wrong-type", vmrun_diag_code(vmrun_diags_get(ds,
+	    0)));
+	vmrun_diags_free(ds);
+	free(s);
+
+	/* 33 levels: refused, at the bracket that is one too deep. */
+	s = nested(32, false);
+	ATF_CHECK_EQ(VMRUN_ERR_SYNTAX, load_raw(s, strlen(s), &cf, &ds));
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	d = vmrun_diags_get(ds, 0);
+	ATF_CHECK_STREQ("too-deep", vmrun_diag_code(d));
+	ATF_CHECK_STREQ("nested more than 32 levels deep",
+	    vmrun_diag_message(d));
+	ATF_CHECK_EQ(1, vmrun_diag_line(d));
+	ATF_CHECK_EQ(42 + 32, vmrun_diag_column(d));
+	vmrun_diags_free(ds);
+	free(s);
+
+	/* Far deeper: still one clear error, no crash. */
+	s = nested(100000, false);
+	ATF_CHECK_EQ(VMRUN_ERR_SYNTAX, load_raw(s, strlen(s), &cf, &ds));
+	ATF_CHECK_EQ(1, vmrun_diags_count(ds));
+	vmrun_diags_free(ds);
+	free(s);
+
+	/* Brackets inside a string do not count. */
+	s = nested(40, true);
+	ATF_CHECK_EQ(VMRUN_OK, load_raw(s, strlen(s), &cf, &ds));
+	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	free(s);
+}
+
+ATF_TC_WITHOUT_HEAD(not_an_object);
+ATF_TC_BODY(not_an_object, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+
+	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw("[]", 2, &cf, &ds));
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	ATF_CHECK_STREQ("wrong-type", vmrun_diag_code(vmrun_diags_get(ds,
+	    0)));
+	ATF_CHECK_STREQ("a configuration is a JSON object, not an array",
+	    vmrun_diag_message(vmrun_diags_get(ds, 0)));
+	vmrun_diags_free(ds);
+	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw("\"vm\"", 4, &cf, &ds));
+	ATF_CHECK_EQ(1, vmrun_diags_count(ds));
+	vmrun_diags_free(ds);
+	/* The length counts, not a NUL terminator. */
+	ATF_CHECK_EQ(VMRUN_ERR_SYNTAX, load_raw("{\"name\"", 7, &cf, &ds));
+	vmrun_diags_free(ds);
+	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw("{}garbage", 2, &cf, &ds));
+	ATF_CHECK_EQ(3, vmrun_diags_count(ds));
+	vmrun_diags_free(ds);
+}
+
+ATF_TC_WITHOUT_HEAD(cpu_forms);
+ATF_TC_BODY(cpu_forms, tc)
+{
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+
+	/* design §2.3: N is one socket, one core, N threads. */
+	cf = LOAD("{'name':'vm','cpu':4,'mem':'1G'}");
+	vm = resolve(cf, NULL);
+	ATF_CHECK_EQ(1, vm->vm_sockets);
+	ATF_CHECK_EQ(1, vm->vm_cores);
+	ATF_CHECK_EQ(4, vm->vm_threads);
+	ARGV_EQ("bhyve -A -H -u -c cpus=4,sockets=1,cores=1,threads=4 -m 1G "
+	    "-s 0:0:0,hostbridge -s 0:31:0,lpc " ROM " vm", cf, NULL);
+	vmrun_config_free(cf);
+
+	cf = LOAD("{'name':'vm','cpu':{'sockets':2,'cores':3,'threads':2},"
+	    "'mem':'1G','targets':{'one':{'cpu':1}}}");
+	vm = resolve(cf, NULL);
+	ATF_CHECK_EQ(2, vm->vm_sockets);
+	ATF_CHECK_EQ(3, vm->vm_cores);
+	ATF_CHECK_EQ(2, vm->vm_threads);
+	ARGV_EQ("bhyve -A -H -u -c cpus=12,sockets=2,cores=3,threads=2 "
+	    "-m 1G -s 0:0:0,hostbridge -s 0:31:0,lpc " ROM " vm", cf, NULL);
+	ARGV_EQ("bhyve -A -H -u -c cpus=1,sockets=1,cores=1,threads=1 "
+	    "-m 1G -s 0:0:0,hostbridge -s 0:31:0,lpc " ROM " vm", cf, "one");
+	vmrun_config_free(cf);
+
+	BADMSG("out-of-range@cpu: 0 vCPUs: expected 1 to 1024",
+	    "{'name':'vm','cpu':0,'mem':'1G'}");
+	BAD("out-of-range@cpu", "{'name':'vm','cpu':1025,'mem':'1G'}");
+	BAD("missing-key@cpu.cores\nmissing-key@cpu.threads",
+	    "{'name':'vm','cpu':{'sockets':1},'mem':'1G'}");
+	BAD("out-of-range@cpu.threads",
+	    "{'name':'vm','cpu':{'sockets':1,'cores':1,'threads':0},"
+	    "'mem':'1G'}");
+	BAD("wrong-type@cpu.sockets",
+	    "{'name':'vm','cpu':{'sockets':'1','cores':1,'threads':1},"
+	    "'mem':'1G'}");
+	BADMSG("out-of-range@cpu: 8 sockets x 16 cores x 16 threads is 2048 "
+	    "vCPUs: the limit is 1024",
+	    "{'name':'vm','cpu':{'sockets':8,'cores':16,'threads':16},"
+	    "'mem':'1G'}");
+	BAD("out-of-range@targets.t.cpu",
+	    "{" BASE ",'targets':{'t':{'cpu':2048}}}");
+}
+
+ATF_TC_WITHOUT_HEAD(mem_rules);
+ATF_TC_BODY(mem_rules, tc)
+{
+	struct vmrun_config *cf;
+
+	cf = LOAD("{'name':'vm','cpu':1,'mem':1610612736,"
+	    "'targets':{'k':{'mem':'1048576K'},'m':{'mem':'1M'}}}");
+	ATF_CHECK_EQ(1610612736ULL, resolve(cf, NULL)->vm_mem);
+	ATF_CHECK_EQ(1ULL << 30, resolve(cf, "k")->vm_mem);
+	ATF_CHECK_EQ(1ULL << 20, resolve(cf, "m")->vm_mem);
+	ARGV_EQ("bhyve -A -H -u -c cpus=1,sockets=1,cores=1,threads=1 "
+	    "-m 1536M -s 0:0:0,hostbridge -s 0:31:0,lpc " ROM " vm", cf, NULL);
+	ARGV_EQ("bhyve -A -H -u -c cpus=1,sockets=1,cores=1,threads=1 "
+	    "-m 1G -s 0:0:0,hostbridge -s 0:31:0,lpc " ROM " vm", cf, "k");
+	vmrun_config_free(cf);
+
+	BADMSG("bad-size@mem: memory must be a whole number of MiB",
+	    "{'name':'vm','cpu':1,'mem':'1536K'}");
+	BADMSG("bad-size@mem: memory must be at least 1 MiB",
+	    "{'name':'vm','cpu':1,'mem':'512K'}");
+	BAD("bad-size@mem", "{'name':'vm','cpu':1,'mem':0}");
+	BAD("bad-size@mem", "{'name':'vm','cpu':1,'mem':1048577}");
+	BADMSG("bad-size@mem: \"1.5G\" is not a size: expected a number "
+	    "followed by K, M, G or T (e.g. \"512M\")",
+	    "{'name':'vm','cpu':1,'mem':'1.5G'}");
+	BAD("bad-size@mem", "{'name':'vm','cpu':1,'mem':'512'}");
+	BADMSG("bad-size@mem: a size in bytes cannot be negative",
+	    "{'name':'vm','cpu':1,'mem':-1048576}");
+	BAD("bad-size@mem", "{'name':'vm','cpu':1,'mem':'99999999999999T'}");
+	BAD("bad-size@targets.t.mem", "{" BASE ",'targets':{'t':"
+	    "{'mem':'100K'}}}");
+}
+
+ATF_TC_WITHOUT_HEAD(stdio_once);
+ATF_TC_BODY(stdio_once, tc)
+{
+	BADMSG("stdio-twice@com2: com1 already uses stdio; only one device "
+	    "can", "{" BASE ",'com1':'stdio','com2':'stdio'}");
+	BADMSG("stdio-twice@emulations[1].backend: com3 already uses stdio; "
+	    "only one device can", "{" BASE ",'com3':'stdio','emulations':["
+	    "{'device':'uart','backend':'/dev/nmdm1A'},"
+	    "{'device':'uart','backend':'stdio'}]}");
+	BAD("stdio-twice@emulations[1].backend",
+	    "{" BASE ",'emulations':[{'device':'uart','backend':'stdio'},"
+	    "{'device':'uart','backend':'stdio'}]}");
+	/* A target that adds a second stdio user. */
+	BAD("stdio-twice@targets.t.com2",
+	    "{" BASE ",'com1':'stdio','targets':{'t':{'com2':'stdio'}}}");
+	/* The loader's console runs before bhyve and does not count. */
+	GOOD("", "{" BASE ",'com1':'stdio','loader':{'type':'bhyveload',"
+	    "'disk':'/d','console':'stdio'}}");
+	/* A target may move stdio from one port to another. */
+	GOOD("", "{" BASE ",'com1':'stdio','targets':{'t':{'com1':null,"
+	    "'com2':'stdio'}}}");
+}
+
+ATF_TC_WITHOUT_HEAD(duplicate_ids);
+ATF_TC_BODY(duplicate_ids, tc)
+{
+	BADMSG("duplicate-id@emulations[2].id: id \"a\" is already used by "
+	    "emulations[0]", "{" BASE ",'emulations':["
+	    "{'device':'virtio-rnd','id':'a'},{'device':'virtio-rnd'},"
+	    "{'device':'virtio-rnd','id':'a'}]}");
+	BAD("duplicate-id@targets.t.emulations[1].id",
+	    "{" BASE ",'targets':{'t':{'emulations':["
+	    "{'device':'virtio-rnd','id':'n'},"
+	    "{'device':'virtio-rnd','id':'n'}]}}}");
+	BADMSG("bad-id@emulations[0].id: \"a b\" is not a valid id: use 1 to "
+	    "64 letters, digits, '_', '.' or '-'",
+	    "{" BASE ",'emulations':[{'device':'virtio-rnd','id':'a b'}]}");
+	/* Same id in the base and a target: a replacement, not an error. */
+	GOOD("", "{" BASE ",'emulations':[{'device':'virtio-rnd','id':'a'}],"
+	    "'targets':{'t':{'emulations':[{'device':'virtio-rnd',"
+	    "'id':'a'}]}}}");
+}
+
+ATF_TC_WITHOUT_HEAD(next_target_exists);
+ATF_TC_BODY(next_target_exists, tc)
+{
+	struct vmrun_config *cf;
+
+	BADMSG("unknown-target@next_target: no target is named \"install\"",
+	    "{" BASE ",'next_target':'install'}");
+	BADMSG("unknown-target@targets.a.next_target: no target is named "
+	    "\"c\"", "{" BASE ",'targets':{'a':{'next_target':'c'},"
+	    "'b':{'next_target':'a'}}}");
+
+	/* "default" always exists; next_target is not inherited (§3). */
+	cf = LOAD("{" BASE ",'next_target':'install','targets':{"
+	    "'install':{'next_target':'default'},'rescue':{},"
+	    "'loop':{'next_target':'loop'}}}");
+	ATF_CHECK_STREQ("install", vmrun_vm_next_target(resolve(cf, NULL)));
+	ATF_CHECK_STREQ("default",
+	    vmrun_vm_next_target(resolve(cf, "install")));
+	ATF_CHECK(vmrun_vm_next_target(resolve(cf, "rescue")) == NULL);
+	ATF_CHECK_STREQ("loop", vmrun_vm_next_target(resolve(cf, "loop")));
+	vmrun_config_free(cf);
+}
+
+ATF_TC_WITHOUT_HEAD(target_overlays);
+ATF_TC_BODY(target_overlays, tc)
+{
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+
+	cf = LOAD("{" BASE ",'com1':'stdio','graphic':{},'uuid':"
+	    "'01234567-89ab-cdef-0123-456789abcdef','utc_clock':false,"
+	    "'extra_options':['-w'],'emulations':["
+	    "{'device':'virtio-rnd','id':'r'}],'targets':{"
+	    "'bare':{'graphic':null,'com1':null,'extra_options':null,"
+	    "'utc_clock':null,'mem':'2G'},"
+	    "'other':{'com2':'/dev/nmdm0A','cpu':2}}}");
+	/* null removes an optional key; defaults then apply. */
+	ARGV_EQ("bhyve -A -H -c cpus=1,sockets=1,cores=1,threads=1 -m 1G "
+	    "-U 01234567-89ab-cdef-0123-456789abcdef -s 0:0:0,hostbridge "
+	    "-s 0:1:0,virtio-rnd -s 0:2:0,fbuf,tcp=127.0.0.1:5900 "
+	    "-s 0:3:0,xhci,tablet -s 0:31:0,lpc -l com1,stdio " ROM " -w vm",
+	    cf, NULL);
+	ARGV_EQ("bhyve -A -H -u -c cpus=1,sockets=1,cores=1,threads=1 -m 2G "
+	    "-U 01234567-89ab-cdef-0123-456789abcdef -s 0:0:0,hostbridge "
+	    "-s 0:1:0,virtio-rnd -s 0:31:0,lpc " ROM " vm", cf, "bare");
+	/* Each target starts from the base, not from another target. */
+	ARGV_EQ("bhyve -A -H -c cpus=2,sockets=1,cores=1,threads=2 -m 1G "
+	    "-U 01234567-89ab-cdef-0123-456789abcdef -s 0:0:0,hostbridge "
+	    "-s 0:1:0,virtio-rnd -s 0:2:0,fbuf,tcp=127.0.0.1:5900 "
+	    "-s 0:3:0,xhci,tablet -s 0:31:0,lpc -l com1,stdio "
+	    "-l com2,/dev/nmdm0A " ROM " -w vm", cf, "other");
+	vm = resolve(cf, "bare");
+	ATF_CHECK_STREQ("bare", vmrun_vm_target(vm));
+	ATF_CHECK(vm->vm_graphic == NULL);
+	ATF_CHECK(vm->vm_com[0] == NULL);
+	vmrun_config_free(cf);
+
+	/* cpu and mem cannot be removed: one error each, at the target. */
+	BADMSG("required@targets.t.cpu: \"cpu\" is required and cannot be "
+	    "removed\nrequired@targets.t.mem: \"mem\" is required and cannot "
+	    "be removed", "{" BASE ",'targets':{'t':{'cpu':null,'mem':null}}}");
+	/* null for a key the base does not set is harmless. */
+	GOOD("", "{" BASE ",'targets':{'t':{'graphic':null,'loader':null}}}");
+}
+
+ATF_TC_WITHOUT_HEAD(target_remove_replace);
+ATF_TC_BODY(target_remove_replace, tc)
+{
+	BADMSG("unknown-id@targets.t.remove[1]: no device of the base "
+	    "configuration has id \"q\"", "{" BASE ",'emulations':["
+	    "{'device':'virtio-rnd','id':'r'}],'targets':{'t':"
+	    "{'remove':['r','q']}}}");
+	BADMSG("conflict@targets.t.emulations[1]: this target both removes "
+	    "and replaces device \"r\"", "{" BASE ",'emulations':["
+	    "{'device':'virtio-rnd','id':'r'}],'targets':{'t':{'remove':['r'],"
+	    "'emulations':[{'device':'virtio-rnd','id':'s'},"
+	    "{'device':'virtio-blk','path':'/x','id':'r'}]}}}");
+	BADMSG("wrong-type@targets.t.remove: expected an array of device ids, "
+	    "not a string", "{" BASE ",'emulations':[{'device':'virtio-rnd',"
+	    "'id':'r'}],'targets':{'t':{'remove':'r'}}}");
+	BAD("wrong-type@targets.t.remove[0]", "{" BASE ",'targets':{'t':"
+	    "{'remove':[1]}}}");
+	BAD("wrong-type@targets.t.emulations", "{" BASE ",'targets':{'t':"
+	    "{'emulations':{}}}}");
+	/* Removing in one target and replacing in another is fine. */
+	GOOD("", "{" BASE ",'emulations':[{'device':'virtio-rnd','id':'r'}],"
+	    "'targets':{'a':{'remove':['r']},'b':{'emulations':["
+	    "{'device':'virtio-rnd','id':'r'}]}}}");
+	/* A replacement is validated under its own path. */
+	BAD("missing-key@targets.t.emulations[0].path",
+	    "{" BASE ",'emulations':[{'device':'virtio-rnd','id':'r'}],"
+	    "'targets':{'t':{'emulations':[{'device':'virtio-blk',"
+	    "'id':'r'}]}}}");
+}
+
+ATF_TC_WITHOUT_HEAD(target_fixed_keys);
+ATF_TC_BODY(target_fixed_keys, tc)
+{
+	BADMSG("not-in-target@targets.t.name: a target cannot change "
+	    "\"name\"", "{" BASE ",'targets':{'t':{'name':'other'}}}");
+	BAD("not-in-target@targets.t.uuid", "{" BASE ",'targets':{'t':"
+	    "{'uuid':'01234567-89ab-cdef-0123-456789abcdef'}}}");
+	BAD("not-in-target@targets.t.hostbridge", "{" BASE ",'targets':{'t':"
+	    "{'hostbridge':'amd_hostbridge'}}}");
+	BAD("not-in-target@targets.t.lpc_slot", "{" BASE ",'targets':{'t':"
+	    "{'lpc_slot':'0:30:0'}}}");
+	BAD("not-in-target@targets.t.targets", "{" BASE ",'targets':{'t':"
+	    "{'targets':{}}}}");
+	BAD("not-in-target@targets.t.name\nnot-in-target@targets.t.uuid",
+	    "{" BASE ",'targets':{'t':{'name':null,'uuid':null}}}");
+	BAD("bad-name@targets.a.b", "{" BASE ",'targets':{'a.b':{}}}");
+	BAD("wrong-type@targets.t", "{" BASE ",'targets':{'t':[]}}");
+}
+
+ATF_TC_WITHOUT_HEAD(loader_vs_bootrom);
+ATF_TC_BODY(loader_vs_bootrom, tc)
+{
+	struct vmrun_config *cf;
+	char **av;
+
+	/* No loader, no bootrom: the default firmware. */
+	cf = LOAD("{" BASE "}");
+	ATF_CHECK_STREQ("/usr/local/share/uefi-firmware/BHYVE_UEFI.fd",
+	    resolve(cf, NULL)->vm_bootrom);
+	vmrun_config_free(cf);
+
+	/* A loader: no bootrom at all, and no -l bootrom. */
+	cf = LOAD("{" BASE ",'loader':{'type':'bhyveload','disk':'/d'},"
+	    "'targets':{'uefi':{'loader':null,'bootrom':'/fw.fd'}}}");
+	ATF_CHECK(resolve(cf, NULL)->vm_bootrom == NULL);
+	ARGV_EQ("bhyve -A -H -u -c cpus=1,sockets=1,cores=1,threads=1 -m 1G "
+	    "-s 0:0:0,hostbridge -s 0:31:0,lpc vm", cf, NULL);
+	ATF_CHECK_EQ(VMRUN_OK, vmrun_vm_loader_argv(resolve(cf, NULL), NULL,
+	    &av));
+	ATF_CHECK(av != NULL);
+	vmrun_argv_free(av);
+	ARGV_EQ("bhyve -A -H -u -c cpus=1,sockets=1,cores=1,threads=1 -m 1G "
+	    "-s 0:0:0,hostbridge -s 0:31:0,lpc -l bootrom,/fw.fd vm", cf,
+	    "uefi");
+	ATF_CHECK_EQ(VMRUN_OK, vmrun_vm_loader_argv(resolve(cf, "uefi"), NULL,
+	    &av));
+	ATF_CHECK(av == NULL);
+	vmrun_config_free(cf);
+
+	BADMSG("conflict@bootrom: a VM booted by a loader has no bootrom; "
+	    "remove one of them", "{" BASE ",'bootrom':'/fw.fd',"
+	    "'loader':{'type':'bhyveload','disk':'/d'}}");
+	BAD("conflict@varfile", "{" BASE ",'varfile':'/v.fd',"
+	    "'loader':{'type':'bhyveload','disk':'/d'}}");
+	BAD("conflict@fwcfg", "{" BASE ",'fwcfg':'qemu',"
+	    "'loader':{'type':'bhyveload','disk':'/d'}}");
+	BAD("conflict@emulations[0].bootindex", "{" BASE ",'loader':"
+	    "{'type':'bhyveload','disk':'/d'},'emulations':[{'device':"
+	    "'virtio-blk','path':'/d','bootindex':0}]}");
+	/* A target that switches to a loader must drop the bootrom. */
+	BAD("conflict@bootrom", "{" BASE ",'bootrom':'/fw.fd','targets':{"
+	    "'l':{'loader':{'type':'bhyveload','disk':'/d'}}}}");
+	GOOD("", "{" BASE ",'bootrom':'/fw.fd','targets':{'l':{'loader':"
+	    "{'type':'bhyveload','disk':'/d'},'bootrom':null}}}");
+	/* The loader object itself. */
+	BAD("missing-key@loader.type\nmissing-key@loader.disk",
+	    "{" BASE ",'loader':{}}");
+	BADMSG("bad-value@loader.type: \"grub\": expected \"bhyveload\"",
+	    "{" BASE ",'loader':{'type':'grub','disk':'/d'}}");
+	BAD("bad-backend@loader.console", "{" BASE ",'loader':"
+	    "{'type':'bhyveload','disk':'/d','console':'tty0'}}");
+	BAD("bad-value@loader.env.a=b\nwrong-type@loader.env.n",
+	    "{" BASE ",'loader':{'type':'bhyveload','disk':'/d',"
+	    "'env':{'a=b':'c','n':1}}}");
+	BAD("unknown-key@loader.kernel", "{" BASE ",'loader':"
+	    "{'type':'bhyveload','disk':'/d','kernel':'/k'}}");
+	BADMSG("missing-key@varfile_template: varfile_template needs varfile "
+	    "(the copy to create)", "{" BASE ",'varfile_template':'/t.fd'}");
+	BAD("conflict@emulations[0].bootindex", "{" BASE ",'fwcfg':'bhyve',"
+	    "'emulations':[{'device':'virtio-blk','path':'/d',"
+	    "'bootindex':1}]}");
+}
+
+ATF_TC_WITHOUT_HEAD(device_rules);
+ATF_TC_BODY(device_rules, tc)
+{
+	BAD("wrong-type@emulations[0]", "{" BASE ",'emulations':[1]}");
+	BAD("missing-key@emulations[0].device",
+	    "{" BASE ",'emulations':[{}]}");
+	BAD("missing-key@emulations[0].path",
+	    "{" BASE ",'emulations':[{'device':'virtio-blk'}]}");
+	BADMSG("bad-slot@emulations[0].slot: \"3x\" is not a PCI slot: "
+	    "expected B:S:F, S:F or S in decimal (bus 0-255, slot 0-31, "
+	    "function 0-7)", "{" BASE ",'emulations':[{'device':'virtio-rnd',"
+	    "'slot':'3x'}]}");
+	BAD("wrong-type@emulations[0].fix",
+	    "{" BASE ",'emulations':[{'device':'virtio-rnd','fix':1}]}");
+	BAD("bad-backend@emulations[0].name",
+	    "{" BASE ",'emulations':[{'device':'virtio-net','name':'tap'}]}");
+	BAD("bad-backend@emulations[0].name",
+	    "{" BASE ",'emulations':[{'device':'e1000','name':'em0'}]}");
+	BAD("bad-mac@emulations[0].mac",
+	    "{" BASE ",'emulations':[{'device':'virtio-net','name':'tap0',"
+	    "'mac':'01:00:00:00:00:01'}]}");
+	BAD("out-of-range@emulations[0].mtu",
+	    "{" BASE ",'emulations':[{'device':'virtio-net','name':'tap0',"
+	    "'mtu':67}]}");
+	BAD("unknown-key@emulations[0].mtu",
+	    "{" BASE ",'emulations':[{'device':'e1000','name':'tap0',"
+	    "'mtu':1500}]}");
+	BAD("missing-key@emulations[0].path\n"
+	    "missing-key@emulations[0].peerhook",
+	    "{" BASE ",'emulations':[{'device':'virtio-net',"
+	    "'name':'netgraph'}]}");
+	BAD("not-applicable@emulations[0].hostfwd",
+	    "{" BASE ",'emulations':[{'device':'virtio-net','name':'tap0',"
+	    "'hostfwd':'tcp::22-:22'}]}");
+	BAD("bad-value@emulations[0].logical_sector_size",
+	    "{" BASE ",'emulations':[{'device':'virtio-blk','path':'/d',"
+	    "'logical_sector_size':1000}]}");
+	BAD("bad-value@emulations[0].physical_sector_size",
+	    "{" BASE ",'emulations':[{'device':'virtio-blk','path':'/d',"
+	    "'logical_sector_size':4096,'physical_sector_size':512}]}");
+	BAD("missing-key@emulations[0].logical_sector_size",
+	    "{" BASE ",'emulations':[{'device':'virtio-blk','path':'/d',"
+	    "'physical_sector_size':4096}]}");
+	BAD("too-long@emulations[0].ser",
+	    "{" BASE ",'emulations':[{'device':'virtio-blk','path':'/d',"
+	    "'ser':'123456789012345678901'}]}");
+	BAD("out-of-range@emulations[0].ports",
+	    "{" BASE ",'emulations':[{'device':'ahci','ports':[]}]}");
+	BAD("bad-value@emulations[0].ports[1].type",
+	    "{" BASE ",'emulations':[{'device':'ahci','ports':["
+	    "{'type':'hd','path':'/a'},{'type':'dvd','path':'/b'}]}]}");
+	BAD("conflict@emulations[0].ram",
+	    "{" BASE ",'emulations':[{'device':'nvme','path':'/n','ram':1}]}");
+	BAD("missing-key@emulations[0].path",
+	    "{" BASE ",'emulations':[{'device':'nvme'}]}");
+	BAD("bad-value@emulations[0].eui64",
+	    "{" BASE ",'emulations':[{'device':'nvme','ram':1,"
+	    "'eui64':'0x12345678901234567'}]}");
+	BAD("bad-value@emulations[0].sectsz",
+	    "{" BASE ",'emulations':[{'device':'nvme','ram':1,"
+	    "'sectsz':1024}]}");
+	BAD("duplicate@emulations[0].ports[1]",
+	    "{" BASE ",'emulations':[{'device':'virtio-console','ports':["
+	    "'/s1',{'name':'port1','path':'/s2'}]}]}");
+	BAD("duplicate@emulations[1].ports[0]",
+	    "{" BASE ",'emulations':[{'device':'virtio-console','ports':"
+	    "['/s1']},{'device':'virtio-console','ports':['/s1']}]}");
+	BAD("missing-key@emulations[0].src",
+	    "{" BASE ",'emulations':[{'device':'passthru'}]}");
+	BAD("bad-value@emulations[0].lookup.vendor",
+	    "{" BASE ",'emulations':[{'device':'passthru','lookup':"
+	    "{'vendor':'0x8086','device':'0x15338086'}}]}");
+	BAD("missing-key@emulations[0].height",
+	    "{" BASE ",'emulations':[{'device':'fbuf','width':1024}]}");
+	BAD("out-of-range@emulations[0].width",
+	    "{" BASE ",'emulations':[{'device':'fbuf','width':320,"
+	    "'height':480}]}");
+	BAD("bad-address@emulations[0].host",
+	    "{" BASE ",'emulations':[{'device':'fbuf','host':'localhost'}]}");
+	BAD("fbuf-twice@graphic",
+	    "{" BASE ",'graphic':{},'emulations':[{'device':'fbuf'}]}");
+	BAD("unknown-key@graphic.slot", "{" BASE ",'graphic':{'slot':'3'}}");
+	BAD("missing-key@emulations[0].play",
+	    "{" BASE ",'emulations':[{'device':'hda'}]}");
+	BAD("missing-key@emulations[0].value",
+	    "{" BASE ",'emulations':[{'device':'raw'}]}");
+	BADMSG("duplicate@emulations[1].bootindex: bootindex 1 is already "
+	    "used by emulations[0].bootindex", "{" BASE ",'emulations':["
+	    "{'device':'virtio-blk','path':'/a','bootindex':1},"
+	    "{'device':'ahci-hd','path':'/b','bootindex':1}]}");
+	BAD("duplicate@emulations[0].ports[1].bootindex",
+	    "{" BASE ",'emulations':[{'device':'ahci','ports':["
+	    "{'type':'hd','path':'/a','bootindex':2},"
+	    "{'type':'cd','path':'/b','bootindex':2}]}]}");
+	GOOD("W:vga-on@graphic.vga", "{" BASE ",'graphic':{'vga':'on'}}");
+	GOOD("", "{" BASE ",'emulations':[{'device':'virtio-net','name':"
+	    "'netgraph','path':'vmbr:','peerhook':'link2'},"
+	    "{'device':'virtio-net','name':'slirp','hostfwd':'tcp::22-:22',"
+	    "'open':true},{'device':'e1000','name':'vale0:1'},"
+	    "{'device':'virtio-net','name':'netmap:em0','mtu':'9000'}]}");
+}
+
+ATF_TC_WITHOUT_HEAD(diag_groups);
+ATF_TC_BODY(diag_groups, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	char *text;
+	size_t i;
+	static const char *const groups[] = {
+		"lpc com1",
+		"vm",
+		"pci 0:1:0 virtio-net tap0",
+		"pci 0:2:0 virtio-blk /d",
+		"lpc bootrom",
+	};
+
+	text = jq("{" BASE ",'com1':'/dev/','varfile_template':'/t',"
+	    "'emulations':[{'device':'virtio-net','name':'tap0',"
+	    "'mac':'ff:ff:ff:ff:ff:ff'},{'device':'virtio-blk','path':'/d',"
+	    "'ser':'123456789012345678901'}],'max_reboots':-1}");
+	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw(text, strlen(text), &cf,
+	    &ds));
+	ATF_REQUIRE_EQ(5, vmrun_diags_count(ds));
+	for (i = 0; i < 5; i++)
+		ATF_CHECK_STREQ(groups[i],
+		    vmrun_diag_group(vmrun_diags_get(ds, i)));
+	vmrun_diags_free(ds);
+	free(text);
+}
+
+ATF_TC_WITHOUT_HEAD(all_errors_in_one_run);
+ATF_TC_BODY(all_errors_in_one_run, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	char *text, *dt;
+
+	text = jq("{'name':'-bad','cpu':0,'mem':'1.5G','nmae':1,"
+	    "'com1':'stdio','com2':'stdio','uuid':'x',"
+	    "'emulations':[{'device':'virtio-blk'},"
+	    "{'device':'virtio-net','name':'tap0','mac':'01:00:00:00:00:00'},"
+	    "{'device':'virtio-rnd','slot':'0:0:0'},"
+	    "{'device':'virtio-rnd','id':'r'}],"
+	    "'next_target':'nope',"
+	    "'targets':{'t':{'mem':'1K','remove':['zz','r'],"
+	    "'name':'x'}}}");
+	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw(text, strlen(text), &cf,
+	    &ds));
+	dt = diags_text(ds, false);
+	ATF_CHECK_STREQ("unknown-key@nmae\n"
+	    "bad-name@name\n"
+	    "out-of-range@cpu\n"
+	    "bad-size@mem\n"
+	    "bad-uuid@uuid\n"
+	    "missing-key@emulations[0].path\n"
+	    "bad-mac@emulations[1].mac\n"
+	    "stdio-twice@com2\n"
+	    "not-in-target@targets.t.name\n"
+	    "unknown-id@targets.t.remove[0]\n"
+	    "bad-size@targets.t.mem\n"
+	    "unknown-target@next_target\n"
+	    "slot-conflict@emulations[2].slot", dt);
+	ATF_CHECK_EQ(13, vmrun_diags_count(ds));
+	ATF_CHECK_EQ(13, vmrun_diags_errors(ds));
+	free(dt);
+	vmrun_diags_free(ds);
+	free(text);
+}
+
+ATF_TC_WITHOUT_HEAD(warnings_do_not_fail);
+ATF_TC_BODY(warnings_do_not_fail, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	const struct vmrun_diag *d;
+	char *text;
+
+	text = jq("{" BASE ",'emulations':[{'device':'fbuf','vga':'on'}]}");
+	ATF_CHECK_EQ(VMRUN_OK, load_raw(text, strlen(text), &cf, &ds));
+	ATF_CHECK(cf != NULL);
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	ATF_CHECK_EQ(0, vmrun_diags_errors(ds));
+	d = vmrun_diags_get(ds, 0);
+	ATF_CHECK_EQ(VMRUN_WARNING, vmrun_diag_severity(d));
+	ATF_CHECK_STREQ("vga-on", vmrun_diag_code(d));
+	ATF_CHECK_STREQ("emulations[0].vga", vmrun_diag_path(d));
+	ATF_CHECK_STREQ("pci 0:1:0 fbuf 127.0.0.1:5900", vmrun_diag_group(d));
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	free(text);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, required_keys);
+	ATF_TP_ADD_TC(tp, top_level_types);
+	ATF_TP_ADD_TC(tp, top_level_values);
+	ATF_TP_ADD_TC(tp, unknown_key_hint);
+	ATF_TP_ADD_TC(tp, syntax_errors);
+	ATF_TP_ADD_TC(tp, bad_characters);
+	ATF_TP_ADD_TC(tp, input_size_limit);
+	ATF_TP_ADD_TC(tp, nesting_limit);
+	ATF_TP_ADD_TC(tp, not_an_object);
+	ATF_TP_ADD_TC(tp, cpu_forms);
+	ATF_TP_ADD_TC(tp, mem_rules);
+	ATF_TP_ADD_TC(tp, stdio_once);
+	ATF_TP_ADD_TC(tp, duplicate_ids);
+	ATF_TP_ADD_TC(tp, next_target_exists);
+	ATF_TP_ADD_TC(tp, target_overlays);
+	ATF_TP_ADD_TC(tp, target_remove_replace);
+	ATF_TP_ADD_TC(tp, target_fixed_keys);
+	ATF_TP_ADD_TC(tp, loader_vs_bootrom);
+	ATF_TP_ADD_TC(tp, device_rules);
+	ATF_TP_ADD_TC(tp, diag_groups);
+	ATF_TP_ADD_TC(tp, all_errors_in_one_run);
+	ATF_TP_ADD_TC(tp, warnings_do_not_fail);
+
+	return (atf_no_error());
+}
