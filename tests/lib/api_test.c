@@ -1073,6 +1073,91 @@ ATF_TC_BODY(alloc_failure_rich, tc)
 	free(text);
 }
 
+/*
+ * Load, resolve every target of, and render one input; whatever it is,
+ * the result is a status of the contract and, on success, a complete
+ * plan.  Under the sanitizer build this also catches leaks and overruns.
+ */
+static void
+mutant_check(const char *buf, size_t len)
+{
+	struct vmrun_diags *ds;
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+	enum vmrun_status st;
+	char **av, *text;
+	size_t t;
+
+	ds = vmrun_diags_new();
+	ATF_REQUIRE(ds != NULL);
+	st = vmrun_config_load(buf, len, ds, &cf);
+	ATF_REQUIRE_MSG(st == VMRUN_OK || st == VMRUN_ERR_SYNTAX ||
+	    st == VMRUN_ERR_INVALID, "status %d", (int)st);
+	if (st != VMRUN_OK) {
+		ATF_REQUIRE(vmrun_diags_errors(ds) > 0);
+		ATF_REQUIRE(cf == NULL);
+	}
+	for (t = 0; cf != NULL && t < vmrun_config_ntargets(cf); t++) {
+		ATF_REQUIRE(vmrun_config_resolve(cf,
+		    vmrun_config_target(cf, t), &vm) == VMRUN_OK);
+		st = vmrun_vm_bhyve_argv(vm, NULL, NULL, ds, &av);
+		ATF_REQUIRE(st == VMRUN_OK || st == VMRUN_ERR_HOST);
+		vmrun_argv_free(av);
+		st = vmrun_vm_loader_argv(vm, NULL, &av);
+		ATF_REQUIRE(st == VMRUN_OK);
+		vmrun_argv_free(av);
+		st = vmrun_vm_bhyve_config(vm, ds, &text);
+		free(text);
+		text = vmrun_vm_json(vm);
+		ATF_REQUIRE(text != NULL);
+		free(text);
+	}
+	text = vmrun_diags_json(ds, NULL);
+	ATF_REQUIRE(text != NULL);
+	free(text);
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+}
+
+ATF_TC(mutated_inputs);
+ATF_TC_HEAD(mutated_inputs, tc)
+{
+	atf_tc_set_md_var(tc, "descr", "Every prefix of the seed example, "
+	    "and the seed with each byte deleted or replaced by a JSON "
+	    "delimiter, a NUL, a comma or a %: never a crash, always a "
+	    "status of the contract");
+	atf_tc_set_md_var(tc, "timeout", "600");
+}
+ATF_TC_BODY(mutated_inputs, tc)
+{
+	static const char repl[] = "{}[],:\"\\%\0\n9-";
+	char *path, *buf, *m;
+	size_t len, i, j, n;
+
+	path = srcfile(tc, "../../examples/freebsd-test.json");
+	buf = slurp(path, &len);
+	ATF_REQUIRE((m = malloc(len + 1)) != NULL);
+	n = 0;
+	for (i = 0; i <= len; i++) {
+		mutant_check(buf, i);			/* truncated */
+		if (i == len)
+			break;
+		memcpy(m, buf, i);			/* byte i deleted */
+		memcpy(m + i, buf + i + 1, len - i - 1);
+		mutant_check(m, len - 1);
+		memcpy(m, buf, len);			/* byte i replaced */
+		for (j = 0; j < sizeof(repl) - 1; j++) {
+			m[i] = repl[j];
+			mutant_check(m, len);
+			n++;
+		}
+	}
+	printf("%zu inputs\n", n + 2 * len + 1);
+	free(m);
+	free(buf);
+	free(path);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, version_and_status);
@@ -1087,6 +1172,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, exported_symbols);
 	ATF_TP_ADD_TC(tp, alloc_failure_seed);
 	ATF_TP_ADD_TC(tp, alloc_failure_rich);
+	ATF_TP_ADD_TC(tp, mutated_inputs);
 
 	return (atf_no_error());
 }
