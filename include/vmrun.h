@@ -59,10 +59,16 @@ struct vmrun_diags *vmrun_diags_new(void);
 void		 vmrun_diags_free(struct vmrun_diags *);
 size_t		 vmrun_diags_count(const struct vmrun_diags *);
 size_t		 vmrun_diags_errors(const struct vmrun_diags *);
-/* Borrowed; NULL when i is out of range. */
+/*
+ * Borrowed: valid until the list is freed, however many diagnostics are
+ * added later.  NULL when i is out of range.
+ */
 const struct vmrun_diag *vmrun_diags_get(const struct vmrun_diags *, size_t i);
 
-/* Fields of one diagnostic; strings are borrowed from the list. */
+/*
+ * Fields of one diagnostic; strings are borrowed from the list.  A NULL
+ * diagnostic gives NULL strings, 0 and VMRUN_ERROR.
+ */
 enum vmrun_severity vmrun_diag_severity(const struct vmrun_diag *);
 const char	*vmrun_diag_code(const struct vmrun_diag *);	/* stable code */
 const char	*vmrun_diag_group(const struct vmrun_diag *);	/* "vm", "pci 0:2:0 virtio-blk disk.img", ... */

@@ -95,9 +95,16 @@ devices_json(const struct vmrun_vm *vm)
 			jset(&bad, o, "source",
 			    json_string(pe->pe_dev->dv_path));
 		if (pe->pe_dev != NULL && pe->pe_dev->dv_type ==
-		    &devtype_fbuf && json_object_update(o,
-		    pe->pe_dev->dv_obj) != 0)
-			bad = true;
+		    &devtype_fbuf) {
+			/* graphic's own key is not the device's; show defaults. */
+			if (json_object_update(o, pe->pe_dev->dv_obj) != 0)
+				bad = true;
+			json_object_del(o, "xhci_table");
+			if (json_object_get(o, "host") == NULL)
+				jset(&bad, o, "host", json_string("127.0.0.1"));
+			if (json_object_get(o, "port") == NULL)
+				jset(&bad, o, "port", json_integer(5900));
+		}
 		if (json_array_append_new(a, o) != 0 || bad) {
 			json_decref(a);
 			return (NULL);
