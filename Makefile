@@ -21,6 +21,12 @@ PKG_CONFIG?=	pkg-config
 
 JANSSON_CFLAGS!=	$(PKG_CONFIG) --cflags jansson 2>/dev/null || true
 JANSSON_LIBS!=		$(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson
+# The platform file and its library: pidfile(3) is in FreeBSD's libutil
+# and in libbsd elsewhere.
+PLATFORM!=	if [ "`uname -s`" = FreeBSD ]; then echo platform_freebsd; \
+		else echo platform_linux; fi
+PLATFORM_LIBS!=	if [ "`uname -s`" = FreeBSD ]; then echo -lutil; \
+		else echo -lbsd; fi
 ATF_CFLAGS!=		$(PKG_CONFIG) --cflags atf-c 2>/dev/null || true
 ATF_LIBS!=		$(PKG_CONFIG) --libs atf-c 2>/dev/null || echo -latf-c
 
@@ -34,20 +40,24 @@ CFLAGS?=	$(OPT)
 ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun \
 		$(JANSSON_CFLAGS)
 LDFLAGS?=
-LIBS=		$(JANSSON_LIBS)
+LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 
 LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/target.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
-		libvmrun/vm.o libvmrun/vm_json.o
-LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h
+		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
+		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
+		libvmrun/supervise.o libvmrun/$(PLATFORM).o
+LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
+		libvmrun/platform.h
 
 TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/render_test \
 		tests/lib/api_test
-TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test
+TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
+		tests/cli/lifecycle_test
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -72,10 +82,12 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
-vmrun/vmrun.o: include/vmrun.h
+CMD_OBJS=	vmrun/vmrun.o vmrun/run.o
 
-vmrun/vmrun: vmrun/vmrun.o libvmrun.a
-	$(CC) $(LDFLAGS) -o $@ vmrun/vmrun.o libvmrun.a $(LIBS)
+$(CMD_OBJS): include/vmrun.h vmrun/cmd.h
+
+vmrun/vmrun: $(CMD_OBJS) libvmrun.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) libvmrun.a $(LIBS)
 
 examples/slotmap.o: include/vmrun.h
 
@@ -154,7 +166,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(EXDIR)
 
 clean:
-	rm -f $(LIB_OBJS) vmrun/vmrun.o vmrun/vmrun libvmrun.a libvmrun.so \
+	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_SCRIPTS)
 	rm -rf tests/html

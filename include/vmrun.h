@@ -167,6 +167,122 @@ enum vmrun_status vmrun_vm_bhyve_config(const struct vmrun_vm *,
  */
 char		*vmrun_vm_json(const struct vmrun_vm *);
 
+
+/*
+ * Supervision (vmrun(8) without -d).  Options come in a vmrun_opts
+ * (new; free with vmrun_opts_free); setters copy their arguments and
+ * return VMRUN_ERR_NOMEM or VMRUN_ERR_ARG on failure.
+ */
+struct vmrun_opts;
+
+enum vmrun_program {
+	VMRUN_PROG_BHYVE,	/* default /usr/sbin/bhyve */
+	VMRUN_PROG_BHYVECTL,	/* default /usr/sbin/bhyvectl */
+	VMRUN_PROG_BHYVELOAD	/* default /usr/sbin/bhyveload */
+};
+
+struct vmrun_opts *vmrun_opts_new(void);
+void		 vmrun_opts_free(struct vmrun_opts *);
+enum vmrun_status vmrun_opts_set_program(struct vmrun_opts *,
+		    enum vmrun_program, const char *path);
+/* Where VM device nodes live (default /dev/vmm). */
+enum vmrun_status vmrun_opts_set_vmm_dir(struct vmrun_opts *, const char *);
+/* bhyve's pid file (-p); NULL: none. */
+enum vmrun_status vmrun_opts_set_pidfile(struct vmrun_opts *, const char *);
+/* The supervisor pid file and per-VM lock (-P); NULL: /var/run/vmrun/NAME.pid. */
+enum vmrun_status vmrun_opts_set_lockfile(struct vmrun_opts *, const char *);
+/* Arguments placed before the VM name (NULL-terminated; copied). */
+enum vmrun_status vmrun_opts_set_extra_args(struct vmrun_opts *,
+		    const char *const *);
+/*
+ * Where bhyve's and the loader's standard error is copied: errfd
+ * (default 2) and logfd (default -1: none).  The descriptors stay the
+ * caller's.
+ */
+enum vmrun_status vmrun_opts_set_output(struct vmrun_opts *, int errfd,
+		    int logfd);
+/* Grace period between SIGTERM and forced power-off (default 60 s). */
+enum vmrun_status vmrun_opts_set_stop_timeout(struct vmrun_opts *, double);
+/* Exit statuses that restart the guest, replacing reboot_on (n may be 0). */
+enum vmrun_status vmrun_opts_set_reboot_on(struct vmrun_opts *,
+		    const int *statuses, size_t n);
+/* At most n restarts, replacing max_reboots. */
+enum vmrun_status vmrun_opts_set_reboot_count(struct vmrun_opts *, long long n);
+enum vmrun_status vmrun_opts_set_no_reboot(struct vmrun_opts *, int);
+/* Destroy a stale VM of the same name before starting (-f). */
+enum vmrun_status vmrun_opts_set_force(struct vmrun_opts *, int);
+
+/*
+ * Events (design §7.4) reach a callback as this struct, valid only during
+ * the call; fields that do not apply to an event are NULL, 0 or -1.
+ * Fields may be added at the end in later versions.
+ */
+enum vmrun_event_type {
+	VMRUN_EV_LOADER,
+	VMRUN_EV_START,
+	VMRUN_EV_HOOK,
+	VMRUN_EV_EXIT,
+	VMRUN_EV_RESTART,
+	VMRUN_EV_STOP_REQUESTED,
+	VMRUN_EV_ESCALATE,
+	VMRUN_EV_CLEANUP,
+	VMRUN_EV_END
+};
+
+struct vmrun_event {
+	enum vmrun_event_type ev_type;
+	const char	*ev_name;	/* "start", "exit", ... */
+	long long	 ev_time_ms;	/* milliseconds since the Epoch */
+	const char	*ev_vm;
+	const char	*ev_target;	/* loader, start, exit */
+	int		 ev_run;	/* loader, start, exit: 1, 2, ... */
+	long		 ev_pid;	/* loader, start, hook; else -1 */
+	const char *const *ev_argv;	/* loader, start */
+	int		 ev_status;	/* loader, hook, exit: exit status or -1 */
+	int		 ev_signal;	/* hook, exit, stop-requested: or 0 */
+	const char	*ev_meaning;	/* exit */
+	const char	*ev_from;	/* restart */
+	const char	*ev_to;		/* restart */
+	int		 ev_reboots;	/* restart */
+	const char	*ev_step;	/* escalate */
+	const char	*ev_resource;	/* cleanup */
+	const char	*ev_action;	/* cleanup */
+	int		 ev_ok;		/* cleanup */
+	int		 ev_exit_status; /* end */
+	const char	*ev_reason;	/* end */
+};
+
+typedef void	 vmrun_event_fn(const struct vmrun_event *, void *arg);
+
+/* One JSON object (one line, no newline) for an event: new string. */
+char		*vmrun_event_json(const struct vmrun_event *);
+
+/*
+ * The supervisor of one VM.  vmrun_sup_new takes the configuration
+ * (borrowed: it must outlive the supervisor), the first target (NULL:
+ * "default") and the options (copied).
+ */
+struct vmrun_sup;
+
+enum vmrun_status vmrun_sup_new(const struct vmrun_config *,
+		    const char *target, const struct vmrun_opts *,
+		    struct vmrun_sup **);
+void		 vmrun_sup_free(struct vmrun_sup *);
+void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *,
+		    void *arg);
+/*
+ * Tell the supervisor about a signal: SIGTERM, SIGINT or SIGHUP request
+ * a stop (a second one forces it), SIGUSR1 a reset.  Async-signal-safe:
+ * call it from a signal handler.
+ */
+void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
+/*
+ * Run the VM until it ends: returns the exit status of vmrun(8) (design
+ * §8.1) and explains failures in diags.  Every child it started has ended
+ * when it returns.
+ */
+int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,9 @@ have make || missing="$missing make"
 have pkg-config || missing="$missing pkg-config"
 hdr jansson.h || missing="$missing jansson"
 hdr atf-c.h || missing="$missing atf-c"
+if [ "$(uname -s)" != FreeBSD ]; then
+	hdr bsd/libutil.h || missing="$missing libbsd"
+fi
 have atf-sh || missing="$missing atf-sh"
 have kyua || missing="$missing kyua"
 
@@ -28,7 +31,7 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null &&
 	apt-get install -y -qq build-essential pkg-config libjansson-dev \
-	    libatf-dev atf-sh kyua >/dev/null || {
+	    libatf-dev atf-sh kyua libbsd-dev >/dev/null || {
 		echo "vmrun: apt-get install failed" >&2
 		exit 1
 	}
@@ -36,5 +39,5 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 fi
 echo "vmrun: missing:$missing" >&2
 echo "vmrun: on Debian run as root: apt-get install build-essential" \
-    "pkg-config libjansson-dev libatf-dev atf-sh kyua" >&2
+    "pkg-config libjansson-dev libatf-dev atf-sh kyua libbsd-dev" >&2
 exit 1

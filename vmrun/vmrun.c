@@ -18,36 +18,8 @@
 #include <jansson.h>
 
 #include "vmrun.h"
+#include "cmd.h"
 
-/* sysexits(3) values, spelled out: design §8.1 fixes them. */
-#define EX_OK		0
-#define EX_USAGE	64
-#define EX_DATAERR	65
-#define EX_NOINPUT	66
-#define EX_UNAVAILABLE	69
-#define EX_SOFTWARE	70
-#define EX_OSERR	71
-
-enum mode {
-	M_RUN,
-	M_DRYRUN,
-	M_DEBUG,
-	M_EMITCONFIG,
-	M_CHECK
-};
-
-struct options {
-	const char	*config;
-	const char	*target;
-	enum mode	 mode;
-	int		 nmodes;
-	bool		 json;
-	const char	*bhyve;
-	const char	*bhyvectl;
-	const char	*bhyveload;
-	const char	*vmm_dir;
-	char *const	*extra;		/* arguments after "--" */
-};
 
 enum {
 	O_JSON = 256, O_DEBUG, O_EMIT, O_CHECK, O_NOREQ, O_FIX, O_NOREBOOT,
@@ -135,7 +107,7 @@ usage(FILE *fp)
 	}
 }
 
-static void
+void
 warnx_(const char *fmt, ...)
 {
 	va_list ap;
@@ -157,7 +129,7 @@ usage_error(const char *fmt, const char *arg)
 }
 
 static bool
-parse_count(const char *s)
+parse_count(const char *s, long long *np)
 {
 	char *end;
 	long long n;
@@ -166,11 +138,14 @@ parse_count(const char *s)
 		return (false);
 	errno = 0;
 	n = strtoll(s, &end, 10);
-	return (*end == '\0' && errno == 0 && n >= 0);
+	if (*end != '\0' || errno != 0 || n < 0)
+		return (false);
+	*np = n;
+	return (true);
 }
 
 static bool
-parse_seconds(const char *s)
+parse_seconds(const char *s, double *dp)
 {
 	char *end;
 	double d;
@@ -179,26 +154,32 @@ parse_seconds(const char *s)
 		return (false);
 	errno = 0;
 	d = strtod(s, &end);
-	return (*end == '\0' && errno == 0 && d >= 0 && d <= 1e9);
+	if (*end != '\0' || errno != 0 || !(d >= 0) || d > 1e9)
+		return (false);
+	*dp = d;
+	return (true);
 }
 
 /* "0,3" or "" (never restart). */
 static bool
-parse_statuses(const char *s)
+parse_statuses(const char *s, struct options *o)
 {
 	char *end;
 	long n;
 
+	o->nreboot_on = 0;
 	while (*s != '\0') {
-		if (*s < '0' || *s > '9')
+		if (*s < '0' || *s > '9' || o->nreboot_on == 256)
 			return (false);
 		n = strtol(s, &end, 10);
 		if (n > 255 || (*end != ',' && *end != '\0'))
 			return (false);
+		o->reboot_on[o->nreboot_on++] = (int)n;
 		s = *end == ',' ? end + 1 : end;
 		if (*end == ',' && *s == '\0')
 			return (false);
 	}
+	o->reboot_on_set = true;
 	return (true);
 }
 
@@ -286,23 +267,47 @@ parse_args(int argc, char *argv[], struct options *o)
 			return (usage_error("unknown or incomplete option %s",
 			    argv[optind - 1]));
 		case O_REBOOTCOUNT:
-			if (!parse_count(optarg))
+			if (!parse_count(optarg, &o->reboot_count))
 				return (usage_error("--reboot-count takes a "
 				    "whole number >= 0, not \"%s\"", optarg));
 			break;
 		case O_STOPTIMEOUT:
-			if (!parse_seconds(optarg))
+			o->stop_timeout_set = true;
+			if (!parse_seconds(optarg, &o->stop_timeout))
 				return (usage_error("--stop-timeout takes "
 				    "seconds >= 0, not \"%s\"", optarg));
 			break;
 		case O_REBOOTON:
-			if (!parse_statuses(optarg))
+			if (!parse_statuses(optarg, o))
 				return (usage_error("--reboot-on takes a "
 				    "comma-separated list of exit statuses "
 				    "0-255, not \"%s\"", optarg));
 			break;
+		case 'p':
+			o->pidfile = optarg;
+			break;
+		case 'P':
+			o->lockfile = optarg;
+			break;
+		case O_EVENTS:
+			o->events = optarg;
+			break;
+		case O_LOG:
+			o->log = optarg;
+			break;
+		case O_NOREBOOT:
+			o->no_reboot = true;
+			break;
+		case 'f':
+			o->force = true;
+			break;
+		case O_NOREQ:
+			o->no_checks = true;
+			break;
+		case O_FIX:
+			o->fix = true;
+			break;
 		default:
-			/* Supervisor options: accepted, used when starting. */
 			break;
 		}
 	}
@@ -620,11 +625,12 @@ run(const struct options *o)
 		free(s);
 		break;
 	case M_CHECK:
-	case M_RUN:
-		warnx_("%s: %s is not available in this version of vmrun; "
-		    "use --dry-run to print the bhyve command", file,
-		    o->mode == M_CHECK ? "--check" : "starting a VM");
+		warnx_("%s: --check is not available in this version of "
+		    "vmrun", file);
 		rc = EX_UNAVAILABLE;
+		break;
+	case M_RUN:
+		rc = cmd_run(o, cf, vm);
 		break;
 	}
 out:
@@ -641,6 +647,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	o.mode = M_RUN;
+	o.reboot_count = -1;
 	if ((rc = parse_args(argc, argv, &o)) >= 0)
 		return (rc);
 	rc = run(&o);

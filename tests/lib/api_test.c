@@ -721,7 +721,7 @@ map_names(const char *text, char names[][64], size_t max)
 static size_t
 header_names(const char *text, char names[][64], size_t max)
 {
-	const char *p, *e;
+	const char *p, *e, *ls;
 	size_t n, k, j;
 	bool dup;
 
@@ -740,6 +740,13 @@ header_names(const char *text, char names[][64], size_t max)
 			;
 		for (e = p + k; *e == ' ' || *e == '\t'; e++)
 			;
+		/* A function type (typedef) is not a function. */
+		for (ls = p; ls > text && ls[-1] != '\n'; ls--)
+			;
+		if (strncmp(ls, "typedef", 7) == 0) {
+			p += k - 1;
+			continue;
+		}
 		if (*e == '(' && k < 64 && n < max) {
 			dup = false;
 			for (j = 0; j < n; j++)

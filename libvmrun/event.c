@@ -1,0 +1,182 @@
+/*
+ * event: the events of design §7.4 as JSON lines.  The library hands
+ * events to a callback as structs; this gives every caller the same text.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmrun_impl.h"
+#include "supervise.h"
+
+long long
+event_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return (0);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Signals by name, as events write them ("SIGTERM"). */
+const char *
+event_signame(int sig)
+{
+	static const struct {
+		int		 sn_sig;
+		const char	*sn_name;
+	} names[] = {
+		{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" },
+		{ SIGQUIT, "SIGQUIT" }, { SIGILL, "SIGILL" },
+		{ SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+		{ SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" },
+		{ SIGKILL, "SIGKILL" }, { SIGUSR1, "SIGUSR1" },
+		{ SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+		{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },
+		{ SIGTERM, "SIGTERM" }, { SIGCHLD, "SIGCHLD" },
+		{ SIGCONT, "SIGCONT" }, { SIGSTOP, "SIGSTOP" },
+		{ SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" },
+		{ SIGTTOU, "SIGTTOU" }, { SIGXCPU, "SIGXCPU" },
+		{ SIGXFSZ, "SIGXFSZ" }, { SIGSYS, "SIGSYS" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].sn_sig == sig)
+			return (names[i].sn_name);
+	return (NULL);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+static json_t *
+sig_or_null(int sig)
+{
+	const char *n;
+	char buf[16];
+
+	if (sig <= 0)
+		return (json_null());
+	if ((n = event_signame(sig)) == NULL) {
+		snprintf(buf, sizeof(buf), "SIG%d", sig);
+		return (json_string(buf));
+	}
+	return (json_string(n));
+}
+
+static json_t *
+status_or_null(int st)
+{
+	return (st >= 0 ? json_integer(st) : json_null());
+}
+
+static json_t *
+argv_json(const char *const *v)
+{
+	json_t *a;
+	size_t i;
+
+	if (v == NULL)
+		return (json_null());
+	if ((a = json_array()) == NULL)
+		return (NULL);
+	for (i = 0; v[i] != NULL; i++)
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			json_decref(a);
+			return (NULL);
+		}
+	return (a);
+}
+
+static int
+put(json_t *o, const char *k, json_t *v)
+{
+	return (v == NULL ? -1 : json_object_set_new(o, k, v));
+}
+
+char *
+vmrun_event_json(const struct vmrun_event *ev)
+{
+	json_t *o;
+	time_t sec;
+	struct tm tm;
+	char tbuf[96], *s, *r;
+	int bad;
+
+	if (ev == NULL || ev->ev_name == NULL || (o = json_object()) == NULL)
+		return (NULL);
+	sec = (time_t)(ev->ev_time_ms / 1000);
+	if (gmtime_r(&sec, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	snprintf(tbuf, sizeof(tbuf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ev->ev_time_ms % 1000));
+	bad = put(o, "time", json_string(tbuf));
+	bad |= put(o, "vm", str_or_null(ev->ev_vm));
+	bad |= put(o, "event", json_string(ev->ev_name));
+	switch (ev->ev_type) {
+	case VMRUN_EV_LOADER:
+		bad |= put(o, "target", str_or_null(ev->ev_target));
+		bad |= put(o, "run", json_integer(ev->ev_run));
+		bad |= put(o, "pid", ev->ev_pid > 0 ?
+		    json_integer(ev->ev_pid) : json_null());
+		bad |= put(o, "argv", argv_json(ev->ev_argv));
+		bad |= put(o, "status", status_or_null(ev->ev_status));
+		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
+		break;
+	case VMRUN_EV_START:
+		bad |= put(o, "target", str_or_null(ev->ev_target));
+		bad |= put(o, "run", json_integer(ev->ev_run));
+		bad |= put(o, "pid", json_integer(ev->ev_pid));
+		bad |= put(o, "argv", argv_json(ev->ev_argv));
+		break;
+	case VMRUN_EV_HOOK:
+		bad |= put(o, "pid", json_integer(ev->ev_pid));
+		bad |= put(o, "argv", argv_json(ev->ev_argv));
+		bad |= put(o, "status", status_or_null(ev->ev_status));
+		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
+		break;
+	case VMRUN_EV_EXIT:
+		bad |= put(o, "target", str_or_null(ev->ev_target));
+		bad |= put(o, "run", json_integer(ev->ev_run));
+		bad |= put(o, "status", status_or_null(ev->ev_status));
+		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
+		bad |= put(o, "meaning", str_or_null(ev->ev_meaning));
+		break;
+	case VMRUN_EV_RESTART:
+		bad |= put(o, "from", str_or_null(ev->ev_from));
+		bad |= put(o, "to", str_or_null(ev->ev_to));
+		bad |= put(o, "reboots", json_integer(ev->ev_reboots));
+		break;
+	case VMRUN_EV_STOP_REQUESTED:
+		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
+		break;
+	case VMRUN_EV_ESCALATE:
+		bad |= put(o, "step", str_or_null(ev->ev_step));
+		break;
+	case VMRUN_EV_CLEANUP:
+		bad |= put(o, "resource", str_or_null(ev->ev_resource));
+		bad |= put(o, "action", str_or_null(ev->ev_action));
+		bad |= put(o, "ok", json_boolean(ev->ev_ok));
+		break;
+	case VMRUN_EV_END:
+		bad |= put(o, "exit_status", json_integer(ev->ev_exit_status));
+		bad |= put(o, "reason", str_or_null(ev->ev_reason));
+		break;
+	}
+	s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+		return (NULL);
+	r = xstrdup(s);
+	free(s);
+	return (r);
+}

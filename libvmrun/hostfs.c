@@ -1,0 +1,387 @@
+/*
+ * hostfs: what the supervisor owns on the host filesystem -- the per-VM
+ * lock, bhyve's pid file, stale VM nodes and console sockets, the UEFI
+ * variable store (design §7.1, §11).  vmrun only removes what it is sure
+ * it owns: sockets nobody listens on, its own pid files; never through a
+ * symbolic link.
+ */
+
+#include <sys/types.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmrun_impl.h"
+#include "supervise.h"
+#include "platform.h"
+
+#define LOCK_DIR	"/var/run/vmrun"
+
+/* Take the per-VM lock (-P): 0, 75 when another vmrun holds it, or 71. */
+int
+lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
+{
+	char def[PATH_MAX];
+	const char *path;
+	pid_t other;
+
+	if ((path = su->su_opts->op_lockfile) == NULL) {
+		snprintf(def, sizeof(def), "%s/%s.pid", LOCK_DIR, su->su_name);
+		if (mkdir(LOCK_DIR, 0755) != 0 && errno != EEXIST) {
+			diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
+			    "cannot create %s: %s", LOCK_DIR, strerror(errno));
+			return (71);
+		}
+		path = def;
+	}
+	other = -1;
+	if ((su->su_lock = plat_pidfile_open(path, 0600, &other)) == NULL) {
+		if (errno == EEXIST) {
+			diag_add(ds, VMRUN_ERROR, "vm-supervised", "", NULL,
+			    "VM %s is already supervised by vmrun (pid %ld, "
+			    "lock %s)", su->su_name, (long)other, path);
+			return (75);
+		}
+		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
+		    "cannot create the lock %s: %s", path, strerror(errno));
+		return (71);
+	}
+	if (plat_pidfile_write(su->su_lock) != 0) {
+		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
+		    "cannot write the lock %s: %s", path, strerror(errno));
+		plat_pidfile_remove(su->su_lock);
+		su->su_lock = NULL;
+		return (71);
+	}
+	return (0);
+}
+
+void
+lock_release(struct vmrun_sup *su)
+{
+	if (su->su_lock != NULL)
+		plat_pidfile_remove(su->su_lock);
+	su->su_lock = NULL;
+}
+
+/*
+ * bhyve's pid file (-p) is opened and locked before bhyve starts, so a
+ * failure starts nothing; it is never a symbolic link.
+ */
+int
+pidfile_prepare(struct vmrun_sup *su, struct vmrun_diags *ds)
+{
+	const char *path;
+	int fd;
+
+	if ((path = su->su_opts->op_pidfile) == NULL || su->su_pidfd >= 0)
+		return (0);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		diag_add(ds, VMRUN_ERROR, "pidfile-failed", "", NULL,
+		    "cannot open the pid file %s: %s", path,
+		    errno == ELOOP ? "it is a symbolic link" :
+		    strerror(errno));
+		return (71);
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		diag_add(ds, VMRUN_ERROR, "pidfile-busy", "", NULL,
+		    "the pid file %s is locked by another process", path);
+		close(fd);
+		return (75);
+	}
+	if (ftruncate(fd, 0) != 0) {
+		diag_add(ds, VMRUN_ERROR, "pidfile-failed", "", NULL,
+		    "cannot write the pid file %s: %s", path, strerror(errno));
+		close(fd);
+		return (71);
+	}
+	su->su_pidfd = fd;
+	return (0);
+}
+
+void
+pidfile_fill(struct vmrun_sup *su, pid_t pid)
+{
+	char buf[32];
+	int n;
+
+	if (su->su_pidfd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	if (ftruncate(su->su_pidfd, 0) != 0 ||
+	    pwrite(su->su_pidfd, buf, (size_t)n, 0) != n)
+		diag_add(su->su_diags, VMRUN_WARNING, "pidfile-failed", "",
+		    NULL, "cannot write the pid file %s: %s",
+		    su->su_opts->op_pidfile, strerror(errno));
+}
+
+/* Remove bhyve's pid file, only if the path still names our file. */
+void
+pidfile_drop(struct vmrun_sup *su)
+{
+	struct stat a, b;
+
+	if (su->su_pidfd < 0)
+		return;
+	if (fstat(su->su_pidfd, &a) == 0 &&
+	    lstat(su->su_opts->op_pidfile, &b) == 0 && S_ISREG(b.st_mode) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		(void)unlink(su->su_opts->op_pidfile);
+	close(su->su_pidfd);
+	su->su_pidfd = -1;
+}
+
+static const char *
+vmm_dir(const struct vmrun_sup *su)
+{
+	return (su->su_opts->op_vmm_dir != NULL ? su->su_opts->op_vmm_dir :
+	    "/dev/vmm");
+}
+
+bool
+vm_node_exists(struct vmrun_sup *su, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", vmm_dir(su), name);
+	return (lstat(path, &sb) == 0);
+}
+
+/* bhyvectl --destroy, reported as a cleanup event. */
+void
+vm_destroy(struct vmrun_sup *su, const char *name)
+{
+	struct vmrun_event ev;
+	char path[PATH_MAX];
+	int st;
+
+	snprintf(path, sizeof(path), "%s/%s", vmm_dir(su), name);
+	st = sup_ctl(su, "--destroy", name);
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_type = VMRUN_EV_CLEANUP;
+	ev.ev_resource = path;
+	ev.ev_action = "destroy";
+	ev.ev_ok = st == 0 && !vm_node_exists(su, name);
+	sup_event(su, &ev);
+}
+
+/* The pid in bhyve's pid file, if it names a live process; else 0. */
+static pid_t
+pidfile_live(const char *path)
+{
+	char buf[32];
+	long pid;
+	ssize_t n;
+	int fd;
+
+	if (path == NULL || (fd = open(path, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return (0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	pid = strtol(buf, NULL, 10);
+	if (pid <= 1 || pid == (long)getpid())
+		return (0);
+	if (kill((pid_t)pid, 0) == 0 || errno == EPERM)
+		return ((pid_t)pid);
+	return (0);
+}
+
+/*
+ * design §7.1 step 3: a VM node left behind is destroyed with --force,
+ * unless a bhyve for it is still alive; otherwise the start is refused
+ * with 75.
+ */
+int
+stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
+    struct vmrun_diags *ds)
+{
+	const char *name;
+	pid_t pid;
+
+	name = vmrun_vm_name(vm);
+	if (!vm_node_exists(su, name))
+		return (0);
+	if ((pid = pidfile_live(su->su_opts->op_pidfile)) != 0 ||
+	    plat_bhyve_running(name)) {
+		if (pid != 0)
+			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
+			    "VM %s is running (bhyve pid %ld); stop it "
+			    "first", name, (long)pid);
+		else
+			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
+			    "VM %s is running (a bhyve process has its "
+			    "name); stop it first", name);
+		return (75);
+	}
+	if (!su->su_opts->op_force) {
+		diag_add(ds, VMRUN_ERROR, "vm-exists", "", "bhyvectl "
+		    "--destroy --vm=NAME, or start with --force",
+		    "VM %s already exists (%s/%s), left by an earlier run",
+		    name, vmm_dir(su), name);
+		return (75);
+	}
+	vm_destroy(su, name);
+	if (vm_node_exists(su, name)) {
+		diag_add(ds, VMRUN_ERROR, "vm-exists", "", NULL,
+		    "VM %s could not be destroyed", name);
+		return (75);
+	}
+	return (0);
+}
+
+/* Does anything listen on the UNIX socket at path? */
+static bool
+socket_live(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+	bool live;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (false);
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return (true);	/* cannot tell: do not remove it */
+	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return (live);
+}
+
+static void
+unlink_socket(struct vmrun_sup *su, const char *path)
+{
+	struct vmrun_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ev_type = VMRUN_EV_CLEANUP;
+	ev.ev_resource = path;
+	ev.ev_action = "unlink";
+	ev.ev_ok = unlink(path) == 0 || errno == ENOENT;
+	sup_event(su, &ev);
+}
+
+/*
+ * virtio-console sockets (bhyve.md §5: bhyve creates them and never
+ * removes them).  Before a start (strict): a stale socket is removed, a
+ * live one or a non-socket refuses the start (69) and is left alone.
+ * After an exit: our sockets are removed, anything else is left alone.
+ */
+int
+console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
+    struct vmrun_diags *ds)
+{
+	const struct dev *d;
+	json_t *port;
+	const char *path;
+	struct stat sb;
+	size_t i, k;
+	int rc;
+
+	rc = 0;
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (d->dv_type != &devtype_virtio_console)
+			continue;
+		json_array_foreach(json_object_get(d->dv_obj, "ports"), k,
+		    port) {
+			path = json_is_string(port) ? json_string_value(port) :
+			    jstr(port, "path");
+			if (path == NULL || lstat(path, &sb) != 0)
+				continue;
+			if (!S_ISSOCK(sb.st_mode)) {
+				if (strict) {
+					diag_add(ds, VMRUN_ERROR,
+					    "socket-not-socket", "", NULL,
+					    "%s exists and is not a socket; "
+					    "vmrun never removes it", path);
+					rc = 69;
+				}
+				continue;
+			}
+			if (strict && socket_live(path)) {
+				diag_add(ds, VMRUN_ERROR, "socket-in-use", "",
+				    NULL, "%s is a socket in use by another "
+				    "program", path);
+				rc = 69;
+				continue;
+			}
+			unlink_socket(su, path);
+		}
+	}
+	return (rc);
+}
+
+/* design §7.1 step 4: copy varfile_template to a missing varfile (74). */
+int
+varfile_copy(struct vmrun_sup *su, const struct vmrun_vm *vm,
+    struct vmrun_diags *ds)
+{
+	char buf[65536];
+	struct stat sb;
+	ssize_t n, w;
+	int in, out, e;
+
+	(void)su;
+	if (vm->vm_varfile == NULL || vm->vm_varfile_template == NULL ||
+	    lstat(vm->vm_varfile, &sb) == 0)
+		return (0);
+	if ((in = open(vm->vm_varfile_template, O_RDONLY | O_CLOEXEC)) < 0) {
+		diag_add(ds, VMRUN_ERROR, "varfile-copy", "varfile_template",
+		    NULL, "%s: %s", vm->vm_varfile_template, strerror(errno));
+		return (74);
+	}
+	/* O_EXCL: never overwrite what appeared meanwhile. */
+	out = open(vm->vm_varfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (out < 0) {
+		diag_add(ds, VMRUN_ERROR, "varfile-copy", "varfile", NULL,
+		    "%s: %s", vm->vm_varfile, strerror(errno));
+		close(in);
+		return (74);
+	}
+	e = 0;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			break;
+		}
+		if ((w = write(out, buf, (size_t)n)) != n) {
+			e = w < 0 ? errno : ENOSPC;
+			break;
+		}
+	}
+	if (e == 0 && fsync(out) != 0)
+		e = errno;
+	close(in);
+	if (close(out) != 0 && e == 0)
+		e = errno;
+	if (e != 0) {
+		(void)unlink(vm->vm_varfile);
+		diag_add(ds, VMRUN_ERROR, "varfile-copy", "varfile", NULL,
+		    "copying %s to %s: %s", vm->vm_varfile_template,
+		    vm->vm_varfile, strerror(e));
+		return (74);
+	}
+	return (0);
+}

@@ -1,0 +1,253 @@
+/*
+ * spawn: start children by argv (never a shell, design §11), with no
+ * descriptors beyond 0-2, and copy their standard error.  An exec failure
+ * comes back through a close-on-exec pipe, so "bhyve cannot be executed"
+ * (69) is told apart from a bhyve that ran and failed.
+ */
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmrun_impl.h"
+#include "supervise.h"
+#include "platform.h"
+
+double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* In the child: never returns. */
+static void
+child_exec(char *const *argv, unsigned flags, int outfd, int errw, int exw)
+{
+	sigset_t none;
+	int fd, e;
+
+	signal(SIGPIPE, (flags & SP_IGNPIPE) ? SIG_IGN : SIG_DFL);
+	if (flags & SP_OWNPGRP)
+		(void)setpgid(0, 0);
+	if ((flags & SP_NULLSTDIN) &&
+	    (fd = open("/dev/null", O_RDONLY)) >= 0 && fd != 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+	if (flags & SP_STDOUT_ERR) {
+		if (outfd >= 0)
+			dup2(outfd, 1);
+		else if ((fd = open("/dev/null", O_WRONLY)) >= 0 && fd != 1) {
+			dup2(fd, 1);
+			close(fd);
+		}
+	}
+	if (errw >= 0)
+		dup2(errw, 2);
+	/* Keep the exec-status pipe at 3, close-on-exec; close the rest. */
+	if (exw != 3) {
+		dup2(exw, 3);
+		exw = 3;
+	}
+	fcntl(exw, F_SETFD, FD_CLOEXEC);
+	plat_closefrom(4);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execv(argv[0], argv);
+	e = errno;
+	if (write(exw, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/*
+ * Start argv[0] (a path, no PATH search) with argv.  Returns 0, or an
+ * errno when no process could be made (pipe, fork).  When the program
+ * cannot be executed, c->c_exec_errno says why and the child is reaped.
+ */
+int
+spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
+{
+	sigset_t all, old;
+	int errp[2], exp[2], e, n;
+
+	memset(c, 0, sizeof(*c));
+	c->c_errfd = -1;
+	errp[0] = errp[1] = -1;
+	if ((flags & SP_PIPEERR) && pipe(errp) != 0)
+		return (errno);
+	if (pipe(exp) != 0) {
+		e = errno;
+		if (errp[0] >= 0) {
+			close(errp[0]);
+			close(errp[1]);
+		}
+		return (e);
+	}
+	fcntl(exp[0], F_SETFD, FD_CLOEXEC);
+	fcntl(exp[1], F_SETFD, FD_CLOEXEC);
+	if (errp[0] >= 0) {
+		fcntl(errp[0], F_SETFD, FD_CLOEXEC);
+		fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	}
+	/* No handler of ours may run in the child before exec. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	c->c_pid = fork();
+	if (c->c_pid == 0)
+		child_exec(argv, flags, outfd, errp[1], exp[1]);
+	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(exp[1]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (c->c_pid < 0) {
+		close(exp[0]);
+		if (errp[0] >= 0)
+			close(errp[0]);
+		return (e);
+	}
+	if (flags & SP_OWNPGRP)
+		(void)setpgid(c->c_pid, c->c_pid);	/* no race with exec */
+	c->c_errfd = errp[0];
+	do
+		n = (int)read(exp[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(exp[0]);
+	if (n == (int)sizeof(e)) {
+		c->c_exec_errno = e;
+		while (waitpid(c->c_pid, &c->c_status, 0) < 0 &&
+		    errno == EINTR)
+			;
+		c->c_reaped = true;
+		if (c->c_errfd >= 0) {
+			close(c->c_errfd);
+			c->c_errfd = -1;
+		}
+	}
+	return (0);
+}
+
+void
+tail_flush(struct tail *t)
+{
+	int i;
+
+	if (t->t_curlen == 0)
+		return;
+	t->t_cur[t->t_curlen] = '\0';
+	i = (t->t_first + t->t_n) % TAIL_LINES;
+	memcpy(t->t_line[i], t->t_cur, t->t_curlen + 1);
+	if (t->t_n < TAIL_LINES)
+		t->t_n++;
+	else
+		t->t_first = (t->t_first + 1) % TAIL_LINES;
+	t->t_curlen = 0;
+}
+
+/* Keep the last lines; '\r' goes (bhyve ends lines with \r\n on a raw tty). */
+void
+tail_add(struct tail *t, const char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			tail_flush(t);
+			continue;
+		}
+		if (buf[i] == '\r')
+			continue;
+		if (t->t_curlen < TAIL_LINELEN - 1)
+			t->t_cur[t->t_curlen++] = buf[i];
+	}
+}
+
+/* The kept lines, each indented, into buf; returns the line count. */
+int
+tail_text(const struct tail *t, char *buf, size_t len)
+{
+	size_t off;
+	int i;
+
+	buf[0] = '\0';
+	off = 0;
+	for (i = 0; i < t->t_n && off < len; i++) {
+		off += (size_t)snprintf(buf + off, len - off, "%s    %s",
+		    i > 0 ? "\n" : "",
+		    t->t_line[(t->t_first + i) % TAIL_LINES]);
+	}
+	return (t->t_n);
+}
+
+static void
+write_all(int fd, const char *buf, size_t n)
+{
+	ssize_t w;
+
+	while (fd >= 0 && n > 0) {
+		w = write(fd, buf, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/*
+ * Copy what the child wrote on stderr to errfd and logfd, keeping the
+ * tail.  Returns true when the pipe reached its end.
+ */
+bool
+child_pump(struct child *c, struct tail *t, int errfd, int logfd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while (c->c_errfd >= 0) {
+		n = read(c->c_errfd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return (false);
+		if (n <= 0) {
+			close(c->c_errfd);
+			c->c_errfd = -1;
+			if (t != NULL)
+				tail_flush(t);
+			return (true);
+		}
+		write_all(errfd, buf, (size_t)n);
+		write_all(logfd, buf, (size_t)n);
+		if (t != NULL)
+			tail_add(t, buf, (size_t)n);
+	}
+	return (true);
+}
+
+/* Reap the child if it has ended; true once reaped. */
+bool
+child_reap(struct child *c)
+{
+	pid_t r;
+
+	if (c->c_reaped)
+		return (true);
+	do
+		r = waitpid(c->c_pid, &c->c_status, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == c->c_pid || (r < 0 && errno == ECHILD))
+		c->c_reaped = true;
+	return (c->c_reaped);
+}

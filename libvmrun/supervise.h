@@ -1,0 +1,131 @@
+/*
+ * supervise.h: the supervisor's private types, shared by opts.c, event.c,
+ * spawn.c and supervise.c (design §7).
+ */
+
+#ifndef SUPERVISE_H
+#define SUPERVISE_H
+
+#include <sys/types.h>
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "vmrun.h"
+
+#define TAIL_LINES	20	/* design §7.1: the last 20 lines of stderr */
+#define TAIL_LINELEN	512
+
+struct vmrun_opts {
+	char		*op_prog[3];
+	char		*op_vmm_dir;
+	char		*op_pidfile;
+	char		*op_lockfile;
+	char		**op_extra;
+	int		 op_errfd;
+	int		 op_logfd;
+	double		 op_stop_timeout;
+	bool		 op_reboot_on[256];
+	bool		 op_reboot_on_set;
+	long long	 op_reboot_count;	/* -1: from the config */
+	bool		 op_no_reboot;
+	bool		 op_force;
+};
+
+/* The last lines a child wrote on stderr, to quote when it fails. */
+struct tail {
+	char		 t_line[TAIL_LINES][TAIL_LINELEN];
+	int		 t_first;
+	int		 t_n;
+	char		 t_cur[TAIL_LINELEN];
+	size_t		 t_curlen;
+};
+
+/* A child whose stderr we copy. */
+struct child {
+	pid_t		 c_pid;
+	int		 c_errfd;	/* read end of its stderr, or -1 */
+	int		 c_status;	/* waitpid status once reaped */
+	bool		 c_reaped;
+	int		 c_exec_errno;	/* exec failed with this errno, or 0 */
+};
+
+/* A supervisor: options, the lock, and the state of the current run. */
+struct vmrun_sup {
+	const struct vmrun_config *su_cf;
+	struct vmrun_opts *su_opts;	/* private copy */
+	char		*su_target;	/* first target */
+	const char	*su_name;	/* VM name (borrowed from su_cf) */
+	vmrun_event_fn	*su_cb;
+	void		*su_cbarg;
+	int		 su_wake[2];	/* self-pipe: signals wake the loop */
+	volatile sig_atomic_t su_nstop;	/* stop signals received */
+	volatile sig_atomic_t su_nreset; /* SIGUSR1 received */
+	volatile sig_atomic_t su_lastsig;
+	int		 su_stops_seen;
+	int		 su_resets_seen;
+	struct vmrun_diags *su_diags;
+
+	struct pidfh	*su_lock;
+	int		 su_pidfd;	/* bhyve's pid file (-p), or -1 */
+
+	bool		 su_stop;	/* a stop was requested */
+	int		 su_phase;	/* 0, 1 TERM sent, 2 poweroff, 3 KILL */
+	double		 su_poweroff_at;
+	double		 su_kill_at;
+	bool		 su_signalled;	/* vmrun signalled the child */
+
+	struct child	 su_child;	/* bhyve or the loader, while running */
+	bool		 su_running;
+	struct tail	 su_tail;
+
+	struct child	 su_hook;
+	bool		 su_hook_running;
+	char		**su_hook_argv;
+
+	double		*su_restarts;	/* monotonic times of restarts */
+	size_t		 su_nrestarts;
+	long long	 su_reboots;
+	int		 su_run;
+};
+
+/* hostfs.c */
+int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
+void		 lock_release(struct vmrun_sup *);
+int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
+void		 pidfile_fill(struct vmrun_sup *, pid_t);
+void		 pidfile_drop(struct vmrun_sup *);
+int		 stale_vm(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
+int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
+		    bool, struct vmrun_diags *);
+int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
+bool		 vm_node_exists(struct vmrun_sup *, const char *);
+void		 vm_destroy(struct vmrun_sup *, const char *);
+
+/* supervise.c */
+void		 sup_event(struct vmrun_sup *, struct vmrun_event *);
+int		 sup_ctl(struct vmrun_sup *, const char *, const char *);
+
+/* event.c */
+long long	 event_now_ms(void);
+const char	*event_signame(int);
+
+/* spawn.c */
+enum spawn_flags {
+	SP_OWNPGRP = 0x01,	/* put the child in its own process group */
+	SP_NULLSTDIN = 0x02,	/* stdin from /dev/null */
+	SP_STDOUT_ERR = 0x04,	/* stdout to the parent's errfd */
+	SP_IGNPIPE = 0x08,	/* start with SIGPIPE ignored */
+	SP_PIPEERR = 0x10	/* stderr through a pipe to the parent */
+};
+int		 spawn(struct child *, char *const *, unsigned, int);
+void		 tail_add(struct tail *, const char *, size_t);
+void		 tail_flush(struct tail *);
+int		 tail_text(const struct tail *, char *, size_t);
+bool		 child_pump(struct child *, struct tail *, int, int);
+bool		 child_reap(struct child *);
+double		 mono_now(void);
+
+#endif /* SUPERVISE_H */

@@ -1,0 +1,64 @@
+/*
+ * cmd.h: what the files of the vmrun command share.
+ */
+
+#ifndef CMD_H
+#define CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmrun.h"
+
+/* sysexits(3) values, spelled out: design §8.1 fixes them. */
+#define EX_OK		0
+#define EX_USAGE	64
+#define EX_DATAERR	65
+#define EX_NOINPUT	66
+#define EX_UNAVAILABLE	69
+#define EX_SOFTWARE	70
+#define EX_OSERR	71
+
+enum mode {
+	M_RUN,
+	M_DRYRUN,
+	M_DEBUG,
+	M_EMITCONFIG,
+	M_CHECK
+};
+
+struct options {
+	const char	*config;
+	const char	*target;
+	enum mode	 mode;
+	int		 nmodes;
+	bool		 json;
+	const char	*bhyve;
+	const char	*bhyvectl;
+	const char	*bhyveload;
+	const char	*vmm_dir;
+	char *const	*extra;		/* arguments after "--" */
+	const char	*pidfile;	/* -p: bhyve's pid */
+	const char	*lockfile;	/* -P: ours, the per-VM lock */
+	const char	*events;
+	const char	*log;
+	double		 stop_timeout;
+	bool		 stop_timeout_set;
+	int		 reboot_on[256];
+	size_t		 nreboot_on;
+	bool		 reboot_on_set;
+	long long	 reboot_count;	/* -1: from the configuration */
+	bool		 no_reboot;
+	bool		 force;
+	bool		 no_checks;
+	bool		 fix;
+};
+
+/* vmrun.c */
+void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* run.c */
+int	 cmd_run(const struct options *, const struct vmrun_config *,
+	    const struct vmrun_vm *);
+
+#endif /* CMD_H */

@@ -1,0 +1,227 @@
+/*
+ * run.c: vmrun without -d -- supervise the VM through libvmrun, with
+ * signals wired to the supervisor and events written as JSON lines.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmrun.h"
+#include "cmd.h"
+
+static struct vmrun_sup *g_sup;		/* for the signal handler */
+
+struct outputs {
+	int		 o_events;	/* --events, or -1 */
+	int		 o_log;		/* --log, or -1 */
+	const char	*o_events_path;
+	bool		 o_events_failed;
+};
+
+/* Handlers only record (design §7.3); the supervisor's loop acts. */
+static void
+on_signal(int sig)
+{
+	vmrun_sup_signal(g_sup, sig);
+}
+
+static int
+install_handlers(void)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	sa.sa_handler = on_signal;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) != 0)
+			return (-1);
+	/* A closed events pipe must not kill the supervisor. */
+	signal(SIGPIPE, SIG_IGN);
+	return (0);
+}
+
+static void
+write_line(int fd, const char *s)
+{
+	size_t n;
+	ssize_t w;
+	char *line;
+
+	n = strlen(s);
+	if ((line = malloc(n + 2)) == NULL)
+		return;
+	memcpy(line, s, n);
+	line[n++] = '\n';
+	line[n] = '\0';
+	/* One write per line: O_APPEND keeps concurrent lines whole. */
+	while ((w = write(fd, line, n)) < 0 && errno == EINTR)
+		;
+	free(line);
+}
+
+static void
+on_event(const struct vmrun_event *ev, void *arg)
+{
+	struct outputs *out;
+	char *s;
+
+	out = arg;
+	if (out->o_events < 0)
+		return;
+	if ((s = vmrun_event_json(ev)) == NULL) {
+		if (!out->o_events_failed)
+			warnx_("%s: cannot format an event: out of memory",
+			    out->o_events_path);
+		out->o_events_failed = true;
+		return;
+	}
+	write_line(out->o_events, s);
+	free(s);
+}
+
+/* Messages as "vmrun: NAME: message", on stderr and in the log. */
+static void
+print_runtime(const struct vmrun_diags *ds, const char *name, int logfd)
+{
+	const struct vmrun_diag *d;
+	char buf[8192];
+	size_t i;
+	int n;
+
+	for (i = 0; i < vmrun_diags_count(ds); i++) {
+		d = vmrun_diags_get(ds, i);
+		n = snprintf(buf, sizeof(buf), "vmrun: %s: %s%s%s%s\n", name,
+		    vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
+		    vmrun_diag_message(d), vmrun_diag_fix(d) != NULL ?
+		    "\n  fix: " : "", vmrun_diag_fix(d) != NULL ?
+		    vmrun_diag_fix(d) : "");
+		if (n < 0)
+			continue;
+		if ((size_t)n >= sizeof(buf))
+			n = sizeof(buf) - 1;
+		fputs(buf, stderr);
+		if (logfd >= 0 && write(logfd, buf, (size_t)n) < 0) {
+			/* The log is best effort; stderr has it. */
+		}
+	}
+}
+
+static int
+open_append(const char *path, const char *what)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		warnx_("%s %s: %s", what, path, strerror(errno));
+	return (fd);
+}
+
+static int
+set_options(const struct options *o, struct vmrun_opts *op, int logfd)
+{
+	enum vmrun_status st;
+
+	st = VMRUN_OK;
+	if (o->bhyve != NULL)
+		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVE, o->bhyve);
+	if (st == VMRUN_OK && o->bhyvectl != NULL)
+		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVECTL,
+		    o->bhyvectl);
+	if (st == VMRUN_OK && o->bhyveload != NULL)
+		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVELOAD,
+		    o->bhyveload);
+	if (st == VMRUN_OK && o->vmm_dir != NULL)
+		st = vmrun_opts_set_vmm_dir(op, o->vmm_dir);
+	if (st == VMRUN_OK && o->pidfile != NULL)
+		st = vmrun_opts_set_pidfile(op, o->pidfile);
+	if (st == VMRUN_OK && o->lockfile != NULL)
+		st = vmrun_opts_set_lockfile(op, o->lockfile);
+	if (st == VMRUN_OK)
+		st = vmrun_opts_set_extra_args(op,
+		    (const char *const *)o->extra);
+	if (st == VMRUN_OK)
+		st = vmrun_opts_set_output(op, 2, logfd);
+	if (st == VMRUN_OK && o->stop_timeout_set)
+		st = vmrun_opts_set_stop_timeout(op, o->stop_timeout);
+	if (st == VMRUN_OK && o->reboot_on_set)
+		st = vmrun_opts_set_reboot_on(op, o->reboot_on,
+		    o->nreboot_on);
+	if (st == VMRUN_OK && o->reboot_count >= 0)
+		st = vmrun_opts_set_reboot_count(op, o->reboot_count);
+	if (st == VMRUN_OK)
+		st = vmrun_opts_set_no_reboot(op, o->no_reboot);
+	if (st == VMRUN_OK)
+		st = vmrun_opts_set_force(op, o->force);
+	if (st != VMRUN_OK) {
+		warnx_("%s", vmrun_strstatus(st));
+		return (EX_OSERR);
+	}
+	return (EX_OK);
+}
+
+int
+cmd_run(const struct options *o, const struct vmrun_config *cf,
+    const struct vmrun_vm *vm)
+{
+	struct outputs out;
+	struct vmrun_opts *op;
+	struct vmrun_diags *ds;
+	enum vmrun_status st;
+	int rc;
+
+	out.o_events = out.o_log = -1;
+	out.o_events_path = o->events;
+	out.o_events_failed = false;
+	op = NULL;
+	ds = NULL;
+	rc = EX_OSERR;
+	if (o->events != NULL &&
+	    (out.o_events = open_append(o->events, "events file")) < 0)
+		goto out;
+	if (o->log != NULL && (out.o_log = open_append(o->log, "log")) < 0)
+		goto out;
+	if ((op = vmrun_opts_new()) == NULL || (ds = vmrun_diags_new()) ==
+	    NULL) {
+		warnx_("out of memory");
+		goto out;
+	}
+	if ((rc = set_options(o, op, out.o_log)) != EX_OK)
+		goto out;
+	st = vmrun_sup_new(cf, vmrun_vm_target(vm), op, &g_sup);
+	if (st != VMRUN_OK) {
+		warnx_("%s", vmrun_strstatus(st));
+		rc = st == VMRUN_ERR_NOMEM ? EX_OSERR : EX_SOFTWARE;
+		goto out;
+	}
+	vmrun_sup_set_callback(g_sup, on_event, &out);
+	if (install_handlers() != 0) {
+		warnx_("sigaction: %s", strerror(errno));
+		rc = EX_OSERR;
+		goto out;
+	}
+	rc = vmrun_sup_run(g_sup, ds);
+	print_runtime(ds, vmrun_vm_name(vm), out.o_log);
+out:
+	vmrun_sup_free(g_sup);
+	g_sup = NULL;
+	vmrun_diags_free(ds);
+	vmrun_opts_free(op);
+	if (out.o_events >= 0)
+		close(out.o_events);
+	if (out.o_log >= 0)
+		close(out.o_log);
+	return (rc);
+}
