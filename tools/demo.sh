@@ -17,3 +17,35 @@ echo "== a configuration with mistakes: every problem at once, by JSON path"
 printf '%s\n' '{"name": "bad vm", "cpu": 0, "mem": "512X",' \
     ' "emulations": [{"device": "virtio-blk"}, {"devise": "virtio-net"}]}' |
     ./vmrun/vmrun -c - --dry-run || echo "(exit status $?)"
+
+echo
+if [ "$(uname -s)" = FreeBSD ]; then
+	echo "== to run the example for real (as root, with vmm loaded, tap3 and disk.img present):"
+	echo "   vmrun -c $ex -t install --events /var/run/vmrun/freebsd-test.events"
+	exit 0
+fi
+echo "== SIMULATED lifecycle: bhyve cannot run here, so the fake bhyve, bhyvectl"
+echo "   and bhyveload of the test suite stand in for them (tests/helpers)."
+echo "   The install target runs, the guest reboots into the default target,"
+echo "   then vmrun receives SIGTERM and stops the VM gracefully."
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-demo.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+h=$(pwd)/tests/helpers
+# No stdio console: the demo runs without a terminal of its own.
+grep -v '"com1"' "$ex" > "$tmp/vm.json"
+mkdir "$tmp/vmm"
+FAKE_DIR=$tmp FAKE_VMM_DIR=$tmp/vmm FAKE_BHYVE_STATUS="0 1" \
+    FAKE_BHYVE_RUNTIME=2 ./vmrun/vmrun -c "$tmp/vm.json" -t install \
+    --bhyve "$h/fake-bhyve" --bhyvectl "$h/fake-bhyvectl" \
+    --bhyveload "$h/fake-bhyveload" --vmm-dir "$tmp/vmm" \
+    -P "$tmp/vmrun.pid" -p "$tmp/bhyve.pid.file" --events "$tmp/events" &
+vmrun=$!
+# The first run (install) ends with a guest reboot after 2 s; stop the
+# second (default) run 1 s into it.
+sleep 3
+kill -TERM "$vmrun"
+status=0
+wait "$vmrun" || status=$?
+echo "vmrun exited with status $status (1: powered off)"
+echo "-- events (--events FILE), one JSON object per line:"
+sed 's/"argv":\[[^]]*\]/"argv":[...]/' "$tmp/events"
