@@ -103,7 +103,8 @@ one_line(const char *s)
 
 static void
 diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
-    const char *path, const char *fix, int line, int col, const char *msg)
+    const char *path, const char *fix, int line, int col, const char *msg,
+    bool lines)
 {
 	struct vmrun_diag *d, **v;
 	char *p1, *m1;
@@ -112,7 +113,7 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 	if (ds == NULL || ds->ds_nomem)
 		return;
 	p1 = one_line(path == NULL ? "" : path);
-	m1 = one_line(msg);
+	m1 = lines ? xstrdup(msg) : one_line(msg);
 	if (p1 == NULL || m1 == NULL) {
 		xfree(p1);
 		xfree(m1);
@@ -172,7 +173,7 @@ diag_add(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_push(ds, sev, code, path, fix, 0, 0, buf);
+	diag_push(ds, sev, code, path, fix, 0, 0, buf, false);
 }
 
 void
@@ -185,7 +186,17 @@ diag_add_at(struct vmrun_diags *ds, const char *code, int line, int col,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_push(ds, VMRUN_ERROR, code, "", NULL, line, col, buf);
+	diag_push(ds, VMRUN_ERROR, code, "", NULL, line, col, buf, false);
+}
+
+/*
+ * A message of several lines (a headline and quoted output of a program,
+ * whose lines hold no newline of their own): the newlines are kept.
+ */
+void
+diag_add_lines(struct vmrun_diags *ds, const char *code, const char *msg)
+{
+	diag_push(ds, VMRUN_ERROR, code, "", NULL, 0, 0, msg, true);
 }
 
 /*

@@ -212,6 +212,7 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
     struct vmrun_diags *ds)
 {
 	const char *name;
+	char fix[320];
 	pid_t pid;
 
 	name = vmrun_vm_name(vm);
@@ -230,8 +231,9 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 		return (75);
 	}
 	if (!su->su_opts->op_force) {
-		diag_add(ds, VMRUN_ERROR, "vm-exists", "", "bhyvectl "
-		    "--destroy --vm=NAME, or start with --force",
+		snprintf(fix, sizeof(fix), "bhyvectl --destroy --vm=%s, or "
+		    "start with --force", name);
+		diag_add(ds, VMRUN_ERROR, "vm-exists", "", fix,
 		    "VM %s already exists (%s/%s), left by an earlier run",
 		    name, vmm_dir(su), name);
 		return (75);

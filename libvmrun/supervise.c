@@ -452,11 +452,13 @@ static void
 quote_failure(struct vmrun_sup *su, const char *who, const char *what)
 {
 	char text[TAIL_LINES * (TAIL_LINELEN + 8)];
+	char msg[sizeof(text) + 256];
 
-	if (tail_text(&su->su_tail, text, sizeof(text)) > 0)
-		diag_add(su->su_diags, VMRUN_ERROR, "bhyve-failed", "", NULL,
-		    "%s %s; its last messages:\n%s", who, what, text);
-	else
+	if (tail_text(&su->su_tail, text, sizeof(text)) > 0) {
+		snprintf(msg, sizeof(msg), "%s %s; its last messages:\n%s",
+		    who, what, text);
+		diag_add_lines(su->su_diags, "bhyve-failed", msg);
+	} else
 		diag_add(su->su_diags, VMRUN_ERROR, "bhyve-failed", "", NULL,
 		    "%s %s", who, what);
 }

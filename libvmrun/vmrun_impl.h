@@ -255,6 +255,8 @@ void		 diag_add(struct vmrun_diags *, enum vmrun_severity,
 void		 diag_add_at(struct vmrun_diags *, const char *code, int line,
 		    int column, const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 5, 6)));
+void		 diag_add_lines(struct vmrun_diags *, const char *,
+		    const char *);
 void		 diag_set_group(struct vmrun_diags *, size_t from,
 		    const char *(*)(void *, const char *), void *);
 bool		 diags_nomem(const struct vmrun_diags *);
