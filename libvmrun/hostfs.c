@@ -32,6 +32,7 @@ int
 lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 {
 	char def[PATH_MAX];
+	struct stat sb;
 	const char *path;
 	pid_t other;
 
@@ -43,6 +44,17 @@ lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 			return (71);
 		}
 		path = def;
+	}
+	/*
+	 * pidfile(3) would follow a symbolic link and write through it
+	 * (design §11 forbids it); only a regular file or nothing will do.
+	 */
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
+		    "the lock %s is %s; vmrun writes only regular files", path,
+		    S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a regular "
+		    "file");
+		return (71);
 	}
 	other = -1;
 	if ((su->su_lock = plat_pidfile_open(path, 0600, &other)) == NULL) {
@@ -174,6 +186,7 @@ vm_destroy(struct vmrun_sup *su, const char *name)
 	ev.ev_resource = path;
 	ev.ev_action = "destroy";
 	ev.ev_ok = st == 0 && !vm_node_exists(su, name);
+	su->su_destroy_failed = !ev.ev_ok;
 	sup_event(su, &ev);
 }
 
@@ -228,6 +241,12 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
 			    "VM %s is running (a bhyve process has its "
 			    "name); stop it first", name);
+		return (75);
+	}
+	if (!su->su_opts->op_force && su->su_destroy_failed) {
+		diag_add(ds, VMRUN_ERROR, "vm-exists", "", NULL,
+		    "VM %s could not be destroyed after its last run "
+		    "(bhyvectl --destroy failed); it was not restarted", name);
 		return (75);
 	}
 	if (!su->su_opts->op_force) {

@@ -340,26 +340,39 @@ hook_poll(struct vmrun_sup *su)
 		hook_event(su);
 }
 
-/* A hook still running when the VM ends: SIGTERM, SIGKILL after 5 s. */
+/*
+ * When the VM ends, the hook's process group goes (design §7.1 step 6):
+ * SIGTERM, SIGKILL after 5 s.  That includes what the hook left running
+ * in its group after it exited itself.  The group's id cannot name
+ * another group while any member lives.
+ */
 static void
 hook_end(struct vmrun_sup *su)
 {
 	double deadline;
+	pid_t pg;
 
-	if (!su->su_hook_running)
+	if ((pg = su->su_hook_pgid) <= 0)
 		return;
-	if (!child_reap(&su->su_hook)) {
-		killpg(su->su_hook.c_pid, SIGTERM);
+	su->su_hook_pgid = 0;
+	if (killpg(pg, 0) == 0) {
+		killpg(pg, SIGTERM);
 		deadline = mono_now() + HOOK_GRACE;
-		while (!child_reap(&su->su_hook) && mono_now() < deadline)
+		while (mono_now() < deadline) {
+			if (su->su_hook_running && child_reap(&su->su_hook))
+				hook_event(su);
+			if (killpg(pg, 0) != 0)
+				break;
 			usleep(20000);
-		if (!child_reap(&su->su_hook)) {
-			killpg(su->su_hook.c_pid, SIGKILL);
-			while (!child_reap(&su->su_hook))
-				usleep(10000);
 		}
+		if (killpg(pg, 0) == 0)
+			killpg(pg, SIGKILL);
 	}
-	hook_event(su);
+	if (su->su_hook_running) {
+		while (!child_reap(&su->su_hook))
+			usleep(10000);
+		hook_event(su);
+	}
 }
 
 static void
@@ -384,6 +397,7 @@ hook_start(struct vmrun_sup *su, const struct vmrun_vm *vm)
 		return;
 	}
 	su->su_hook_running = true;
+	su->su_hook_pgid = su->su_hook.c_pid;
 	if (su->su_hook.c_exec_errno != 0) {
 		diag_add(su->su_diags, VMRUN_WARNING, "hook-failed", "", NULL,
 		    "cannot execute post_start_script %s: %s",

@@ -74,13 +74,15 @@ struct vmrun_sup {
 	double		 su_poweroff_at;
 	double		 su_kill_at;
 	bool		 su_signalled;	/* vmrun signalled the child */
+	bool		 su_destroy_failed; /* the last bhyvectl --destroy */
 
 	struct child	 su_child;	/* bhyve or the loader, while running */
 	bool		 su_running;
 	struct tail	 su_tail;
 
 	struct child	 su_hook;
-	bool		 su_hook_running;
+	bool		 su_hook_running;	/* not yet reaped */
+	pid_t		 su_hook_pgid;		/* its group, until the run ends */
 	char		**su_hook_argv;
 
 	double		*su_restarts;	/* monotonic times of restarts */
