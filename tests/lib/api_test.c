@@ -1131,7 +1131,7 @@ ATF_TC_HEAD(mutated_inputs, tc)
 {
 	atf_tc_set_md_var(tc, "descr", "Every prefix of the seed example, "
 	    "and the seed with each byte deleted or replaced by a JSON "
-	    "delimiter, a NUL, a comma or a %: never a crash, always a "
+	    "delimiter, a NUL, a comma or a %%: never a crash, always a "
 	    "status of the contract");
 	atf_tc_set_md_var(tc, "timeout", "600");
 }
