@@ -97,6 +97,7 @@ examples/slotmap: examples/slotmap.o libvmrun.a
 vmrun.pc: vmrun.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    -e 's|@PLATFORM_LIBS@|$(PLATFORM_LIBS)|g' \
 	    vmrun.pc.in > $@
 
 # Tests: atf-c programs link the static library (they reach internal

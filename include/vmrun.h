@@ -237,9 +237,9 @@ struct vmrun_event {
 	const char	*ev_target;	/* loader, start, exit */
 	int		 ev_run;	/* loader, start, exit: 1, 2, ... */
 	long		 ev_pid;	/* loader, start, hook; else -1 */
-	const char *const *ev_argv;	/* loader, start */
+	const char *const *ev_argv;	/* loader, start, hook */
 	int		 ev_status;	/* loader, hook, exit: exit status or -1 */
-	int		 ev_signal;	/* hook, exit, stop-requested: or 0 */
+	int		 ev_signal;	/* loader, hook, exit, stop-requested: or 0 */
 	const char	*ev_meaning;	/* exit */
 	const char	*ev_from;	/* restart */
 	const char	*ev_to;		/* restart */
@@ -272,8 +272,10 @@ void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *,
 		    void *arg);
 /*
  * Tell the supervisor about a signal: SIGTERM, SIGINT or SIGHUP request
- * a stop (a second one forces it), SIGUSR1 a reset.  Async-signal-safe:
- * call it from a signal handler.
+ * a stop (a second one forces it), and so do SIGQUIT, SIGUSR2 and
+ * SIGALRM, which would otherwise end the program and leave bhyve running;
+ * SIGUSR1 requests a reset.  Async-signal-safe: call it from a signal
+ * handler.
  */
 void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
 /*

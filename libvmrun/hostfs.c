@@ -183,6 +183,8 @@ vm_destroy(struct vmrun_sup *su, const char *name)
 	st = sup_ctl(su, "--destroy", name);
 	memset(&ev, 0, sizeof(ev));
 	ev.ev_type = VMRUN_EV_CLEANUP;
+	ev.ev_pid = -1;
+	ev.ev_status = -1;
 	ev.ev_resource = path;
 	ev.ev_action = "destroy";
 	ev.ev_ok = st == 0 && !vm_node_exists(su, name);
@@ -294,6 +296,8 @@ unlink_socket(struct vmrun_sup *su, const char *path)
 
 	memset(&ev, 0, sizeof(ev));
 	ev.ev_type = VMRUN_EV_CLEANUP;
+	ev.ev_pid = -1;
+	ev.ev_status = -1;
 	ev.ev_resource = path;
 	ev.ev_action = "unlink";
 	ev.ev_ok = unlink(path) == 0 || errno == ENOENT;

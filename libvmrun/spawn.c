@@ -53,6 +53,8 @@ child_exec(char *const *argv, unsigned flags, int outfd, int errw, int exw)
 	}
 	if (errw >= 0)
 		dup2(errw, 2);
+	else if ((flags & SP_STDERR_ERR) && outfd >= 0 && outfd != 2)
+		dup2(outfd, 2);
 	/* Keep the exec-status pipe at 3, close-on-exec; close the rest. */
 	if (exw != 3) {
 		dup2(exw, 3);

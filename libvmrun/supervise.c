@@ -151,6 +151,9 @@ vmrun_sup_signal(struct vmrun_sup *su, int signo)
 	case SIGTERM:
 	case SIGINT:
 	case SIGHUP:
+	case SIGQUIT:	/* would otherwise end vmrun and leave bhyve */
+	case SIGUSR2:
+	case SIGALRM:
 		su->su_lastsig = signo;
 		su->su_nstop++;
 		break;
@@ -251,7 +254,10 @@ force_poweroff(struct vmrun_sup *su, bool isbhyve)
 	if (!isbhyve)
 		return;
 	escalate(su, "force-poweroff");
-	(void)sup_ctl(su, "--force-poweroff", su->su_name);
+	if (sup_ctl(su, "--force-poweroff", su->su_name) != 0)
+		diag_add(su->su_diags, VMRUN_WARNING, "bhyvectl-failed", "",
+		    NULL, "bhyvectl --force-poweroff --vm=%s failed; SIGKILL "
+		    "follows in %.0f seconds", su->su_name, KILL_GRACE);
 }
 
 static void
@@ -296,7 +302,11 @@ handle_requests(struct vmrun_sup *su, bool isbhyve)
 		su->su_resets_seen++;
 		if (su->su_running && isbhyve && !su->su_stop) {
 			escalate(su, "force-reset");
-			(void)sup_ctl(su, "--force-reset", su->su_name);
+			if (sup_ctl(su, "--force-reset", su->su_name) != 0)
+				diag_add(su->su_diags, VMRUN_WARNING,
+				    "bhyvectl-failed", "", NULL, "bhyvectl "
+				    "--force-reset --vm=%s failed; the guest "
+				    "was not reset", su->su_name);
 		}
 	}
 }
@@ -391,7 +401,7 @@ hook_start(struct vmrun_sup *su, const struct vmrun_vm *vm)
 		su->su_hook_argv[i] = (char *)(uintptr_t)vm->vm_post[i];
 	/* Its own process group, stdin from /dev/null, output on stderr. */
 	if (spawn(&su->su_hook, su->su_hook_argv, SP_OWNPGRP | SP_NULLSTDIN |
-	    SP_STDOUT_ERR, su->su_opts->op_errfd) != 0) {
+	    SP_STDOUT_ERR | SP_STDERR_ERR, su->su_opts->op_errfd) != 0) {
 		diag_add(su->su_diags, VMRUN_WARNING, "hook-failed", "", NULL,
 		    "cannot start post_start_script: %s", strerror(errno));
 		return;
@@ -463,7 +473,8 @@ stop_pending(struct vmrun_sup *su)
 
 /* "bhyve exited with status 4 (error)" plus the quoted lines. */
 static void
-quote_failure(struct vmrun_sup *su, const char *who, const char *what)
+quote_failure(struct vmrun_sup *su, const char *code, const char *who,
+    const char *what)
 {
 	char text[TAIL_LINES * (TAIL_LINELEN + 8)];
 	char msg[sizeof(text) + 256];
@@ -471,9 +482,9 @@ quote_failure(struct vmrun_sup *su, const char *who, const char *what)
 	if (tail_text(&su->su_tail, text, sizeof(text)) > 0) {
 		snprintf(msg, sizeof(msg), "%s %s; its last messages:\n%s",
 		    who, what, text);
-		diag_add_lines(su->su_diags, "bhyve-failed", msg);
+		diag_add_lines(su->su_diags, code, msg);
 	} else
-		diag_add(su->su_diags, VMRUN_ERROR, "bhyve-failed", "", NULL,
+		diag_add(su->su_diags, VMRUN_ERROR, code, "", NULL,
 		    "%s %s", who, what);
 }
 
@@ -550,7 +561,7 @@ run_loader(struct vmrun_sup *su, const struct vmrun_vm *vm,
 			else
 				snprintf(what, sizeof(what), "was killed by "
 				    "%s", event_signame(ev.ev_signal));
-			quote_failure(su, argv[0], what);
+			quote_failure(su, "loader-failed", argv[0], what);
 			*reason = "loader-failed";
 			rc = 4;
 		}
@@ -673,7 +684,7 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		}
 		snprintf(what, sizeof(what), "was killed by %s",
 		    event_signame(sig) != NULL ? event_signame(sig) : "a signal");
-		quote_failure(su, "bhyve", what);
+		quote_failure(su, "bhyve-failed", "bhyve", what);
 		*reason = "signal";
 		return (128 + sig);
 	}
@@ -690,7 +701,7 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 			snprintf(what, sizeof(what), "exited with status 4 "
 			    "(error)");
 		if (!su->su_stop)
-			quote_failure(su, "bhyve", what);
+			quote_failure(su, "bhyve-failed", "bhyve", what);
 	}
 	if (su->su_stop) {
 		*reason = "stopped";
@@ -734,16 +745,19 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 {
 	int rc;
 
-	*reason = "start-failed";
-	if ((rc = stale_vm(su, vm, su->su_diags)) != 0 ||
-	    (rc = console_sockets(su, vm, true, su->su_diags)) != 0 ||
-	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
-	    (rc = pidfile_prepare(su, su->su_diags)) != 0)
-		return (rc);
 	if (stop_pending(su)) {
 		handle_requests(su, false);
 		*reason = "stopped";
 		return (1);
+	}
+	*reason = "start-failed";
+	if ((rc = stale_vm(su, vm, su->su_diags)) != 0 ||
+	    (rc = console_sockets(su, vm, true, su->su_diags)) != 0 ||
+	    (rc = varfile_copy(su, vm, su->su_diags)) != 0)
+		return (rc);
+	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
+		pidfile_drop(su);
+		return (rc);
 	}
 	if ((rc = run_loader(su, vm, reason)) != 0) {
 		after_exit(su, vm);

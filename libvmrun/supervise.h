@@ -120,7 +120,8 @@ enum spawn_flags {
 	SP_NULLSTDIN = 0x02,	/* stdin from /dev/null */
 	SP_STDOUT_ERR = 0x04,	/* stdout to the parent's errfd */
 	SP_IGNPIPE = 0x08,	/* start with SIGPIPE ignored */
-	SP_PIPEERR = 0x10	/* stderr through a pipe to the parent */
+	SP_PIPEERR = 0x10,	/* stderr through a pipe to the parent */
+	SP_STDERR_ERR = 0x20	/* stderr to the parent's errfd too */
 };
 int		 spawn(struct child *, char *const *, unsigned, int);
 void		 tail_add(struct tail *, const char *, size_t);

@@ -21,6 +21,9 @@ static struct vmrun_sup *g_sup;		/* for the signal handler */
 struct outputs {
 	int		 o_events;	/* --events, or -1 */
 	int		 o_log;		/* --log, or -1 */
+	const struct vmrun_diags *o_diags;
+	size_t		 o_printed;	/* diagnostics printed so far */
+	const char	*o_name;
 	const char	*o_events_path;
 	bool		 o_events_failed;
 };
@@ -35,7 +38,8 @@ on_signal(int sig)
 static int
 install_handlers(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+	    SIGUSR2, SIGALRM, SIGUSR1 };
 	struct sigaction sa;
 	size_t i;
 
@@ -71,6 +75,8 @@ write_line(int fd, const char *s)
 	free(line);
 }
 
+static void	print_runtime(struct outputs *);
+
 static void
 on_event(const struct vmrun_event *ev, void *arg)
 {
@@ -78,6 +84,8 @@ on_event(const struct vmrun_event *ev, void *arg)
 	char *s;
 
 	out = arg;
+	/* Messages as they come, not when the VM ends. */
+	print_runtime(out);
 	if (out->o_events < 0)
 		return;
 	if ((s = vmrun_event_json(ev)) == NULL) {
@@ -91,17 +99,23 @@ on_event(const struct vmrun_event *ev, void *arg)
 	free(s);
 }
 
-/* Messages as "vmrun: NAME: message", on stderr and in the log. */
+/* New messages as "vmrun: NAME: message", on stderr and in the log. */
 static void
-print_runtime(const struct vmrun_diags *ds, const char *name, int logfd)
+print_runtime(struct outputs *out)
 {
 	const struct vmrun_diag *d;
+	const char *name;
 	char buf[8192];
 	size_t i;
-	int n;
+	int n, logfd;
 
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
+	if (out->o_diags == NULL)
+		return;
+	name = out->o_name;
+	logfd = out->o_log;
+	for (i = out->o_printed; i < vmrun_diags_count(out->o_diags); i++) {
+		out->o_printed = i + 1;
+		d = vmrun_diags_get(out->o_diags, i);
 		n = snprintf(buf, sizeof(buf), "vmrun: %s: %s%s%s%s\n", name,
 		    vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
 		    vmrun_diag_message(d), vmrun_diag_fix(d) != NULL ?
@@ -179,11 +193,15 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	struct outputs out;
 	struct vmrun_opts *op;
 	struct vmrun_diags *ds;
+	struct vmrun_sup *sup;
 	enum vmrun_status st;
+	sigset_t all, old;
 	int rc;
 
+	memset(&out, 0, sizeof(out));
 	out.o_events = out.o_log = -1;
 	out.o_events_path = o->events;
+	out.o_name = vmrun_vm_name(vm);
 	out.o_events_failed = false;
 	op = NULL;
 	ds = NULL;
@@ -200,6 +218,7 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	}
 	if ((rc = set_options(o, op, out.o_log)) != EX_OK)
 		goto out;
+	out.o_diags = ds;
 	st = vmrun_sup_new(cf, vmrun_vm_target(vm), op, &g_sup);
 	if (st != VMRUN_OK) {
 		warnx_("%s", vmrun_strstatus(st));
@@ -213,10 +232,15 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 		goto out;
 	}
 	rc = vmrun_sup_run(g_sup, ds);
-	print_runtime(ds, vmrun_vm_name(vm), out.o_log);
+	print_runtime(&out);
 out:
-	vmrun_sup_free(g_sup);
+	/* No handler may see the supervisor once it is freed. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	sup = g_sup;
 	g_sup = NULL;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	vmrun_sup_free(sup);
 	vmrun_diags_free(ds);
 	vmrun_opts_free(op);
 	if (out.o_events >= 0)
