@@ -49,7 +49,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
-		libvmrun/supervise.o libvmrun/$(PLATFORM).o
+		libvmrun/supervise.o libvmrun/platform.o \
+		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h
 
@@ -82,7 +83,7 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
-CMD_OBJS=	vmrun/vmrun.o vmrun/run.o
+CMD_OBJS=	vmrun/vmrun.o vmrun/run.o vmrun/report.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 

@@ -169,6 +169,25 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
 
 
 /*
+ * Host checks (design §6): everything the target needs from the host,
+ * each problem one diagnostic under the group of the device that needs it,
+ * with its fix where one is known.  Flags: VMRUN_CHECK_FIX applies the
+ * fixes of devices with "fix": true, VMRUN_CHECK_FIX_ALL every known fix,
+ * VMRUN_CHECK_STATE also reports a VM left behind and a held lock (what
+ * starting handles itself).  Returns the number of problems (errors) that
+ * remain; applied fixes are reported as warnings with code "fixed".  opts
+ * (may be NULL) gives the VM device directory and the lock file.
+ */
+#define VMRUN_CHECK_FIX		0x01
+#define VMRUN_CHECK_FIX_ALL	0x02
+#define VMRUN_CHECK_STATE	0x04
+
+struct vmrun_opts;
+size_t		 vmrun_vm_check(const struct vmrun_vm *,
+		    const struct vmrun_opts *, unsigned flags,
+		    struct vmrun_diags *);
+
+/*
  * Supervision (vmrun(8) without -d).  Options come in a vmrun_opts
  * (new; free with vmrun_opts_free); setters copy their arguments and
  * return VMRUN_ERR_NOMEM or VMRUN_ERR_ARG on failure.
@@ -211,6 +230,11 @@ enum vmrun_status vmrun_opts_set_reboot_count(struct vmrun_opts *, long long n);
 enum vmrun_status vmrun_opts_set_no_reboot(struct vmrun_opts *, int);
 /* Destroy a stale VM of the same name before starting (-f). */
 enum vmrun_status vmrun_opts_set_force(struct vmrun_opts *, int);
+/*
+ * Host checks before every start: VMRUN_CHECK_* flags (FIX, FIX_ALL), or
+ * -1 for none (--no-requirement-check).  Default: VMRUN_CHECK_FIX.
+ */
+enum vmrun_status vmrun_opts_set_checks(struct vmrun_opts *, int flags);
 
 /*
  * Events (design §7.4) reach a callback as this struct, valid only during

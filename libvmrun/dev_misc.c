@@ -4,9 +4,11 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmrun_impl.h"
+#include "platform.h"
 
 #define END_KEYS	{ NULL, 0, 0, 0, 0, NULL }
 
@@ -251,6 +253,33 @@ passthru_check(struct vctx *vc, struct dev *dev)
 		    "a passthru device needs \"src\" or \"lookup\"");
 }
 
+/*
+ * A lookup is resolved by the host (its PCI device list) when the VM is
+ * rendered; where the host cannot answer, rendering fails rather than
+ * make up an address (design §2.5).
+ */
+static bool
+lookup_resolve(json_t *obj, struct slot *sl)
+{
+	json_t *lk;
+	const char *v, *d;
+	char *end;
+	unsigned long vid, did;
+
+	lk = json_object_get(obj, "lookup");
+	if ((v = jstr(lk, "vendor")) == NULL || (d = jstr(lk, "device")) ==
+	    NULL)
+		return (false);
+	vid = strtoul(v, &end, 16);
+	if (*end != '\0')
+		return (false);
+	did = strtoul(d, &end, 16);
+	if (*end != '\0')
+		return (false);
+	return (plat_get()->po_pci_lookup(vid, did, &sl->s_bus, &sl->s_slot,
+	    &sl->s_func) == 0);
+}
+
 static void
 passthru_render(const struct dev *dev, struct optlist *ol)
 {
@@ -258,7 +287,11 @@ passthru_render(const struct dev *dev, struct optlist *ol)
 	const char *src;
 
 	src = jstr(dev->dv_obj, "src");
-	if (src == NULL || !slot_parse(src, &sl)) {
+	if (src == NULL && !lookup_resolve(dev->dv_obj, &sl)) {
+		ol->ol_needhost = true;
+		return;
+	}
+	if (src != NULL && !slot_parse(src, &sl)) {
 		ol->ol_needhost = true;
 		return;
 	}

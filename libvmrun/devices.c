@@ -279,3 +279,20 @@ opt_add_flag(struct optlist *ol, json_t *obj, const char *key,
 	if (jbool(obj, key, false))
 		opt_add(ol, cfgkey, LS_FLAG, key, "true");
 }
+
+/* The group label of a device (design §6): "pci B:S:F DEVICE WHAT". */
+const char *
+dev_group(const struct dev *d, struct pool *p)
+{
+	const char *what;
+
+	if (d->dv_type == NULL)
+		return (pool_printf(p, "pci %s", d->dv_path));
+	what = dev_what(d, p);
+	if (!d->dv_slotok)
+		return (pool_printf(p, "pci %s%s%s", d->dv_type->dt_name,
+		    what != NULL ? " " : "", what != NULL ? what : ""));
+	return (pool_printf(p, "pci %u:%u:%u %s%s%s", d->dv_slot.s_bus,
+	    d->dv_slot.s_slot, d->dv_slot.s_func, d->dv_type->dt_name,
+	    what != NULL ? " " : "", what != NULL ? what : ""));
+}

@@ -189,6 +189,30 @@ diag_add_at(struct vmrun_diags *ds, const char *code, int line, int col,
 	diag_push(ds, VMRUN_ERROR, code, "", NULL, line, col, buf, false);
 }
 
+/* A diagnostic of a known group (host checks know their device). */
+void
+diag_addg(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
+    const char *group, const char *path, const char *fix, const char *fmt,
+    ...)
+{
+	va_list ap;
+	char buf[1024], *g;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	diag_push(ds, sev, code, path, fix, 0, 0, buf, false);
+	if (ds == NULL || ds->ds_nomem || ds->ds_n == 0 ||
+	    strcmp(ds->ds_v[ds->ds_n - 1]->d_msg, buf) != 0 || group == NULL)
+		return;
+	if ((g = xstrdup(group)) == NULL) {
+		ds->ds_nomem = true;
+		return;
+	}
+	xfree(ds->ds_v[ds->ds_n - 1]->d_group);
+	ds->ds_v[ds->ds_n - 1]->d_group = g;
+}
+
 /*
  * A message of several lines (a headline and quoted output of a program,
  * whose lines hold no newline of their own): the newlines are kept.

@@ -20,6 +20,7 @@ vmrun_opts_new(void)
 	o->op_logfd = -1;
 	o->op_stop_timeout = 60;
 	o->op_reboot_count = -1;
+	o->op_checks = VMRUN_CHECK_FIX;
 	return (o);
 }
 
@@ -179,5 +180,15 @@ vmrun_opts_set_force(struct vmrun_opts *o, int on)
 	if (o == NULL)
 		return (VMRUN_ERR_ARG);
 	o->op_force = on != 0;
+	return (VMRUN_OK);
+}
+
+enum vmrun_status
+vmrun_opts_set_checks(struct vmrun_opts *o, int flags)
+{
+	if (o == NULL || (flags != -1 && (flags & ~(VMRUN_CHECK_FIX |
+	    VMRUN_CHECK_FIX_ALL)) != 0))
+		return (VMRUN_ERR_ARG);
+	o->op_checks = flags;
 	return (VMRUN_OK);
 }

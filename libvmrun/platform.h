@@ -28,4 +28,46 @@ void		 plat_closefrom(int lowfd);
  */
 bool		 plat_bhyve_running(const char *name);
 
+/*
+ * Host facts for the checks of design §6, as a table of functions so
+ * that tests can put a fake host in place (plat_set).  "Not applicable"
+ * answers (PLAT_NA) mean this system has no such thing (a Linux host has
+ * no vmm module); the check is then not made.
+ */
+#define PLAT_NA		(-2)
+
+enum plat_if {
+	PLAT_IF_ABSENT,		/* no interface of that name */
+	PLAT_IF_FREE,		/* a tap nobody has open */
+	PLAT_IF_BUSY,		/* a tap another process has open */
+	PLAT_IF_NOTTAP		/* an interface, but not a tap */
+};
+
+struct plat_ops {
+	/* State of tap (or vmnet) interface name: enum plat_if or -errno. */
+	int	(*po_if_state)(const char *name);
+	/* Create tap interface name: 0 or an errno. */
+	int	(*po_tap_create)(const char *name);
+	/* Kernel module loaded: 1, 0, or PLAT_NA. */
+	int	(*po_module)(const char *name);
+	/* hw.vmm.maxcpu: > 0, or PLAT_NA when unknown. */
+	int	(*po_maxcpu)(void);
+	/*
+	 * Host PCI device B/S/F bound to ppt(4): 1, 0 (another driver; the
+	 * name in drv), -ENOENT (no such device), or PLAT_NA.
+	 */
+	int	(*po_ppt)(unsigned, unsigned, unsigned, char *drv,
+		    size_t len);
+	/*
+	 * Find the PCI device with these ids (vendor<<16|subvendor,
+	 * device<<16|subdevice): 0 and its address, ENOENT, or ENOTSUP.
+	 */
+	int	(*po_pci_lookup)(unsigned long, unsigned long, unsigned *,
+		    unsigned *, unsigned *);
+};
+
+extern const struct plat_ops plat_native;
+const struct plat_ops *plat_get(void);
+void		 plat_set(const struct plat_ops *);	/* NULL: native */
+
 #endif /* PLATFORM_H */

@@ -3,9 +3,19 @@
  */
 
 #include <sys/param.h>
+#include <sys/ioctl.h>
+#include <sys/linker.h>
+#include <sys/module.h>
+#include <sys/pciio.h>
+#include <sys/socket.h>
+#include <sys/sockio.h>
 #include <sys/sysctl.h>
 #include <sys/user.h>
 
+#include <net/if.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <libutil.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,3 +108,188 @@ plat_bhyve_running(const char *name)
 	free(kp);
 	return (found);
 }
+
+/*
+ * The tap driver's interface status says "Opened by PID N" while a
+ * process has it open (what ifconfig(8) prints); asking opens nothing.
+ */
+static int
+fbsd_if_state(const char *name)
+{
+	struct ifstat ifs;
+	int s, e;
+
+	if (if_nametoindex(name) == 0)
+		return (PLAT_IF_ABSENT);
+	if ((s = socket(AF_LOCAL, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (-errno);
+	memset(&ifs, 0, sizeof(ifs));
+	snprintf(ifs.ifs_name, sizeof(ifs.ifs_name), "%s", name);
+	e = ioctl(s, SIOCGIFSTATUS, &ifs) == 0 ? 0 : errno;
+	close(s);
+	if (e != 0)
+		return (-e);
+	if (strstr(ifs.ascii, "Opened by PID") != NULL)
+		return (PLAT_IF_BUSY);
+	return (PLAT_IF_FREE);
+}
+
+/* ifconfig NAME create */
+static int
+fbsd_tap_create(const char *name)
+{
+	struct ifreq ifr;
+	int s, e;
+
+	if ((s = socket(AF_LOCAL, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (errno);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	e = ioctl(s, SIOCIFCREATE2, &ifr) == 0 ? 0 : errno;
+	close(s);
+	return (e);
+}
+
+/* modfind finds modules compiled into the kernel as well as loaded ones. */
+static int
+fbsd_module(const char *name)
+{
+	return (modfind(name) >= 0 ? 1 : 0);
+}
+
+static int
+fbsd_maxcpu(void)
+{
+	int n;
+	size_t len;
+
+	len = sizeof(n);
+	if (sysctlbyname("hw.vmm.maxcpu", &n, &len, NULL, 0) != 0 || n <= 0)
+		return (PLAT_NA);
+	return (n);
+}
+
+/*
+ * Ask /dev/pci (PCIOCGETCONF) for the devices matching pat; calls fn on
+ * each until it returns true.  Returns 0, or an errno.
+ */
+static int
+pci_scan(struct pci_match_conf *pat, int npat,
+    bool (*fn)(const struct pci_conf *, void *), void *arg)
+{
+	struct pci_conf confs[64];
+	struct pci_conf_io pc;
+	int fd, i;
+
+	if ((fd = open("/dev/pci", O_RDONLY | O_CLOEXEC)) < 0)
+		return (errno);
+	memset(&pc, 0, sizeof(pc));
+	pc.pat_buf_len = npat * sizeof(*pat);
+	pc.num_patterns = npat;
+	pc.patterns = npat > 0 ? pat : NULL;
+	pc.match_buf_len = sizeof(confs);
+	pc.matches = confs;
+	do {
+		if (ioctl(fd, PCIOCGETCONF, &pc) != 0 ||
+		    pc.status == PCI_GETCONF_ERROR) {
+			close(fd);
+			return (EIO);
+		}
+		for (i = 0; i < (int)pc.num_matches; i++)
+			if (fn(&confs[i], arg)) {
+				close(fd);
+				return (0);
+			}
+	} while (pc.status == PCI_GETCONF_MORE_DEVS);
+	close(fd);
+	return (0);
+}
+
+struct ppt_arg {
+	char	*drv;
+	size_t	 len;
+	int	 found;
+};
+
+static bool
+ppt_one(const struct pci_conf *pc, void *arg)
+{
+	struct ppt_arg *a;
+
+	a = arg;
+	a->found = strcmp(pc->pd_name, "ppt") == 0 ? 1 : 0;
+	snprintf(a->drv, a->len, "%s", pc->pd_name[0] != '\0' ?
+	    pc->pd_name : "none");
+	return (true);
+}
+
+static int
+fbsd_ppt(unsigned b, unsigned s, unsigned f, char *drv, size_t len)
+{
+	struct pci_match_conf pat;
+	struct ppt_arg a;
+
+	memset(&pat, 0, sizeof(pat));
+	pat.pc_sel.pc_bus = b;
+	pat.pc_sel.pc_dev = s;
+	pat.pc_sel.pc_func = f;
+	pat.flags = PCI_GETCONF_MATCH_BUS | PCI_GETCONF_MATCH_DEV |
+	    PCI_GETCONF_MATCH_FUNC;
+	a.drv = drv;
+	a.len = len;
+	a.found = -ENOENT;
+	if (pci_scan(&pat, 1, ppt_one, &a) != 0)
+		return (PLAT_NA);
+	return (a.found);
+}
+
+struct lookup_arg {
+	unsigned long	 vendor;
+	unsigned long	 device;
+	unsigned	 b, s, f;
+	bool		 found;
+};
+
+/* "0xVVVVSSSS": vendor id and subvendor id, as the original vmrun. */
+static bool
+lookup_one(const struct pci_conf *pc, void *arg)
+{
+	struct lookup_arg *a;
+
+	a = arg;
+	if (((unsigned long)pc->pc_vendor << 16 | pc->pc_subvendor) !=
+	    a->vendor ||
+	    ((unsigned long)pc->pc_device << 16 | pc->pc_subdevice) !=
+	    a->device)
+		return (false);
+	a->b = pc->pc_sel.pc_bus;
+	a->s = pc->pc_sel.pc_dev;
+	a->f = pc->pc_sel.pc_func;
+	a->found = true;
+	return (true);
+}
+
+static int
+fbsd_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
+    unsigned *s, unsigned *f)
+{
+	struct lookup_arg a;
+	int e;
+
+	memset(&a, 0, sizeof(a));
+	a.vendor = vendor;
+	a.device = device;
+	if ((e = pci_scan(NULL, 0, lookup_one, &a)) != 0)
+		return (e == ENOENT ? ENOTSUP : e);
+	if (!a.found)
+		return (ENOENT);
+	*b = a.b;
+	*s = a.s;
+	*f = a.f;
+	return (0);
+}
+
+const struct plat_ops plat_native = {
+	fbsd_if_state, fbsd_tap_create, fbsd_module, fbsd_maxcpu,
+	fbsd_ppt, fbsd_pci_lookup
+};

@@ -4,11 +4,20 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+
+#include <linux/if_tun.h>
+#include <net/if.h>
 
 #include <bsd/libutil.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "platform.h"
@@ -69,3 +78,92 @@ plat_bhyve_running(const char *name)
 	(void)name;
 	return (false);
 }
+
+/*
+ * A tap is busy when attaching to it fails with EBUSY: the kernel allows
+ * one open file per (single-queue) tap.  Attaching and closing at once
+ * changes nothing for a persistent tap.
+ */
+static int
+linux_if_state(const char *name)
+{
+	struct ifreq ifr;
+	int fd, e;
+
+	if (if_nametoindex(name) == 0)
+		return (PLAT_IF_ABSENT);
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
+		return (-errno);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	e = ioctl(fd, TUNSETIFF, &ifr) == 0 ? 0 : errno;
+	close(fd);
+	if (e == 0)
+		return (PLAT_IF_FREE);
+	if (e == EBUSY)
+		return (PLAT_IF_BUSY);
+	if (e == EINVAL)
+		return (PLAT_IF_NOTTAP);
+	return (-e);
+}
+
+static int
+linux_tap_create(const char *name)
+{
+	struct ifreq ifr;
+	int fd, e;
+
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
+		return (errno);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	e = 0;
+	if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETPERSIST, 1) != 0)
+		e = errno;
+	close(fd);
+	return (e);
+}
+
+/* Linux has no vmm, nmdm or ppt: those checks do not apply here. */
+static int
+linux_module(const char *name)
+{
+	(void)name;
+	return (PLAT_NA);
+}
+
+static int
+linux_maxcpu(void)
+{
+	return (PLAT_NA);
+}
+
+static int
+linux_ppt(unsigned b, unsigned s, unsigned f, char *drv, size_t len)
+{
+	(void)b;
+	(void)s;
+	(void)f;
+	(void)drv;
+	(void)len;
+	return (PLAT_NA);
+}
+
+static int
+linux_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
+    unsigned *s, unsigned *f)
+{
+	(void)vendor;
+	(void)device;
+	(void)b;
+	(void)s;
+	(void)f;
+	return (ENOTSUP);
+}
+
+const struct plat_ops plat_native = {
+	linux_if_state, linux_tap_create, linux_module, linux_maxcpu,
+	linux_ppt, linux_pci_lookup
+};

@@ -89,6 +89,24 @@ device_keys(struct strbuf *sb, struct pool *p, const struct pcient *pe)
 	}
 }
 
+/* Can the host resolve this passthru device's lookup? */
+static bool
+lookup_ok(const struct dev *d)
+{
+	struct optlist ol;
+	struct pool *p;
+	bool ok;
+
+	if ((p = pool_new()) == NULL)
+		return (false);
+	memset(&ol, 0, sizeof(ol));
+	ol.ol_pool = p;
+	dev_optlist(d, &ol);
+	ok = !ol.ol_needhost;
+	pool_free(p);
+	return (ok);
+}
+
 /*
  * Settings with no bhyve_config form, each one diagnostic: returns
  * VMRUN_ERR_UNSUPPORTED for those, else VMRUN_ERR_HOST for a passthru
@@ -116,7 +134,7 @@ refuse(const struct vmrun_vm *vm, struct vmrun_diags *ds)
 			    "has no bhyve_config form");
 			bad = true;
 		} else if (d->dv_type == &devtype_passthru &&
-		    jstr(d->dv_obj, "src") == NULL) {
+		    jstr(d->dv_obj, "src") == NULL && !lookup_ok(d)) {
 			diag_add(ds, VMRUN_ERROR, "passthru-lookup",
 			    d->dv_path, "give the host address as \"src\" "
 			    "instead", "passthru lookup cannot be resolved on "

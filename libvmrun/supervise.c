@@ -94,6 +94,7 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 		c->op_reboot_count = o->op_reboot_count;
 		c->op_no_reboot = o->op_no_reboot;
 		c->op_force = o->op_force;
+		c->op_checks = o->op_checks;
 	}
 	if (pipe(su->su_wake) != 0) {
 		su->su_wake[0] = su->su_wake[1] = -1;
@@ -751,6 +752,10 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		return (1);
 	}
 	*reason = "start-failed";
+	/* design §7.1 step 2: the host checks, again before every start. */
+	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
+	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0)
+		return (69);
 	if ((rc = stale_vm(su, vm, su->su_diags)) != 0 ||
 	    (rc = console_sockets(su, vm, true, su->su_diags)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0)

@@ -30,6 +30,7 @@ struct vmrun_opts {
 	long long	 op_reboot_count;	/* -1: from the config */
 	bool		 op_no_reboot;
 	bool		 op_force;
+	int		 op_checks;	/* VMRUN_CHECK_* flags; -1: none */
 };
 
 /* The last lines a child wrote on stderr, to quote when it fails. */

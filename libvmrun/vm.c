@@ -51,7 +51,6 @@ static const char *
 group_in(struct vmrun_vm *vm, struct pool *p, const char *path)
 {
 	const struct dev *d;
-	const char *what;
 	size_t i, n;
 
 	for (i = 0; vm != NULL && i < vm->vm_ndevs; i++) {
@@ -60,17 +59,7 @@ group_in(struct vmrun_vm *vm, struct pool *p, const char *path)
 		if (strncmp(path, d->dv_path, n) != 0 ||
 		    (path[n] != '\0' && path[n] != '.' && path[n] != '['))
 			continue;
-		if (d->dv_type == NULL)
-			return (pool_printf(p, "pci %s", d->dv_path));
-		what = dev_what(d, p);
-		if (!d->dv_slotok)
-			return (pool_printf(p, "pci %s%s%s",
-			    d->dv_type->dt_name, what != NULL ? " " : "",
-			    what != NULL ? what : ""));
-		return (pool_printf(p, "pci %u:%u:%u %s%s%s",
-		    d->dv_slot.s_bus, d->dv_slot.s_slot, d->dv_slot.s_func,
-		    d->dv_type->dt_name, what != NULL ? " " : "",
-		    what != NULL ? what : ""));
+		return (dev_group(d, p));
 	}
 	return (NULL);
 }

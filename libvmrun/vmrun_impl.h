@@ -255,6 +255,10 @@ void		 diag_add(struct vmrun_diags *, enum vmrun_severity,
 void		 diag_add_at(struct vmrun_diags *, const char *code, int line,
 		    int column, const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 5, 6)));
+void		 diag_addg(struct vmrun_diags *, enum vmrun_severity,
+		    const char *code, const char *group, const char *path,
+		    const char *fix, const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 7, 8)));
 void		 diag_add_lines(struct vmrun_diags *, const char *,
 		    const char *);
 void		 diag_set_group(struct vmrun_diags *, size_t from,
@@ -311,6 +315,7 @@ void		 dev_build(struct vctx *, json_t *, const char *, struct dev *);
 void		 dev_build_graphic(struct vctx *, json_t *, const char *,
 		    struct dev *, struct dev *, bool *);
 const char	*dev_what(const struct dev *, struct pool *);
+const char	*dev_group(const struct dev *, struct pool *);
 const char	*jstr(json_t *, const char *);	/* borrowed or NULL */
 bool		 jbool(json_t *, const char *, bool);
 bool		 jint(json_t *, const char *, long long *);

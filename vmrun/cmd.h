@@ -6,6 +6,7 @@
 #define CMD_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "vmrun.h"
@@ -56,6 +57,13 @@ struct options {
 
 /* vmrun.c */
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* report.c */
+bool	 is_host_code(const char *);
+size_t	 report_grouped(const struct vmrun_diags *, const char *,
+	    const char *, bool (*)(const struct vmrun_diag *), int);
+int	 cmd_check(const struct options *, const struct vmrun_config *,
+	    const struct vmrun_vm *);
 
 /* run.c */
 int	 cmd_run(const struct options *, const struct vmrun_config *,

@@ -116,6 +116,9 @@ print_runtime(struct outputs *out)
 	for (i = out->o_printed; i < vmrun_diags_count(out->o_diags); i++) {
 		out->o_printed = i + 1;
 		d = vmrun_diags_get(out->o_diags, i);
+		/* Host problems are printed grouped when the run ends. */
+		if (is_host_code(vmrun_diag_code(d)))
+			continue;
 		n = snprintf(buf, sizeof(buf), "vmrun: %s: %s%s%s%s\n", name,
 		    vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
 		    vmrun_diag_message(d), vmrun_diag_fix(d) != NULL ?
@@ -130,6 +133,12 @@ print_runtime(struct outputs *out)
 			/* The log is best effort; stderr has it. */
 		}
 	}
+}
+
+static bool
+want_host(const struct vmrun_diag *d)
+{
+	return (is_host_code(vmrun_diag_code(d)));
 }
 
 static int
@@ -179,6 +188,9 @@ set_options(const struct options *o, struct vmrun_opts *op, int logfd)
 		st = vmrun_opts_set_no_reboot(op, o->no_reboot);
 	if (st == VMRUN_OK)
 		st = vmrun_opts_set_force(op, o->force);
+	if (st == VMRUN_OK)
+		st = vmrun_opts_set_checks(op, o->no_checks ? -1 :
+		    VMRUN_CHECK_FIX | (o->fix ? VMRUN_CHECK_FIX_ALL : 0));
 	if (st != VMRUN_OK) {
 		warnx_("%s", vmrun_strstatus(st));
 		return (EX_OSERR);
@@ -233,6 +245,8 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	}
 	rc = vmrun_sup_run(g_sup, ds);
 	print_runtime(&out);
+	report_grouped(ds, vmrun_vm_name(vm), "; the VM was not started",
+	    want_host, out.o_log);
 out:
 	/* No handler may see the supervisor once it is freed. */
 	sigfillset(&all);

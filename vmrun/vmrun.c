@@ -625,9 +625,7 @@ run(const struct options *o)
 		free(s);
 		break;
 	case M_CHECK:
-		warnx_("%s: --check is not available in this version of "
-		    "vmrun", file);
-		rc = EX_UNAVAILABLE;
+		rc = cmd_check(o, cf, vm);
 		break;
 	case M_RUN:
 		rc = cmd_run(o, cf, vm);

@@ -289,14 +289,6 @@ version_help_body() {
 	atf_check -s exit:0 -o match:"--dry-run" -e empty "$V" --help
 }
 
-atf_test_case check_not_yet
-check_not_yet_head() { atf_set descr "--check says clearly it is not available yet (69)"; }
-check_not_yet_body() {
-	setup
-	seed
-	atf_check -s exit:69 -o empty -e match:"--check is not available" "$V" -c vm.json --check
-}
-
 atf_test_case warnings_do_not_fail
 warnings_do_not_fail_head() { atf_set descr "a warning is printed, the dry run still succeeds"; }
 warnings_do_not_fail_body() {
@@ -342,7 +334,6 @@ atf_init_test_cases() {
 	atf_add_test_case emit_config
 	atf_add_test_case emit_config_refuses_raw
 	atf_add_test_case version_help
-	atf_add_test_case check_not_yet
 	atf_add_test_case warnings_do_not_fail
 	atf_add_test_case stdout_error
 }
