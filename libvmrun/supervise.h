@@ -13,6 +13,14 @@
 
 #include "vmrun.h"
 
+#define DEFAULT_BHYVE		"/usr/sbin/bhyve"
+#define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
+#define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+#define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
+#define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
+#define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
+#define TICK_MS		100	/* how often the loop looks at its children */
+
 #define TAIL_LINES	20	/* design §7.1: the last 20 lines of stderr */
 #define TAIL_LINELEN	512
 
@@ -109,7 +117,25 @@ void		 vm_destroy(struct vmrun_sup *, const char *);
 
 /* supervise.c */
 void		 sup_event(struct vmrun_sup *, struct vmrun_event *);
+void		 sup_event_init(struct vmrun_event *, enum vmrun_event_type);
+const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
+
+/* control.c */
 int		 sup_ctl(struct vmrun_sup *, const char *, const char *);
+void		 handle_requests(struct vmrun_sup *, bool);
+void		 wait_child(struct vmrun_sup *, bool);
+bool		 stop_pending(struct vmrun_sup *);
+
+/* launch.c */
+void		 hook_start(struct vmrun_sup *, const struct vmrun_vm *);
+void		 hook_poll(struct vmrun_sup *);
+void		 hook_end(struct vmrun_sup *);
+void		 quote_failure(struct vmrun_sup *, const char *, const char *,
+		    const char *);
+bool		 uses_stdio(const struct vmrun_vm *);
+int		 run_loader(struct vmrun_sup *, const struct vmrun_vm *,
+		    const char **);
+int		 start_bhyve(struct vmrun_sup *, const struct vmrun_vm *);
 
 /* event.c */
 long long	 event_now_ms(void);
