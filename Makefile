@@ -57,9 +57,9 @@ LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 
 TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/render_test \
-		tests/lib/api_test
+		tests/lib/api_test tests/lib/check_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
-		tests/cli/lifecycle_test
+		tests/cli/lifecycle_test tests/cli/host_test
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -84,7 +84,7 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
-CMD_OBJS=	vmrun/vmrun.o vmrun/run.o vmrun/report.o
+CMD_OBJS=	vmrun/vmrun.o vmrun/plan.o vmrun/run.o vmrun/report.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 
@@ -120,6 +120,9 @@ tests/lib/render_test: tests/lib/render_test.c libvmrun.a $(LIB_HDRS)
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/api_test: tests/lib/api_test.c libvmrun.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/check_test: tests/lib/check_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_test.c \
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
 
 .sh:

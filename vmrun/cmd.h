@@ -56,7 +56,13 @@ struct options {
 };
 
 /* vmrun.c */
+void	 print_diags(const struct vmrun_diags *, const char *);
+int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* plan.c */
+int	 dry_run(const struct options *, const struct vmrun_vm *,
+	    struct vmrun_diags *, const char *);
 
 /* report.c */
 bool	 is_host_code(const char *);

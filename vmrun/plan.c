@@ -1,0 +1,131 @@
+/*
+ * plan.c: the dry run -- the commands vmrun would execute, shell-quoted
+ * so they can be pasted, or as JSON (design §8).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vmrun.h"
+#include "cmd.h"
+
+/* Shell-quote one word for a dry run that can be pasted. */
+static void
+print_word(const char *s)
+{
+	const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_@%+=:,./-";
+
+	if (*s != '\0' && strspn(s, safe) == strlen(s)) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*s);
+	}
+	putchar('\'');
+}
+
+static void
+print_argv(char **v)
+{
+	size_t i;
+
+	for (i = 0; v[i] != NULL; i++) {
+		if (i > 0)
+			putchar(' ');
+		print_word(v[i]);
+	}
+	putchar('\n');
+}
+
+static json_t *
+argv_json(char **v)
+{
+	json_t *a;
+	size_t i;
+
+	if (v == NULL)
+		return (json_null());
+	a = json_array();
+	for (i = 0; a != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return (a);
+}
+
+static int
+dry_run_json(const struct vmrun_vm *vm, char **loader, char **bhyve)
+{
+	json_t *doc, *slots;
+	const char *id;
+	char *s;
+	size_t i;
+
+	slots = json_array();
+	for (i = 0; slots != NULL && i < vmrun_vm_nslots(vm); i++) {
+		id = vmrun_vm_slot_id(vm, i);
+		json_array_append_new(slots, json_pack("{s:s, s:s, s:o}",
+		    "slot", vmrun_vm_slot_addr(vm, i), "device",
+		    vmrun_vm_slot_device(vm, i), "id",
+		    id != NULL ? json_string(id) : json_null()));
+	}
+	doc = json_pack("{s:s, s:o, s:o, s:o}", "target", vmrun_vm_target(vm),
+	    "loader", argv_json(loader), "bhyve", argv_json(bhyve), "slots",
+	    slots != NULL ? slots : json_null());
+	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(doc);
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	printf("%s\n", s);
+	free(s);
+	json_decref(doc);
+	return (EX_OK);
+}
+
+int
+dry_run(const struct options *o, const struct vmrun_vm *vm,
+    struct vmrun_diags *ds, const char *file)
+{
+	enum vmrun_status st;
+	char **loader, **bhyve;
+	int rc;
+
+	loader = bhyve = NULL;
+	st = vmrun_vm_loader_argv(vm, o->bhyveload, &loader);
+	if (st == VMRUN_OK)
+		st = vmrun_vm_bhyve_argv(vm, o->bhyve,
+		    (const char *const *)o->extra, ds, &bhyve);
+	if (st == VMRUN_ERR_HOST) {
+		if (o->json)
+			print_diags_json(ds, vmrun_vm_name(vm));
+		else
+			print_diags(ds, file);
+		vmrun_argv_free(loader);
+		return (EX_UNAVAILABLE);
+	}
+	if (st != VMRUN_OK) {
+		warnx_("%s", vmrun_strstatus(st));
+		vmrun_argv_free(loader);
+		return (EX_OSERR);
+	}
+	if (o->json)
+		rc = dry_run_json(vm, loader, bhyve);
+	else {
+		if (loader != NULL)
+			print_argv(loader);
+		print_argv(bhyve);
+		rc = EX_OK;
+	}
+	vmrun_argv_free(loader);
+	vmrun_argv_free(bhyve);
+	return (rc);
+}
