@@ -34,6 +34,7 @@ struct hctx {
 	unsigned	 hc_flags;
 	const char	*hc_group;	/* of the device being checked */
 	bool		 hc_devfix;	/* the device says "fix": true */
+	size_t		 hc_nproblems;	/* found by this call */
 };
 
 enum filekind {
@@ -56,6 +57,8 @@ problem(struct hctx *hc, const char *code, const char *path, const char *fix,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* Counted here: the list keeps one of identical diagnostics. */
+	hc->hc_nproblems++;
 	diag_addg(hc->hc_ds, VMRUN_ERROR, code, hc->hc_group, path, fix, "%s",
 	    buf);
 }
@@ -173,8 +176,9 @@ check_net(struct hctx *hc, const struct dev *d)
 	}
 	switch (st) {
 	case PLAT_IF_ABSENT:
-		snprintf(fix, sizeof(fix), "ifconfig %s create   (or set "
-		    "\"fix\": true on this device)", name);
+		snprintf(fix, sizeof(fix), "ifconfig %s create   (or %s)", name,
+		    hc->hc_devfix ? "run with --fix" : "set \"fix\": true on "
+		    "this device");
 		problem(hc, "tap-missing", path, fix, "tap interface %s does "
 		    "not exist", name);
 		break;
@@ -268,12 +272,10 @@ check_uart(struct hctx *hc, const struct dev *d)
 static void
 check_console(struct hctx *hc, const struct dev *d)
 {
-	struct sockaddr_un sun;
 	struct stat sb;
 	json_t *port;
 	const char *file, *path;
 	size_t i;
-	int fd;
 
 	json_array_foreach(json_object_get(d->dv_obj, "ports"), i, port) {
 		file = json_is_string(port) ? json_string_value(port) :
@@ -288,17 +290,9 @@ check_console(struct hctx *hc, const struct dev *d)
 			    "it", file);
 			continue;
 		}
-		memset(&sun, 0, sizeof(sun));
-		sun.sun_family = AF_UNIX;
-		if (strlen(file) >= sizeof(sun.sun_path) ||
-		    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-			continue;
-		memcpy(sun.sun_path, file, strlen(file));
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-		    (errno != ECONNREFUSED && errno != ENOENT))
+		if (unix_socket_live(file))
 			problem(hc, "socket-in-use", path, NULL, "%s is a "
 			    "socket in use by another program", file);
-		close(fd);
 	}
 }
 
@@ -431,11 +425,13 @@ static void
 check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 {
 	const struct vmrun_opts *o;
-	char path[PATH_MAX], fix[320];
+	char path[PATH_MAX], lock[PATH_MAX], fix[320];
 	struct stat sb;
 	long pid;
+	pid_t bpid;
 	int r;
 	unsigned n;
+	bool exists;
 
 	hc->hc_group = "vm";
 	o = hc->hc_opts;
@@ -450,6 +446,7 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		    "hw.vmm.maxcpu in /boot/loader.conf", "%u vCPUs, but the "
 		    "host allows %d (hw.vmm.maxcpu)", n, r);
 	if (vm->vm_loader != NULL) {
+		need_tty(hc, "loader.console", vm->vm_loader->ld_console);
 		need_file(hc, "loader.disk", vm->vm_loader->ld_disk, FK_ANY,
 		    true, NULL);
 		need_file(hc, "loader.host_dir", vm->vm_loader->ld_host_dir,
@@ -461,20 +458,28 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", o != NULL &&
 	    o->op_vmm_dir != NULL ? o->op_vmm_dir : "/dev/vmm", vm->vm_name);
-	if (lstat(path, &sb) == 0) {
+	bpid = 0;
+	exists = lstat(path, &sb) == 0;
+	if (o != NULL && o->op_lockfile != NULL)
+		snprintf(lock, sizeof(lock), "%s", o->op_lockfile);
+	else
+		snprintf(lock, sizeof(lock), "/var/run/vmrun/%s.pid",
+		    vm->vm_name);
+	/* A running VM is never to be destroyed: no such advice for it. */
+	if ((pid = lock_holder(lock)) != 0)
+		problem(hc, "vm-supervised", "", NULL, "VM %s is supervised "
+		    "by vmrun (pid %ld, lock %s)", vm->vm_name, pid, lock);
+	else if (exists && ((bpid = pidfile_live(o != NULL ? o->op_pidfile :
+	    NULL)) != 0 || plat_bhyve_running(vm->vm_name)))
+		problem(hc, "vm-busy", "", NULL, "VM %s is running (%s)",
+		    vm->vm_name, bpid != 0 ? "its bhyve is alive" :
+		    "a bhyve process has its name");
+	else if (exists) {
 		snprintf(fix, sizeof(fix), "bhyvectl --destroy --vm=%s, or "
 		    "start with --force", vm->vm_name);
-		problem(hc, "vm-exists", "", fix, "VM %s already exists (%s)",
-		    vm->vm_name, path);
+		problem(hc, "vm-exists", "", fix, "VM %s already exists (%s), "
+		    "left behind by an earlier run", vm->vm_name, path);
 	}
-	if (o != NULL && o->op_lockfile != NULL)
-		snprintf(path, sizeof(path), "%s", o->op_lockfile);
-	else
-		snprintf(path, sizeof(path), "/var/run/vmrun/%s.pid",
-		    vm->vm_name);
-	if ((pid = lock_holder(path)) != 0)
-		problem(hc, "vm-supervised", "", NULL, "VM %s is supervised "
-		    "by vmrun (pid %ld, lock %s)", vm->vm_name, pid, path);
 }
 
 size_t
@@ -483,7 +488,7 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 {
 	struct hctx hc;
 	const struct dev *d;
-	size_t i, k, before, errs;
+	size_t i, k, errs;
 
 	if (vm == NULL || ds == NULL)
 		return (0);
@@ -495,7 +500,6 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 	hc.hc_flags = flags;
 	if ((hc.hc_pool = pool_new()) == NULL)
 		return (1);
-	before = vmrun_diags_errors(ds);
 	check_vm(&hc, vm);
 	for (i = 0; i < vm->vm_npci; i++) {
 		if ((d = vm->vm_pci[i].pe_dev) == NULL || d->dv_type == NULL)
@@ -510,7 +514,7 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 		}
 	}
 	check_lpc(&hc, vm);
-	errs = vmrun_diags_errors(ds) - before;
+	errs = hc.hc_nproblems;
 	pool_free(hc.hc_pool);
 	return (errs);
 }

@@ -193,7 +193,7 @@ vm_destroy(struct vmrun_sup *su, const char *name)
 }
 
 /* The pid in bhyve's pid file, if it names a live process; else 0. */
-static pid_t
+pid_t
 pidfile_live(const char *path)
 {
 	char buf[32];
@@ -268,23 +268,31 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 	return (0);
 }
 
-/* Does anything listen on the UNIX socket at path? */
-static bool
-socket_live(const char *path)
+/*
+ * Does anything listen on the UNIX socket at path?  The connect does not
+ * block: a listener whose queue is full (EAGAIN, EINPROGRESS) is live
+ * too; only ECONNREFUSED (nobody bound) makes a socket stale.  When in
+ * doubt the socket counts as live, so it is never removed.
+ */
+bool
+unix_socket_live(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd;
+	int fd, fl;
 	bool live;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return (false);
+		return (true);
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return (true);	/* cannot tell: do not remove it */
+		return (true);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    (errno != ECONNREFUSED && errno != ENOENT);
+	    errno != ECONNREFUSED;
 	close(fd);
 	return (live);
 }
@@ -342,7 +350,7 @@ console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
 				}
 				continue;
 			}
-			if (strict && socket_live(path)) {
+			if (strict && unix_socket_live(path)) {
 				diag_add(ds, VMRUN_ERROR, "socket-in-use", "",
 				    NULL, "%s is a socket in use by another "
 				    "program", path);

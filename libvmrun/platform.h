@@ -34,7 +34,8 @@ bool		 plat_bhyve_running(const char *name);
  * answers (PLAT_NA) mean this system has no such thing (a Linux host has
  * no vmm module); the check is then not made.
  */
-#define PLAT_NA		(-2)
+/* Not a negative errno: po_ppt answers -ENOENT (-2) as well. */
+#define PLAT_NA		(-1000)
 
 enum plat_if {
 	PLAT_IF_ABSENT,		/* no interface of that name */
