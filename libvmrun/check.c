@@ -112,8 +112,13 @@ need_file(struct hctx *hc, const char *path, const char *file,
 	if (file == NULL)
 		return;
 	if (stat(file, &sb) != 0) {
-		problem(hc, "file-missing", path, fix, "%s: %s", file,
-		    strerror(errno));
+		/* Missing, or there but out of reach (EACCES, ELOOP...). */
+		if (errno == ENOENT || errno == ENOTDIR)
+			problem(hc, "file-missing", path, fix, "%s: %s", file,
+			    strerror(errno));
+		else
+			problem(hc, "file-inaccessible", path, NULL, "%s: %s",
+			    file, strerror(errno));
 		return;
 	}
 	if (kind == FK_REG && !S_ISREG(sb.st_mode)) {

@@ -17,7 +17,8 @@ bool
 is_host_code(const char *code)
 {
 	static const char *const codes[] = {
-		"file-missing", "not-a-file", "not-a-directory",
+		"file-missing", "file-inaccessible", "not-a-file",
+		"not-a-directory",
 		"file-not-writable", "tap-missing", "tap-busy", "tap-invalid",
 		"fix-failed", "check-failed", "module-missing",
 		"too-many-cpus", "vm-exists", "vm-supervised", "vm-busy",
@@ -180,7 +181,10 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 	if (op == NULL || ds == NULL ||
 	    (o->vmm_dir != NULL && vmrun_opts_set_vmm_dir(op, o->vmm_dir) !=
 	    VMRUN_OK) || (o->lockfile != NULL &&
-	    vmrun_opts_set_lockfile(op, o->lockfile) != VMRUN_OK)) {
+	    vmrun_opts_set_lockfile(op, o->lockfile) != VMRUN_OK) ||
+	    /* bhyve's pid file tells a running VM from a leftover. */
+	    (o->pidfile != NULL &&
+	    vmrun_opts_set_pidfile(op, o->pidfile) != VMRUN_OK)) {
 		warnx_("out of memory");
 		vmrun_opts_free(op);
 		vmrun_diags_free(ds);
