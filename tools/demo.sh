@@ -19,6 +19,11 @@ printf '%s\n' '{"name": "bad vm", "cpu": 0, "mem": "512X",' \
     ./vmrun/vmrun -c - --dry-run || echo "(exit status $?)"
 
 echo
+echo "== host checks (--check): what this host lacks to start the install target"
+./vmrun/vmrun -c "$ex" -t install --check --vmm-dir "${TMPDIR:-/tmp}" \
+    -P "${TMPDIR:-/tmp}/vmrun-demo-check.pid" || echo "(exit status $?)"
+
+echo
 if [ "$(uname -s)" = FreeBSD ]; then
 	echo "== to run the example for real (as root, with vmm loaded, tap3 and disk.img present):"
 	echo "   vmrun -c $ex -t install --events /var/run/vmrun/freebsd-test.events"
@@ -27,7 +32,8 @@ fi
 echo "== SIMULATED lifecycle: bhyve cannot run here, so the fake bhyve, bhyvectl"
 echo "   and bhyveload of the test suite stand in for them (tests/helpers)."
 echo "   The install target runs, the guest reboots into the default target,"
-echo "   then vmrun receives SIGTERM and stops the VM gracefully."
+echo "   then vmrun receives SIGTERM and stops the VM gracefully.  The host"
+echo "   checks are skipped (--no-requirement-check): this host has no tap3."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 h=$(pwd)/tests/helpers
@@ -38,7 +44,8 @@ FAKE_DIR=$tmp FAKE_VMM_DIR=$tmp/vmm FAKE_BHYVE_STATUS="0 1" \
     FAKE_BHYVE_RUNTIME=2 ./vmrun/vmrun -c "$tmp/vm.json" -t install \
     --bhyve "$h/fake-bhyve" --bhyvectl "$h/fake-bhyvectl" \
     --bhyveload "$h/fake-bhyveload" --vmm-dir "$tmp/vmm" \
-    -P "$tmp/vmrun.pid" -p "$tmp/bhyve.pid.file" --events "$tmp/events" &
+    -P "$tmp/vmrun.pid" -p "$tmp/bhyve.pid.file" --events "$tmp/events" \
+    --no-requirement-check &
 vmrun=$!
 # The first run (install) ends with a guest reboot after 2 s; stop the
 # second (default) run 1 s into it.
