@@ -105,25 +105,37 @@ vmrun.pc: vmrun.pc.in Makefile
 # Tests: atf-c programs link the static library (they reach internal
 # functions too); atf-sh scripts are installed executable by suffix rule.
 TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
+TEST_UTIL=	tests/lib/testutil.o
+TEST_UTIL_HDRS=	tests/lib/testutil.h $(LIB_HDRS)
 
-tests/lib/values_test: tests/lib/values_test.c libvmrun.a $(LIB_HDRS)
+# The helpers every atf-c program shares, built once.
+tests/lib/testutil.o: tests/lib/testutil.c $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/testutil.c
+
+tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/values_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/slots_test: tests/lib/slots_test.c libvmrun.a $(LIB_HDRS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/slots_test: tests/lib/slots_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/slots_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/config_test: tests/lib/config_test.c libvmrun.a $(LIB_HDRS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/config_test: tests/lib/config_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/render_test: tests/lib/render_test.c libvmrun.a $(LIB_HDRS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/render_test: tests/lib/render_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/api_test: tests/lib/api_test.c libvmrun.a $(LIB_HDRS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/check_test: tests/lib/check_test.c libvmrun.a $(LIB_HDRS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/check_test: tests/lib/check_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 
 .sh:
 	cp $< $@
@@ -174,7 +186,7 @@ uninstall:
 clean:
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
-	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_SCRIPTS)
+	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(TEST_SCRIPTS)
 	rm -rf tests/html
 
 .PHONY: all tests deps check demo install uninstall clean

@@ -18,38 +18,12 @@
 #include <atf-c.h>
 
 #include "vmrun_impl.h"
+#include "testutil.h"
 
 #define BASE	"'name':'vm','cpu':1,'mem':'1G'"
 
-/* A copy of s with every ' turned into " (new string). */
-static char *
-jq(const char *s)
-{
-	char *r, *p;
-
-	if ((r = strdup(s)) == NULL)
-		atf_tc_fail("out of memory");
-	for (p = r; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	return (r);
-}
-
-/* srcdir/rel: a file of the source tree (new string). */
-static char *
-srcfile(const atf_tc_t *tc, const char *rel)
-{
-	const char *dir;
-	char *p;
-	size_t len;
-
-	dir = atf_tc_get_config_var(tc, "srcdir");
-	len = strlen(dir) + strlen(rel) + 2;
-	if ((p = malloc(len)) == NULL)
-		atf_tc_fail("out of memory");
-	snprintf(p, len, "%s/%s", dir, rel);
-	return (p);
-}
+/* A configuration that must load (warnings allowed). */
+#define LOAD(json)	load_ok(__FILE__, __LINE__, json, false)
 
 /*
  * A new temporary file (in $TMPDIR, the work directory under kyua) with
@@ -78,50 +52,6 @@ tempfile(const char *text, size_t pad)
 	if (fclose(fp) != 0)
 		atf_tc_fail("%s: %s", path, strerror(errno));
 	return (path);
-}
-
-/* The whole of a file (new string, NUL-terminated); *lenp its length. */
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	FILE *fp;
-	char *buf;
-	size_t len, n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		atf_tc_fail("%s: %s", path, strerror(errno));
-	len = 0;
-	if ((buf = malloc(1)) == NULL)
-		atf_tc_fail("out of memory");
-	for (;;) {
-		if ((buf = realloc(buf, len + 4097)) == NULL)
-			atf_tc_fail("out of memory");
-		if ((n = fread(buf + len, 1, 4096, fp)) == 0)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	fclose(fp);
-	if (lenp != NULL)
-		*lenp = len;
-	return (buf);
-}
-
-static struct vmrun_config *
-load_ok(const char *json)
-{
-	struct vmrun_diags *ds;
-	struct vmrun_config *cf;
-	char *text;
-
-	text = jq(json);
-	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
-	ATF_REQUIRE_EQ_MSG(VMRUN_OK, vmrun_config_load(text, strlen(text), ds,
-	    &cf), "%s", vmrun_diags_count(ds) > 0 ?
-	    vmrun_diag_message(vmrun_diags_get(ds, 0)) : "");
-	vmrun_diags_free(ds);
-	free(text);
-	return (cf);
 }
 
 ATF_TC_WITHOUT_HEAD(version_and_status);
@@ -334,14 +264,14 @@ ATF_TC_BODY(target_listing, tc)
 	struct vmrun_config *cf;
 	const struct vmrun_vm *vm, *vm2;
 
-	cf = load_ok("{" BASE "}");
+	cf = LOAD("{" BASE "}");
 	ATF_CHECK_EQ(1, vmrun_config_ntargets(cf));
 	ATF_CHECK_STREQ("default", vmrun_config_target(cf, 0));
 	ATF_CHECK(vmrun_config_target(cf, 1) == NULL);
 	vmrun_config_free(cf);
 
 	/* Index 0 is "default", the others in the order written. */
-	cf = load_ok("{" BASE ",'targets':{'zeta':{},'alpha':{},"
+	cf = LOAD("{" BASE ",'targets':{'zeta':{},'alpha':{},"
 	    "'mid':{'mem':'2G'}}}");
 	ATF_CHECK_STREQ("vm", vmrun_config_name(cf));
 	ATF_REQUIRE_EQ(4, vmrun_config_ntargets(cf));
@@ -380,7 +310,7 @@ ATF_TC_BODY(default_target_replaces_base, tc)
 	const struct vmrun_vm *vm, *vm2;
 
 	/* A target literally named "default" is what "default" means. */
-	cf = load_ok("{" BASE ",'targets':{'a':{},'default':{'mem':'3G'},"
+	cf = LOAD("{" BASE ",'targets':{'a':{},'default':{'mem':'3G'},"
 	    "'b':{}}}");
 	ATF_REQUIRE_EQ(3, vmrun_config_ntargets(cf));
 	ATF_CHECK_STREQ("default", vmrun_config_target(cf, 0));
@@ -397,7 +327,7 @@ ATF_TC_BODY(default_target_replaces_base, tc)
 	vmrun_config_free(cf);
 
 	/* ... and next_target "default" names it. */
-	cf = load_ok("{" BASE ",'targets':{'default':{'next_target':'x'},"
+	cf = LOAD("{" BASE ",'targets':{'default':{'next_target':'x'},"
 	    "'x':{'next_target':'default'}}}");
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_resolve(cf, NULL, &vm));
 	ATF_CHECK_STREQ("x", vmrun_vm_next_target(vm));
@@ -410,7 +340,7 @@ ATF_TC_BODY(slot_map, tc)
 	struct vmrun_config *cf;
 	const struct vmrun_vm *vm;
 
-	cf = load_ok("{" BASE ",'emulations':[{'device':'virtio-net',"
+	cf = LOAD("{" BASE ",'emulations':[{'device':'virtio-net',"
 	    "'name':'tap0','id':'net'},{'device':'virtio-blk','path':'/d',"
 	    "'slot':'5'}]}");
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_resolve(cf, NULL, &vm));
@@ -658,7 +588,7 @@ ATF_TC_BODY(vm_json_parses, tc)
 	free(path);
 
 	/* A loader, extra_options and post_start_script. */
-	cf = load_ok("{" BASE ",'loader':{'type':'bhyveload','disk':'/d',"
+	cf = LOAD("{" BASE ",'loader':{'type':'bhyveload','disk':'/d',"
 	    "'env':{'a':'1','b':'2'}},'extra_options':'-w  -x',"
 	    "'post_start_script':['/bin/echo','a b'],'reboot_on':[3,0],"
 	    "'max_reboots':2}");

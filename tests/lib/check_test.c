@@ -31,6 +31,7 @@
 
 #include "vmrun.h"
 #include "platform.h"
+#include "testutil.h"
 
 #define BASE	"'name':'vm','cpu':1,'mem':'1G','bootrom':'rom.fd'"
 #define DEFROM	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
@@ -198,50 +199,6 @@ teardown(void)
 /* ------------------------------------------------------------------ */
 /* Running the checks */
 
-/* A copy of s with every ' turned into " (new string). */
-static char *
-jq(const char *s)
-{
-	char *r, *p;
-
-	if ((r = strdup(s)) == NULL)
-		atf_tc_fail("out of memory");
-	for (p = r; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	return (r);
-}
-
-/* Every diagnostic, one a line: "code@path [group] message (fix)". */
-static char *
-diags_text(const struct vmrun_diags *ds)
-{
-	const struct vmrun_diag *d;
-	char *buf;
-	size_t i, n, len;
-
-	len = 64;
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		len += strlen(vmrun_diag_code(d)) + strlen(vmrun_diag_path(d)) +
-		    strlen(vmrun_diag_group(d)) + strlen(vmrun_diag_message(d)) +
-		    (vmrun_diag_fix(d) != NULL ? strlen(vmrun_diag_fix(d)) :
-		    0) + 16;
-	}
-	if ((buf = malloc(len)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "\n%s@%s [%s] %s (%s)",
-		    vmrun_diag_code(d), vmrun_diag_path(d), vmrun_diag_group(d),
-		    vmrun_diag_message(d), vmrun_diag_fix(d) != NULL ?
-		    vmrun_diag_fix(d) : "no fix");
-	}
-	return (buf);
-}
-
 struct run {
 	struct vmrun_config *r_cf;
 	const struct vmrun_vm *r_vm;
@@ -255,24 +212,13 @@ static void
 load(const char *file, size_t line, struct run *r, const char *json,
     const char *target)
 {
-	struct vmrun_diags *ds;
-	enum vmrun_status st;
-	char *text;
-
 	memset(r, 0, sizeof(*r));
-	text = jq(json);
-	if ((ds = vmrun_diags_new()) == NULL ||
-	    (r->r_ds = vmrun_diags_new()) == NULL)
+	r->r_cf = load_ok(file, line, json, false);
+	if ((r->r_ds = vmrun_diags_new()) == NULL)
 		atf_tc_fail("out of memory");
-	st = vmrun_config_load(text, strlen(text), ds, &r->r_cf);
-	if (st != VMRUN_OK)
-		atf_tc_fail_requirement(file, line, "load: %s%s",
-		    vmrun_strstatus(st), diags_text(ds));
 	if (vmrun_config_resolve(r->r_cf, target, &r->r_vm) != VMRUN_OK)
 		atf_tc_fail_requirement(file, line, "no target %s",
 		    target != NULL ? target : "NULL");
-	vmrun_diags_free(ds);
-	free(text);
 }
 
 /* Run the checks of a loaded configuration (again: diagnostics add up). */
@@ -281,10 +227,10 @@ check(struct run *r, const struct vmrun_opts *o, unsigned flags)
 {
 	r->r_nerr = vmrun_vm_check(r->r_vm, o, flags, r->r_ds);
 	free(r->r_text);
-	r->r_text = diags_text(r->r_ds);
+	r->r_text = diags_text(r->r_ds, DIAGS_FULL);
 	/* The return value is the number of errors found. */
 	ATF_CHECK_EQ_MSG(r->r_nerr, vmrun_diags_errors(r->r_ds),
-	    "returned %zu, errors %zu:%s", r->r_nerr,
+	    "returned %zu, errors %zu:\n%s", r->r_nerr,
 	    vmrun_diags_errors(r->r_ds), r->r_text);
 }
 
@@ -308,7 +254,7 @@ run_done(struct run *r)
 /* Exactly n errors, and n diagnostics in all (no warning either). */
 #define PROBLEMS(r, n)	ATF_CHECK_MSG((r)->r_nerr == (size_t)(n) &&	\
 	vmrun_diags_count((r)->r_ds) == (size_t)(n),			\
-	"expected %d problems, got %zu errors:%s", (int)(n),		\
+	"expected %d problems, got %zu errors:\n%s", (int)(n),		\
 	(r)->r_nerr, (r)->r_text)
 
 /* How many diagnostics have this code. */
@@ -356,7 +302,7 @@ expect(const char *file, size_t line, const struct run *r, const char *code,
 	const char *f;
 
 	if ((d = find(r, code, path)) == NULL) {
-		atf_tc_fail_check(file, line, "no %s at \"%s\"; got:%s", code,
+		atf_tc_fail_check(file, line, "no %s at \"%s\"; got:\n%s", code,
 		    path, r->r_text);
 		return;
 	}
@@ -388,22 +334,6 @@ exists(const char *path)
 	struct stat sb;
 
 	return (lstat(path, &sb) == 0);
-}
-
-/* The file's whole text (at most 255 bytes; new string). */
-static char *
-contents(const char *path)
-{
-	char buf[256];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY)) < 0)
-		atf_tc_fail("%s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return (strdup(buf));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1171,7 +1101,7 @@ ATF_TC_BODY(console_sockets, tc)
 	/* The checks remove nothing, fixes or not. */
 	ATF_CHECK(exists("stale.sock"));
 	ATF_CHECK(exists("live.sock"));
-	text = contents("file.sock");
+	text = slurp("file.sock", NULL);
 	ATF_CHECK_STREQ("keep", text);
 	free(text);
 	ATF_CHECK(!exists("absent.sock"));

@@ -14,175 +14,24 @@
 #include <atf-c.h>
 
 #include "vmrun_impl.h"
+#include "testutil.h"
 
 #define BASE	"'name':'vm','cpu':1,'mem':'1G'"
 
-/* A copy of s with every ' turned into " (new string). */
-static char *
-jq(const char *s)
-{
-	char *r, *p;
-
-	if ((r = strdup(s)) == NULL)
-		atf_tc_fail("out of memory");
-	for (p = r; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	return (r);
-}
-
-/*
- * The diagnostics as text: "code@path" per diagnostic (with ": message"
- * when withmsg), "W:" in front of warnings, separated by "\n".
- */
-static char *
-diags_text(const struct vmrun_diags *ds, bool withmsg)
-{
-	const struct vmrun_diag *d;
-	char *buf;
-	size_t i, n, len;
-
-	len = 64;
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		len += strlen(vmrun_diag_code(d)) + strlen(vmrun_diag_path(d)) +
-		    strlen(vmrun_diag_message(d)) + 16;
-	}
-	if ((buf = malloc(len)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s%s@%s%s%s", i > 0 ? "\n" : "",
-		    vmrun_diag_severity(d) == VMRUN_WARNING ? "W:" : "",
-		    vmrun_diag_code(d), vmrun_diag_path(d),
-		    withmsg ? ": " : "", withmsg ? vmrun_diag_message(d) : "");
-	}
-	return (buf);
-}
-
-/* Load text (len bytes); the status, the config and the diagnostics. */
-static enum vmrun_status
-load_raw(const char *text, size_t len, struct vmrun_config **cfp,
-    struct vmrun_diags **dsp)
-{
-	enum vmrun_status st;
-
-	if ((*dsp = vmrun_diags_new()) == NULL)
-		atf_tc_fail("out of memory");
-	st = vmrun_config_load(text, len, *dsp, cfp);
-	if (st != VMRUN_OK && *cfp != NULL)
-		atf_tc_fail("a configuration is returned with status %d", st);
-	return (st);
-}
-
-/*
- * Load json (with ' for "); check the status; return the diagnostics as
- * text (new string).
- */
-static char *
-load_diags(const char *file, size_t line, const char *json,
-    enum vmrun_status want, bool withmsg)
-{
-	struct vmrun_config *cf;
-	struct vmrun_diags *ds;
-	enum vmrun_status st;
-	char *text, *dt;
-
-	text = jq(json);
-	st = load_raw(text, strlen(text), &cf, &ds);
-	dt = diags_text(ds, withmsg);
-	if (st != want)
-		atf_tc_fail_check(file, line, "status \"%s\", not \"%s\"; "
-		    "diagnostics:\n%s", vmrun_strstatus(st),
-		    vmrun_strstatus(want), dt);
-	vmrun_config_free(cf);
-	vmrun_diags_free(ds);
-	free(text);
-	return (dt);
-}
-
 /* The diagnostics ("code@path" lines) of an invalid configuration. */
-#define BAD(expected, json) do {					\
-	char *dt_ = load_diags(__FILE__, __LINE__, json,		\
-	    VMRUN_ERR_INVALID, false);					\
-	ATF_CHECK_STREQ_MSG(expected, dt_, "%s", json);			\
-	free(dt_);							\
-} while (0)
+#define BAD(expected, json)	\
+	DIAGS_EQ(expected, json, VMRUN_ERR_INVALID, DIAGS_CODES)
 
 /* The same with messages: "code@path: message" lines. */
-#define BADMSG(expected, json) do {					\
-	char *dt_ = load_diags(__FILE__, __LINE__, json,		\
-	    VMRUN_ERR_INVALID, true);					\
-	ATF_CHECK_STREQ_MSG(expected, dt_, "%s", json);			\
-	free(dt_);							\
-} while (0)
+#define BADMSG(expected, json)	\
+	DIAGS_EQ(expected, json, VMRUN_ERR_INVALID, DIAGS_MSGS)
 
 /* A valid configuration with exactly these warnings ("" for none). */
-#define GOOD(expected, json) do {					\
-	char *dt_ = load_diags(__FILE__, __LINE__, json, VMRUN_OK,	\
-	    false);							\
-	ATF_CHECK_STREQ_MSG(expected, dt_, "%s", json);			\
-	free(dt_);							\
-} while (0)
+#define GOOD(expected, json)	\
+	DIAGS_EQ(expected, json, VMRUN_OK, DIAGS_CODES)
 
-/* Load a valid configuration and resolve a target of it. */
-static struct vmrun_config *
-load_ok(const char *file, size_t line, const char *json)
-{
-	struct vmrun_config *cf;
-	struct vmrun_diags *ds;
-	enum vmrun_status st;
-	char *text, *dt;
-
-	text = jq(json);
-	st = load_raw(text, strlen(text), &cf, &ds);
-	if (st != VMRUN_OK) {
-		dt = diags_text(ds, true);
-		atf_tc_fail_requirement(file, line, "load: %s\n%s",
-		    vmrun_strstatus(st), dt);
-	}
-	vmrun_diags_free(ds);
-	free(text);
-	return (cf);
-}
-
-#define LOAD(json)	load_ok(__FILE__, __LINE__, json)
-
-static const struct vmrun_vm *
-resolve(const struct vmrun_config *cf, const char *target)
-{
-	const struct vmrun_vm *vm;
-
-	if (vmrun_config_resolve(cf, target, &vm) != VMRUN_OK)
-		atf_tc_fail("no target %s", target != NULL ? target : "NULL");
-	return (vm);
-}
-
-/* The bhyve argv of a target joined with blanks (new string). */
-static char *
-argv_of(const struct vmrun_config *cf, const char *target)
-{
-	char **av, *buf;
-	size_t i, len;
-
-	if (vmrun_vm_bhyve_argv(resolve(cf, target), "bhyve", NULL, NULL,
-	    &av) != VMRUN_OK)
-		atf_tc_fail("cannot render %s", target);
-	for (i = len = 0; av[i] != NULL; i++)
-		len += strlen(av[i]) + 1;
-	if ((buf = malloc(len + 1)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; av[i] != NULL; i++) {
-		if (i > 0)
-			strcat(buf, " ");
-		strcat(buf, av[i]);
-	}
-	vmrun_argv_free(av);
-	return (buf);
-}
+/* A configuration that must load (warnings allowed). */
+#define LOAD(json)	load_ok(__FILE__, __LINE__, json, false)
 
 #define ARGV_EQ(expected, cf, target) do {				\
 	char *a_ = argv_of(cf, target);					\
@@ -998,7 +847,7 @@ ATF_TC_BODY(all_errors_in_one_run, tc)
 	    "'name':'x'}}}");
 	ATF_CHECK_EQ(VMRUN_ERR_INVALID, load_raw(text, strlen(text), &cf,
 	    &ds));
-	dt = diags_text(ds, false);
+	dt = diags_text(ds, DIAGS_CODES);
 	ATF_CHECK_STREQ("unknown-key@nmae\n"
 	    "bad-name@name\n"
 	    "out-of-range@cpu\n"

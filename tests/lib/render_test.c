@@ -14,6 +14,7 @@
 #include <atf-c.h>
 
 #include "vmrun.h"
+#include "testutil.h"
 
 #define BASE	"'name':'vm','cpu':1,'mem':'1G'"
 #define ROMFILE	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
@@ -23,101 +24,8 @@
 #define TAIL	"-s 0:31:0,lpc " ROM " vm"
 #define TAILQ	"-s 0:31:0,lpc " ROM ",fwcfg=qemu vm"
 
-/* A copy of s with every ' turned into " (new string). */
-static char *
-jq(const char *s)
-{
-	char *r, *p;
-
-	if ((r = strdup(s)) == NULL)
-		atf_tc_fail("out of memory");
-	for (p = r; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	return (r);
-}
-
-static char *
-diags_text(const struct vmrun_diags *ds)
-{
-	const struct vmrun_diag *d;
-	char *buf;
-	size_t i, n, len;
-
-	len = 64;
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		len += strlen(vmrun_diag_code(d)) + strlen(vmrun_diag_path(d)) +
-		    strlen(vmrun_diag_message(d)) + 8;
-	}
-	if ((buf = malloc(len)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s@%s: %s", i > 0 ? "\n" : "",
-		    vmrun_diag_code(d), vmrun_diag_path(d),
-		    vmrun_diag_message(d));
-	}
-	return (buf);
-}
-
-static struct vmrun_config *
-load_ok(const char *file, size_t line, const char *json)
-{
-	struct vmrun_diags *ds;
-	struct vmrun_config *cf;
-	enum vmrun_status st;
-	char *text, *dt;
-
-	text = jq(json);
-	if ((ds = vmrun_diags_new()) == NULL)
-		atf_tc_fail("out of memory");
-	st = vmrun_config_load(text, strlen(text), ds, &cf);
-	if (st != VMRUN_OK) {
-		dt = diags_text(ds);
-		atf_tc_fail_requirement(file, line, "load: %s\n%s",
-		    vmrun_strstatus(st), dt);
-	}
-	vmrun_diags_free(ds);
-	free(text);
-	return (cf);
-}
-
-#define LOAD(json)	load_ok(__FILE__, __LINE__, json)
-
-static const struct vmrun_vm *
-resolve(const struct vmrun_config *cf, const char *target)
-{
-	const struct vmrun_vm *vm;
-
-	if (vmrun_config_resolve(cf, target, &vm) != VMRUN_OK)
-		atf_tc_fail("no target %s", target != NULL ? target : "NULL");
-	return (vm);
-}
-
-/* An argument vector joined with blanks (new string); "(null)" for NULL. */
-static char *
-join(char **av)
-{
-	char *buf;
-	size_t i, len;
-
-	if (av == NULL)
-		return (strdup("(null)"));
-	for (i = len = 0; av[i] != NULL; i++)
-		len += strlen(av[i]) + 1;
-	if ((buf = malloc(len + 1)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; av[i] != NULL; i++) {
-		if (i > 0)
-			strcat(buf, " ");
-		strcat(buf, av[i]);
-	}
-	return (buf);
-}
+/* A configuration that must load (warnings allowed). */
+#define LOAD(json)	load_ok(__FILE__, __LINE__, json, false)
 
 /* The bhyve command of a target, joined (new string). */
 static char *
@@ -132,7 +40,7 @@ bhyve_of(const struct vmrun_vm *vm, const char *bhyve,
 		atf_tc_fail("out of memory");
 	st = vmrun_vm_bhyve_argv(vm, bhyve, extra, ds, &av);
 	if (st != VMRUN_OK) {
-		dt = diags_text(ds);
+		dt = diags_text(ds, DIAGS_MSGS);
 		atf_tc_fail("render: %s\n%s", vmrun_strstatus(st), dt);
 	}
 	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
@@ -164,7 +72,7 @@ render_eq(const char *file, size_t line, const char *expected,
 	struct vmrun_config *cf;
 	char *got;
 
-	cf = load_ok(file, line, json);
+	cf = load_ok(file, line, json, false);
 	got = bhyve_of(resolve(cf, target), NULL, NULL);
 	if (strcmp(expected, got) != 0)
 		atf_tc_fail_check(file, line, "\nexpected: %s\n     got: %s",
@@ -192,13 +100,10 @@ ATF_TC_BODY(seed_example, tc)
 {
 	struct vmrun_config *cf;
 	struct vmrun_diags *ds;
-	const char *dir;
-	char path[1024], *got;
+	char *path, *got;
 
 	/* examples/freebsd-test.json, exactly as vmrun -d prints it. */
-	dir = atf_tc_get_config_var(tc, "srcdir");
-	snprintf(path, sizeof(path), "%s/../../examples/freebsd-test.json",
-	    dir);
+	path = srcfile(tc, "../../examples/freebsd-test.json");
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_load_file(path, ds, &cf));
 	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
@@ -220,6 +125,7 @@ ATF_TC_BODY(seed_example, tc)
 	free(got);
 	vmrun_config_free(cf);
 	vmrun_diags_free(ds);
+	free(path);
 }
 
 ATF_TC_WITHOUT_HEAD(net_devices);
@@ -755,7 +661,7 @@ config_of(const struct vmrun_vm *vm)
 		return (text);
 	}
 	ATF_CHECK(text == NULL);
-	dt = diags_text(ds);
+	dt = diags_text(ds, DIAGS_MSGS);
 	len = strlen(dt) + 64;
 	if ((r = malloc(len)) == NULL)
 		atf_tc_fail("out of memory");

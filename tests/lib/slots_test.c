@@ -14,109 +14,17 @@
 #include <atf-c.h>
 
 #include "vmrun.h"
+#include "testutil.h"
 
 #define BASE	"'name':'vm','cpu':1,'mem':'1G'"
 #define RND	"{'device':'virtio-rnd'}"
 
-/* A copy of s with every ' turned into " (new string). */
-static char *
-jq(const char *s)
-{
-	char *r, *p;
+/* A configuration that must load without a single diagnostic. */
+#define LOAD(json)	load_ok(__FILE__, __LINE__, json, true)
 
-	if ((r = strdup(s)) == NULL)
-		atf_tc_fail("out of memory");
-	for (p = r; *p != '\0'; p++)
-		if (*p == '\'')
-			*p = '"';
-	return (r);
-}
-
-/* "code@path: message" of every diagnostic, one a line. */
-static char *
-diags_text(const struct vmrun_diags *ds)
-{
-	const struct vmrun_diag *d;
-	char *buf;
-	size_t i, n, len;
-
-	len = 64;
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		len += strlen(vmrun_diag_code(d)) + strlen(vmrun_diag_path(d)) +
-		    strlen(vmrun_diag_message(d)) + 8;
-	}
-	if ((buf = malloc(len)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; i < vmrun_diags_count(ds); i++) {
-		d = vmrun_diags_get(ds, i);
-		n = strlen(buf);
-		snprintf(buf + n, len - n, "%s%s@%s: %s", i > 0 ? "\n" : "",
-		    vmrun_diag_code(d), vmrun_diag_path(d),
-		    vmrun_diag_message(d));
-	}
-	return (buf);
-}
-
-/* Load a configuration that must be valid; fail the test otherwise. */
-static struct vmrun_config *
-load_ok(const char *file, size_t line, const char *json)
-{
-	struct vmrun_diags *ds;
-	struct vmrun_config *cf;
-	enum vmrun_status st;
-	char *text, *dt;
-
-	text = jq(json);
-	if ((ds = vmrun_diags_new()) == NULL)
-		atf_tc_fail("out of memory");
-	st = vmrun_config_load(text, strlen(text), ds, &cf);
-	if (st != VMRUN_OK) {
-		dt = diags_text(ds);
-		atf_tc_fail_requirement(file, line, "load: %s\n%s",
-		    vmrun_strstatus(st), dt);
-	}
-	ATF_REQUIRE(vmrun_diags_count(ds) == 0);
-	vmrun_diags_free(ds);
-	free(text);
-	return (cf);
-}
-
-#define LOAD(json)	load_ok(__FILE__, __LINE__, json)
-
-/*
- * Load a configuration that must be invalid; return its diagnostics as
- * "code@path: message" lines (new string).
- */
-static char *
-load_bad(const char *file, size_t line, const char *json)
-{
-	struct vmrun_diags *ds;
-	struct vmrun_config *cf;
-	enum vmrun_status st;
-	char *text, *dt;
-
-	text = jq(json);
-	if ((ds = vmrun_diags_new()) == NULL)
-		atf_tc_fail("out of memory");
-	st = vmrun_config_load(text, strlen(text), ds, &cf);
-	if (st != VMRUN_ERR_INVALID)
-		atf_tc_fail_requirement(file, line, "load gave \"%s\", not "
-		    "\"invalid configuration\"", vmrun_strstatus(st));
-	if (cf != NULL)
-		atf_tc_fail_requirement(file, line, "config set on failure");
-	dt = diags_text(ds);
-	vmrun_diags_free(ds);
-	free(text);
-	return (dt);
-}
-
-#define BAD_EQ(expected, json) do {					\
-	char *dt_ = load_bad(__FILE__, __LINE__, json);			\
-	ATF_CHECK_STREQ(expected, dt_);					\
-	free(dt_);							\
-} while (0)
+/* An invalid configuration: its "code@path: message" lines. */
+#define BAD_EQ(expected, json)						\
+	DIAGS_EQ(expected, json, VMRUN_ERR_INVALID, DIAGS_MSGS)
 
 /* The slot map of a target as "ADDR DEVICE[#ID], ..." (new string). */
 static char *
@@ -126,8 +34,7 @@ slots_of(const struct vmrun_config *cf, const char *target)
 	char *buf;
 	size_t i, n, len;
 
-	if (vmrun_config_resolve(cf, target, &vm) != VMRUN_OK)
-		atf_tc_fail("no target %s", target);
+	vm = resolve(cf, target);
 	len = 64 * (vmrun_vm_nslots(vm) + 1);
 	if ((buf = malloc(len)) == NULL)
 		atf_tc_fail("out of memory");
@@ -148,32 +55,6 @@ slots_of(const struct vmrun_config *cf, const char *target)
 	ATF_CHECK_STREQ_MSG(expected, s_, "target %s", #target);	\
 	free(s_);							\
 } while (0)
-
-/* The bhyve argv of a target, joined with blanks (new string). */
-static char *
-argv_of(const struct vmrun_config *cf, const char *target)
-{
-	const struct vmrun_vm *vm;
-	char **av, *buf;
-	size_t i, len;
-
-	if (vmrun_config_resolve(cf, target, &vm) != VMRUN_OK)
-		atf_tc_fail("no target %s", target);
-	if (vmrun_vm_bhyve_argv(vm, "bhyve", NULL, NULL, &av) != VMRUN_OK)
-		atf_tc_fail("cannot render %s", target);
-	for (i = len = 0; av[i] != NULL; i++)
-		len += strlen(av[i]) + 1;
-	if ((buf = malloc(len + 1)) == NULL)
-		atf_tc_fail("out of memory");
-	buf[0] = '\0';
-	for (i = 0; av[i] != NULL; i++) {
-		if (i > 0)
-			strcat(buf, " ");
-		strcat(buf, av[i]);
-	}
-	vmrun_argv_free(av);
-	return (buf);
-}
 
 #define HB	"0:0:0 hostbridge"
 #define LPC	"0:31:0 lpc"
