@@ -244,8 +244,10 @@ lookup_diag(struct vmrun_diags *ds, struct pool *p, const struct dev *d)
 
 	lk = json_object_get(d->dv_obj, "lookup");
 	path = pool_printf(p, "%s.lookup", d->dv_path);
-	diag_add(ds, VMRUN_ERROR, "passthru-lookup", path != NULL ? path :
-	    d->dv_path, "give the host address as \"src\" instead",
+	/* Grouped under its device, as the host checks would (§6). */
+	diag_addg(ds, VMRUN_ERROR, "passthru-lookup", dev_group(d, p),
+	    path != NULL ? path : d->dv_path, "give the host address as "
+	    "\"src\" instead",
 	    "passthru device %s/%s cannot be looked up on this host",
 	    jstr(lk, "vendor") != NULL ? jstr(lk, "vendor") : "?",
 	    jstr(lk, "device") != NULL ? jstr(lk, "device") : "?");
