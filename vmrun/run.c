@@ -119,11 +119,17 @@ print_runtime(struct outputs *out)
 		/* Host problems are printed grouped when the run ends. */
 		if (is_host_code(vmrun_diag_code(d)))
 			continue;
-		n = snprintf(buf, sizeof(buf), "vmrun: %s: %s%s%s%s\n", name,
-		    vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
-		    vmrun_diag_message(d), vmrun_diag_fix(d) != NULL ?
-		    "\n  fix: " : "", vmrun_diag_fix(d) != NULL ?
-		    vmrun_diag_fix(d) : "");
+		if (strcmp(vmrun_diag_code(d), "fixed") == 0)
+			/* A host fix applied at start, with its device. */
+			n = snprintf(buf, sizeof(buf), "vmrun: %s: %s: fixed: "
+			    "%s\n", name, vmrun_diag_group(d),
+			    vmrun_diag_message(d));
+		else
+			n = snprintf(buf, sizeof(buf), "vmrun: %s: %s%s%s%s\n",
+			    name, vmrun_diag_severity(d) == VMRUN_WARNING ?
+			    "warning: " : "", vmrun_diag_message(d),
+			    vmrun_diag_fix(d) != NULL ? "\n  fix: " : "",
+			    vmrun_diag_fix(d) != NULL ? vmrun_diag_fix(d) : "");
 		if (n < 0)
 			continue;
 		if ((size_t)n >= sizeof(buf))

@@ -319,7 +319,7 @@ tap_fix_at_start_body()
 	config '"emulations": [{"device": "virtio-net", "name": "tap5", "fix": true}]'
 	atf_check -s exit:1 -o empty -e save:err \
 	    ./in-ns -- sh -c './run && exit 99; st=$?; ip link show tap5 > /dev/null || exit 98; exit $st'
-	grep -q '^vmrun: ht: warning: created tap interface tap5$' err ||
+	grep -q '^vmrun: ht: pci 0:1:0 virtio-net tap5: fixed: created tap interface tap5$' err ||
 	    atf_fail "no word of the fix: $(oneline err)"
 	grep -q '^start .* -s 0:1:0,virtio-net,tap5 .*ht$' bhyve.log ||
 	    atf_fail "bhyve did not start with tap5: $(oneline bhyve.log)"
