@@ -283,8 +283,7 @@ check_console(struct hctx *hc, const struct dev *d)
 	size_t i;
 
 	json_array_foreach(json_object_get(d->dv_obj, "ports"), i, port) {
-		file = json_is_string(port) ? json_string_value(port) :
-		    jstr(port, "path");
+		file = console_port_path(port);
 		if (file == NULL || lstat(file, &sb) != 0)
 			continue;
 		path = vpathi(&(struct vctx){ NULL, hc->hc_pool, NULL,

@@ -100,11 +100,11 @@ check_env(struct vctx *vc, json_t *v, const char *path)
 
 static const struct key loader_keys[] = {
 	{ "type", T_STR, K_REQ, 0, 0, check_loader_type },
-	{ "disk", T_STR, K_REQ, 0, 0, check_path },
+	{ "disk", T_STR, K_REQ, 0, 0, NULL },
 	{ "console", T_STR, 0, 0, 0, check_loader_console },
 	{ "env", T_OBJ, 0, 0, 0, check_env },
-	{ "host_dir", T_STR, 0, 0, 0, check_path },
-	{ "loader", T_STR, 0, 0, 0, check_path },
+	{ "host_dir", T_STR, 0, 0, 0, NULL },
+	{ "loader", T_STR, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -168,9 +168,9 @@ const struct key top_keys[] = {
 	{ "name", T_STR, K_REQ, 0, 0, check_vmname },
 	{ "cpu", T_INT | T_OBJ, K_REQ, 0, 0, check_cpu },
 	{ "mem", T_STR | T_INT, K_REQ, 0, 0, check_mem },
-	{ "bootrom", T_STR, 0, 0, 0, check_path },
-	{ "varfile", T_STR, 0, 0, 0, check_path },
-	{ "varfile_template", T_STR, 0, 0, 0, check_path },
+	{ "bootrom", T_STR, 0, 0, 0, NULL },
+	{ "varfile", T_STR, 0, 0, 0, NULL },
+	{ "varfile_template", T_STR, 0, 0, 0, NULL },
 	{ "fwcfg", T_STR, 0, 0, 0, check_fwcfg },
 	{ "loader", T_OBJ, 0, 0, 0, check_loader },
 	{ "com1", T_STR, 0, 0, 0, check_tty_backend },
@@ -382,7 +382,6 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 	if (jint(v, "seconds", &n) && n >= 1)
 		vm->vm_rl_seconds = n;
 	vm->vm_next_target = jstr(top, "next_target");
-	(void)vc;
 }
 
 /* A bootindex of the VM: its value and the JSON path that sets it. */
@@ -450,16 +449,60 @@ check_bootindex(struct vctx *vc, struct vmrun_vm *vm)
 		vm->vm_fwcfg = FWCFG_QEMU;
 }
 
+/* A console socket of the VM: its path and the device that names it. */
+struct sockref {
+	const char	*sr_file;
+	const char	*sr_path;	/* JSON path of the port */
+	const char	*sr_dev;	/* JSON path of the device */
+};
+
+/* Two console ports, of one device or two, may not share a socket. */
+static void
+check_console_paths(struct vctx *vc, struct vmrun_vm *vm)
+{
+	struct sockref *sv;
+	const struct dev *d;
+	json_t *port;
+	size_t i, j, k, n, cap;
+
+	for (i = cap = 0; i < vm->vm_ndevs; i++)
+		if (vm->vm_devs[i].dv_type == &devtype_virtio_console)
+			cap += json_array_size(json_object_get(
+			    vm->vm_devs[i].dv_obj, "ports"));
+	if ((sv = pool_alloc(vc->vc_pool, (cap + 1) * sizeof(*sv))) == NULL) {
+		vc->vc_nomem = true;
+		return;
+	}
+	for (i = n = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if (d->dv_type != &devtype_virtio_console)
+			continue;
+		json_array_foreach(json_object_get(d->dv_obj, "ports"), k,
+		    port) {
+			if ((sv[n].sr_file = console_port_path(port)) == NULL)
+				continue;
+			sv[n].sr_path = vpathi(vc, vpath(vc, d->dv_path,
+			    "ports"), k);
+			sv[n++].sr_dev = d->dv_path;
+		}
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(sv[i].sr_file, sv[j].sr_file) == 0)
+				verr(vc, "duplicate", sv[i].sr_path, "socket %s "
+				    "is already used by %s", sv[i].sr_file,
+				    sv[j].sr_dev);
+}
+
 /* Rules that span settings (design §2.1, §2.5, §2.6). */
 static void
 cross_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
     json_t *overlay, const char *tname)
 {
 	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
-	const char *stdio_user, *fbuf_user, *pa, *pb;
+	const char *stdio_user, *fbuf_user;
 	struct dev *d, *e;
-	json_t *ports, *port, *q;
-	size_t i, j, k, l;
+	size_t i, j;
 
 #define KP(key)	config_keypath(vc, overlay, tname, (key))
 	if (vm->vm_loader != NULL) {
@@ -523,37 +566,7 @@ cross_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
 	}
 
 	/* Console socket paths are distinct across the whole VM. */
-	for (i = 0; i < vm->vm_ndevs; i++) {
-		d = &vm->vm_devs[i];
-		if (d->dv_type != &devtype_virtio_console)
-			continue;
-		ports = json_object_get(d->dv_obj, "ports");
-		json_array_foreach(ports, k, port) {
-			pa = json_is_string(port) ? json_string_value(port) :
-			    jstr(port, "path");
-			if (pa == NULL)
-				continue;
-			for (j = 0; j <= i; j++) {
-				e = &vm->vm_devs[j];
-				if (e->dv_type != &devtype_virtio_console)
-					continue;
-				json_array_foreach(json_object_get(e->dv_obj,
-				    "ports"), l, q) {
-					if (j == i && l >= k)
-						break;
-					pb = json_is_string(q) ?
-					    json_string_value(q) :
-					    jstr(q, "path");
-					if (pb != NULL && strcmp(pa, pb) == 0)
-						verr(vc, "duplicate",
-						    vpathi(vc, vpath(vc,
-						    d->dv_path, "ports"), k),
-						    "socket %s is already used "
-						    "by %s", pa, e->dv_path);
-				}
-			}
-		}
-	}
+	check_console_paths(vc, vm);
 
 	/* bootindex: distinct, and only with the QEMU fw_cfg interface. */
 	check_bootindex(vc, vm);

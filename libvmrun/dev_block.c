@@ -57,7 +57,7 @@ check_model(struct vctx *vc, json_t *v, const char *path)
 	BOOTINDEX_KEY
 
 static const struct key virtio_blk_keys[] = {
-	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	BLOCK_OPT_KEYS,
 	{ "ser", T_STR, 0, 0, 0, check_ser },
 	BOOTINDEX_KEY,
@@ -65,7 +65,7 @@ static const struct key virtio_blk_keys[] = {
 };
 
 static const struct key ahci_disk_keys[] = {
-	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	AHCI_PORT_KEYS,
 	{ NULL, 0, 0, 0, 0, NULL }
 };
@@ -81,7 +81,7 @@ check_porttype(struct vctx *vc, json_t *v, const char *path)
 
 static const struct key ahci_port_keys[] = {
 	{ "type", T_STR, K_REQ, 0, 0, check_porttype },
-	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	AHCI_PORT_KEYS,
 	{ NULL, 0, 0, 0, 0, NULL }
 };
@@ -260,25 +260,8 @@ ahci_what(const struct dev *dev, struct pool *p)
 	return (port != NULL ? jstr(port, "path") : NULL);
 }
 
-/* Every port's bootindex counts; remember the first for the device. */
-static void
-ahci_check(struct vctx *vc, struct dev *dev)
-{
-	json_t *port;
-	long long n;
-	size_t i;
-
-	(void)vc;
-	json_array_foreach(json_object_get(dev->dv_obj, "ports"), i, port)
-		if (json_is_object(port) && jint(port, "bootindex", &n) &&
-		    !dev->dv_bootindex) {
-			dev->dv_bootindex = true;
-			dev->dv_bootidx = n;
-		}
-}
-
 const struct devtype devtype_ahci = {
-	"ahci", "ahci", ahci_keys, ahci_check, ahci_render, ahci_what
+	"ahci", "ahci", ahci_keys, NULL, ahci_render, ahci_what
 };
 
 /* nvme */
@@ -327,7 +310,7 @@ check_dsm(struct vctx *vc, json_t *v, const char *path)
 }
 
 static const struct key nvme_keys[] = {
-	{ "path", T_STR, 0, 0, 0, check_path },
+	{ "path", T_STR, 0, 0, 0, NULL },
 	{ "ram", T_INT, K_RANGE, 1, 1024 * 1024, NULL },
 	{ "maxq", T_INT, K_RANGE, 1, 65535, NULL },
 	{ "qsz", T_INT, K_RANGE, 1, 65535, NULL },
@@ -410,7 +393,7 @@ const struct devtype devtype_nvme = {
 
 /* virtio-scsi: backed by the CAM Target Layer. */
 static const struct key virtio_scsi_keys[] = {
-	{ "dev", T_STR, 0, 0, 0, check_path },
+	{ "dev", T_STR, 0, 0, 0, NULL },
 	{ "iid", T_INT, K_RANGE, 0, 65535, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };

@@ -15,7 +15,7 @@
 /* virtio-console: up to 16 ports, each a UNIX socket bhyve creates. */
 static const struct key console_port_keys[] = {
 	{ "name", T_STR, K_REQ, 0, 0, NULL },
-	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	END_KEYS
 };
 
@@ -46,6 +46,14 @@ static const struct key virtio_console_keys[] = {
 	{ "ports", T_ARR, K_REQ, 0, 0, check_console_ports },
 	END_KEYS
 };
+
+/* The socket path of a console port: a string, or {"name", "path"}. */
+const char *
+console_port_path(json_t *port)
+{
+	return (json_is_string(port) ? json_string_value(port) :
+	    jstr(port, "path"));
+}
 
 /* Name and path of port i; NULL when malformed. */
 static bool
@@ -149,7 +157,7 @@ const struct devtype devtype_virtio_rnd = {
 /* virtio-9p: one share, SHARE=PATH in the legacy string. */
 static const struct key virtio_9p_keys[] = {
 	{ "sharename", T_STR, K_REQ, 0, 0, NULL },
-	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	{ "ro", T_BOOL, 0, 0, 0, NULL },
 	END_KEYS
 };
@@ -181,7 +189,7 @@ const struct devtype devtype_virtio_9p = {
 
 /* virtio-input: an evdev device of the host. */
 static const struct key virtio_input_keys[] = {
-	{ "path", T_STR, K_REQ, 0, 0, check_path },
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	END_KEYS
 };
 
@@ -234,7 +242,7 @@ check_lookup(struct vctx *vc, json_t *v, const char *path)
 static const struct key passthru_keys[] = {
 	{ "src", T_STR, 0, 0, 0, check_slot },
 	{ "lookup", T_OBJ, 0, 0, 0, check_lookup },
-	{ "rom", T_STR, 0, 0, 0, check_path },
+	{ "rom", T_STR, 0, 0, 0, NULL },
 	END_KEYS
 };
 
@@ -426,8 +434,8 @@ const struct devtype devtype_xhci = {
 
 /* hda: sound, to and from /dev/dspN. */
 static const struct key hda_keys[] = {
-	{ "play", T_STR, 0, 0, 0, check_path },
-	{ "rec", T_STR, 0, 0, 0, check_path },
+	{ "play", T_STR, 0, 0, 0, NULL },
+	{ "rec", T_STR, 0, 0, 0, NULL },
 	END_KEYS
 };
 

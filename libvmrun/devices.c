@@ -116,7 +116,6 @@ void
 dev_build(struct vctx *vc, json_t *obj, const char *path, struct dev *dev)
 {
 	const char *name, *hint;
-	long long n;
 
 	memset(dev, 0, sizeof(*dev));
 	dev->dv_path = path;
@@ -160,10 +159,6 @@ dev_build(struct vctx *vc, json_t *obj, const char *path, struct dev *dev)
 	    slot_parse(jstr(obj, "slot"), &dev->dv_slot))
 		dev->dv_pinned = dev->dv_slotok = true;
 	dev->dv_fix = jbool(obj, "fix", false);
-	if (jint(obj, "bootindex", &n)) {
-		dev->dv_bootindex = true;
-		dev->dv_bootidx = n;
-	}
 	if (dev->dv_type->dt_check != NULL)
 		dev->dv_type->dt_check(vc, dev);
 }

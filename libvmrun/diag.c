@@ -103,8 +103,8 @@ one_line(const char *s)
 
 static void
 diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
-    const char *path, const char *fix, int line, int col, const char *msg,
-    bool lines)
+    const char *group, const char *path, const char *fix, int line, int col,
+    const char *msg, bool lines)
 {
 	struct vmrun_diag *d, **v;
 	char *p1, *m1;
@@ -150,7 +150,7 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 	d->d_line = line;
 	d->d_col = col;
 	d->d_code = xstrdup(code);
-	d->d_group = xstrdup("vm");
+	d->d_group = xstrdup(group != NULL ? group : "vm");
 	d->d_path = p1;
 	d->d_msg = m1;
 	d->d_fix = fix == NULL ? NULL : xstrdup(fix);
@@ -173,7 +173,7 @@ diag_add(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_push(ds, sev, code, path, fix, 0, 0, buf, false);
+	diag_push(ds, sev, code, NULL, path, fix, 0, 0, buf, false);
 }
 
 void
@@ -186,7 +186,7 @@ diag_add_at(struct vmrun_diags *ds, const char *code, int line, int col,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_push(ds, VMRUN_ERROR, code, "", NULL, line, col, buf, false);
+	diag_push(ds, VMRUN_ERROR, code, NULL, "", NULL, line, col, buf, false);
 }
 
 /* A diagnostic of a known group (host checks know their device). */
@@ -196,21 +196,12 @@ diag_addg(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
     ...)
 {
 	va_list ap;
-	char buf[1024], *g;
+	char buf[1024];
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_push(ds, sev, code, path, fix, 0, 0, buf, false);
-	if (ds == NULL || ds->ds_nomem || ds->ds_n == 0 ||
-	    strcmp(ds->ds_v[ds->ds_n - 1]->d_msg, buf) != 0 || group == NULL)
-		return;
-	if ((g = xstrdup(group)) == NULL) {
-		ds->ds_nomem = true;
-		return;
-	}
-	xfree(ds->ds_v[ds->ds_n - 1]->d_group);
-	ds->ds_v[ds->ds_n - 1]->d_group = g;
+	diag_push(ds, sev, code, group, path, fix, 0, 0, buf, false);
 }
 
 /*
@@ -220,7 +211,7 @@ diag_addg(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 void
 diag_add_lines(struct vmrun_diags *ds, const char *code, const char *msg)
 {
-	diag_push(ds, VMRUN_ERROR, code, "", NULL, 0, 0, msg, true);
+	diag_push(ds, VMRUN_ERROR, code, NULL, "", NULL, 0, 0, msg, true);
 }
 
 /*

@@ -336,8 +336,7 @@ console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
 			continue;
 		json_array_foreach(json_object_get(d->dv_obj, "ports"), k,
 		    port) {
-			path = json_is_string(port) ? json_string_value(port) :
-			    jstr(port, "path");
+			path = console_port_path(port);
 			if (path == NULL || lstat(path, &sb) != 0)
 				continue;
 			if (!S_ISSOCK(sb.st_mode)) {

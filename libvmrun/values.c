@@ -106,14 +106,6 @@ check_slot(struct vctx *vc, json_t *v, const char *path)
 		    "function 0-7)", json_string_value(v));
 }
 
-void
-check_path(struct vctx *vc, json_t *v, const char *path)
-{
-	(void)vc;
-	(void)v;
-	(void)path;
-}
-
 bool
 match_idname(const char *s, size_t max)
 {

@@ -123,8 +123,6 @@ struct dev {
 	enum dev_origin	 dv_origin;
 	int		 dv_baseidx;	/* index among base devices, or -1 */
 	bool		 dv_stdio;	/* uses bhyve's stdio */
-	bool		 dv_bootindex;
-	long long	 dv_bootidx;
 };
 
 struct pcient {				/* one entry of the slot map */
@@ -289,7 +287,6 @@ size_t		 edit_distance(const char *, const char *);
 bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
 void		 check_slot(struct vctx *, json_t *, const char *);
-void		 check_path(struct vctx *, json_t *, const char *);
 void		 check_vmname(struct vctx *, json_t *, const char *);
 void		 check_cpu(struct vctx *, json_t *, const char *);
 void		 check_mem(struct vctx *, json_t *, const char *);
@@ -355,6 +352,7 @@ extern const struct devtype devtype_hda;
 extern const struct devtype devtype_uart;
 extern const struct devtype devtype_raw;
 extern const struct key fbuf_keys[];
+const char	*console_port_path(json_t *);
 
 /* config.c */
 struct devsrc {
