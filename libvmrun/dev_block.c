@@ -9,6 +9,46 @@
 
 #include "vmrun_impl.h"
 
+/* What a disk needs from the host (design §6): its file, writable unless
+ * read-only or a CD. */
+static void
+disk_host(struct hctx *hc, json_t *obj, const char *base, bool cd)
+{
+	host_need_file(hc, host_jp(hc, base, "path"), jstr(obj, "path"), FK_ANY,
+	    !cd && !jbool(obj, "ro", false), NULL);
+}
+
+static void
+block_host(struct hctx *hc, const struct dev *d)
+{
+	json_t *port;
+	size_t i;
+
+	if (d->dv_type == &devtype_ahci) {
+		json_array_foreach(json_object_get(d->dv_obj, "ports"), i,
+		    port) {
+			disk_host(hc, port, host_jpi(hc, d->dv_path, "ports",
+			    i), jstr(port, "type") != NULL &&
+			    strcmp(jstr(port, "type"), "cd") == 0);
+		}
+		return;
+	}
+	if (d->dv_type == &devtype_nvme && jstr(d->dv_obj, "path") == NULL)
+		return;		/* a RAM disk */
+	disk_host(hc, d->dv_obj, d->dv_path, d->dv_type == &devtype_ahci_cd);
+}
+
+static void
+virtio_scsi_host(struct hctx *hc, const struct dev *d)
+{
+	const char *dev;
+
+	if ((dev = jstr(d->dv_obj, "dev")) == NULL)
+		dev = "/dev/cam/ctl";
+	host_need_file(hc, host_jp(hc, d->dv_path, "dev"), dev, FK_ANY, false,
+	    NULL);
+}
+
 static void
 check_sectorsize(struct vctx *vc, json_t *v, const char *path)
 {
@@ -194,17 +234,17 @@ path_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_blk = {
 	"virtio-blk", "virtio-blk", virtio_blk_keys, block_check,
-	virtio_blk_render, path_what
+	virtio_blk_render, path_what, block_host
 };
 
 const struct devtype devtype_ahci_hd = {
 	"ahci-hd", "ahci", ahci_disk_keys, block_check, ahci_hd_render,
-	path_what
+	path_what, block_host
 };
 
 const struct devtype devtype_ahci_cd = {
 	"ahci-cd", "ahci", ahci_disk_keys, block_check, ahci_cd_render,
-	path_what
+	path_what, block_host
 };
 
 /* ahci: one controller, up to 32 SATA ports (bhyve.md §5). */
@@ -261,7 +301,7 @@ ahci_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_ahci = {
-	"ahci", "ahci", ahci_keys, NULL, ahci_render, ahci_what
+	"ahci", "ahci", ahci_keys, NULL, ahci_render, ahci_what, block_host
 };
 
 /* nvme */
@@ -388,7 +428,8 @@ nvme_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_nvme = {
-	"nvme", "nvme", nvme_keys, nvme_check, nvme_render, nvme_what
+	"nvme", "nvme", nvme_keys, nvme_check, nvme_render, nvme_what,
+	block_host
 };
 
 /* virtio-scsi: backed by the CAM Target Layer. */
@@ -420,5 +461,5 @@ virtio_scsi_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_scsi = {
 	"virtio-scsi", "virtio-scsi", virtio_scsi_keys, NULL,
-	virtio_scsi_render, virtio_scsi_what
+	virtio_scsi_render, virtio_scsi_what, virtio_scsi_host
 };

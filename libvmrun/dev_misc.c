@@ -3,6 +3,9 @@
  * passthru, fbuf, xhci, hda, uart and raw (design §2.5, bhyve.md §5).
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,135 @@
 #include "platform.h"
 
 #define END_KEYS	{ NULL, 0, 0, 0, 0, NULL }
+
+/* What these devices need from the host (design §6). */
+static void
+virtio_9p_host(struct hctx *hc, const struct dev *d)
+{
+	host_need_file(hc, host_jp(hc, d->dv_path, "path"), jstr(d->dv_obj,
+	    "path"),
+	    FK_DIR, false, NULL);
+}
+
+static void
+path_host(struct hctx *hc, const struct dev *d)
+{
+	host_need_file(hc, host_jp(hc, d->dv_path, "path"), jstr(d->dv_obj,
+	    "path"),
+	    FK_ANY, false, NULL);
+}
+
+static void
+hda_host(struct hctx *hc, const struct dev *d)
+{
+	host_need_file(hc, host_jp(hc, d->dv_path, "play"), jstr(d->dv_obj,
+	    "play"),
+	    FK_ANY, true, NULL);
+	host_need_file(hc, host_jp(hc, d->dv_path, "rec"), jstr(d->dv_obj,
+	    "rec"),
+	    FK_ANY, false, NULL);
+}
+
+static void
+uart_host(struct hctx *hc, const struct dev *d)
+{
+	host_need_tty(hc, host_jp(hc, d->dv_path, "backend"), jstr(d->dv_obj,
+	    "backend"));
+}
+
+/* Console sockets: absent or stale are fine; live or not a socket is not. */
+static void
+console_host(struct hctx *hc, const struct dev *d)
+{
+	struct stat sb;
+	json_t *port;
+	const char *file, *path;
+	size_t i;
+
+	json_array_foreach(json_object_get(d->dv_obj, "ports"), i, port) {
+		file = console_port_path(port);
+		if (file == NULL || lstat(file, &sb) != 0)
+			continue;
+		path = host_jpi(hc, d->dv_path, "ports", i);
+		if (!S_ISSOCK(sb.st_mode)) {
+			host_problem(hc, "socket-not-socket", path, NULL, "%s "
+			    "exists and is not a socket; vmrun never removes "
+			    "it", file);
+			continue;
+		}
+		if (unix_socket_live(file))
+			host_problem(hc, "socket-in-use", path, NULL, "%s is a "
+			    "socket in use by another program", file);
+	}
+}
+
+static bool
+parse_hex(const char *s, unsigned long *vp)
+{
+	char *end;
+
+	if (s == NULL)
+		return (false);
+	errno = 0;
+	*vp = strtoul(s, &end, 16);
+	return (*end == '\0' && errno == 0);
+}
+
+/* The ids of a passthru lookup, "0xVVVVSSSS" and "0xDDDDSSSS". */
+static bool
+lookup_ids(json_t *lk, unsigned long *vendor, unsigned long *device)
+{
+	return (parse_hex(jstr(lk, "vendor"), vendor) &&
+	    parse_hex(jstr(lk, "device"), device));
+}
+
+static void
+passthru_host(struct hctx *hc, const struct dev *d)
+{
+	struct slot sl;
+	json_t *lk;
+	unsigned long v, dv;
+	char drv[32];
+	int r;
+
+	host_need_file(hc, host_jp(hc, d->dv_path, "rom"), jstr(d->dv_obj,
+	    "rom"),
+	    FK_REG, false, NULL);
+	if ((lk = json_object_get(d->dv_obj, "lookup")) != NULL) {
+		if (!lookup_ids(lk, &v, &dv))
+			return;
+		r = hc->hc_plat->po_pci_lookup(v, dv, &sl.s_bus, &sl.s_slot,
+		    &sl.s_func);
+		if (r == ENOENT)
+			host_problem(hc, "pci-missing", host_jp(hc, d->dv_path,
+			    "lookup"),
+			    NULL, "no PCI device of the host has vendor %s and "
+			    "device %s", jstr(lk, "vendor"), jstr(lk,
+			    "device"));
+		else if (r != 0)
+			host_problem(hc, "passthru-lookup", host_jp(hc,
+			    d->dv_path,
+			    "lookup"), "give the host address as \"src\" "
+			    "instead", "this host cannot look up PCI devices");
+		if (r != 0)
+			return;
+	} else if (jstr(d->dv_obj, "src") == NULL ||
+	    !slot_parse(jstr(d->dv_obj, "src"), &sl))
+		return;
+	r = hc->hc_plat->po_ppt(sl.s_bus, sl.s_slot, sl.s_func, drv,
+	    sizeof(drv));
+	if (r == -ENOENT)
+		host_problem(hc, "pci-missing", host_jp(hc, d->dv_path, "src"),
+		    NULL,
+		    "the host has no PCI device %u/%u/%u", sl.s_bus, sl.s_slot,
+		    sl.s_func);
+	else if (r == 0)
+		host_problem(hc, "ppt-not-bound", host_jp(hc, d->dv_path,
+		    "src"),
+		    "add the device to pptdevs in /boot/loader.conf and "
+		    "reboot", "host PCI device %u/%u/%u is bound to %s, not "
+		    "ppt", sl.s_bus, sl.s_slot, sl.s_func, drv);
+}
 
 /* virtio-console: up to 16 ports, each a UNIX socket bhyve creates. */
 static const struct key console_port_keys[] = {
@@ -135,7 +267,7 @@ console_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_console = {
 	"virtio-console", "virtio-console", virtio_console_keys,
-	console_check, console_render, console_what
+	console_check, console_render, console_what, console_host
 };
 
 /* virtio-rnd */
@@ -151,7 +283,7 @@ none_render(const struct dev *dev, struct optlist *ol)
 }
 
 const struct devtype devtype_virtio_rnd = {
-	"virtio-rnd", "virtio-rnd", no_keys, NULL, none_render, NULL
+	"virtio-rnd", "virtio-rnd", no_keys, NULL, none_render, NULL, NULL
 };
 
 /* virtio-9p: one share, SHARE=PATH in the legacy string. */
@@ -184,7 +316,7 @@ virtio_9p_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_9p = {
 	"virtio-9p", "virtio-9p", virtio_9p_keys, NULL, virtio_9p_render,
-	virtio_9p_what
+	virtio_9p_what, virtio_9p_host
 };
 
 /* virtio-input: an evdev device of the host. */
@@ -208,7 +340,7 @@ path_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_input = {
 	"virtio-input", "virtio-input", virtio_input_keys, NULL, path_render,
-	path_what
+	path_what, path_host
 };
 
 /*
@@ -269,20 +401,9 @@ passthru_check(struct vctx *vc, struct dev *dev)
 static bool
 lookup_resolve(json_t *obj, struct slot *sl)
 {
-	json_t *lk;
-	const char *v, *d;
-	char *end;
 	unsigned long vid, did;
 
-	lk = json_object_get(obj, "lookup");
-	if ((v = jstr(lk, "vendor")) == NULL || (d = jstr(lk, "device")) ==
-	    NULL)
-		return (false);
-	vid = strtoul(v, &end, 16);
-	if (*end != '\0')
-		return (false);
-	did = strtoul(d, &end, 16);
-	if (*end != '\0')
+	if (!lookup_ids(json_object_get(obj, "lookup"), &vid, &did))
 		return (false);
 	return (plat_get()->po_pci_lookup(vid, did, &sl->s_bus, &sl->s_slot,
 	    &sl->s_func) == 0);
@@ -324,7 +445,7 @@ passthru_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_passthru = {
 	"passthru", "passthru", passthru_keys, passthru_check,
-	passthru_render, passthru_what
+	passthru_render, passthru_what, passthru_host
 };
 
 /* fbuf: VNC framebuffer (UEFI guests). */
@@ -409,7 +530,7 @@ fbuf_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_fbuf = {
-	"fbuf", "fbuf", fbuf_keys, fbuf_check, fbuf_render, fbuf_what
+	"fbuf", "fbuf", fbuf_keys, fbuf_check, fbuf_render, fbuf_what, NULL
 };
 
 /* xhci: a USB controller with a tablet, for VNC pointers. */
@@ -429,7 +550,7 @@ xhci_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_xhci = {
-	"xhci", "xhci", no_keys, NULL, xhci_render, xhci_what
+	"xhci", "xhci", no_keys, NULL, xhci_render, xhci_what, NULL
 };
 
 /* hda: sound, to and from /dev/dspN. */
@@ -467,7 +588,7 @@ hda_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_hda = {
-	"hda", "hda", hda_keys, hda_check, hda_render, hda_what
+	"hda", "hda", hda_keys, hda_check, hda_render, hda_what, hda_host
 };
 
 /* uart: a PCI 16550 with a serial backend like a COM port's. */
@@ -501,7 +622,8 @@ uart_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_uart = {
-	"uart", "uart", uart_keys, uart_check, uart_render, uart_what
+	"uart", "uart", uart_keys, uart_check, uart_render, uart_what,
+	uart_host
 };
 
 /* raw: the escape hatch; the text after "slot," verbatim, unchecked. */
@@ -525,5 +647,5 @@ raw_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_raw = {
-	"raw", "raw", raw_keys, NULL, raw_render, raw_what
+	"raw", "raw", raw_keys, NULL, raw_render, raw_what, NULL
 };

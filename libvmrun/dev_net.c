@@ -3,9 +3,11 @@
  */
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vmrun_impl.h"
+#include "platform.h"
 
 enum nettype {
 	NET_UNKNOWN,
@@ -240,11 +242,64 @@ net_what(const struct dev *dev, struct pool *p)
 	return (jstr(dev->dv_obj, "name"));
 }
 
+/* What a tap backend needs from the host (design §6). */
+static void
+net_host(struct hctx *hc, const struct dev *d)
+{
+	const char *name, *path, *type;
+	char fix[96];
+	int st, e;
+
+	name = jstr(d->dv_obj, "name");
+	type = jstr(d->dv_obj, "type");
+	if (name == NULL || !match_tapname(name) ||
+	    (type != NULL && strcmp(type, "tap") != 0))
+		return;
+	path = host_jp(hc, d->dv_path, "name");
+	st = hc->hc_plat->po_if_state(name);
+	if (st == PLAT_IF_ABSENT && host_may_fix(hc)) {
+		if ((e = hc->hc_plat->po_tap_create(name)) == 0) {
+			host_note(hc, "fixed", path, "created tap interface %s",
+			    name);
+			st = hc->hc_plat->po_if_state(name);
+		} else
+			host_problem(hc, "fix-failed", path, NULL,
+			    "cannot create "
+			    "tap interface %s: %s", name, strerror(e));
+	}
+	switch (st) {
+	case PLAT_IF_ABSENT:
+		snprintf(fix, sizeof(fix), "ifconfig %s create   (or %s)", name,
+		    hc->hc_devfix ? "run with --fix" : "set \"fix\": true on "
+		    "this device");
+		host_problem(hc, "tap-missing", path, fix,
+		    "tap interface %s does not exist", name);
+		break;
+	case PLAT_IF_BUSY:
+		host_problem(hc, "tap-busy", path, NULL, "tap interface %s is "
+		    "open in another process (another VM?)", name);
+		break;
+	case PLAT_IF_NOTTAP:
+		host_problem(hc, "tap-invalid", path, NULL,
+		    "interface %s exists but is not a tap interface", name);
+		break;
+	case PLAT_IF_FREE:
+		break;
+	default:
+		if (st < 0)
+			host_note(hc, "check-failed", path,
+			    "cannot check interface "
+			    "%s: %s", name, strerror(-st));
+		break;
+	}
+}
+
 const struct devtype devtype_virtio_net = {
 	"virtio-net", "virtio-net", virtio_net_keys, net_check, net_render,
-	net_what
+	net_what, net_host
 };
 
 const struct devtype devtype_e1000 = {
-	"e1000", "e1000", e1000_keys, net_check, net_render, net_what
+	"e1000", "e1000", e1000_keys, net_check, net_render, net_what,
+	net_host
 };

@@ -113,7 +113,6 @@ int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
 int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
 bool		 vm_node_exists(struct vmrun_sup *, const char *);
-bool		 unix_socket_live(const char *);
 pid_t		 pidfile_live(const char *);
 void		 vm_destroy(struct vmrun_sup *, const char *);
 

@@ -38,6 +38,7 @@
 
 struct vctx;
 struct dev;
+struct hctx;
 
 /*
  * One row of a key table: a JSON key, the types it may have, and an
@@ -103,6 +104,7 @@ struct devtype {
 	void		(*dt_check)(struct vctx *, struct dev *);
 	void		(*dt_render)(const struct dev *, struct optlist *);
 	const char	*(*dt_what)(const struct dev *, struct pool *);
+	void		(*dt_host)(struct hctx *, const struct dev *);
 };
 
 enum dev_origin {
@@ -374,6 +376,40 @@ void		 target_check_next(struct vctx *, struct vmrun_config *);
 
 /* slots.c */
 void		 slots_assign(struct vctx *, struct vmrun_config *);
+
+/* check.c: the host checks; a device's own are its dt_host. */
+struct hctx {			/* host-check context */
+	struct vmrun_diags *hc_ds;
+	const struct vmrun_vm *hc_vm;
+	const struct vmrun_opts *hc_opts;
+	const struct plat_ops *hc_plat;
+	struct pool	*hc_pool;
+	unsigned	 hc_flags;
+	const char	*hc_group;	/* of the device being checked */
+	bool		 hc_devfix;	/* the device says "fix": true */
+	size_t		 hc_nproblems;	/* found by this call */
+};
+
+enum filekind {
+	FK_ANY,
+	FK_REG,
+	FK_DIR
+};
+void		 host_problem(struct hctx *, const char *code, const char *path,
+		    const char *fix, const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 5, 6)));
+void		 host_note(struct hctx *, const char *code, const char *path,
+		    const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 4, 5)));
+bool		 host_may_fix(const struct hctx *);
+const char	*host_jp(struct hctx *, const char *, const char *);
+const char	*host_jpi(struct hctx *, const char *, const char *, size_t);
+void		 host_need_file(struct hctx *, const char *, const char *,
+		    enum filekind, bool, const char *);
+void		 host_need_tty(struct hctx *, const char *, const char *);
+
+/* hostfs.c */
+bool		 unix_socket_live(const char *);
 
 /* render.c */
 bool		 optlist_needs_cfgform(const struct optlist *);
