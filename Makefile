@@ -56,9 +56,15 @@ LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h
 
 TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
-		tests/lib/config_test tests/lib/render_test \
-		tests/lib/api_test tests/lib/check_test
+		tests/lib/config_test tests/lib/config_input_test \
+		tests/lib/config_targets_test tests/lib/config_devices_test \
+		tests/lib/render_test tests/lib/render_devices_test \
+		tests/lib/render_safety_test tests/lib/render_config_test \
+		tests/lib/api_test tests/lib/api_symbols_test \
+		tests/lib/api_alloc_test tests/lib/check_net_test \
+		tests/lib/check_files_test tests/lib/check_vm_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
+		tests/cli/cover_test \
 		tests/cli/lifecycle_test tests/cli/host_test
 EXAMPLE_PROGS=	examples/slotmap
 
@@ -106,11 +112,16 @@ vmrun.pc: vmrun.pc.in Makefile
 # functions too); atf-sh scripts are installed executable by suffix rule.
 TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
 TEST_UTIL=	tests/lib/testutil.o
-TEST_UTIL_HDRS=	tests/lib/testutil.h $(LIB_HDRS)
+TEST_UTIL_HDRS=	tests/lib/testutil.h tests/lib/cfgtext.h $(LIB_HDRS)
+FAKEHOST=	tests/lib/fakehost.o
+FAKEHOST_HDRS=	tests/lib/fakehost.h $(TEST_UTIL_HDRS)
 
 # The helpers every atf-c program shares, built once.
 tests/lib/testutil.o: tests/lib/testutil.c $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/testutil.c
+# The fake host and check runner of the check_*_test programs.
+tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/fakehost.c
 
 tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
@@ -124,18 +135,58 @@ tests/lib/config_test: tests/lib/config_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/config_input_test: tests/lib/config_input_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_input_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/config_targets_test: tests/lib/config_targets_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_targets_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/config_devices_test: tests/lib/config_devices_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_devices_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/render_test: tests/lib/render_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/render_devices_test: tests/lib/render_devices_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_devices_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/render_safety_test: tests/lib/render_safety_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_safety_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/render_config_test: tests/lib/render_config_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_config_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/check_test: tests/lib/check_test.c $(TEST_UTIL) libvmrun.a \
-    $(TEST_UTIL_HDRS)
-	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_test.c \
+tests/lib/api_symbols_test: tests/lib/api_symbols_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_symbols_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/api_alloc_test: tests/lib/api_alloc_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_alloc_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/check_net_test: tests/lib/check_net_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_net_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/check_files_test: tests/lib/check_files_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_files_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
 
 .sh:
 	cp $< $@
@@ -186,7 +237,8 @@ uninstall:
 clean:
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
-	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(TEST_SCRIPTS)
+	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
+	    $(TEST_SCRIPTS)
 	rm -rf tests/html
 
 .PHONY: all tests deps check demo install uninstall clean

@@ -15,16 +15,13 @@
 # case that cannot run here (not root, no unshare, no /dev/net/tun) says
 # why and is skipped.
 
+# fake_env, wait_for, oneline, tc and atf_init_test_cases.
+. "$(atf_get_srcdir)/common.subr"
+
 # atf_check runs programs, not shell functions: every body calls setup.
 setup()
 {
-	H="$(atf_get_srcdir)/../helpers"
-	V="$(atf_get_srcdir)/../../vmrun/vmrun"
-	[ -x "$V" ] || atf_fail "$V is not built"
-	FAKE_DIR=$PWD
-	FAKE_VMM_DIR=$PWD/vmm
-	export FAKE_DIR FAKE_VMM_DIR
-	mkdir -p vmm
+	fake_env
 	cat > check <<EOF
 #!/bin/sh
 exec timeout -k 5 30 "$V" -c "\${CONFIG:-vm.json}" --check \\
@@ -85,27 +82,6 @@ seed_config()
 	    atf_fail "the example's bootrom moved: update seed_config"
 }
 
-# wait_for CONDITION [SECONDS]: poll a shell condition every 0.1 s; fail
-# the case unless it holds within SECONDS (default 10).
-wait_for()
-{
-	local n
-
-	n=$(( ${2:-10} * 10 ))
-	while ! eval "$1"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || atf_fail "timed out waiting for: $1"
-		sleep 0.1
-	done
-}
-
-# oneline FILE: the file's lines joined with " | " (atf results are one
-# line).
-oneline()
-{
-	awk 'NR > 1 { printf " | " } { printf "%s", $0 }' "$1" 2>/dev/null
-}
-
 # not_started: the fake bhyve never ran, and no VM was made.
 not_started()
 {
@@ -131,20 +107,8 @@ cleanup()
 	return 0
 }
 
-# tc NAME DESCRIPTION: declare a case with the common cleanup part; its
-# body is NAME_body below.
-CASES=
-tc()
-{
-	atf_test_case "$1" cleanup
-	eval "__descr_$1=\$2"
-	eval "${1}_head() {
-		atf_set descr \"\$__descr_$1\"
-		atf_set require.progs 'timeout python3'
-	}
-	${1}_cleanup() { cleanup; }"
-	CASES="$CASES $1"
-}
+# Every case has the common cleanup part.
+TC_CLEANUP=cleanup
 
 # A python3 program: hold tap interface $1 open (TUNSETIFF, as bhyve
 # does), write our pid to $2 once it is held, then wait (at most 60 s).
@@ -610,13 +574,4 @@ vmrun: ht: 6 problems
     /dev/no-such-tty: No such file or directory
 EOF
 	atf_check -s exit:69 -o empty -e file:expect ./check
-}
-
-atf_init_test_cases()
-{
-	local c
-
-	for c in $CASES; do
-		atf_add_test_case "$c"
-	done
 }

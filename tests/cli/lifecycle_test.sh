@@ -12,16 +12,13 @@
 # Every wait is bounded (wait_for); every case has a cleanup part that
 # kills whatever a failed case left running.
 
+# fake_env, wait_for, oneline, tc and atf_init_test_cases.
+. "$(atf_get_srcdir)/common.subr"
+
 # atf_check runs programs, not shell functions: every body calls setup.
 setup()
 {
-	H="$(atf_get_srcdir)/../helpers"
-	V="$(atf_get_srcdir)/../../vmrun/vmrun"
-	[ -x "$V" ] || atf_fail "$V is not built"
-	FAKE_DIR=$PWD
-	FAKE_VMM_DIR=$PWD/vmm
-	export FAKE_DIR FAKE_VMM_DIR
-	mkdir -p vmm
+	fake_env
 	# timeout(1) also gives vmrun default SIGINT/SIGQUIT handling, which
 	# a background job of a non-interactive shell would not have.
 	cat > run <<EOF
@@ -53,20 +50,6 @@ reset()
 	no_leftovers
 	rm -f bhyve.* bhyvectl.log bhyveload.* hook.* order.log ctl \
 	    events.jsonl out err
-}
-
-# wait_for CONDITION [SECONDS]: poll a shell condition every 0.1 s; fail
-# the case unless it holds within SECONDS (default 10).
-wait_for()
-{
-	local n
-
-	n=$(( ${2:-10} * 10 ))
-	while ! eval "$1"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || atf_fail "timed out waiting for: $1"
-		sleep 0.1
-	done
 }
 
 # nruns: how many times the fake bhyve started.
@@ -203,13 +186,6 @@ is_locked()
 	! flock -n -x "$1" true
 }
 
-# oneline FILE: the file's lines joined with " | " (atf results are one
-# line).
-oneline()
-{
-	awk 'NR > 1 { printf " | " } { printf "%s", $0 }' "$1" 2>/dev/null
-}
-
 # count_in FILE TEXT: how many lines of FILE contain TEXT.
 count_in()
 {
@@ -217,20 +193,8 @@ count_in()
 	grep -cF -- "$2" "$1" 2>/dev/null || true
 }
 
-# tc NAME DESCRIPTION: declare a case with the common cleanup part; its
-# body is NAME_body below.
-CASES=
-tc()
-{
-	atf_test_case "$1" cleanup
-	eval "__descr_$1=\$2"
-	eval "${1}_head() {
-		atf_set descr \"\$__descr_$1\"
-		atf_set require.progs 'timeout python3'
-	}
-	${1}_cleanup() { kill_leftovers; }"
-	CASES="$CASES $1"
-}
+# Every case has the common cleanup part.
+TC_CLEANUP=kill_leftovers
 
 # ---------------------------------------------------------------------
 # Reboots, targets and exit statuses (§3, §7.2, §8.1)
@@ -1295,13 +1259,4 @@ log_file_body()
 	    atf_fail "vmrun's message not in --log: $(oneline vmrun.log)"
 	grep -qx 'earlier line' vmrun.log || atf_fail "--log was not appended to"
 	no_leftovers
-}
-
-atf_init_test_cases()
-{
-	local c
-
-	for c in $CASES; do
-		atf_add_test_case "$c"
-	done
 }

@@ -250,3 +250,61 @@ slurp(const char *path, size_t *lenp)
 		*lenp = len;
 	return (buf);
 }
+
+/* The bhyve command of a target, joined (new string). */
+char *
+bhyve_of(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra)
+{
+	struct vmrun_diags *ds;
+	enum vmrun_status st;
+	char **av, *s, *dt;
+
+	if ((ds = vmrun_diags_new()) == NULL)
+		atf_tc_fail("out of memory");
+	st = vmrun_vm_bhyve_argv(vm, bhyve, extra, ds, &av);
+	if (st != VMRUN_OK) {
+		dt = diags_text(ds, DIAGS_MSGS);
+		atf_tc_fail("render: %s\n%s", vmrun_strstatus(st), dt);
+	}
+	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
+	s = join(av);
+	vmrun_argv_free(av);
+	vmrun_diags_free(ds);
+	return (s);
+}
+
+/* The bhyveload command of a target, joined (new string). */
+char *
+loader_of(const struct vmrun_vm *vm, const char *bhyveload)
+{
+	enum vmrun_status st;
+	char **av, *s;
+
+	st = vmrun_vm_loader_argv(vm, bhyveload, &av);
+	if (st != VMRUN_OK)
+		atf_tc_fail("render loader: %s", vmrun_strstatus(st));
+	s = join(av);
+	vmrun_argv_free(av);
+	return (s);
+}
+
+/*
+ * The bhyve command of a target of json (NULL: the default one) is
+ * expected; otherwise a failed check at file:line.
+ */
+void
+render_eq(const char *file, size_t line, const char *expected,
+    const char *json, const char *target)
+{
+	struct vmrun_config *cf;
+	char *got;
+
+	cf = load_ok(file, line, json, false);
+	got = bhyve_of(resolve(cf, target), NULL, NULL);
+	if (strcmp(expected, got) != 0)
+		atf_tc_fail_check(file, line, "\nexpected: %s\n     got: %s",
+		    expected, got);
+	free(got);
+	vmrun_config_free(cf);
+}

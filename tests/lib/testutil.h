@@ -35,6 +35,10 @@ char	*join(char **);
 char	*argv_of(const struct vmrun_config *, const char *);
 char	*srcfile(const atf_tc_t *, const char *);
 char	*slurp(const char *, size_t *);
+char	*bhyve_of(const struct vmrun_vm *, const char *, const char *const *);
+char	*loader_of(const struct vmrun_vm *, const char *);
+void	 render_eq(const char *, size_t, const char *, const char *,
+	    const char *);
 
 /*
  * The diagnostics of json (load_diags) are expected: a failed check
