@@ -22,6 +22,7 @@ struct outputs {
 	int		 o_events;	/* --events, or -1 */
 	int		 o_log;		/* --log, or -1 */
 	const struct vmrun_diags *o_diags;
+	bool		 o_started;	/* bhyve started at least once */
 	size_t		 o_printed;	/* diagnostics printed so far */
 	const char	*o_name;
 	const char	*o_events_path;
@@ -84,6 +85,8 @@ on_event(const struct vmrun_event *ev, void *arg)
 	char *s;
 
 	out = arg;
+	if (ev->ev_type == VMRUN_EV_START)
+		out->o_started = true;
 	/* Messages as they come, not when the VM ends. */
 	print_runtime(out);
 	if (out->o_events < 0)
@@ -251,7 +254,8 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	}
 	rc = vmrun_sup_run(g_sup, ds);
 	print_runtime(&out);
-	report_grouped(ds, vmrun_vm_name(vm), "; the VM was not started",
+	report_grouped(ds, vmrun_vm_name(vm), out.o_started ?
+	    "; the VM was not restarted" : "; the VM was not started",
 	    want_host, out.o_log);
 out:
 	/* No handler may see the supervisor once it is freed. */

@@ -127,6 +127,26 @@ usage_error(const char *fmt, const char *arg)
 	return (EX_USAGE);
 }
 
+/* How the user writes option ch: "-c" or "--events". */
+static const char *
+opt_name(int ch)
+{
+	static char buf[64];
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		if (opttab[i].ot_opt.val != ch)
+			continue;
+		if (opttab[i].ot_short != 0)
+			snprintf(buf, sizeof(buf), "-%c", opttab[i].ot_short);
+		else
+			snprintf(buf, sizeof(buf), "--%s",
+			    opttab[i].ot_opt.name);
+		return (buf);
+	}
+	return ("?");
+}
+
 static bool
 parse_count(const char *s, long long *np)
 {
@@ -217,6 +237,10 @@ parse_args(int argc, char *argv[], struct options *o)
 	sopts[n] = '\0';
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+		/* A path or name is never empty; --reboot-on "" means none. */
+		if (optarg != NULL && *optarg == '\0' && ch != O_REBOOTON)
+			return (usage_error("option %s needs a non-empty "
+			    "argument", opt_name(ch)));
 		switch (ch) {
 		case 'c':
 			o->config = optarg;

@@ -119,6 +119,22 @@ bad_option()
 	    -e inline:"vmrun: $3\n$usage_tail\n" "$V" -c vm.json "$1" "$2"
 }
 
+tc empty_option_values "an empty path or name is a usage error naming the option"
+empty_option_values_body()
+{
+	for o in --bhyve --bhyvectl --bhyveload --vmm-dir -p -P --events \
+	    --log -t; do
+		bad_option "$o" '' "option $o needs a non-empty argument"
+	done
+	# ... also in a dry run, which would otherwise print '' as argv[0].
+	atf_check -s exit:64 -o empty \
+	    -e inline:"vmrun: option --bhyve needs a non-empty argument\n$usage_tail\n" \
+	    "$V" -c vm.json -d --bhyve ''
+	# --reboot-on "" is the empty list: never restart.
+	atf_check -s exit:0 -o ignore -e empty "$V" -c vm.json -d \
+	    --reboot-on ''
+}
+
 tc reboot_count_word "--reboot-count refuses a word"
 reboot_count_word_body()
 {
@@ -299,7 +315,7 @@ destroy_failed_no_restart_body()
 	config
 	export FAKE_BHYVE_STATUS="0 1" FAKE_BHYVECTL_FAIL=destroy
 	atf_check -s exit:75 -o empty -e inline:"bhyvectl: fake failure (destroy)
-vmrun: lt: 1 problem; the VM was not started
+vmrun: lt: 1 problem; the VM was not restarted
   vm
     VM lt could not be destroyed after its last run (bhyvectl --destroy failed); it was not restarted
 " ./run -P "$PWD/l.pid"
