@@ -50,6 +50,41 @@ vmrun_opts_free(struct vmrun_opts *o)
 	xfree(o);
 }
 
+static enum vmrun_status set_str(char **, const char *);
+
+/*
+ * A copy of o (the defaults when o is NULL), so that a supervisor owns
+ * its options: new, free with vmrun_opts_free; NULL when out of memory.
+ */
+struct vmrun_opts *
+opts_dup(const struct vmrun_opts *o)
+{
+	struct vmrun_opts *c;
+	size_t i;
+
+	if ((c = vmrun_opts_new()) == NULL || o == NULL)
+		return (c);
+	/* Scalars first; then each string gets a copy of its own. */
+	memcpy(c, o, sizeof(*c));
+	for (i = 0; i < 3; i++)
+		c->op_prog[i] = NULL;
+	c->op_vmm_dir = c->op_pidfile = c->op_lockfile = NULL;
+	c->op_extra = NULL;
+	for (i = 0; i < 3; i++)
+		if (set_str(&c->op_prog[i], o->op_prog[i]) != VMRUN_OK)
+			goto nomem;
+	if (set_str(&c->op_vmm_dir, o->op_vmm_dir) != VMRUN_OK ||
+	    set_str(&c->op_pidfile, o->op_pidfile) != VMRUN_OK ||
+	    set_str(&c->op_lockfile, o->op_lockfile) != VMRUN_OK ||
+	    vmrun_opts_set_extra_args(c, (const char *const *)o->op_extra) !=
+	    VMRUN_OK)
+		goto nomem;
+	return (c);
+nomem:
+	vmrun_opts_free(c);
+	return (NULL);
+}
+
 /* Replace *dst by a copy of src (NULL clears). */
 static enum vmrun_status
 set_str(char **dst, const char *src)

@@ -44,7 +44,6 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 {
 	struct vmrun_sup *su;
 	const struct vmrun_vm *vm;
-	struct vmrun_opts *c;
 	enum vmrun_status st;
 	size_t i;
 	int fl;
@@ -62,32 +61,10 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 	su->su_name = vmrun_config_name(cf);
 	su->su_wake[0] = su->su_wake[1] = -1;
 	su->su_pidfd = -1;
-	if ((su->su_opts = c = vmrun_opts_new()) == NULL ||
+	if ((su->su_opts = opts_dup(o)) == NULL ||
 	    (su->su_target = xstrdup(target != NULL ? target : "default")) ==
 	    NULL)
 		goto nomem;
-	if (o != NULL) {
-		for (i = 0; i < 3; i++)
-			if (vmrun_opts_set_program(c, (enum vmrun_program)i,
-			    o->op_prog[i]) != VMRUN_OK)
-				goto nomem;
-		if (vmrun_opts_set_vmm_dir(c, o->op_vmm_dir) != VMRUN_OK ||
-		    vmrun_opts_set_pidfile(c, o->op_pidfile) != VMRUN_OK ||
-		    vmrun_opts_set_lockfile(c, o->op_lockfile) != VMRUN_OK ||
-		    vmrun_opts_set_extra_args(c,
-		    (const char *const *)o->op_extra) != VMRUN_OK)
-			goto nomem;
-		c->op_errfd = o->op_errfd;
-		c->op_logfd = o->op_logfd;
-		c->op_stop_timeout = o->op_stop_timeout;
-		memcpy(c->op_reboot_on, o->op_reboot_on,
-		    sizeof(c->op_reboot_on));
-		c->op_reboot_on_set = o->op_reboot_on_set;
-		c->op_reboot_count = o->op_reboot_count;
-		c->op_no_reboot = o->op_no_reboot;
-		c->op_force = o->op_force;
-		c->op_checks = o->op_checks;
-	}
 	if (pipe(su->su_wake) != 0) {
 		su->su_wake[0] = su->su_wake[1] = -1;
 		vmrun_sup_free(su);

@@ -100,6 +100,9 @@ struct vmrun_sup {
 	int		 su_run;
 };
 
+/* opts.c */
+struct vmrun_opts *opts_dup(const struct vmrun_opts *);
+
 /* hostfs.c */
 int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
 void		 lock_release(struct vmrun_sup *);
