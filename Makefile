@@ -64,7 +64,7 @@ TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
-		tests/cli/cover_test \
+		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/lifecycle_test tests/cli/host_test
 EXAMPLE_PROGS=	examples/slotmap
 

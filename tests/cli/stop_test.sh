@@ -1,0 +1,301 @@
+#! /usr/bin/env atf-sh
+#
+# Stopping the supervised VM against the fake programs (design §7.3):
+# SIGTERM, SIGINT and SIGHUP, escalation to the forced power-off and
+# SIGKILL, a second signal, SIGUSR1, stops while no bhyve runs, Ctrl-C,
+# and the process groups and signal state bhyve starts with.
+#
+# Every case runs vmrun through ./run (written by setup, in common.subr);
+# every wait is bounded and every case has a cleanup part that kills
+# whatever a failed case left running.
+
+# fake_env, wait_for, oneline, tc, atf_init_test_cases, and setup,
+# config and the other helpers of the supervisor programs.
+. "$(atf_get_srcdir)/common.subr"
+
+# Every case has the common cleanup part.
+TC_CLEANUP=kill_leftovers
+
+# ---------------------------------------------------------------------
+# Stopping and signals (§7.3)
+
+# graceful SIG: SIG to vmrun sends SIGTERM to bhyve, which powers off;
+# no restart even though 1 is in --reboot-on.
+graceful()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever
+	start_bg --reboot-on 0,1
+	sig_vmrun "$1"
+	finish_bg 1
+	runs 1
+	[ "$(count_in bhyve.log 'signal TERM')" = 1 ] ||
+	    atf_fail "bhyve did not get exactly one SIGTERM: $(oneline bhyve.log)"
+	[ "$(count_in bhyvectl.log force-poweroff)" = 0 ] ||
+	    atf_fail "forced power-off without need: $(oneline bhyvectl.log)"
+	ev_assert "main == ['start', 'stop-requested', 'exit', 'end']"
+	ev_assert "ev('stop-requested')[0]['signal'] == 'SIG$1'"
+	ev_assert "ev('end')[0]['exit_status'] == 1"
+	[ ! -e vmrun.pid ] || atf_fail "vmrun.pid left behind"
+	no_leftovers
+}
+
+tc stop_term "SIGTERM to vmrun: SIGTERM to bhyve, exit 1, no restart"
+stop_term_body() { graceful TERM; }
+
+tc stop_int "SIGINT to vmrun: SIGTERM to bhyve, exit 1, no restart"
+stop_int_body() { graceful INT; }
+
+tc stop_hup "SIGHUP to vmrun: SIGTERM to bhyve, exit 1, no restart"
+stop_hup_body() { graceful HUP; }
+
+tc stop_escalation "a guest ignoring the power button is forced off after --stop-timeout"
+stop_escalation_body()
+{
+	local t0 t1
+
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=ignore
+	start_bg --stop-timeout 0.5
+	t0=$(date +%s)
+	sig_vmrun TERM
+	finish_bg 1
+	t1=$(date +%s)
+	[ $((t1 - t0)) -le 5 ] || atf_fail "the stop took $((t1 - t0)) s"
+	grep -Eq '^bhyvectl (--force-poweroff --vm=lt|--vm=lt --force-poweroff)$' \
+	    bhyvectl.log || atf_fail "no forced power-off: $(oneline bhyvectl.log)"
+	atf_check -o inline:"signal TERM\nsignal USR2\n" \
+	    grep '^signal' bhyve.log
+	runs 1
+	ev_assert "main == ['start', 'stop-requested', 'escalate', 'exit', 'end']"
+	ev_assert "ev('escalate')[0]['step'] == 'force-poweroff'"
+	# Not before the grace period.
+	ev_assert "t(ev('escalate')[0]) - t(ev('stop-requested')[0]) >= 0.45"
+	no_leftovers
+}
+
+tc stop_kill "bhyve still running 10 s after the forced power-off is killed; vmrun exits 1"
+stop_kill_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=ignore
+	export FAKE_BHYVECTL_FAIL=force-poweroff
+	start_bg --stop-timeout 0.2
+	sig_vmrun TERM
+	finish_bg 1
+	runs 1
+	[ "$(count_in bhyvectl.log force-poweroff)" = 1 ] ||
+	    atf_fail "force-poweroff not tried once: $(oneline bhyvectl.log)"
+	ev_assert "[e['step'] for e in ev('escalate')][0] == 'force-poweroff' and len(ev('escalate')) == 2"
+	ev_assert "ev('exit')[0]['signal'] == 'SIGKILL'"
+	# SIGKILL 10 s after the forced power-off (§7.3).
+	ev_assert "9.5 <= t(ev('escalate')[1]) - t(ev('escalate')[0]) <= 12"
+	ev_assert "ev('end')[0]['exit_status'] == 1"
+	no_leftovers
+}
+
+tc second_signal "a second signal skips ahead to the forced power-off"
+second_signal_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=ignore
+	start_bg --stop-timeout 60
+	sig_vmrun TERM
+	wait_for 'grep -q "^signal TERM" bhyve.log'
+	sig_vmrun INT
+	# Bounded well below the 60 s stop timeout.
+	wait_for '! alive $BG' 8
+	finish_bg 1
+	grep -Eq '^bhyvectl (--force-poweroff --vm=lt|--vm=lt --force-poweroff)$' \
+	    bhyvectl.log || atf_fail "no forced power-off: $(oneline bhyvectl.log)"
+	ev_assert "main == ['start', 'stop-requested', 'stop-requested', 'escalate', 'exit', 'end'] or main == ['start', 'stop-requested', 'escalate', 'exit', 'end']"
+	ev_assert "ev('escalate')[0]['step'] == 'force-poweroff'"
+	no_leftovers
+}
+
+tc sigusr1_reset "SIGUSR1: bhyvectl --force-reset, and the guest restarts"
+sigusr1_reset_body()
+{
+	local first
+
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever
+	start_bg -p "$PWD/bhyve.pidfile"
+	first=$(oneline bhyve.pid)
+	sig_vmrun USR1
+	wait_for '[ "$(nruns)" -ge 2 ]'
+	# The pid file follows the new bhyve.
+	wait_for '[ "$(oneline bhyve.pidfile)" = "$(oneline bhyve.pid)" ]'
+	[ "$(oneline bhyve.pid)" != "$first" ] || atf_fail "same bhyve pid"
+	grep -Eq '^bhyvectl (--force-reset --vm=lt|--vm=lt --force-reset)$' \
+	    bhyvectl.log || atf_fail "no forced reset: $(oneline bhyvectl.log)"
+	sig_vmrun TERM
+	finish_bg 1
+	runs 2
+	# The reset may be reported as an escalate event (step force-reset).
+	ev_assert "[n for n in main if n != 'escalate'] == ['start', 'exit', 'restart', 'start', 'stop-requested', 'exit', 'end']"
+	ev_assert "all(e['step'] == 'force-reset' for e in ev('escalate'))"
+	ev_assert "ev('exit')[0]['status'] == 0 and ev('exit')[0]['meaning'] == 'reboot'"
+	no_leftovers
+}
+
+tc stop_bhyve_dies "a bhyve dying from vmrun's own SIGTERM (no ACPI) counts as powered off: 1"
+stop_bhyve_dies_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=die
+	start_bg --reboot-on 0,1
+	sig_vmrun TERM
+	finish_bg 1
+	runs 1
+	grep -q '^die TERM' bhyve.log || atf_fail "bhyve did not die: $(oneline bhyve.log)"
+	ev_assert "ev('exit')[0]['signal'] == 'SIGTERM' and ev('exit')[0]['status'] is None"
+	ev_assert "ev('end')[0]['exit_status'] == 1"
+	no_leftovers
+}
+
+tc killed_by_signal "bhyve killed by a signal vmrun did not send: exit 128+N, its stderr quoted, no restart"
+killed_by_signal_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=die
+	export FAKE_BHYVE_STDERR='bhyve: about to be killed'
+	start_bg --reboot-on 0,1,2,3,4
+	kill -TERM "$(oneline bhyve.pid)"
+	finish_bg 143
+	runs 1
+	[ "$(count_in err 'bhyve: about to be killed')" -ge 2 ] ||
+	    atf_fail "bhyve's stderr not quoted: $(oneline err)"
+	vmrun_says 'SIGTERM|signal 15|TERM'
+	ev_assert "ev('exit')[0]['signal'] == 'SIGTERM' and ev('exit')[0]['meaning'] == 'signal'"
+	ev_assert "ev('end')[0]['exit_status'] == 143 and ev('end')[0]['reason'] == 'signal'"
+	no_leftovers
+}
+
+# ---------------------------------------------------------------------
+# A stop while no bhyve runs (§7.1 step 5, §7.3)
+
+tc loader_stop "a stop during the loader ends vmrun with 1 and starts no bhyve"
+loader_stop_body()
+{
+	setup
+	config "$LOADER"
+	export FAKE_BHYVELOAD_RUNTIME=3
+	./run > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ -s bhyveload.pid ] && [ -s vmrun.pid ]'
+	VMRUN=$(oneline vmrun.pid)
+	echo "$VMRUN" >> vmrun.seen
+	sig_vmrun TERM
+	finish_bg 1
+	runs 0
+	no_leftovers
+}
+
+tc stop_between_runs "a stop while no bhyve runs (during a restart) ends vmrun with 1"
+stop_between_runs_body()
+{
+	setup
+	config "$LOADER"
+	# Every run: bhyveload for 1 s, then bhyve reboots at once.
+	export FAKE_BHYVELOAD_RUNTIME=1 FAKE_BHYVE_STATUS=0
+	./run > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ "$(nruns)" -ge 1 ] && [ "$(count_in bhyveload.log bhyveload)" -ge 2 ]'
+	VMRUN=$(oneline vmrun.pid)
+	echo "$VMRUN" >> vmrun.seen
+	sig_vmrun TERM
+	finish_bg 1
+	runs 1
+	ev_assert "ev('end')[0]['exit_status'] == 1"
+	no_leftovers
+}
+
+# ---------------------------------------------------------------------
+# Process groups and signal state (§7.3, §11)
+
+tc ctrl_c "Ctrl-C (SIGINT to vmrun's process group) without stdio stops the VM gracefully"
+ctrl_c_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever
+	# vmrun leads a new session and process group, SIGINT at default, as
+	# under a terminal.
+	python3 -c 'import os, signal
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.setsid()
+os.execv("./run-direct", ["./run-direct"])' > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ "$(nruns)" -ge 1 ] && [ -s vmrun.pid ]'
+	VMRUN=$(oneline vmrun.pid)
+	[ "$VMRUN" = "$BG" ] || atf_fail "vmrun is $VMRUN, expected $BG"
+	kill -INT -- "-$BG"
+	wait_for '! alive $BG' 15
+	finish_bg 1
+	atf_check -o inline:"signal TERM\n" grep '^signal' bhyve.log
+	ev_assert "[e['signal'] for e in ev('stop-requested')] == ['SIGINT']"
+	ev_assert "'escalate' not in names"
+	no_leftovers
+}
+
+tc bhyve_signals "bhyve starts with SIGPIPE ignored, other signals at default, none blocked"
+bhyve_signals_body()
+{
+	setup
+	config
+	[ -r /proc/self/status ] || atf_skip "needs /proc/PID/status"
+	atf_check -s exit:1 -o empty -e ignore ./run
+	atf_check python3 -c '
+import sys
+m = dict(l.split() for l in open("bhyve.sigs"))
+ign, blk = int(m["SigIgn"], 16), int(m["SigBlk"], 16)
+bit = lambda n: 1 << (n - 1)
+assert ign & bit(13), "SIGPIPE not ignored"
+for n in (1, 2, 3, 10, 12, 15):
+    assert not ign & bit(n), "signal %d ignored" % n
+assert blk == 0, "signals blocked: %x" % blk
+'
+	no_leftovers
+}
+
+tc bhyve_process_group "without stdio bhyve gets its own process group"
+bhyve_process_group_body()
+{
+	setup
+	config
+	[ -r /proc/self/stat ] || atf_skip "needs /proc/PID/stat"
+	atf_check -s exit:1 -o empty -e ignore ./run
+	read -r pid pgid < bhyve.pgid
+	[ "$pid" = "$pgid" ] || atf_fail "bhyve $pid is in process group $pgid"
+	no_leftovers
+}
+
+tc stdio_process_group "with a stdio console bhyve stays in vmrun's process group"
+stdio_process_group_body()
+{
+	local vpgid
+
+	setup
+	config '"com1": "stdio"'
+	[ -r /proc/self/stat ] || atf_skip "needs /proc/PID/stat"
+	export FAKE_BHYVE_RUNTIME=forever
+	start_bg
+	vpgid=$(ps -o pgid= -p "$VMRUN" | tr -d ' ')
+	read -r pid pgid < bhyve.pgid
+	[ "$vpgid" = "$pgid" ] ||
+	    atf_fail "bhyve in process group $pgid, vmrun in $vpgid"
+	sig_vmrun TERM
+	finish_bg 1
+	no_leftovers
+}
