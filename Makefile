@@ -50,7 +50,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
 		libvmrun/supervise.o libvmrun/control.o \
-		libvmrun/launch.o libvmrun/platform.o \
+		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
+		libvmrun/platform.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h

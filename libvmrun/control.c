@@ -1,70 +1,24 @@
 /*
- * control: waiting for a child (bhyve or the loader) while acting on the
- * signals recorded by vmrun_sup_signal -- the graceful stop, the stop
- * timer, the forced power-off and SIGKILL, the forced reset (design §7.3)
- * -- and running bhyvectl.
+ * control: what the supervisor does while it waits -- acts on the
+ * signals vmrun_sup_signal recorded (a stop and its escalation, a reset;
+ * design §7.3), on deadlines (the stop timer, SIGKILL after a forced
+ * power-off, a bhyvectl that hangs), and ends the hook's processes when
+ * the VM ends (§7.1 step 6).  Each is a state with a deadline that the
+ * loop drives; nothing here waits.
  */
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "vmrun_impl.h"
 #include "supervise.h"
-
-/*
- * Run bhyvectl ACTION --vm=NAME and wait for it (bounded).  Returns its
- * exit status, or -1 when it could not run or was killed.
- */
-int
-sup_ctl(struct vmrun_sup *su, const char *action, const char *name)
-{
-	struct child c;
-	char *argv[4], vmarg[300];
-	double deadline;
-
-	snprintf(vmarg, sizeof(vmarg), "--vm=%s", name);
-	argv[0] = (char *)(uintptr_t)sup_prog(su, VMRUN_PROG_BHYVECTL);
-	argv[1] = (char *)(uintptr_t)action;
-	argv[2] = vmarg;
-	argv[3] = NULL;
-	if (spawn(&c, argv, SP_NULLSTDIN | SP_STDOUT_ERR | SP_PIPEERR,
-	    su->su_opts->op_errfd) != 0 || c.c_exec_errno != 0) {
-		diag_add(su->su_diags, VMRUN_WARNING, "bhyvectl-failed", "",
-		    NULL, "cannot run %s: %s", argv[0],
-		    strerror(c.c_exec_errno != 0 ? c.c_exec_errno : errno));
-		return (-1);
-	}
-	deadline = mono_now() + CTL_TIMEOUT;
-	while (!child_reap(&c)) {
-		child_pump(&c, NULL, su->su_opts->op_errfd,
-		    su->su_opts->op_logfd);
-		if (mono_now() > deadline) {
-			kill(c.c_pid, SIGKILL);
-			while (!child_reap(&c))
-				usleep(10000);
-			break;
-		}
-		usleep(10000);
-	}
-	while (!child_pump(&c, NULL, su->su_opts->op_errfd,
-	    su->su_opts->op_logfd))
-		;
-	if (WIFEXITED(c.c_status))
-		return (WEXITSTATUS(c.c_status));
-	return (-1);
-}
+#include "platform.h"
 
 static void
-escalate(struct vmrun_sup *su, const char *step)
+escalate_event(struct vmrun_sup *su, const char *step)
 {
 	struct vmrun_event ev;
 
@@ -73,37 +27,100 @@ escalate(struct vmrun_sup *su, const char *step)
 	sup_event(su, &ev);
 }
 
-/* Forced power-off: bhyvectl, then SIGKILL after KILL_GRACE. */
-static void
-force_poweroff(struct vmrun_sup *su, bool isbhyve)
+/*
+ * Start bhyvectl ACTION.  With hold, the caller waits for its result
+ * (ct_c.c_exit once it has ended) and clears ct_held; otherwise a
+ * failure is a warning.  NULL only when CTL_MAX runs are going on.
+ */
+struct ctl *
+ctl_start(struct vmrun_sup *su, const char *action, bool hold)
 {
-	su->su_phase = 2;
-	su->su_kill_at = mono_now() + KILL_GRACE;
-	if (!isbhyve)
+	struct ctl *ct;
+	size_t i;
+
+	for (i = 0; i < CTL_MAX; i++) {
+		ct = &su->su_ctl[i];
+		if (!ct->ct_c.c_running && !ct->ct_held)
+			break;
+	}
+	if (i == CTL_MAX) {
+		diag_add(su->su_diags, VMRUN_WARNING, "bhyvectl-failed", "",
+		    NULL, "bhyvectl %s --vm=%s not run: %d runs of bhyvectl "
+		    "are not over yet", action, su->su_name, CTL_MAX);
+		return (NULL);
+	}
+	ct->ct_held = hold;
+	if (launch_ctl(su, ct, action) != 0)
+		ctl_ended(su, ct);
+	return (ct);
+}
+
+bool
+ctl_idle(const struct vmrun_sup *su)
+{
+	size_t i;
+
+	for (i = 0; i < CTL_MAX; i++)
+		if (su->su_ctl[i].ct_c.c_running)
+			return (false);
+	return (true);
+}
+
+/* A bhyvectl run is over: warn of a failed escalation step. */
+void
+ctl_ended(struct vmrun_sup *su, struct ctl *ct)
+{
+	if (ct->ct_held || ct->ct_c.c_exit == 0)
 		return;
-	escalate(su, "force-poweroff");
-	if (sup_ctl(su, "--force-poweroff", su->su_name) != 0)
+	if (strcmp(ct->ct_action, "--force-poweroff") == 0)
 		diag_add(su->su_diags, VMRUN_WARNING, "bhyvectl-failed", "",
 		    NULL, "bhyvectl --force-poweroff --vm=%s failed; SIGKILL "
 		    "follows in %.0f seconds", su->su_name, KILL_GRACE);
+	else if (strcmp(ct->ct_action, "--force-reset") == 0)
+		diag_add(su->su_diags, VMRUN_WARNING, "bhyvectl-failed", "",
+		    NULL, "bhyvectl --force-reset --vm=%s failed; the guest "
+		    "was not reset", su->su_name);
 }
 
+/* Enter a step of the stop (design §7.3) for the running child. */
 static void
-kill_child(struct vmrun_sup *su)
+enter_phase(struct vmrun_sup *su, enum stop_phase ph)
 {
-	su->su_phase = 3;
-	escalate(su, "kill");
-	su->su_signalled = true;
-	kill(su->su_child.c_pid, SIGKILL);
+	su->su_phase = ph;
+	su->su_phase_end = 0;
+	switch (ph) {
+	case PH_TERM:
+		/* SIGTERM is bhyve's ACPI power button (bhyve.md §8.2). */
+		su->su_signalled = true;
+		su->su_phase_end = mono_now() + su->su_opts->op_stop_timeout;
+		child_kill(&su->su_child, SIGTERM);
+		break;
+	case PH_POWEROFF:
+		su->su_phase_end = mono_now() + KILL_GRACE;
+		if (!su->su_isbhyve)
+			break;		/* a loader has no VM to power off */
+		escalate_event(su, "force-poweroff");
+		(void)ctl_start(su, "--force-poweroff", false);
+		break;
+	case PH_KILL:
+		escalate_event(su, "kill");
+		su->su_signalled = true;
+		child_kill(&su->su_child, SIGKILL);
+		break;
+	case PH_NONE:
+		break;
+	}
 }
 
 /* Act on the signals recorded since the last look (design §7.3). */
 void
-handle_requests(struct vmrun_sup *su, bool isbhyve)
+control_requests(struct vmrun_sup *su)
 {
 	struct vmrun_event ev;
+	bool running;
 	int n;
 
+	running = su->su_child.c_running;
 	n = su->su_nstop;
 	while (su->su_stops_seen < n) {
 		su->su_stops_seen++;
@@ -112,98 +129,147 @@ handle_requests(struct vmrun_sup *su, bool isbhyve)
 		sup_event(su, &ev);
 		if (!su->su_stop) {
 			su->su_stop = true;
-			if (!su->su_running)
-				continue;
-			/* SIGTERM is bhyve's ACPI power button (bhyve.md §8.2). */
-			su->su_phase = 1;
-			su->su_signalled = true;
-			su->su_poweroff_at = mono_now() +
-			    su->su_opts->op_stop_timeout;
-			kill(su->su_child.c_pid, SIGTERM);
-		} else if (su->su_running && su->su_phase < 2)
-			force_poweroff(su, isbhyve);	/* skip ahead */
-		else if (su->su_running && su->su_phase == 2)
-			kill_child(su);
+			if (running)
+				enter_phase(su, PH_TERM);
+		} else if (running && su->su_phase != PH_KILL)
+			enter_phase(su, policy_escalate(su->su_phase));
 	}
 	n = su->su_nreset;
 	while (su->su_resets_seen < n) {
 		su->su_resets_seen++;
-		if (su->su_running && isbhyve && !su->su_stop) {
-			escalate(su, "force-reset");
-			if (sup_ctl(su, "--force-reset", su->su_name) != 0)
-				diag_add(su->su_diags, VMRUN_WARNING,
-				    "bhyvectl-failed", "", NULL, "bhyvectl "
-				    "--force-reset --vm=%s failed; the guest "
-				    "was not reset", su->su_name);
+		if (running && su->su_isbhyve && !su->su_stop) {
+			escalate_event(su, "force-reset");
+			(void)ctl_start(su, "--force-reset", false);
 		}
 	}
-}
-
-static void
-timers(struct vmrun_sup *su, bool isbhyve)
-{
-	double now;
-
-	if (!su->su_running)
-		return;
-	now = mono_now();
-	if (su->su_phase == 1 && now >= su->su_poweroff_at)
-		force_poweroff(su, isbhyve);
-	else if (su->su_phase == 2 && now >= su->su_kill_at)
-		kill_child(su);
-}
-
-/* Wait for the running child (bhyve or the loader), acting on signals. */
-void
-wait_child(struct vmrun_sup *su, bool isbhyve)
-{
-	struct pollfd pfd[2];
-	char buf[64];
-	double next, now;
-	int timeout;
-
-	for (;;) {
-		handle_requests(su, isbhyve);
-		timers(su, isbhyve);
-		child_pump(&su->su_child, &su->su_tail, su->su_opts->op_errfd,
-		    su->su_opts->op_logfd);
-		if (isbhyve)
-			hook_poll(su);
-		if (child_reap(&su->su_child))
-			break;
-		timeout = TICK_MS;
-		now = mono_now();
-		next = su->su_phase == 1 ? su->su_poweroff_at :
-		    su->su_phase == 2 ? su->su_kill_at : 0;
-		if (next > 0 && (next - now) * 1000 < timeout)
-			timeout = next > now ? (int)((next - now) * 1000) + 1 :
-			    0;
-		pfd[0].fd = su->su_wake[0];
-		pfd[0].events = POLLIN;
-		pfd[1].fd = su->su_child.c_errfd;
-		pfd[1].events = POLLIN;
-		(void)poll(pfd, su->su_child.c_errfd >= 0 ? 2 : 1, timeout);
-		while (read(su->su_wake[0], buf, sizeof(buf)) > 0)
-			;
-	}
-	su->su_running = false;
-	/* What is left in the pipe; a grandchild may hold it open. */
-	while (su->su_child.c_errfd >= 0 && !child_pump(&su->su_child,
-	    &su->su_tail, su->su_opts->op_errfd, su->su_opts->op_logfd)) {
-		pfd[0].fd = su->su_child.c_errfd;
-		pfd[0].events = POLLIN;
-		if (poll(pfd, 1, 0) <= 0)
-			break;
-	}
-	if (su->su_child.c_errfd >= 0) {
-		close(su->su_child.c_errfd);
-		su->su_child.c_errfd = -1;
-	}
-	tail_flush(&su->su_tail);
 }
 
 bool
 stop_pending(struct vmrun_sup *su)
 {
 	return (su->su_stop || su->su_nstop > su->su_stops_seen);
+}
+
+static void
+hook_end_finish(struct vmrun_sup *su)
+{
+	pid_t pg;
+
+	pg = su->su_hook_pgid;
+	child_reap(&su->su_hook);
+	/* The group's zombies that came to us when the leader went. */
+	(void)plat_pgrp_live(pg);
+	su->su_hook_pgid = 0;
+	su->su_hook_end = HE_NONE;
+	su->su_hook_deadline = 0;
+}
+
+/* How many of the hook's processes live; unknown: the leader alone. */
+static int
+hook_live(struct vmrun_sup *su)
+{
+	int n;
+
+	if ((n = plat_pgrp_live(su->su_hook_pgid)) < 0)
+		n = su->su_hook.c_running ? 1 : 0;
+	return (n);
+}
+
+/*
+ * The VM has ended: so does what the hook started, its process group
+ * (design §7.1 step 6): SIGTERM, SIGKILL after HOOK_GRACE.  The group's
+ * leader, the hook, is kept unreaped until then, so the group's id
+ * cannot have gone to another group.
+ */
+void
+hook_end_begin(struct vmrun_sup *su)
+{
+	if (su->su_hook_pgid <= 0)
+		return;
+	if (hook_live(su) == 0) {
+		hook_end_finish(su);
+		return;
+	}
+	plat_hook_kill(su->su_hook_pgid, SIGTERM);
+	su->su_hook_end = HE_TERM;
+	su->su_hook_deadline = mono_now() + HOOK_GRACE;
+}
+
+/* After anything happened while the hook's processes end. */
+void
+hook_end_check(struct vmrun_sup *su)
+{
+	if (su->su_hook_end != HE_NONE && hook_live(su) == 0)
+		hook_end_finish(su);
+}
+
+/* The hook has ended (it may have been started in vain). */
+void
+hook_ended(struct vmrun_sup *su)
+{
+	struct vmrun_event ev;
+
+	sup_event_init(&ev, VMRUN_EV_HOOK);
+	ev.ev_pid = (long)su->su_hook.c_pid;
+	ev.ev_argv = (const char *const *)su->su_hook_argv;
+	if (su->su_hook.c_exec_errno != 0)
+		ev.ev_status = 127;
+	else if (su->su_hook.c_sig != 0)
+		ev.ev_signal = su->su_hook.c_sig;
+	else
+		ev.ev_status = su->su_hook.c_exit;
+	sup_event(su, &ev);
+}
+
+/* The deadlines that have come (now: the monotonic clock). */
+void
+control_timers(struct vmrun_sup *su, double now)
+{
+	struct ctl *ct;
+	size_t i;
+
+	if (su->su_child.c_running && su->su_phase_end > 0 &&
+	    now >= su->su_phase_end)
+		enter_phase(su, policy_escalate(su->su_phase));
+	for (i = 0; i < CTL_MAX; i++) {
+		ct = &su->su_ctl[i];
+		if (ct->ct_c.c_running && ct->ct_deadline > 0 &&
+		    now >= ct->ct_deadline) {
+			child_kill(&ct->ct_c, SIGKILL);
+			ct->ct_deadline = 0;
+		}
+	}
+	if (su->su_hook_end != HE_NONE && now >= su->su_hook_deadline) {
+		if (su->su_hook_end == HE_TERM) {
+			plat_hook_kill(su->su_hook_pgid, SIGKILL);
+			su->su_hook_end = HE_KILL;
+			su->su_hook_deadline = now + HOOK_GRACE;
+		} else {
+			diag_add(su->su_diags, VMRUN_WARNING, "hook-failed",
+			    "", NULL, "processes of post_start_script (group "
+			    "%ld) outlived SIGKILL by %.0f seconds",
+			    (long)su->su_hook_pgid, HOOK_GRACE);
+			hook_end_finish(su);
+		}
+	}
+}
+
+/* The nearest armed deadline, or 0 when none is: the loop then sleeps. */
+double
+control_deadline(const struct vmrun_sup *su)
+{
+	double d;
+	size_t i;
+
+	d = 0;
+	if (su->su_child.c_running && su->su_phase_end > 0)
+		d = su->su_phase_end;
+	for (i = 0; i < CTL_MAX; i++)
+		if (su->su_ctl[i].ct_c.c_running &&
+		    su->su_ctl[i].ct_deadline > 0 &&
+		    (d == 0 || su->su_ctl[i].ct_deadline < d))
+			d = su->su_ctl[i].ct_deadline;
+	if (su->su_hook_end != HE_NONE && (d == 0 || su->su_hook_deadline < d))
+		d = su->su_hook_deadline;
+	return (d);
 }

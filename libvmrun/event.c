@@ -1,6 +1,6 @@
 /*
- * event: the events of design §7.4 as JSON lines.  The library hands
- * events to a callback as structs; this gives every caller the same text.
+ * event: the events of design §7.4.  The library hands events to a
+ * callback as structs; vmrun_event_json gives every caller the same text.
  */
 
 #include <signal.h>
@@ -11,6 +11,30 @@
 
 #include "vmrun_impl.h"
 #include "supervise.h"
+
+/* Stamp ev and hand it to the caller's callback. */
+void
+sup_event(struct vmrun_sup *su, struct vmrun_event *ev)
+{
+	static const char *const names[] = { "loader", "start", "hook",
+	    "exit", "restart", "stop-requested", "escalate", "cleanup",
+	    "end" };
+
+	ev->ev_name = names[ev->ev_type];
+	ev->ev_time_ms = event_now_ms();
+	ev->ev_vm = su->su_name;
+	if (su->su_cb != NULL)
+		su->su_cb(ev, su->su_cbarg);
+}
+
+void
+sup_event_init(struct vmrun_event *ev, enum vmrun_event_type t)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ev_type = t;
+	ev->ev_pid = -1;
+	ev->ev_status = -1;
+}
 
 long long
 event_now_ms(void)

@@ -1,7 +1,8 @@
 /*
  * hostfs: what the supervisor owns on the host filesystem -- the per-VM
  * lock, bhyve's pid file, stale VM nodes and console sockets, the UEFI
- * variable store (design §7.1, §11).  vmrun only removes what it is sure
+ * variable store (design §7.1, §11).  It runs no program and emits no
+ * event: it says what it found and did.  vmrun only removes what it is sure
  * it owns: sockets nobody listens on, its own pid files; never through a
  * symbolic link.
  */
@@ -161,35 +162,21 @@ vmm_dir(const struct vmrun_sup *su)
 	    "/dev/vmm");
 }
 
+/* The VM's node, "/dev/vmm/NAME", in buf. */
+const char *
+vm_node_path(struct vmrun_sup *su, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", vmm_dir(su), name);
+	return (buf);
+}
+
 bool
 vm_node_exists(struct vmrun_sup *su, const char *name)
 {
 	char path[PATH_MAX];
 	struct stat sb;
 
-	snprintf(path, sizeof(path), "%s/%s", vmm_dir(su), name);
-	return (lstat(path, &sb) == 0);
-}
-
-/* bhyvectl --destroy, reported as a cleanup event. */
-void
-vm_destroy(struct vmrun_sup *su, const char *name)
-{
-	struct vmrun_event ev;
-	char path[PATH_MAX];
-	int st;
-
-	snprintf(path, sizeof(path), "%s/%s", vmm_dir(su), name);
-	st = sup_ctl(su, "--destroy", name);
-	memset(&ev, 0, sizeof(ev));
-	ev.ev_type = VMRUN_EV_CLEANUP;
-	ev.ev_pid = -1;
-	ev.ev_status = -1;
-	ev.ev_resource = path;
-	ev.ev_action = "destroy";
-	ev.ev_ok = st == 0 && !vm_node_exists(su, name);
-	su->su_destroy_failed = !ev.ev_ok;
-	sup_event(su, &ev);
+	return (lstat(vm_node_path(su, name, path, sizeof(path)), &sb) == 0);
 }
 
 /* The pid in bhyve's pid file, if it names a live process; else 0. */
@@ -218,9 +205,9 @@ pidfile_live(const char *path)
 }
 
 /*
- * design §7.1 step 3: a VM node left behind is destroyed with --force,
- * unless a bhyve for it is still alive; otherwise the start is refused
- * with 75.
+ * design §7.1 step 3: a VM node left behind may be destroyed with
+ * --force, unless a bhyve for it is still alive.  Returns 0 (no node),
+ * 1 (a node to destroy: the caller runs bhyvectl), or 75 (refused).
  */
 int
 stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
@@ -259,13 +246,7 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 		    name, vmm_dir(su), name);
 		return (75);
 	}
-	vm_destroy(su, name);
-	if (vm_node_exists(su, name)) {
-		diag_add(ds, VMRUN_ERROR, "vm-exists", "", NULL,
-		    "VM %s could not be destroyed", name);
-		return (75);
-	}
-	return (0);
+	return (1);
 }
 
 /*
@@ -297,30 +278,16 @@ unix_socket_live(const char *path)
 	return (live);
 }
 
-static void
-unlink_socket(struct vmrun_sup *su, const char *path)
-{
-	struct vmrun_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.ev_type = VMRUN_EV_CLEANUP;
-	ev.ev_pid = -1;
-	ev.ev_status = -1;
-	ev.ev_resource = path;
-	ev.ev_action = "unlink";
-	ev.ev_ok = unlink(path) == 0 || errno == ENOENT;
-	sup_event(su, &ev);
-}
-
 /*
  * virtio-console sockets (bhyve.md §5: bhyve creates them and never
  * removes them).  Before a start (strict): a stale socket is removed, a
  * live one or a non-socket refuses the start (69) and is left alone.
  * After an exit: our sockets are removed, anything else is left alone.
+ * Each removal is told to done.
  */
 int
 console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
-    struct vmrun_diags *ds)
+    struct vmrun_diags *ds, cleanup_fn *done)
 {
 	const struct dev *d;
 	json_t *port;
@@ -356,7 +323,8 @@ console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
 				rc = 69;
 				continue;
 			}
-			unlink_socket(su, path);
+			done(su, path, "unlink", unlink(path) == 0 ||
+			    errno == ENOENT);
 		}
 	}
 	return (rc);

@@ -23,6 +23,37 @@ int		 plat_pidfile_close(struct pidfh *);
 void		 plat_closefrom(int lowfd);
 
 /*
+ * A close-on-exec descriptor that poll(2) reports readable once the
+ * child pid has ended (Linux: a pidfd; FreeBSD: a kqueue holding
+ * EVFILT_PROC NOTE_EXIT for it), or -1 with errno set when the system
+ * cannot make one: the caller then learns of the end from SIGCHLD.
+ * Works for a child that has already ended and is not yet reaped.
+ */
+int		 plat_procfd(pid_t pid);
+
+/*
+ * Become the reaper of this process's orphaned descendants (FreeBSD
+ * procctl PROC_REAP_ACQUIRE, Linux PR_SET_CHILD_SUBREAPER), so that what
+ * a child leaves running stays ours to end and to reap: 0 or an errno.
+ */
+int		 plat_subreaper(void);
+
+/*
+ * Send sig to what the child hook started: its process group hook (the
+ * caller keeps the group's leader unreaped, so the id names no other
+ * group), and on FreeBSD every descendant of hook, even one that left
+ * the group, as its reaper.
+ */
+void		 plat_hook_kill(pid_t hook, int sig);
+
+/*
+ * How many processes of group pg are alive (zombies do not count), or
+ * -1 when the system cannot tell.  Reaps on the way the zombies of the
+ * group that are this process's children, except pg's leader itself.
+ */
+int		 plat_pgrp_live(pid_t pg);
+
+/*
  * Is a bhyve for VM name running?  FreeBSD: a process whose title is
  * "bhyve: NAME".  Elsewhere there is no real bhyve: false.
  */

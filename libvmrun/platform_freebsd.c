@@ -3,20 +3,24 @@
  */
 
 #include <sys/param.h>
+#include <sys/event.h>
 #include <sys/ioctl.h>
 #include <sys/linker.h>
 #include <sys/module.h>
 #include <sys/pciio.h>
+#include <sys/procctl.h>
 #include <sys/socket.h>
 #include <sys/sockio.h>
 #include <sys/sysctl.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 
 #include <net/if.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libutil.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +56,84 @@ void
 plat_closefrom(int lowfd)
 {
 	closefrom(lowfd);
+}
+
+/*
+ * A kqueue with NOTE_EXIT for pid: poll(2) sees it readable once pid has
+ * ended.  NOTE_EXIT finds a zombie too, and fires at once for it.
+ */
+int
+plat_procfd(pid_t pid)
+{
+	struct kevent kev;
+	int kq, e;
+
+	if ((kq = kqueue()) < 0)
+		return (-1);
+	(void)fcntl(kq, F_SETFD, FD_CLOEXEC);
+	EV_SET(&kev, (uintptr_t)pid, EVFILT_PROC, EV_ADD, NOTE_EXIT, 0, NULL);
+	if (kevent(kq, &kev, 1, NULL, 0, NULL) != 0) {
+		e = errno;
+		close(kq);
+		errno = e;
+		return (-1);
+	}
+	return (kq);
+}
+
+int
+plat_subreaper(void)
+{
+	/* EBUSY: this process is a reaper already. */
+	if (procctl(P_PID, getpid(), PROC_REAP_ACQUIRE, NULL) == 0 ||
+	    errno == EBUSY)
+		return (0);
+	return (errno);
+}
+
+void
+plat_hook_kill(pid_t hook, int sig)
+{
+	struct procctl_reaper_kill rk;
+
+	(void)killpg(hook, sig);
+	/* What left the group: the hook's subtree below its reaper, us. */
+	memset(&rk, 0, sizeof(rk));
+	rk.rk_sig = sig;
+	rk.rk_flags = REAPER_KILL_SUBTREE;
+	rk.rk_subtree = hook;
+	(void)procctl(P_PID, getpid(), PROC_REAP_KILL, &rk);
+}
+
+int
+plat_pgrp_live(pid_t pg)
+{
+	struct kinfo_proc *kp;
+	int mib[4], n;
+	size_t len, i;
+
+	mib[0] = CTL_KERN;
+	mib[1] = KERN_PROC;
+	mib[2] = KERN_PROC_PGRP;
+	mib[3] = (int)pg;
+	if (sysctl(mib, 4, NULL, &len, NULL, 0) != 0)
+		return (-1);
+	len += len / 4 + sizeof(*kp);
+	if ((kp = malloc(len)) == NULL)
+		return (-1);
+	if (sysctl(mib, 4, kp, &len, NULL, 0) != 0) {
+		free(kp);
+		return (-1);
+	}
+	n = 0;
+	for (i = 0; i < len / sizeof(*kp); i++) {
+		if (kp[i].ki_stat != SZOMB)
+			n++;
+		else if (kp[i].ki_ppid == getpid() && kp[i].ki_pid != pg)
+			(void)waitpid(kp[i].ki_pid, NULL, WNOHANG);
+	}
+	free(kp);
+	return (n);
 }
 
 /* The title of process pid as ps(1) shows it; false if unknown. */

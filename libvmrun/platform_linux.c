@@ -5,8 +5,10 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -15,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +73,84 @@ plat_closefrom(int lowfd)
 			(void)close(fd);
 	}
 	closedir(d);
+}
+
+/* pidfd_open(2): Linux 5.3; the descriptor is close-on-exec. */
+int
+plat_procfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return ((int)syscall(SYS_pidfd_open, pid, 0));
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return (-1);
+#endif
+}
+
+int
+plat_subreaper(void)
+{
+	return (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : errno);
+}
+
+/*
+ * Linux has no counterpart of FreeBSD's PROC_REAP_KILL: what left the
+ * hook's group is not reached.  The group is enough for the tests, which
+ * are what vmrun runs here for.
+ */
+void
+plat_hook_kill(pid_t hook, int sig)
+{
+	(void)killpg(hook, sig);
+}
+
+/* /proc/PID/stat: "PID (COMM) STATE PPID PGRP ..."; COMM may hold ')'. */
+static bool
+proc_stat(const char *pid, char *state, long *ppid, long *pgrp)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return (false);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (false);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return (false);
+	return (sscanf(p + 1, " %c %ld %ld", state, ppid, pgrp) == 3);
+}
+
+int
+plat_pgrp_live(pid_t pg)
+{
+	DIR *d;
+	struct dirent *de;
+	long ppid, pgrp, pid;
+	char state;
+	int n;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (-1);
+	n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    !proc_stat(de->d_name, &state, &ppid, &pgrp) ||
+		    pgrp != (long)pg)
+			continue;
+		pid = atol(de->d_name);
+		if (state != 'Z' && state != 'X')
+			n++;
+		else if (ppid == (long)getpid() && pid != (long)pg)
+			(void)waitpid((pid_t)pid, NULL, WNOHANG);
+	}
+	closedir(d);
+	return (n);
 }
 
 bool

@@ -1,6 +1,7 @@
 /*
  * spawn: start children by argv (never a shell, design §11), with no
- * descriptors beyond 0-2, and copy their standard error.  An exec failure
+ * descriptors beyond 0-2, every signal at its default and none blocked;
+ * see their end without waiting; copy their standard error.  An exec failure
  * comes back through a close-on-exec pipe, so "bhyve cannot be executed"
  * (69) is told apart from a bhyve that ran and failed.
  */
@@ -33,9 +34,20 @@ static void
 child_exec(char *const *argv, unsigned flags, int outfd, int errw, int exw)
 {
 	sigset_t none;
-	int fd, e;
+	int fd, e, sig;
 
-	signal(SIGPIPE, (flags & SP_IGNPIPE) ? SIG_IGN : SIG_DFL);
+	/*
+	 * Every signal back to its default, whatever vmrun caught or
+	 * inherited as ignored: a handler of ours must not run here, and an
+	 * ignored SIGTERM would change bhyve's ACPI power button (bhyve.md
+	 * §8.2).  Only SIGPIPE may stay ignored, for bhyve (design §7.1).
+	 * Signals are still blocked here: the parent blocked them all.
+	 */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	if (flags & SP_IGNPIPE)
+		(void)signal(SIGPIPE, SIG_IGN);
 	if (flags & SP_OWNPGRP)
 		(void)setpgid(0, 0);
 	if ((flags & SP_NULLSTDIN) &&
@@ -75,6 +87,7 @@ child_exec(char *const *argv, unsigned flags, int outfd, int errw, int exw)
  * Start argv[0] (a path, no PATH search) with argv.  Returns 0, or an
  * errno when no process could be made (pipe, fork).  When the program
  * cannot be executed, c->c_exec_errno says why and the child is reaped.
+ * It never waits for the child beyond its exec.
  */
 int
 spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
@@ -83,7 +96,8 @@ spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 	int errp[2], exp[2], e, n;
 
 	memset(c, 0, sizeof(*c));
-	c->c_errfd = -1;
+	c->c_errfd = c->c_procfd = -1;
+	c->c_exit = -1;
 	errp[0] = errp[1] = -1;
 	if ((flags & SP_PIPEERR) && pipe(errp) != 0)
 		return (errno);
@@ -121,22 +135,86 @@ spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 	if (flags & SP_OWNPGRP)
 		(void)setpgid(c->c_pid, c->c_pid);	/* no race with exec */
 	c->c_errfd = errp[0];
+	c->c_running = true;
 	do
 		n = (int)read(exp[0], &e, sizeof(e));
 	while (n < 0 && errno == EINTR);
 	close(exp[0]);
 	if (n == (int)sizeof(e)) {
+		/* It exits at once: this wait is over as soon as it begins. */
 		c->c_exec_errno = e;
-		while (waitpid(c->c_pid, &c->c_status, 0) < 0 &&
-		    errno == EINTR)
+		while (waitpid(c->c_pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		c->c_running = false;
 		c->c_reaped = true;
+		c->c_exit = 127;
 		if (c->c_errfd >= 0) {
 			close(c->c_errfd);
 			c->c_errfd = -1;
 		}
+		return (0);
 	}
+	/* Without one (ENOSYS, or an old kernel) SIGCHLD tells of the end. */
+	c->c_procfd = plat_procfd(c->c_pid);
 	return (0);
+}
+
+/*
+ * Has the child ended?  Looks without waiting; once it has, records how
+ * and closes its process descriptor.  With keep, its zombie stays (so
+ * that its pid, and a process group it leads, name nothing else) until
+ * child_reap.  A child that someone else reaped (SIGCHLD ignored, a
+ * foreign wait) is lost: ended, how unknown.  True once ended.
+ */
+bool
+child_check(struct child *c, bool keep)
+{
+	siginfo_t si;
+	int r;
+
+	if (!c->c_running)
+		return (true);
+	memset(&si, 0, sizeof(si));
+	do
+		r = waitid(P_PID, (id_t)c->c_pid, &si, WEXITED | WNOHANG |
+		    (keep ? WNOWAIT : 0));
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		c->c_lost = c->c_reaped = true;
+	} else if (si.si_pid != c->c_pid)
+		return (false);
+	else {
+		if (si.si_code == CLD_EXITED)
+			c->c_exit = si.si_status;
+		else
+			c->c_sig = si.si_status;
+		c->c_reaped = !keep;
+	}
+	c->c_running = false;
+	if (c->c_procfd >= 0) {
+		close(c->c_procfd);
+		c->c_procfd = -1;
+	}
+	return (true);
+}
+
+/* Reap a child kept by child_check; it has ended, so this is at once. */
+void
+child_reap(struct child *c)
+{
+	if (c->c_running || c->c_reaped)
+		return;
+	while (waitpid(c->c_pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	c->c_reaped = true;
+}
+
+/* Signal a child, never a pid that may have been given to another. */
+void
+child_kill(const struct child *c, int sig)
+{
+	if (c->c_pid > 0 && !c->c_reaped)
+		(void)kill(c->c_pid, sig);
 }
 
 void
@@ -238,18 +316,19 @@ child_pump(struct child *c, struct tail *t, int errfd, int logfd)
 	return (true);
 }
 
-/* Reap the child if it has ended; true once reaped. */
-bool
-child_reap(struct child *c)
+/*
+ * After the child's end: what is left in its stderr pipe, then the pipe
+ * closed.  A grandchild may hold the pipe open; what it writes later is
+ * not waited for.
+ */
+void
+child_drain(struct child *c, struct tail *t, int errfd, int logfd)
 {
-	pid_t r;
-
-	if (c->c_reaped)
-		return (true);
-	do
-		r = waitpid(c->c_pid, &c->c_status, WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == c->c_pid || (r < 0 && errno == ECHILD))
-		c->c_reaped = true;
-	return (c->c_reaped);
+	(void)child_pump(c, t, errfd, logfd);
+	if (c->c_errfd >= 0) {
+		close(c->c_errfd);
+		c->c_errfd = -1;
+	}
+	if (t != NULL)
+		tail_flush(t);
 }

@@ -3,17 +3,17 @@
  * gracefully then forcefully, and clean up after it (design §7).
  *
  * Signal handlers only record (vmrun_sup_signal) and wake the loop
- * through a self-pipe; the loop acts.  Children are reaped with waitpid
- * and WNOHANG on a short tick, so no SIGCHLD handler is needed and the
- * library installs no handler of its own.  Every wait has a bound.
+ * through a self-pipe; the loop (loop.c) acts, and sleeps in one poll(2)
+ * on the pipe, the children's stderr and their process descriptors,
+ * timing out only when a deadline is armed.  This file is the order of
+ * things in a run; control.c and policy.c say what to do when.
  */
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,21 +22,7 @@
 
 #include "vmrun_impl.h"
 #include "supervise.h"
-
-/* design §7.2: what each bhyve exit status means. */
-static const char *const meanings[] = {
-	"reboot", "poweroff", "halt", "triple-fault", "error"
-};
-
-const char *
-sup_prog(const struct vmrun_sup *su, enum vmrun_program p)
-{
-	static const char *const defs[] = { DEFAULT_BHYVE, DEFAULT_BHYVECTL,
-	    DEFAULT_BHYVELOAD };
-
-	return (su->su_opts->op_prog[p] != NULL ? su->su_opts->op_prog[p] :
-	    defs[p]);
-}
+#include "platform.h"
 
 enum vmrun_status
 vmrun_sup_new(const struct vmrun_config *cf, const char *target,
@@ -130,6 +116,8 @@ vmrun_sup_signal(struct vmrun_sup *su, int signo)
 	case SIGUSR1:
 		su->su_nreset++;
 		break;
+	case SIGCHLD:	/* only a wake: a child of ours may have ended */
+		break;
 	default:
 		return;
 	}
@@ -139,63 +127,167 @@ vmrun_sup_signal(struct vmrun_sup *su, int signo)
 	errno = e;
 }
 
-void
-sup_event(struct vmrun_sup *su, struct vmrun_event *ev)
-{
-	static const char *const names[] = { "loader", "start", "hook",
-	    "exit", "restart", "stop-requested", "escalate", "cleanup",
-	    "end" };
-
-	ev->ev_name = names[ev->ev_type];
-	ev->ev_time_ms = event_now_ms();
-	ev->ev_vm = su->su_name;
-	if (su->su_cb != NULL)
-		su->su_cb(ev, su->su_cbarg);
-}
-
-void
-sup_event_init(struct vmrun_event *ev, enum vmrun_event_type t)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->ev_type = t;
-	ev->ev_pid = -1;
-	ev->ev_status = -1;
-}
-
-/* After every exit (design §7.1 step 8). */
-static void
-after_exit(struct vmrun_sup *su, const struct vmrun_vm *vm)
-{
-	hook_end(su);
-	(void)console_sockets(su, vm, false, su->su_diags);
-	if (vm_node_exists(su, su->su_name))
-		vm_destroy(su, su->su_name);
-	pidfile_drop(su);
-}
-
-/* Is a restart now within the crash-loop limit?  Records it if so. */
+/* Conditions the loop runs until. */
 static bool
-restart_allowed(struct vmrun_sup *su, const struct vmrun_vm *vm)
+main_ended(struct vmrun_sup *su, void *arg)
 {
-	double now, *v;
-	size_t i, n;
+	(void)arg;
+	return (!su->su_child.c_running);
+}
 
-	now = mono_now();
-	for (i = n = 0; i < su->su_nrestarts; i++)
-		if (now - su->su_restarts[i] < (double)vm->vm_rl_seconds)
-			n++;
-	if ((long long)n >= vm->vm_rl_count)
-		return (false);
-	v = xrealloc(su->su_restarts, (su->su_nrestarts + 1) * sizeof(*v));
-	if (v != NULL) {
-		su->su_restarts = v;
-		su->su_restarts[su->su_nrestarts++] = now;
+static bool
+ctl_over(struct vmrun_sup *su, void *arg)
+{
+	(void)su;
+	return (!((struct ctl *)arg)->ct_c.c_running);
+}
+
+static bool
+quiet(struct vmrun_sup *su, void *arg)
+{
+	(void)arg;
+	return (su->su_hook_end == HE_NONE && ctl_idle(su));
+}
+
+static void
+cleanup_event(struct vmrun_sup *su, const char *resource, const char *action,
+    bool ok)
+{
+	struct vmrun_event ev;
+
+	sup_event_init(&ev, VMRUN_EV_CLEANUP);
+	ev.ev_resource = resource;
+	ev.ev_action = action;
+	ev.ev_ok = ok;
+	sup_event(su, &ev);
+}
+
+/* bhyvectl --destroy, reported as a cleanup event. */
+static void
+destroy(struct vmrun_sup *su)
+{
+	char path[PATH_MAX];
+	struct ctl *ct;
+	bool ok;
+
+	ok = false;
+	if ((ct = ctl_start(su, "--destroy", true)) != NULL) {
+		loop_until(su, ctl_over, ct);
+		ok = ct->ct_c.c_exit == 0;
+		ct->ct_held = false;
 	}
-	return (true);
+	ok = ok && !vm_node_exists(su, su->su_name);
+	su->su_destroy_failed = !ok;
+	cleanup_event(su, vm_node_path(su, su->su_name, path, sizeof(path)),
+	    "destroy", ok);
 }
 
 /*
- * After bhyve's exit: the exit event, then the decision (design §7.2).
+ * After every run (design §7.1 step 8), bhyve started or not: the hook's
+ * processes end and every bhyvectl is over, then the sockets, the VM and
+ * the pid file go.
+ */
+static void
+after_exit(struct vmrun_sup *su, const struct vmrun_vm *vm)
+{
+	hook_end_begin(su);
+	loop_until(su, quiet, NULL);
+	(void)console_sockets(su, vm, false, su->su_diags, cleanup_event);
+	if (vm_node_exists(su, su->su_name))
+		destroy(su);
+	pidfile_drop(su);
+}
+
+/* A child starts with no stop step taken. */
+static void
+phase_reset(struct vmrun_sup *su)
+{
+	su->su_phase = PH_NONE;
+	su->su_phase_end = 0;
+	su->su_signalled = false;
+}
+
+/* How the loader ended, as a failure message says it. */
+static void
+loader_failure(struct vmrun_sup *su, const char *prog)
+{
+	char what[64];
+
+	if (su->su_child.c_exit > 0)
+		snprintf(what, sizeof(what), "exited with status %d",
+		    su->su_child.c_exit);
+	else if (su->su_child.c_sig != 0)
+		snprintf(what, sizeof(what), "was killed by %s",
+		    event_signame(su->su_child.c_sig));
+	else
+		snprintf(what, sizeof(what), "ended; how is unknown");
+	quote_failure(su, "loader-failed", prog, what);
+}
+
+/* The loader (design §7.1 step 5): 0, or an exit status and a reason. */
+static int
+run_loader(struct vmrun_sup *su, const struct vmrun_vm *vm,
+    const char **reason)
+{
+	struct vmrun_event ev;
+	char **argv;
+	int rc;
+
+	phase_reset(su);
+	if ((rc = launch_loader(su, vm, &argv)) != 0)
+		*reason = "loader-failed";
+	if (argv == NULL)
+		return (rc);
+	sup_event_init(&ev, VMRUN_EV_LOADER);
+	ev.ev_target = vm->vm_target;
+	ev.ev_run = su->su_run;
+	ev.ev_argv = (const char *const *)argv;
+	if (rc == 0) {		/* not: it could not be executed */
+		loop_until(su, main_ended, NULL);
+		ev.ev_pid = (long)su->su_child.c_pid;
+		ev.ev_status = su->su_child.c_exit;
+		ev.ev_signal = su->su_child.c_sig;
+		if (su->su_stop) {
+			*reason = "stopped";
+			rc = 1;
+		} else if (ev.ev_status != 0) {
+			loader_failure(su, argv[0]);
+			*reason = "loader-failed";
+			rc = 4;
+		}
+	}
+	sup_event(su, &ev);
+	vmrun_argv_free(argv);
+	return (rc);
+}
+
+/* Start bhyve and the hook, and tell of it: 0, or an exit status. */
+static int
+start_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm)
+{
+	struct vmrun_event ev;
+	char **argv;
+	int rc;
+
+	phase_reset(su);
+	if ((rc = launch_bhyve(su, vm, &argv)) != 0)
+		return (rc);
+	pidfile_fill(su, su->su_child.c_pid);
+	sup_event_init(&ev, VMRUN_EV_START);
+	ev.ev_target = vm->vm_target;
+	ev.ev_run = su->su_run;
+	ev.ev_pid = (long)su->su_child.c_pid;
+	ev.ev_argv = (const char *const *)argv;
+	sup_event(su, &ev);
+	vmrun_argv_free(argv);
+	launch_hook(su, vm);
+	if (su->su_hook_argv != NULL && su->su_hook.c_exec_errno != 0)
+		hook_ended(su);
+	return (0);
+}
+
+/*
+ * After bhyve's end: the exit event, then the decision (design §7.2).
  * Returns -1 to restart (with *nextp set), else vmrun's exit status.
  */
 static int
@@ -203,78 +295,88 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
     const char **reason)
 {
 	struct vmrun_event ev;
-	const bool *ron;
-	long long max;
+	struct outcome oc;
+	const char *sn;
 	char what[96];
-	int st, sig, mapped;
+	double now, *v;
+	bool quote;
+	int rc;
+
+	memset(&oc, 0, sizeof(oc));
+	oc.oc_exit = su->su_child.c_exit;
+	oc.oc_sig = su->su_child.c_sig;
+	oc.oc_stop = su->su_stop;
+	oc.oc_signalled = su->su_signalled;
+	oc.oc_reboot_on = su->su_opts->op_reboot_on_set ?
+	    su->su_opts->op_reboot_on : vm->vm_reboot_on;
+	oc.oc_no_reboot = su->su_opts->op_no_reboot;
+	oc.oc_max_reboots = su->su_opts->op_reboot_count >= 0 ?
+	    su->su_opts->op_reboot_count : vm->vm_max_reboots;
+	oc.oc_reboots = su->su_reboots;
 
 	sup_event_init(&ev, VMRUN_EV_EXIT);
 	ev.ev_target = vm->vm_target;
 	ev.ev_run = su->su_run;
-	st = su->su_child.c_status;
-	if (WIFSIGNALED(st)) {
-		sig = WTERMSIG(st);
-		ev.ev_signal = sig;
-		ev.ev_meaning = "signal";
-		sup_event(su, &ev);
-		if (su->su_stop || su->su_signalled) {
-			*reason = "stopped";
-			return (1);
-		}
-		snprintf(what, sizeof(what), "was killed by %s",
-		    event_signame(sig) != NULL ? event_signame(sig) : "a signal");
-		quote_failure(su, "bhyve-failed", "bhyve", what);
-		*reason = "signal";
-		return (128 + sig);
-	}
-	st = WEXITSTATUS(st);
-	ev.ev_status = st;
-	ev.ev_meaning = st <= 4 ? meanings[st] : "unknown";
+	ev.ev_status = oc.oc_exit;
+	ev.ev_signal = oc.oc_sig;
+	ev.ev_meaning = policy_meaning(&oc);
 	sup_event(su, &ev);
-	mapped = st <= 4 ? st : 4;
-	if (st == 4 || st > 4) {
-		if (st > 4)
+
+	rc = policy_decide(&oc, reason, &quote);
+	if (quote) {
+		sn = event_signame(oc.oc_sig);
+		if (oc.oc_sig != 0)
+			snprintf(what, sizeof(what), "was killed by %s",
+			    sn != NULL ? sn : "a signal");
+		else if (oc.oc_exit > 4)
 			snprintf(what, sizeof(what), "exited with status %d "
-			    "(unexpected; reported as 4)", st);
-		else
+			    "(unexpected; reported as 4)", oc.oc_exit);
+		else if (oc.oc_exit == 4)
 			snprintf(what, sizeof(what), "exited with status 4 "
 			    "(error)");
-		if (!su->su_stop)
-			quote_failure(su, "bhyve-failed", "bhyve", what);
+		else
+			snprintf(what, sizeof(what), "ended, but its exit "
+			    "status was taken by another wait");
+		quote_failure(su, "bhyve-failed", "bhyve", what);
 	}
-	if (su->su_stop) {
-		*reason = "stopped";
-		return (mapped);
-	}
-	ron = su->su_opts->op_reboot_on_set ? su->su_opts->op_reboot_on :
-	    vm->vm_reboot_on;
-	if (!ron[st]) {
-		*reason = st <= 4 && st > 0 ? meanings[st] : "error";
-		if (st == 0)
-			*reason = "no-reboot";
-		return (mapped);
-	}
-	max = su->su_opts->op_reboot_count >= 0 ?
-	    su->su_opts->op_reboot_count : vm->vm_max_reboots;
-	if (su->su_opts->op_no_reboot) {
-		*reason = "no-reboot";
-		return (mapped);
-	}
-	if (max >= 0 && su->su_reboots >= max) {
-		*reason = "reboot-limit";
-		return (mapped);
-	}
-	if (!restart_allowed(su, vm)) {
+	if (rc >= 0)
+		return (rc);
+	now = mono_now();
+	if (!policy_restart_ok(su->su_restarts, su->su_nrestarts, now,
+	    vm->vm_rl_count, vm->vm_rl_seconds)) {
 		diag_add(su->su_diags, VMRUN_ERROR, "restart-limit", "", NULL,
 		    "restart limit exceeded: more than %lld restarts within "
 		    "%lld seconds (restart_limit); bhyve last exited with "
-		    "status %d", vm->vm_rl_count, vm->vm_rl_seconds, st);
+		    "status %d", vm->vm_rl_count, vm->vm_rl_seconds,
+		    oc.oc_exit);
 		*reason = "restart-limit";
 		return (76);
+	}
+	v = xrealloc(su->su_restarts, (su->su_nrestarts + 1) * sizeof(*v));
+	if (v != NULL) {
+		su->su_restarts = v;
+		su->su_restarts[su->su_nrestarts++] = now;
 	}
 	*nextp = vm->vm_next_target != NULL ? vm->vm_next_target :
 	    vm->vm_target;
 	return (-1);
+}
+
+/* The VM node left by an earlier run (design §7.1 step 3): 0 or 75. */
+static int
+stale(struct vmrun_sup *su, const struct vmrun_vm *vm)
+{
+	int rc;
+
+	if ((rc = stale_vm(su, vm, su->su_diags)) != 1)
+		return (rc);
+	destroy(su);
+	if (vm_node_exists(su, su->su_name)) {
+		diag_add(su->su_diags, VMRUN_ERROR, "vm-exists", "", NULL,
+		    "VM %s could not be destroyed", su->su_name);
+		return (75);
+	}
+	return (0);
 }
 
 /* One run: steps 2 to 8 of design §7.1.  Returns -1 to go on. */
@@ -285,7 +387,7 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	int rc;
 
 	if (stop_pending(su)) {
-		handle_requests(su, false);
+		control_requests(su);
 		*reason = "stopped";
 		return (1);
 	}
@@ -294,8 +396,9 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
 	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0)
 		return (69);
-	if ((rc = stale_vm(su, vm, su->su_diags)) != 0 ||
-	    (rc = console_sockets(su, vm, true, su->su_diags)) != 0 ||
+	if ((rc = stale(su, vm)) != 0 ||
+	    (rc = console_sockets(su, vm, true, su->su_diags,
+	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0)
 		return (rc);
 	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
@@ -307,7 +410,7 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		return (rc);
 	}
 	if (stop_pending(su)) {
-		handle_requests(su, false);
+		control_requests(su);
 		after_exit(su, vm);
 		*reason = "stopped";
 		return (1);
@@ -317,11 +420,29 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		after_exit(su, vm);
 		return (rc);
 	}
-	hook_start(su, vm);
-	wait_child(su, true);
+	loop_until(su, main_ended, NULL);
 	rc = decide(su, vm, nextp, reason);
 	after_exit(su, vm);
 	return (rc);
+}
+
+/*
+ * A child's end must reach our wait: SIGCHLD ignored (or SA_NOCLDWAIT)
+ * would have the kernel reap it, and a power-off would read as status 0
+ * -- a reboot.
+ */
+static void
+sigchld_default(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGCHLD, NULL, &sa) == 0 &&
+	    (sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT))) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		(void)sigaction(SIGCHLD, &sa, NULL);
+	}
 }
 
 int
@@ -335,8 +456,11 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 	if (su == NULL)
 		return (70);
 	su->su_diags = ds;
+	sigchld_default();
 	if ((rc = lock_take(su, ds)) != 0)
 		return (rc);
+	/* What the hook leaves running comes back to us, to end. */
+	(void)plat_subreaper();
 	target = su->su_target;
 	for (;;) {
 		if (vmrun_config_resolve(su->su_cf, target, &vm) != VMRUN_OK) {

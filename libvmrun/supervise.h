@@ -1,6 +1,6 @@
 /*
- * supervise.h: the supervisor's private types, shared by opts.c, event.c,
- * spawn.c and supervise.c (design §7).
+ * supervise.h: the supervisor's private types and the map of its files
+ * (design §7).
  */
 
 #ifndef SUPERVISE_H
@@ -19,7 +19,7 @@
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
 #define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
-#define TICK_MS		100	/* how often the loop looks at its children */
+#define CTL_MAX		4	/* bhyvectl runs at once: reset, power-off, destroy */
 
 #define TAIL_LINES	20	/* design §7.1: the last 20 lines of stderr */
 #define TAIL_LINELEN	512
@@ -50,13 +50,45 @@ struct tail {
 	size_t		 t_curlen;
 };
 
-/* A child whose stderr we copy. */
+/*
+ * A child process.  Its end is seen through c_procfd (or SIGCHLD where
+ * the system has no process descriptors); a child whose zombie we keep
+ * (the hook, so that its process group id names nothing else) has ended
+ * but is not reaped.
+ */
 struct child {
 	pid_t		 c_pid;
 	int		 c_errfd;	/* read end of its stderr, or -1 */
-	int		 c_status;	/* waitpid status once reaped */
-	bool		 c_reaped;
+	int		 c_procfd;	/* readable once it has ended, or -1 */
+	bool		 c_running;	/* started, its end not seen yet */
+	bool		 c_reaped;	/* c_pid names no child of ours any more */
+	bool		 c_lost;	/* reaped by another: how it ended is unknown */
+	int		 c_exit;	/* its exit status, or -1 */
+	int		 c_sig;		/* the signal that ended it, or 0 */
 	int		 c_exec_errno;	/* exec failed with this errno, or 0 */
+};
+
+/* A bhyvectl run: a child with a deadline, never waited for in place. */
+struct ctl {
+	struct child	 ct_c;
+	const char	*ct_action;	/* "--destroy", "--force-reset", ... */
+	double		 ct_deadline;	/* SIGKILL then */
+	bool		 ct_held;	/* its result is still wanted */
+};
+
+/* How far a stop has gone (design §7.3). */
+enum stop_phase {
+	PH_NONE,
+	PH_TERM,		/* SIGTERM sent; the stop timer runs */
+	PH_POWEROFF,		/* bhyvectl --force-poweroff; SIGKILL follows */
+	PH_KILL			/* SIGKILL sent */
+};
+
+/* Ending the hook's processes when the VM ends (design §7.1 step 6). */
+enum hook_end {
+	HE_NONE,		/* nothing of the hook to end */
+	HE_TERM,		/* SIGTERM sent to its group */
+	HE_KILL			/* SIGKILL sent */
 };
 
 /* A supervisor: options, the lock, and the state of the current run. */
@@ -78,21 +110,24 @@ struct vmrun_sup {
 	struct pidfh	*su_lock;
 	int		 su_pidfd;	/* bhyve's pid file (-p), or -1 */
 
-	bool		 su_stop;	/* a stop was requested */
-	int		 su_phase;	/* 0, 1 TERM sent, 2 poweroff, 3 KILL */
-	double		 su_poweroff_at;
-	double		 su_kill_at;
-	bool		 su_signalled;	/* vmrun signalled the child */
-	bool		 su_destroy_failed; /* the last bhyvectl --destroy */
-
-	struct child	 su_child;	/* bhyve or the loader, while running */
-	bool		 su_running;
+	/* The main child: bhyve, or the loader before it. */
+	struct child	 su_child;
+	bool		 su_isbhyve;
 	struct tail	 su_tail;
 
+	bool		 su_stop;	/* a stop was requested */
+	enum stop_phase	 su_phase;
+	double		 su_phase_end;	/* when the phase escalates; 0: never */
+	bool		 su_signalled;	/* vmrun signalled the child */
+
 	struct child	 su_hook;
-	bool		 su_hook_running;	/* not yet reaped */
-	pid_t		 su_hook_pgid;		/* its group, until the run ends */
+	pid_t		 su_hook_pgid;	/* its group, until its end is done */
+	enum hook_end	 su_hook_end;
+	double		 su_hook_deadline;
 	char		**su_hook_argv;
+
+	struct ctl	 su_ctl[CTL_MAX];
+	bool		 su_destroy_failed; /* the last bhyvectl --destroy */
 
 	double		*su_restarts;	/* monotonic times of restarts */
 	size_t		 su_nrestarts;
@@ -100,50 +135,25 @@ struct vmrun_sup {
 	int		 su_run;
 };
 
+/*
+ * The files of the supervisor, lowest first; each calls only the ones
+ * above it, and upward only through callbacks:
+ *
+ *	platform_*.c	process descriptors, reaper, process groups
+ *	spawn.c		start a child, see its end, copy its stderr
+ *	event.c		events: made, delivered, written as JSON
+ *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
+ *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
+ *			spawn; never a wait)
+ *	policy.c	pure decisions: exit meaning, restart, crash loop
+ *	control.c	signals, the stop escalation, bhyvectl runs and the
+ *			hook's end as states with deadlines
+ *	loop.c		the one loop: poll(2) on what can happen, act on it
+ *	supervise.c	the runs in order, and the public functions
+ */
+
 /* opts.c */
 struct vmrun_opts *opts_dup(const struct vmrun_opts *);
-
-/* hostfs.c */
-int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
-void		 lock_release(struct vmrun_sup *);
-int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
-void		 pidfile_fill(struct vmrun_sup *, pid_t);
-void		 pidfile_drop(struct vmrun_sup *);
-int		 stale_vm(struct vmrun_sup *, const struct vmrun_vm *,
-		    struct vmrun_diags *);
-int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
-		    bool, struct vmrun_diags *);
-int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
-		    struct vmrun_diags *);
-bool		 vm_node_exists(struct vmrun_sup *, const char *);
-pid_t		 pidfile_live(const char *);
-void		 vm_destroy(struct vmrun_sup *, const char *);
-
-/* supervise.c */
-void		 sup_event(struct vmrun_sup *, struct vmrun_event *);
-void		 sup_event_init(struct vmrun_event *, enum vmrun_event_type);
-const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
-
-/* control.c */
-int		 sup_ctl(struct vmrun_sup *, const char *, const char *);
-void		 handle_requests(struct vmrun_sup *, bool);
-void		 wait_child(struct vmrun_sup *, bool);
-bool		 stop_pending(struct vmrun_sup *);
-
-/* launch.c */
-void		 hook_start(struct vmrun_sup *, const struct vmrun_vm *);
-void		 hook_poll(struct vmrun_sup *);
-void		 hook_end(struct vmrun_sup *);
-void		 quote_failure(struct vmrun_sup *, const char *, const char *,
-		    const char *);
-bool		 uses_stdio(const struct vmrun_vm *);
-int		 run_loader(struct vmrun_sup *, const struct vmrun_vm *,
-		    const char **);
-int		 start_bhyve(struct vmrun_sup *, const struct vmrun_vm *);
-
-/* event.c */
-long long	 event_now_ms(void);
-const char	*event_signame(int);
 
 /* spawn.c */
 enum spawn_flags {
@@ -155,11 +165,83 @@ enum spawn_flags {
 	SP_STDERR_ERR = 0x20	/* stderr to the parent's errfd too */
 };
 int		 spawn(struct child *, char *const *, unsigned, int);
+bool		 child_check(struct child *, bool keep);
+void		 child_reap(struct child *);
+void		 child_kill(const struct child *, int);
+bool		 child_pump(struct child *, struct tail *, int, int);
+void		 child_drain(struct child *, struct tail *, int, int);
 void		 tail_add(struct tail *, const char *, size_t);
 void		 tail_flush(struct tail *);
 int		 tail_text(const struct tail *, char *, size_t);
-bool		 child_pump(struct child *, struct tail *, int, int);
-bool		 child_reap(struct child *);
 double		 mono_now(void);
+
+/* event.c */
+void		 sup_event(struct vmrun_sup *, struct vmrun_event *);
+void		 sup_event_init(struct vmrun_event *, enum vmrun_event_type);
+long long	 event_now_ms(void);
+const char	*event_signame(int);
+
+/* hostfs.c */
+typedef void	 cleanup_fn(struct vmrun_sup *, const char *resource,
+		    const char *action, bool ok);
+int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
+void		 lock_release(struct vmrun_sup *);
+int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
+void		 pidfile_fill(struct vmrun_sup *, pid_t);
+void		 pidfile_drop(struct vmrun_sup *);
+int		 stale_vm(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
+int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
+		    bool, struct vmrun_diags *, cleanup_fn *);
+int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
+bool		 vm_node_exists(struct vmrun_sup *, const char *);
+const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
+pid_t		 pidfile_live(const char *);
+
+/* launch.c */
+const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
+bool		 uses_stdio(const struct vmrun_vm *);
+int		 launch_loader(struct vmrun_sup *, const struct vmrun_vm *,
+		    char ***);
+int		 launch_bhyve(struct vmrun_sup *, const struct vmrun_vm *,
+		    char ***);
+void		 launch_hook(struct vmrun_sup *, const struct vmrun_vm *);
+int		 launch_ctl(struct vmrun_sup *, struct ctl *, const char *);
+void		 quote_failure(struct vmrun_sup *, const char *, const char *,
+		    const char *);
+
+/* policy.c */
+struct outcome {		/* how bhyve ended, and what the policy allows */
+	int		 oc_exit;	/* exit status, or -1 */
+	int		 oc_sig;	/* the signal that killed it, or 0 */
+	bool		 oc_stop;	/* a stop was requested */
+	bool		 oc_signalled;	/* vmrun signalled bhyve */
+	const bool	*oc_reboot_on;	/* [256] */
+	bool		 oc_no_reboot;
+	long long	 oc_max_reboots;	/* -1: unlimited */
+	long long	 oc_reboots;	/* restarts so far */
+};
+const char	*policy_meaning(const struct outcome *);
+int		 policy_decide(const struct outcome *, const char **, bool *);
+bool		 policy_restart_ok(const double *, size_t, double, long long,
+		    long long);
+enum stop_phase	 policy_escalate(enum stop_phase);
+
+/* control.c */
+void		 control_requests(struct vmrun_sup *);
+void		 control_timers(struct vmrun_sup *, double);
+double		 control_deadline(const struct vmrun_sup *);
+bool		 stop_pending(struct vmrun_sup *);
+struct ctl	*ctl_start(struct vmrun_sup *, const char *, bool);
+bool		 ctl_idle(const struct vmrun_sup *);
+void		 ctl_ended(struct vmrun_sup *, struct ctl *);
+void		 hook_ended(struct vmrun_sup *);
+void		 hook_end_begin(struct vmrun_sup *);
+void		 hook_end_check(struct vmrun_sup *);
+
+/* loop.c */
+typedef bool	 loop_done_fn(struct vmrun_sup *, void *);
+void		 loop_until(struct vmrun_sup *, loop_done_fn *, void *);
 
 #endif /* SUPERVISE_H */

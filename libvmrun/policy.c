@@ -1,0 +1,118 @@
+/*
+ * policy: what the supervisor decides, as pure functions of what
+ * happened -- the meaning of bhyve's end and whether the guest restarts
+ * (design §7.2), the crash-loop guard, the steps of a stop (§7.3).
+ * Nothing here runs, waits, or reports.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmrun_impl.h"
+#include "supervise.h"
+
+/* design §7.2: what each bhyve exit status means. */
+static const char *const meanings[] = {
+	"reboot", "poweroff", "halt", "triple-fault", "error"
+};
+
+/* An outcome whose status another wait took: neither exit nor signal. */
+static bool
+lost(const struct outcome *oc)
+{
+	return (oc->oc_exit < 0 && oc->oc_sig == 0);
+}
+
+/* exit.meaning of design §7.4. */
+const char *
+policy_meaning(const struct outcome *oc)
+{
+	if (oc->oc_sig != 0)
+		return ("signal");
+	if (lost(oc) || oc->oc_exit > 4)
+		return ("unknown");
+	return (meanings[oc->oc_exit]);
+}
+
+/*
+ * After bhyve's end: -1 when the guest may restart (the crash-loop guard
+ * is the caller's next question), else vmrun's exit status.  *reason is
+ * end.reason; *quote says that bhyve failed and its last lines go with
+ * the message.
+ */
+int
+policy_decide(const struct outcome *oc, const char **reason, bool *quote)
+{
+	int st, mapped;
+
+	*quote = false;
+	if (oc->oc_sig != 0) {
+		if (oc->oc_stop || oc->oc_signalled) {
+			*reason = "stopped";
+			return (1);
+		}
+		*quote = true;
+		*reason = "signal";
+		return (128 + oc->oc_sig);
+	}
+	if (lost(oc)) {
+		*quote = true;
+		*reason = "error";
+		return (70);
+	}
+	st = oc->oc_exit;
+	mapped = st <= 4 ? st : 4;
+	*quote = st >= 4 && !oc->oc_stop;
+	if (oc->oc_stop) {
+		*reason = "stopped";
+		return (mapped);
+	}
+	if (!oc->oc_reboot_on[st]) {
+		*reason = st == 0 ? "no-reboot" : st <= 4 ? meanings[st] :
+		    "error";
+		return (mapped);
+	}
+	if (oc->oc_no_reboot) {
+		*reason = "no-reboot";
+		return (mapped);
+	}
+	if (oc->oc_max_reboots >= 0 && oc->oc_reboots >= oc->oc_max_reboots) {
+		*reason = "reboot-limit";
+		return (mapped);
+	}
+	*reason = NULL;
+	return (-1);
+}
+
+/*
+ * The crash-loop guard: may a restart happen at now, given the times of
+ * the earlier ones?  More than count restarts within seconds may not.
+ */
+bool
+policy_restart_ok(const double *times, size_t n, double now, long long count,
+    long long seconds)
+{
+	size_t i, recent;
+
+	for (i = recent = 0; i < n; i++)
+		if (now - times[i] < (double)seconds)
+			recent++;
+	return ((long long)recent < count);
+}
+
+/*
+ * The step after phase, on a second stop signal or when the phase's time
+ * is up: SIGTERM, then the forced power-off, then SIGKILL.
+ */
+enum stop_phase
+policy_escalate(enum stop_phase phase)
+{
+	switch (phase) {
+	case PH_NONE:
+		return (PH_TERM);
+	case PH_TERM:
+		return (PH_POWEROFF);
+	default:
+		return (PH_KILL);
+	}
+}
