@@ -66,6 +66,7 @@ TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/check_files_test tests/lib/check_vm_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
+		tests/cli/loop_test \
 		tests/cli/lifecycle_test tests/cli/host_test
 EXAMPLE_PROGS=	examples/slotmap
 
@@ -207,6 +208,18 @@ demo: deps
 	$(MAKE) all
 	@sh tools/demo.sh
 
+# Speed and memory, measured (not part of check): prints the table and
+# writes it to bench/results.md with the machine it ran on.
+BENCH_PROGS=	tools/bench/fakebhyve
+
+tools/bench/fakebhyve: tools/bench/fakebhyve.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
+	    tools/bench/fakebhyve.c
+
+bench: deps all $(BENCH_PROGS)
+	python3 tools/bench/bench.py --vmrun vmrun/vmrun \
+	    --fake tools/bench/fakebhyve --out bench/results.md
+
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
@@ -239,7 +252,7 @@ clean:
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
-	    $(TEST_SCRIPTS)
+	    $(TEST_SCRIPTS) $(BENCH_PROGS)
 	rm -rf tests/html
 
-.PHONY: all tests deps check demo install uninstall clean
+.PHONY: all tests deps check demo bench install uninstall clean

@@ -36,12 +36,20 @@ on_signal(int sig)
 	vmrun_sup_signal(g_sup, sig);
 }
 
+/*
+ * SIGCHLD only wakes the supervisor: what the hook left running comes
+ * back to vmrun (a subreaper) and is seen to end this way.  Whatever
+ * vmrun inherited -- SIGCHLD ignored, signals blocked -- it starts with
+ * its own handlers and an empty mask, or a power-off would read as a
+ * reboot and SIGTERM would never arrive.
+ */
 static int
 install_handlers(void)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
-	    SIGUSR2, SIGALRM, SIGUSR1 };
+	    SIGUSR2, SIGALRM, SIGUSR1, SIGCHLD };
 	struct sigaction sa;
+	sigset_t none;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
@@ -49,12 +57,14 @@ install_handlers(void)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaddset(&sa.sa_mask, sigs[i]);
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_NOCLDSTOP;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], &sa, NULL) != 0)
 			return (-1);
 	/* A closed events pipe must not kill the supervisor. */
 	signal(SIGPIPE, SIG_IGN);
-	return (0);
+	sigemptyset(&none);
+	return (sigprocmask(SIG_SETMASK, &none, NULL));
 }
 
 static void

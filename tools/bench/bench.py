@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+#
+# make bench: what the supervisor costs while a guest runs, and how fast
+# it reacts, measured against tools/bench/fakebhyve (C, so that its own
+# cost hides nothing) with bhyvectl = true:
+#
+#   - private memory (smaps Private_Clean + Private_Dirty), RSS and open
+#     descriptors of vmrun while the guest runs
+#   - system calls vmrun makes over 5 s while the guest runs quietly
+#     (strace -c, the calls column)
+#   - reboot turnaround: bhyve exits 0, the next bhyve starts; median
+#     and max over 200 reboots
+#   - stop latency: the fake powers off on SIGTERM; from its exit to the
+#     exit event reaching a reader of --events; median and max
+#
+# The fake stamps CLOCK_MONOTONIC, the clock time.monotonic_ns() reads.
+# Prints a table and writes it, with the machine it ran on, to --out.
+# Not part of make check: wall times belong here, not in tests.
+
+import argparse
+import os
+import platform
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REBOOTS = 200
+STOPS = 20
+IDLE_SECONDS = 5
+
+
+def need_strace():
+    if shutil.which("strace"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("bench: installing strace", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "strace"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       check=False)
+    return shutil.which("strace") is not None
+
+
+class VM:
+    """One vmrun against the fake, events read from a FIFO."""
+
+    def __init__(self, args, work, mode, n):
+        self.dir = os.path.join(work, "vm%d" % n)
+        os.makedirs(os.path.join(self.dir, "vmm"))
+        disk = os.path.join(self.dir, "disk.img")
+        rom = os.path.join(self.dir, "rom.fd")
+        for p in (disk, rom):
+            open(p, "wb").close()
+        cfg = os.path.join(self.dir, "vm.json")
+        with open(cfg, "w") as f:
+            f.write('{"name": "bench", "cpu": 1, "mem": "256M", '
+                    '"bootrom": "%s", "emulations": [{"device": '
+                    '"virtio-blk", "path": "%s"}], "restart_limit": '
+                    '{"count": 100000, "seconds": 1}}\n' % (rom, disk))
+        self.log = os.path.join(self.dir, "stamps")
+        fifo = os.path.join(self.dir, "events")
+        os.mkfifo(fifo)
+        self.efd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        self.buf = b""
+        env = dict(os.environ, BENCH_LOG=self.log, BENCH_MODE=mode)
+        self.proc = subprocess.Popen(
+            [args.vmrun, "-c", cfg, "--bhyve", args.fake,
+             "--bhyvectl", shutil.which("true"),
+             "--vmm-dir", os.path.join(self.dir, "vmm"),
+             "-P", os.path.join(self.dir, "vmrun.pid"),
+             "--events", fifo],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+
+    def stamps(self):
+        try:
+            with open(self.log) as f:
+                return [(l.split()[0], int(l.split()[1])) for l in f]
+        except FileNotFoundError:
+            return []
+
+    def wait_started(self):
+        deadline = time.monotonic() + 10
+        while not any(k == "S" for k, _ in self.stamps()):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                sys.exit("bench: the fake bhyve did not start: %s"
+                         % self.proc.stderr.read().decode(errors="replace"))
+            time.sleep(0.01)
+
+    def wait_event(self, name, timeout=20):
+        """The monotonic time at which event NAME was read."""
+        deadline = time.monotonic() + timeout
+        pat = ('"event":"%s"' % name).encode()
+        while True:
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                if pat in line:
+                    return self.got
+            left = deadline - time.monotonic()
+            if left <= 0:
+                sys.exit("bench: no %s event" % name)
+            r, _, _ = select.select([self.efd], [], [], left)
+            if r:
+                data = os.read(self.efd, 65536)
+                self.got = time.monotonic_ns()
+                if not data:
+                    time.sleep(0.001)	# no writer yet, or gone
+                self.buf += data
+
+    def finish(self):
+        """Wait for vmrun, reading its events meanwhile (a full FIFO
+        would hold it up)."""
+        deadline = time.monotonic() + 60
+        while self.proc.poll() is None:
+            if time.monotonic() > deadline:
+                self.proc.kill()
+                sys.exit("bench: vmrun did not end")
+            r, _, _ = select.select([self.efd], [], [], 0.05)
+            if r and not os.read(self.efd, 65536):
+                time.sleep(0.01)
+        self.proc.wait()
+        self.proc.stderr.close()
+        os.close(self.efd)
+        return self.proc.returncode
+
+
+def smaps(pid):
+    m = {}
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if v.strip().endswith("kB"):
+                m[k] = int(v.split()[0])
+    return m
+
+
+def strace_calls(pid, seconds):
+    """System calls pid makes over seconds, by name, from strace -c."""
+    out = tempfile.mktemp()
+    st = subprocess.Popen(["strace", "-c", "-q", "-o", out, "-p", str(pid)],
+                          stderr=subprocess.DEVNULL)
+    time.sleep(seconds)
+    st.send_signal(signal.SIGINT)
+    st.wait(timeout=10)
+    calls = {}
+    with open(out) as f:
+        for line in f:
+            fl = line.split()
+            if len(fl) >= 5 and re.match(r"^[0-9.]+$", fl[0]) and \
+                    fl[-1] != "total":
+                calls[fl[-1]] = int(fl[3])
+    os.unlink(out)
+    return calls
+
+
+def ms(ns):
+    return "%.3f ms" % (ns / 1e6)
+
+
+def machine():
+    cpu = platform.processor() or "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s %s %s, %s, %d CPUs" % (platform.system(), platform.release(),
+                                      platform.machine(), cpu,
+                                      os.cpu_count() or 0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vmrun", required=True)
+    ap.add_argument("--fake", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    args.vmrun = os.path.abspath(args.vmrun)
+    args.fake = os.path.abspath(args.fake)
+    have_strace = need_strace()
+    work = tempfile.mkdtemp(prefix="vmrun-bench.")
+    rows = []
+    try:
+        # The guest runs: memory, descriptors, system calls; then a stop.
+        vm = VM(args, work, "idle", 0)
+        vm.wait_started()
+        vm.wait_event("start")
+        time.sleep(0.5)
+        m = smaps(vm.proc.pid)
+        nfd = len(os.listdir("/proc/%d/fd" % vm.proc.pid))
+        rows.append(("private memory while the guest runs",
+                     "%d KiB" % (m.get("Private_Clean", 0) +
+                                 m.get("Private_Dirty", 0)), "<= 200 KiB"))
+        rows.append(("RSS while the guest runs (mostly shared libc)",
+                     "%d KiB" % m.get("Rss", 0), ""))
+        rows.append(("open descriptors", str(nfd), ""))
+        if have_strace:
+            calls = strace_calls(vm.proc.pid, IDLE_SECONDS)
+            total = sum(calls.values())
+            what = ", ".join("%s %d" % kv for kv in sorted(calls.items()))
+            rows.append(("system calls over %d s, guest quiet" %
+                         IDLE_SECONDS, "%d%s" % (total, " (%s)" % what
+                                                 if what else ""), "0"))
+        else:
+            rows.append(("system calls over %d s, guest quiet" %
+                         IDLE_SECONDS, "not measured: no strace", "0"))
+        vm.proc.send_signal(signal.SIGTERM)
+        lat = [vm.wait_event("exit") - vm.stamps()[-1][1]]
+        vm.finish()
+
+        for n in range(1, STOPS):
+            vm = VM(args, work, "idle", n)
+            vm.wait_started()
+            vm.wait_event("start")
+            vm.proc.send_signal(signal.SIGTERM)
+            lat.append(vm.wait_event("exit") - vm.stamps()[-1][1])
+            vm.finish()
+
+        vm = VM(args, work, "reboot %d" % REBOOTS, STOPS)
+        rc = vm.finish()
+        st = vm.stamps()
+        gaps = [st[i + 1][1] - st[i][1] for i in range(1, len(st) - 1, 2)
+                if st[i][0] == "E" and st[i + 1][0] == "S"]
+        if rc != 1 or len(gaps) != REBOOTS:
+            sys.exit("bench: reboot run: exit %d, %d reboots" %
+                     (rc, len(gaps)))
+        rows.append(("reboot turnaround, median / max of %d" % REBOOTS,
+                     "%s / %s" % (ms(statistics.median(gaps)), ms(max(gaps))),
+                     "<= 1 ms / <= 5 ms"))
+        rows.append(("stop: fake's exit to the exit event, median / max "
+                     "of %d" % STOPS,
+                     "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
+                     "<= 1 ms"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    lines = ["# make bench", "",
+             "Machine: %s." % machine(),
+             "Measured %s." % time.strftime("%Y-%m-%d %H:%M UTC",
+                                            time.gmtime()), "",
+             "## Supervisor", "",
+             "vmrun against tools/bench/fakebhyve, bhyvectl = true, host "
+             "checks on.", "",
+             "| measure | value | target |", "|---|---|---|"]
+    lines += ["| %s | %s | %s |" % r for r in rows]
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
+
+
+main()

@@ -1,0 +1,107 @@
+/*
+ * fakebhyve: a bhyve stand-in for make bench, in C so that its own cost
+ * does not hide the supervisor's.  It stamps the monotonic clock (the
+ * same clock for every process on the machine) when it starts and just
+ * before it exits, one line each in $BENCH_LOG: "S NS" and "E NS".
+ *
+ * $BENCH_MODE:
+ *   reboot N   exit 0 (a guest reboot) for the first N runs, counted in
+ *              $BENCH_LOG.n, then exit 1 (power-off)
+ *   idle       sleep without a system call until SIGTERM (the power
+ *              button), then exit 1
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *logpath;
+static volatile sig_atomic_t term;
+
+static void
+stamp(char what)
+{
+	struct timespec ts;
+	char buf[64];
+	int fd, n;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = snprintf(buf, sizeof(buf), "%c %lld\n", what,
+	    (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	if ((fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT, 0644)) < 0)
+		_exit(70);
+	if (write(fd, buf, (size_t)n) != n)
+		_exit(70);
+	close(fd);
+}
+
+/* How many runs before this one; counts this one. */
+static long
+count(void)
+{
+	char path[4096], buf[32];
+	long n;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.n", logpath);
+	n = 0;
+	if ((fd = open(path, O_RDWR | O_CREAT, 0644)) < 0)
+		_exit(70);
+	if ((r = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[r] = '\0';
+		n = strtol(buf, NULL, 10);
+	}
+	r = snprintf(buf, sizeof(buf), "%ld\n", n + 1);
+	if (pwrite(fd, buf, (size_t)r, 0) != r)
+		_exit(70);
+	close(fd);
+	return (n);
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	term = 1;
+}
+
+int
+main(void)
+{
+	struct sigaction sa;
+	const char *mode;
+	sigset_t term_only, none;
+
+	if ((logpath = getenv("BENCH_LOG")) == NULL ||
+	    (mode = getenv("BENCH_MODE")) == NULL)
+		return (70);
+	if (strncmp(mode, "reboot ", 7) == 0) {
+		stamp('S');
+		if (count() < strtol(mode + 7, NULL, 10)) {
+			stamp('E');
+			return (0);
+		}
+		stamp('E');
+		return (1);
+	}
+	/* The handler before the stamp: SIGTERM may follow at once. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigemptyset(&term_only);
+	sigaddset(&term_only, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term_only, NULL);
+	stamp('S');
+	sigemptyset(&none);
+	while (!term)
+		sigsuspend(&none);
+	stamp('E');
+	return (1);
+}
