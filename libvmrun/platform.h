@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <spawn.h>
 #include <stdbool.h>
 
 struct pidfh;
@@ -19,8 +20,12 @@ int		 plat_pidfile_write(struct pidfh *);
 int		 plat_pidfile_remove(struct pidfh *);
 int		 plat_pidfile_close(struct pidfh *);
 
-/* Close every descriptor >= lowfd (in a child, before exec). */
-void		 plat_closefrom(int lowfd);
+/*
+ * Have the spawned child close every descriptor >= lowfd
+ * (posix_spawn_file_actions_addclosefrom_np: FreeBSD 13.1, glibc 2.34,
+ * where it is a GNU extension): 0 or an errno.
+ */
+int		 plat_spawn_closefrom(posix_spawn_file_actions_t *, int lowfd);
 
 /*
  * A close-on-exec descriptor that poll(2) reports readable once the

@@ -52,10 +52,10 @@ plat_pidfile_close(struct pidfh *pfh)
 	return (pidfile_close(pfh));
 }
 
-void
-plat_closefrom(int lowfd)
+int
+plat_spawn_closefrom(posix_spawn_file_actions_t *fa, int lowfd)
 {
-	closefrom(lowfd);
+	return (posix_spawn_file_actions_addclosefrom_np(fa, lowfd));
 }
 
 /*

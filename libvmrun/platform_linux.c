@@ -3,6 +3,8 @@
  * fake bhyve programs.
  */
 
+#define _GNU_SOURCE		/* posix_spawn_file_actions_addclosefrom_np */
+
 #include <sys/types.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -49,30 +51,10 @@ plat_pidfile_close(struct pidfh *pfh)
 	return (pidfile_close(pfh));
 }
 
-void
-plat_closefrom(int lowfd)
+int
+plat_spawn_closefrom(posix_spawn_file_actions_t *fa, int lowfd)
 {
-	DIR *d;
-	struct dirent *de;
-	int fd, dfd;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
-		return;
-#endif
-	/* Older kernels: the descriptors listed in /proc/self/fd. */
-	if ((d = opendir("/proc/self/fd")) == NULL) {
-		for (fd = lowfd; fd < 1024; fd++)
-			(void)close(fd);
-		return;
-	}
-	dfd = dirfd(d);
-	while ((de = readdir(d)) != NULL) {
-		fd = atoi(de->d_name);
-		if (fd >= lowfd && fd != dfd)
-			(void)close(fd);
-	}
-	closedir(d);
+	return (posix_spawn_file_actions_addclosefrom_np(fa, lowfd));
 }
 
 /* pidfd_open(2): Linux 5.3; the descriptor is close-on-exec. */

@@ -1,9 +1,9 @@
 /*
  * spawn: start children by argv (never a shell, design §11), with no
  * descriptors beyond 0-2, every signal at its default and none blocked;
- * see their end without waiting; copy their standard error.  An exec failure
- * comes back through a close-on-exec pipe, so "bhyve cannot be executed"
- * (69) is told apart from a bhyve that ran and failed.
+ * see their end without waiting; copy their standard error.
+ * posix_spawn(3) reports an exec failure itself, so "bhyve cannot be
+ * executed" (69) is told apart from a bhyve that ran and failed.
  */
 
 #include <sys/types.h>
@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@
 #include "vmrun_impl.h"
 #include "supervise.h"
 #include "platform.h"
+
+extern char **environ;
 
 double
 mono_now(void)
@@ -29,71 +32,42 @@ mono_now(void)
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 }
 
-/* In the child: never returns. */
+/*
+ * The signals a program may set: every one but those the C library keeps
+ * for itself (glibc's SIGCANCEL and SIGSETXID, FreeBSD's SIGTHR, between
+ * 31 and SIGRTMIN), which no one can reset.
+ */
 static void
-child_exec(char *const *argv, unsigned flags, int outfd, int errw, int exw)
+settable_signals(sigset_t *set)
 {
-	sigset_t none;
-	int fd, e, sig;
+	int sig;
 
-	/*
-	 * Every signal back to its default, whatever vmrun caught or
-	 * inherited as ignored: a handler of ours must not run here, and an
-	 * ignored SIGTERM would change bhyve's ACPI power button (bhyve.md
-	 * §8.2).  Only SIGPIPE may stay ignored, for bhyve (design §7.1).
-	 * Signals are still blocked here: the parent blocked them all.
-	 */
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	if (flags & SP_IGNPIPE)
-		(void)signal(SIGPIPE, SIG_IGN);
-	if (flags & SP_OWNPGRP)
-		(void)setpgid(0, 0);
-	if ((flags & SP_NULLSTDIN) &&
-	    (fd = open("/dev/null", O_RDONLY)) >= 0 && fd != 0) {
-		dup2(fd, 0);
-		close(fd);
-	}
-	if (flags & SP_STDOUT_ERR) {
-		if (outfd >= 0)
-			dup2(outfd, 1);
-		else if ((fd = open("/dev/null", O_WRONLY)) >= 0 && fd != 1) {
-			dup2(fd, 1);
-			close(fd);
-		}
-	}
-	if (errw >= 0)
-		dup2(errw, 2);
-	else if ((flags & SP_STDERR_ERR) && outfd >= 0 && outfd != 2)
-		dup2(outfd, 2);
-	/* Keep the exec-status pipe at 3, close-on-exec; close the rest. */
-	if (exw != 3) {
-		dup2(exw, 3);
-		exw = 3;
-	}
-	fcntl(exw, F_SETFD, FD_CLOEXEC);
-	plat_closefrom(4);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execv(argv[0], argv);
-	e = errno;
-	if (write(exw, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
+	sigemptyset(set);
+	for (sig = 1; sig < 32; sig++)
+		sigaddset(set, sig);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
 }
 
 /*
- * Start argv[0] (a path, no PATH search) with argv.  Returns 0, or an
- * errno when no process could be made (pipe, fork).  When the program
- * cannot be executed, c->c_exec_errno says why and the child is reaped.
- * It never waits for the child beyond its exec.
+ * Start argv[0] (a path, no PATH search) with argv, by posix_spawn(3):
+ * the parent's memory is not copied, so a restart costs what the exec
+ * costs.  The child has descriptors 0-2 only, every signal at its
+ * default (SIGPIPE ignored with SP_IGNPIPE) and an empty mask, so no
+ * handler of ours runs in it and nothing vmrun inherited reaches it.
+ * Returns 0, or an errno when no process could be made (pipe, fork).
+ * When the program cannot be executed, c->c_exec_errno says why and the
+ * child is gone.  It never waits for the child.
  */
 int
 spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 {
-	sigset_t all, old;
-	int errp[2], exp[2], e, n;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	struct sigaction ign, oldpipe;
+	sigset_t none, dfl;
+	short fl;
+	int errp[2], e;
 
 	memset(c, 0, sizeof(*c));
 	c->c_errfd = c->c_procfd = -1;
@@ -101,62 +75,84 @@ spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 	errp[0] = errp[1] = -1;
 	if ((flags & SP_PIPEERR) && pipe(errp) != 0)
 		return (errno);
-	if (pipe(exp) != 0) {
-		e = errno;
-		if (errp[0] >= 0) {
-			close(errp[0]);
-			close(errp[1]);
-		}
-		return (e);
-	}
-	fcntl(exp[0], F_SETFD, FD_CLOEXEC);
-	fcntl(exp[1], F_SETFD, FD_CLOEXEC);
 	if (errp[0] >= 0) {
 		fcntl(errp[0], F_SETFD, FD_CLOEXEC);
 		fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	}
-	/* No handler of ours may run in the child before exec. */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	c->c_pid = fork();
-	if (c->c_pid == 0)
-		child_exec(argv, flags, outfd, errp[1], exp[1]);
-	e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(exp[1]);
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		goto closepipe;
+	if ((e = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		goto closepipe;
+	}
+	if (flags & SP_NULLSTDIN)
+		e |= posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+		    O_RDONLY, 0);
+	if ((flags & SP_STDOUT_ERR) && outfd >= 0)
+		e |= posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	else if (flags & SP_STDOUT_ERR)
+		e |= posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
+		    O_WRONLY, 0);
+	if (errp[1] >= 0)
+		e |= posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	else if ((flags & SP_STDERR_ERR) && outfd >= 0 && outfd != 2)
+		e |= posix_spawn_file_actions_adddup2(&fa, outfd, 2);
+	e |= plat_spawn_closefrom(&fa, 3);
+	sigemptyset(&none);
+	settable_signals(&dfl);
+	if (flags & SP_IGNPIPE)
+		sigdelset(&dfl, SIGPIPE);
+	fl = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	if (flags & SP_OWNPGRP) {
+		fl |= POSIX_SPAWN_SETPGROUP;
+		e |= posix_spawnattr_setpgroup(&at, 0);
+	}
+	e |= posix_spawnattr_setsigmask(&at, &none);
+	e |= posix_spawnattr_setsigdefault(&at, &dfl);
+	e |= posix_spawnattr_setflags(&at, fl);
+	if (e != 0)
+		e = ENOMEM;
+	/*
+	 * An ignored SIGPIPE is the one disposition a spawned child can
+	 * inherit but not be given; vmrun itself ignores it, a program
+	 * using the library may not, so it is ignored for the moment.
+	 */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	oldpipe.sa_handler = SIG_IGN;
+	if (e == 0 && (flags & SP_IGNPIPE))
+		(void)sigaction(SIGPIPE, &ign, &oldpipe);
+	if (e == 0)
+		e = posix_spawn(&c->c_pid, argv[0], &fa, &at, argv, environ);
+	if (oldpipe.sa_handler != SIG_IGN)
+		(void)sigaction(SIGPIPE, &oldpipe, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
 	if (errp[1] >= 0)
 		close(errp[1]);
-	if (c->c_pid < 0) {
-		close(exp[0]);
-		if (errp[0] >= 0)
-			close(errp[0]);
-		return (e);
-	}
-	if (flags & SP_OWNPGRP)
-		(void)setpgid(c->c_pid, c->c_pid);	/* no race with exec */
-	c->c_errfd = errp[0];
-	c->c_running = true;
-	do
-		n = (int)read(exp[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(exp[0]);
-	if (n == (int)sizeof(e)) {
-		/* It exits at once: this wait is over as soon as it begins. */
+	errp[1] = -1;
+	if (e == EAGAIN || e == ENOMEM)
+		goto closepipe;		/* no process */
+	if (e != 0) {
+		/* The C library has reaped the child that could not exec. */
 		c->c_exec_errno = e;
-		while (waitpid(c->c_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		c->c_running = false;
 		c->c_reaped = true;
 		c->c_exit = 127;
-		if (c->c_errfd >= 0) {
-			close(c->c_errfd);
-			c->c_errfd = -1;
-		}
+		close(errp[0]);
 		return (0);
 	}
+	c->c_errfd = errp[0];
+	c->c_running = true;
 	/* Without one (ENOSYS, or an old kernel) SIGCHLD tells of the end. */
 	c->c_procfd = plat_procfd(c->c_pid);
 	return (0);
+closepipe:
+	if (errp[0] >= 0)
+		close(errp[0]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	return (e);
 }
 
 /*
