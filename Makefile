@@ -21,12 +21,11 @@ PKG_CONFIG?=	pkg-config
 
 JANSSON_CFLAGS!=	$(PKG_CONFIG) --cflags jansson 2>/dev/null || true
 JANSSON_LIBS!=		$(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson
-# The platform file and its library: pidfile(3) is in FreeBSD's libutil
-# and in libbsd elsewhere.
+# The platform file and its library: pidfile(3) is in FreeBSD's libutil;
+# platform_linux.c has its own.
 PLATFORM!=	if [ "`uname -s`" = FreeBSD ]; then echo platform_freebsd; \
 		else echo platform_linux; fi
-PLATFORM_LIBS!=	if [ "`uname -s`" = FreeBSD ]; then echo -lutil; \
-		else echo -lbsd; fi
+PLATFORM_LIBS!=	if [ "`uname -s`" = FreeBSD ]; then echo -lutil; fi
 ATF_CFLAGS!=		$(PKG_CONFIG) --cflags atf-c 2>/dev/null || true
 ATF_LIBS!=		$(PKG_CONFIG) --libs atf-c 2>/dev/null || echo -latf-c
 

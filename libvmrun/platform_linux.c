@@ -6,16 +6,17 @@
 #define _GNU_SOURCE		/* posix_spawn_file_actions_addclosefrom_np */
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <linux/if_tun.h>
 #include <net/if.h>
 
-#include <bsd/libutil.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,32 +24,126 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "platform.h"
 
+/*
+ * pidfile(3) as FreeBSD's libutil has it, so that vmrun needs no libbsd
+ * (and libmd) here: a file locked with flock(2) while it is held, whose
+ * holder a second opener is told of (EEXIST and its pid).
+ */
+struct pidfh {
+	int		 pf_fd;
+	dev_t		 pf_dev;
+	ino_t		 pf_ino;
+	char		 pf_path[];
+};
+
+/* The holder's pid, which it may not have written yet: a few tries. */
+static pid_t
+pidfile_read(const char *path)
+{
+	struct timespec ts = { 0, 5000000 };
+	char buf[32];
+	ssize_t n;
+	int fd, i;
+
+	for (i = 0; i < 5; i++) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			return (-1);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			return ((pid_t)strtol(buf, NULL, 10));
+		}
+		nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
 struct pidfh *
 plat_pidfile_open(const char *path, mode_t mode, pid_t *otherpid)
 {
-	return (pidfile_open(path, mode, otherpid));
+	struct pidfh *pfh;
+	struct stat fsb, psb;
+	int fd, e;
+
+	for (;;) {
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		    O_NONBLOCK, mode);
+		if (fd < 0)
+			return (NULL);
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			e = errno;
+			close(fd);
+			if (e == EWOULDBLOCK) {
+				if (otherpid != NULL)
+					*otherpid = pidfile_read(path);
+				e = EEXIST;
+			}
+			errno = e;
+			return (NULL);
+		}
+		/* Locked, but is it still the file at path? */
+		if (fstat(fd, &fsb) == 0 && stat(path, &psb) == 0 &&
+		    fsb.st_dev == psb.st_dev && fsb.st_ino == psb.st_ino)
+			break;
+		close(fd);
+	}
+	if (ftruncate(fd, 0) != 0 ||
+	    (pfh = malloc(sizeof(*pfh) + strlen(path) + 1)) == NULL) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return (NULL);
+	}
+	pfh->pf_fd = fd;
+	pfh->pf_dev = fsb.st_dev;
+	pfh->pf_ino = fsb.st_ino;
+	memcpy(pfh->pf_path, path, strlen(path) + 1);
+	return (pfh);
 }
 
 int
 plat_pidfile_write(struct pidfh *pfh)
 {
-	return (pidfile_write(pfh));
-}
+	char buf[32];
+	int n;
 
-int
-plat_pidfile_remove(struct pidfh *pfh)
-{
-	return (pidfile_remove(pfh));
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(pfh->pf_fd, 0) != 0 ||
+	    pwrite(pfh->pf_fd, buf, (size_t)n, 0) != n)
+		return (-1);
+	return (0);
 }
 
 int
 plat_pidfile_close(struct pidfh *pfh)
 {
-	return (pidfile_close(pfh));
+	int r;
+
+	r = close(pfh->pf_fd);
+	free(pfh);
+	return (r);
+}
+
+/* Remove the file only if the path still names it. */
+int
+plat_pidfile_remove(struct pidfh *pfh)
+{
+	struct stat sb;
+	int r;
+
+	r = 0;
+	if (lstat(pfh->pf_path, &sb) == 0 && sb.st_dev == pfh->pf_dev &&
+	    sb.st_ino == pfh->pf_ino)
+		r = unlink(pfh->pf_path);
+	if (plat_pidfile_close(pfh) != 0)
+		r = -1;
+	return (r);
 }
 
 int

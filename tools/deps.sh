@@ -13,7 +13,6 @@ have pkg-config || missing="$missing pkg-config"
 hdr jansson.h || missing="$missing jansson"
 hdr atf-c.h || missing="$missing atf-c"
 if [ "$(uname -s)" != FreeBSD ]; then
-	hdr bsd/libutil.h || missing="$missing libbsd"
 	# The host tests make real tap interfaces in a private namespace.
 	have ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] ||
 	    missing="$missing iproute2"
@@ -35,7 +34,7 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null &&
 	apt-get install -y -qq build-essential pkg-config libjansson-dev \
-	    libatf-dev atf-sh kyua libbsd-dev iproute2 python3 \
+	    libatf-dev atf-sh kyua iproute2 python3 \
 	    >/dev/null || {
 		echo "vmrun: apt-get install failed" >&2
 		exit 1
@@ -44,6 +43,6 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 fi
 echo "vmrun: missing:$missing" >&2
 echo "vmrun: on Debian run as root: apt-get install build-essential" \
-    "pkg-config libjansson-dev libatf-dev atf-sh kyua libbsd-dev iproute2" \
+    "pkg-config libjansson-dev libatf-dev atf-sh kyua iproute2" \
     "python3" >&2
 exit 1
