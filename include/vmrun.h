@@ -298,8 +298,9 @@ void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *,
  * Tell the supervisor about a signal: SIGTERM, SIGINT or SIGHUP request
  * a stop (a second one forces it), and so do SIGQUIT, SIGUSR2 and
  * SIGALRM, which would otherwise end the program and leave bhyve running;
- * SIGUSR1 requests a reset.  Async-signal-safe: call it from a signal
- * handler.
+ * SIGUSR1 requests a reset; SIGCHLD only wakes the supervisor, which
+ * then looks at what the hook left running.  Async-signal-safe: call it
+ * from a signal handler.
  */
 void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
 /*
