@@ -196,9 +196,28 @@ def main():
         time.sleep(0.5)
         m = smaps(vm.proc.pid)
         nfd = len(os.listdir("/proc/%d/fd" % vm.proc.pid))
-        rows.append(("private memory while the guest runs",
-                     "%d KiB" % (m.get("Private_Clean", 0) +
-                                 m.get("Private_Dirty", 0)), "<= 200 KiB"))
+        rows.append(("private memory while the guest runs "
+                     "(Private_Clean + Private_Dirty)",
+                     "%d KiB (%d + %d)" % (m.get("Private_Clean", 0) +
+                                           m.get("Private_Dirty", 0),
+                                           m.get("Private_Clean", 0),
+                                           m.get("Private_Dirty", 0)),
+                     "<= 200 KiB"))
+        # Clean pages of files no other process maps count as private
+        # until a second vmrun maps them too: what one more VM costs.
+        other = VM(args, work, "idle", 99)
+        other.wait_started()
+        other.wait_event("start")
+        time.sleep(0.3)
+        m2 = smaps(vm.proc.pid)
+        rows.append(("the same while a second vmrun runs (one more VM)",
+                     "%d KiB (%d + %d)" % (m2.get("Private_Clean", 0) +
+                                           m2.get("Private_Dirty", 0),
+                                           m2.get("Private_Clean", 0),
+                                           m2.get("Private_Dirty", 0)),
+                     ""))
+        other.proc.send_signal(signal.SIGTERM)
+        other.finish()
         rows.append(("RSS while the guest runs (mostly shared libc)",
                      "%d KiB" % m.get("Rss", 0), ""))
         rows.append(("open descriptors", str(nfd), ""))
