@@ -210,6 +210,15 @@ enum vmrun_status vmrun_opts_set_vmm_dir(struct vmrun_opts *, const char *);
 enum vmrun_status vmrun_opts_set_pidfile(struct vmrun_opts *, const char *);
 /* The supervisor pid file and per-VM lock (-P); NULL: /var/run/vmrun/NAME.pid. */
 enum vmrun_status vmrun_opts_set_lockfile(struct vmrun_opts *, const char *);
+/*
+ * The control socket (vmrun(8) CONTROL): path, NULL for the default
+ * (NAME.sock beside the lock given to vmrun_opts_set_lockfile, else
+ * /var/run/vmrun/NAME.sock), "" for none; and a group that may use it
+ * as well (mode 0660 instead of 0600), NULL for none.
+ */
+enum vmrun_status vmrun_opts_set_control(struct vmrun_opts *, const char *);
+enum vmrun_status vmrun_opts_set_control_group(struct vmrun_opts *,
+		    const char *);
 /* Arguments placed before the VM name (NULL-terminated; copied). */
 enum vmrun_status vmrun_opts_set_extra_args(struct vmrun_opts *,
 		    const char *const *);
@@ -309,6 +318,46 @@ void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
  * when it returns.
  */
 int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
+
+/*
+ * The control socket's client (vmrun(8) CONTROL): a connection to a
+ * running supervisor.  vmrun_ctl_path gives the socket of VM name, or
+ * name itself when it holds a '/' (new string: free(3) it; NULL when out
+ * of memory or name is empty).  vmrun_ctl_open connects (new: close it
+ * with vmrun_ctl_close); VMRUN_ERR_IO with errno set when it cannot.
+ */
+struct vmrun_ctl;
+char		*vmrun_ctl_path(const char *name);
+enum vmrun_status vmrun_ctl_open(const char *path, struct vmrun_ctl **);
+void		 vmrun_ctl_close(struct vmrun_ctl *);
+/* The connection's descriptor, for poll(2); borrowed. */
+int		 vmrun_ctl_fd(const struct vmrun_ctl *);
+/*
+ * Send one request: "status", "stop" (arg "force" or NULL), "reset",
+ * "poweroff", "next-target" (arg a target, NULL to clear), "restart"
+ * (arg a target or NULL), "subscribe".
+ */
+enum vmrun_status vmrun_ctl_send(struct vmrun_ctl *, const char *request,
+		    const char *arg);
+/*
+ * The next line from the supervisor, an answer or an event, without its
+ * newline: *line is new (free(3) it), or NULL when the supervisor has
+ * closed the connection.  timeout_ms < 0 waits as long as it takes;
+ * VMRUN_ERR_IO with errno ETIMEDOUT when it passes.
+ */
+enum vmrun_status vmrun_ctl_recv(struct vmrun_ctl *, int timeout_ms,
+		    char **line);
+/*
+ * A line of the protocol as text for people, control characters
+ * escaped: new string (free(3) it), or NULL when it is not JSON.
+ */
+char		*vmrun_ctl_text(const char *line);
+/*
+ * Is line an answer, and did it succeed?  1 yes, 0 no (its error code,
+ * e.g. "unknown-target", in code), -1 not an answer (an event, or not
+ * the protocol).
+ */
+int		 vmrun_ctl_result(const char *line, char *code, size_t len);
 
 #ifdef __cplusplus
 }

@@ -112,35 +112,105 @@ enter_phase(struct vmrun_sup *su, enum stop_phase ph)
 	}
 }
 
+bool
+bhyve_running(const struct vmrun_sup *su)
+{
+	return (su->su_child.c_running && su->su_isbhyve);
+}
+
+/*
+ * A stop request (design §7.3): from signal sig, or from the control
+ * socket (sig 0).  The first one presses the power button, or with
+ * force powers the VM off at once (a loader is killed); another one
+ * skips ahead a step.
+ */
+void
+control_stop(struct vmrun_sup *su, int sig, bool force)
+{
+	struct vmrun_event ev;
+	enum stop_phase next;
+
+	sup_event_init(&ev, VMRUN_EV_STOP_REQUESTED);
+	ev.ev_signal = sig;
+	sup_event(su, &ev);
+	if (!su->su_child.c_running) {
+		su->su_stop = true;
+		return;
+	}
+	if (su->su_phase == PH_KILL)
+		return;
+	if (force) {
+		next = policy_escalate(su->su_phase);
+		if (next < PH_POWEROFF)
+			next = su->su_isbhyve ? PH_POWEROFF : PH_KILL;
+	} else if (su->su_stop)
+		next = policy_escalate(su->su_phase);
+	else if (su->su_phase == PH_NONE)
+		next = PH_TERM;
+	else {
+		/* A restart's power button is pressed already. */
+		su->su_stop = true;
+		return;
+	}
+	su->su_stop = true;
+	enter_phase(su, next);
+}
+
+/*
+ * bhyvectl ACTION for the running VM (--force-reset, --force-poweroff),
+ * as an escalation step; the restart policy then applies to bhyve's
+ * exit.  False when no bhyve runs.
+ */
+bool
+control_bhyve(struct vmrun_sup *su, const char *action)
+{
+	if (!bhyve_running(su))
+		return (false);
+	escalate_event(su, action + 2);
+	(void)ctl_start(su, action, false);
+	return (true);
+}
+
+/*
+ * Stop the running VM gracefully and start it again, into target (NULL:
+ * the next target as a reboot would have it).  False when no bhyve runs
+ * or a stop is under way.
+ */
+bool
+control_restart(struct vmrun_sup *su, const char *target)
+{
+	char *t;
+
+	if (!bhyve_running(su) || su->su_stop)
+		return (false);
+	t = NULL;
+	if (target != NULL && (t = xstrdup(target)) == NULL)
+		return (false);
+	xfree(su->su_restart_to);
+	su->su_restart_to = t;
+	if (!su->su_restart) {
+		su->su_restart = true;
+		enter_phase(su, PH_TERM);
+	}
+	return (true);
+}
+
 /* Act on the signals recorded since the last look (design §7.3). */
 void
 control_requests(struct vmrun_sup *su)
 {
-	struct vmrun_event ev;
-	bool running;
 	int n;
 
-	running = su->su_child.c_running;
 	n = su->su_nstop;
 	while (su->su_stops_seen < n) {
 		su->su_stops_seen++;
-		sup_event_init(&ev, VMRUN_EV_STOP_REQUESTED);
-		ev.ev_signal = su->su_lastsig;
-		sup_event(su, &ev);
-		if (!su->su_stop) {
-			su->su_stop = true;
-			if (running)
-				enter_phase(su, PH_TERM);
-		} else if (running && su->su_phase != PH_KILL)
-			enter_phase(su, policy_escalate(su->su_phase));
+		control_stop(su, su->su_lastsig, false);
 	}
 	n = su->su_nreset;
 	while (su->su_resets_seen < n) {
 		su->su_resets_seen++;
-		if (running && su->su_isbhyve && !su->su_stop) {
-			escalate_event(su, "force-reset");
-			(void)ctl_start(su, "--force-reset", false);
-		}
+		if (!su->su_stop)
+			(void)control_bhyve(su, "--force-reset");
 	}
 }
 

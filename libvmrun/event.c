@@ -25,6 +25,23 @@ sup_event(struct vmrun_sup *su, struct vmrun_event *ev)
 	ev->ev_vm = su->su_name;
 	if (su->su_cb != NULL)
 		su->su_cb(ev, su->su_cbarg);
+	if (su->su_tap != NULL)		/* the control socket's subscribers */
+		su->su_tap(su, ev);
+}
+
+/* ms since the epoch as "2026-11-26T14:00:00.123Z". */
+void
+event_time(long long ms, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t sec;
+
+	sec = (time_t)(ms / 1000);
+	if (gmtime_r(&sec, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
 void
@@ -130,19 +147,12 @@ char *
 vmrun_event_json(const struct vmrun_event *ev)
 {
 	json_t *o;
-	time_t sec;
-	struct tm tm;
 	char tbuf[96], *s, *r;
 	int bad;
 
 	if (ev == NULL || ev->ev_name == NULL || (o = json_object()) == NULL)
 		return (NULL);
-	sec = (time_t)(ev->ev_time_ms / 1000);
-	if (gmtime_r(&sec, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	snprintf(tbuf, sizeof(tbuf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ev->ev_time_ms % 1000));
+	event_time(ev->ev_time_ms, tbuf, sizeof(tbuf));
 	bad = put(o, "time", json_string(tbuf));
 	bad |= put(o, "vm", str_or_null(ev->ev_vm));
 	bad |= put(o, "event", json_string(ev->ev_name));

@@ -26,7 +26,7 @@
 #include "supervise.h"
 #include "platform.h"
 
-#define LOCK_DIR	"/var/run/vmrun"
+#define LOCK_DIR	VMRUN_RUNDIR
 
 /* Take the per-VM lock (-P): 0, 75 when another vmrun holds it, or 71. */
 int

@@ -15,12 +15,17 @@
 #include "vmrun_impl.h"
 #include "supervise.h"
 
-/* The wake pipe, bhyve's stderr and end, the hook's end, the bhyvectls. */
-#define LOOP_NFDS	(4 + 2 * CTL_MAX)
+/*
+ * The wake pipe, bhyve's stderr and end, the hook's end, the bhyvectls,
+ * the control socket and its clients.
+ */
+#define LOOP_NFDS	(4 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
 
 struct watch {
 	struct pollfd	 w_pfd[LOOP_NFDS];
 	int		 w_n;
+	int		 w_srv;		/* where the control socket's begin */
+	int		 w_nsrv;
 	bool		 w_all;		/* poll failed: look at everything */
 };
 
@@ -90,6 +95,8 @@ serve(struct vmrun_sup *su, const struct watch *w)
 			ctl_ended(su, ct);
 		}
 	}
+	if (!w->w_all)
+		ctlsrv_serve(su, &w->w_pfd[w->w_srv], w->w_nsrv);
 }
 
 /*
@@ -125,6 +132,9 @@ loop_until(struct vmrun_sup *su, loop_done_fn *done, void *arg)
 			if (su->su_ctl[i].ct_c.c_running)
 				watch(&w, su->su_ctl[i].ct_c.c_procfd);
 		}
+		w.w_srv = w.w_n;
+		w.w_nsrv = ctlsrv_watch(su, &w.w_pfd[w.w_n], LOOP_NFDS - w.w_n);
+		w.w_n += w.w_nsrv;
 		timeout = -1;
 		if ((dl = control_deadline(su)) > 0) {
 			now = mono_now();

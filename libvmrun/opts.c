@@ -46,6 +46,8 @@ vmrun_opts_free(struct vmrun_opts *o)
 	xfree(o->op_vmm_dir);
 	xfree(o->op_pidfile);
 	xfree(o->op_lockfile);
+	xfree(o->op_control);
+	xfree(o->op_control_group);
 	free_argv(o->op_extra);
 	xfree(o);
 }
@@ -69,6 +71,7 @@ opts_dup(const struct vmrun_opts *o)
 	for (i = 0; i < 3; i++)
 		c->op_prog[i] = NULL;
 	c->op_vmm_dir = c->op_pidfile = c->op_lockfile = NULL;
+	c->op_control = c->op_control_group = NULL;
 	c->op_extra = NULL;
 	for (i = 0; i < 3; i++)
 		if (set_str(&c->op_prog[i], o->op_prog[i]) != VMRUN_OK)
@@ -76,6 +79,8 @@ opts_dup(const struct vmrun_opts *o)
 	if (set_str(&c->op_vmm_dir, o->op_vmm_dir) != VMRUN_OK ||
 	    set_str(&c->op_pidfile, o->op_pidfile) != VMRUN_OK ||
 	    set_str(&c->op_lockfile, o->op_lockfile) != VMRUN_OK ||
+	    set_str(&c->op_control, o->op_control) != VMRUN_OK ||
+	    set_str(&c->op_control_group, o->op_control_group) != VMRUN_OK ||
 	    vmrun_opts_set_extra_args(c, (const char *const *)o->op_extra) !=
 	    VMRUN_OK)
 		goto nomem;
@@ -131,6 +136,24 @@ vmrun_opts_set_lockfile(struct vmrun_opts *o, const char *path)
 	if (o == NULL || (path != NULL && *path == '\0'))
 		return (VMRUN_ERR_ARG);
 	return (set_str(&o->op_lockfile, path));
+}
+
+/* The control socket: NULL for the default, "" for none. */
+enum vmrun_status
+vmrun_opts_set_control(struct vmrun_opts *o, const char *path)
+{
+	if (o == NULL)
+		return (VMRUN_ERR_ARG);
+	return (set_str(&o->op_control, path));
+}
+
+/* The group that may use the control socket too (mode 0660); NULL: none. */
+enum vmrun_status
+vmrun_opts_set_control_group(struct vmrun_opts *o, const char *group)
+{
+	if (o == NULL || (group != NULL && *group == '\0'))
+		return (VMRUN_ERR_ARG);
+	return (set_str(&o->op_control_group, group));
 }
 
 enum vmrun_status

@@ -46,6 +46,10 @@ policy_decide(const struct outcome *oc, const char **reason, bool *quote)
 	int st, mapped;
 
 	*quote = false;
+	if (oc->oc_restart && !oc->oc_stop) {
+		*reason = NULL;		/* asked for: whatever bhyve did */
+		return (-1);
+	}
 	if (oc->oc_sig != 0) {
 		if (oc->oc_stop || oc->oc_signalled) {
 			*reason = "stopped";

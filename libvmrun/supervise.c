@@ -47,6 +47,9 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 	su->su_name = vmrun_config_name(cf);
 	su->su_wake[0] = su->su_wake[1] = -1;
 	su->su_pidfd = -1;
+	su->su_srv.cs_fd = -1;
+	for (i = 0; i < SRV_CLIENTS; i++)
+		su->su_srv.cs_cl[i].cl_fd = -1;
 	if ((su->su_opts = opts_dup(o)) == NULL ||
 	    (su->su_target = xstrdup(target != NULL ? target : "default")) ==
 	    NULL)
@@ -73,6 +76,7 @@ vmrun_sup_free(struct vmrun_sup *su)
 {
 	if (su == NULL)
 		return;
+	ctlsrv_close(su);
 	lock_release(su);
 	pidfile_drop(su);
 	if (su->su_wake[0] >= 0)
@@ -82,6 +86,8 @@ vmrun_sup_free(struct vmrun_sup *su)
 	vmrun_opts_free(su->su_opts);
 	xfree(su->su_target);
 	xfree(su->su_restarts);
+	xfree(su->su_next);
+	xfree(su->su_restart_to);
 	xfree(su);
 }
 
@@ -287,6 +293,31 @@ start_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm)
 }
 
 /*
+ * The target of the next run: want (a restart request's), else a
+ * next-target request, else the configuration's next_target, else the
+ * same (design §3).  Requests are used once.  Borrowed from the
+ * configuration.
+ */
+static const char *
+next_target(struct vmrun_sup *su, const struct vmrun_vm *vm, const char *want)
+{
+	const struct vmrun_vm *nv;
+	const char *t;
+
+	t = want != NULL ? want : su->su_next != NULL ? su->su_next :
+	    vm->vm_next_target != NULL ? vm->vm_next_target : vm->vm_target;
+	if (vmrun_config_resolve(su->su_cf, t, &nv) == VMRUN_OK)
+		t = vmrun_vm_target(nv);
+	else
+		t = vm->vm_target;	/* checked when asked: cannot be */
+	xfree(su->su_next);
+	xfree(su->su_restart_to);
+	su->su_next = su->su_restart_to = NULL;
+	su->su_restart = false;
+	return (t);
+}
+
+/*
  * After bhyve's end: the exit event, then the decision (design §7.2).
  * Returns -1 to restart (with *nextp set), else vmrun's exit status.
  */
@@ -303,6 +334,7 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	int rc;
 
 	memset(&oc, 0, sizeof(oc));
+	oc.oc_restart = su->su_restart;
 	oc.oc_exit = su->su_child.c_exit;
 	oc.oc_sig = su->su_child.c_sig;
 	oc.oc_stop = su->su_stop;
@@ -320,6 +352,10 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	ev.ev_status = oc.oc_exit;
 	ev.ev_signal = oc.oc_sig;
 	ev.ev_meaning = policy_meaning(&oc);
+	su->su_exited = true;
+	su->su_last_exit = oc.oc_exit;
+	su->su_last_sig = oc.oc_sig;
+	su->su_last_meaning = ev.ev_meaning;
 	sup_event(su, &ev);
 
 	rc = policy_decide(&oc, reason, &quote);
@@ -341,6 +377,10 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	}
 	if (rc >= 0)
 		return (rc);
+	if (oc.oc_restart) {		/* asked for: no crash-loop guard */
+		*nextp = next_target(su, vm, su->su_restart_to);
+		return (-1);
+	}
 	now = mono_now();
 	if (!policy_restart_ok(su->su_restarts, su->su_nrestarts, now,
 	    vm->vm_rl_count, vm->vm_rl_seconds)) {
@@ -357,8 +397,7 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		su->su_restarts = v;
 		su->su_restarts[su->su_nrestarts++] = now;
 	}
-	*nextp = vm->vm_next_target != NULL ? vm->vm_next_target :
-	    vm->vm_target;
+	*nextp = next_target(su, vm, NULL);
 	return (-1);
 }
 
@@ -386,6 +425,8 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 {
 	int rc;
 
+	su->su_state = SS_STARTING;
+	su->su_vm = vm;
 	if (stop_pending(su)) {
 		control_requests(su);
 		*reason = "stopped";
@@ -420,8 +461,10 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		after_exit(su, vm);
 		return (rc);
 	}
+	su->su_state = SS_RUNNING;
 	loop_until(su, main_ended, NULL);
 	rc = decide(su, vm, nextp, reason);
+	su->su_state = rc < 0 ? SS_RESTARTING : SS_STOPPING;
 	after_exit(su, vm);
 	return (rc);
 }
@@ -456,9 +499,14 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 	if (su == NULL)
 		return (70);
 	su->su_diags = ds;
+	su->su_started_ms = event_now_ms();
 	sigchld_default();
 	if ((rc = lock_take(su, ds)) != 0)
 		return (rc);
+	if ((rc = ctlsrv_open(su, ds)) != 0) {
+		lock_release(su);
+		return (rc);
+	}
 	/* What the hook leaves running comes back to us, to end. */
 	(void)plat_subreaper();
 	target = su->su_target;
@@ -486,6 +534,8 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 	ev.ev_exit_status = rc;
 	ev.ev_reason = reason;
 	sup_event(su, &ev);
+	su->su_state = SS_STOPPING;
+	ctlsrv_close(su);
 	lock_release(su);
 	return (rc);
 }

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 
@@ -16,16 +17,23 @@
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+#define VMRUN_RUNDIR		"/var/run/vmrun"	/* locks, sockets */
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
 #define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
 #define CTL_MAX		4	/* bhyvectl runs at once: reset, power-off, destroy */
+#define SRV_CLIENTS	32	/* control clients at once; one more is told so */
+#define SRV_LINE	4096	/* the longest request line, newline included */
+#define SRV_OUTBUF	(64 * 1024) /* what a client may leave unread */
+#define SRV_VERSION	1	/* of the control protocol */
 
 #define TAIL_LINES	20	/* design §7.1: the last 20 lines of stderr */
 #define TAIL_LINELEN	512
 
 struct vmrun_opts {
 	char		*op_prog[3];
+	char		*op_control;	/* control socket; NULL: default, "": none */
+	char		*op_control_group; /* group that may use it, or NULL */
 	char		*op_vmm_dir;
 	char		*op_pidfile;
 	char		*op_lockfile;
@@ -91,6 +99,35 @@ enum hook_end {
 	HE_KILL			/* SIGKILL sent */
 };
 
+/* One client of the control socket. */
+struct client {
+	int		 cl_fd;		/* -1: a free slot */
+	char		*cl_in;		/* SRV_LINE bytes while connected */
+	size_t		 cl_inlen;
+	char		*cl_out;	/* what is not written yet */
+	size_t		 cl_outlen;
+	size_t		 cl_outcap;
+	bool		 cl_sub;	/* subscribed to the events */
+	bool		 cl_closing;	/* close once cl_out is written */
+};
+
+/* The control socket (vmrun(8) CONTROL). */
+struct ctlsrv {
+	int		 cs_fd;		/* listening, or -1 */
+	char		*cs_path;
+	dev_t		 cs_dev;	/* of the socket we made: removed only */
+	ino_t		 cs_ino;	/* while the path still names it */
+	struct client	 cs_cl[SRV_CLIENTS];
+};
+
+/* Where a run is, for the status request. */
+enum sup_state {
+	SS_STARTING,		/* checks, stale state, the loader */
+	SS_RUNNING,		/* bhyve runs */
+	SS_RESTARTING,		/* bhyve ended; the guest restarts */
+	SS_STOPPING		/* bhyve ended or ends; vmrun ends */
+};
+
 /* A supervisor: options, the lock, and the state of the current run. */
 struct vmrun_sup {
 	const struct vmrun_config *su_cf;
@@ -129,6 +166,19 @@ struct vmrun_sup {
 	struct ctl	 su_ctl[CTL_MAX];
 	bool		 su_destroy_failed; /* the last bhyvectl --destroy */
 
+	struct ctlsrv	 su_srv;
+	void		(*su_tap)(struct vmrun_sup *, const struct vmrun_event *);
+	enum sup_state	 su_state;
+	const struct vmrun_vm *su_vm;	/* the current run's target */
+	long long	 su_started_ms;	/* when vmrun_sup_run began */
+	bool		 su_exited;	/* a bhyve run has ended: su_last_* */
+	int		 su_last_exit;
+	int		 su_last_sig;
+	const char	*su_last_meaning;
+	char		*su_next;	/* next-target request, or NULL */
+	bool		 su_restart;	/* restart request */
+	char		*su_restart_to;	/* its target, or NULL */
+
 	double		*su_restarts;	/* monotonic times of restarts */
 	size_t		 su_nrestarts;
 	long long	 su_reboots;
@@ -146,8 +196,10 @@ struct vmrun_sup {
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
  *			spawn; never a wait)
  *	policy.c	pure decisions: exit meaning, restart, crash loop
- *	control.c	signals, the stop escalation, bhyvectl runs and the
- *			hook's end as states with deadlines
+ *	control.c	signals and requests, the stop escalation, bhyvectl
+ *			runs and the hook's end as states with deadlines
+ *	ctlsrv.c	the control socket: clients, requests, answers,
+ *			events to subscribers
  *	loop.c		the one loop: poll(2) on what can happen, act on it
  *	supervise.c	the runs in order, and the public functions
  */
@@ -177,6 +229,7 @@ double		 mono_now(void);
 
 /* event.c */
 void		 sup_event(struct vmrun_sup *, struct vmrun_event *);
+void		 event_time(long long, char *, size_t);
 void		 sup_event_init(struct vmrun_event *, enum vmrun_event_type);
 long long	 event_now_ms(void);
 const char	*event_signame(int);
@@ -214,6 +267,7 @@ void		 quote_failure(struct vmrun_sup *, const char *, const char *,
 /* policy.c */
 struct outcome {		/* how bhyve ended, and what the policy allows */
 	int		 oc_exit;	/* exit status, or -1 */
+	bool		 oc_restart;	/* a restart was requested */
 	int		 oc_sig;	/* the signal that killed it, or 0 */
 	bool		 oc_stop;	/* a stop was requested */
 	bool		 oc_signalled;	/* vmrun signalled bhyve */
@@ -233,12 +287,40 @@ void		 control_requests(struct vmrun_sup *);
 void		 control_timers(struct vmrun_sup *, double);
 double		 control_deadline(const struct vmrun_sup *);
 bool		 stop_pending(struct vmrun_sup *);
+void		 control_stop(struct vmrun_sup *, int, bool);
+bool		 control_bhyve(struct vmrun_sup *, const char *);
+bool		 control_restart(struct vmrun_sup *, const char *);
+bool		 bhyve_running(const struct vmrun_sup *);
 struct ctl	*ctl_start(struct vmrun_sup *, const char *, bool);
 bool		 ctl_idle(const struct vmrun_sup *);
 void		 ctl_ended(struct vmrun_sup *, struct ctl *);
 void		 hook_ended(struct vmrun_sup *);
 void		 hook_end_begin(struct vmrun_sup *);
 void		 hook_end_check(struct vmrun_sup *);
+
+/* ctlsrv.c */
+enum ctl_req {
+	CR_STATUS,
+	CR_STOP,
+	CR_RESET,
+	CR_POWEROFF,
+	CR_NEXT_TARGET,
+	CR_RESTART,
+	CR_SUBSCRIBE
+};
+struct ctlreq {
+	enum ctl_req	 cr_req;
+	bool		 cr_force;
+	const char	*cr_target;	/* borrowed from cr_json, or NULL */
+	void		*cr_json;	/* the parsed line (json_t) */
+};
+const char	*ctl_parse(const char *, size_t, struct ctlreq *, char *,
+		    size_t);
+void		 ctl_req_free(struct ctlreq *);
+int		 ctlsrv_open(struct vmrun_sup *, struct vmrun_diags *);
+void		 ctlsrv_close(struct vmrun_sup *);
+int		 ctlsrv_watch(struct vmrun_sup *, struct pollfd *, int);
+void		 ctlsrv_serve(struct vmrun_sup *, const struct pollfd *, int);
 
 /* loop.c */
 typedef bool	 loop_done_fn(struct vmrun_sup *, void *);

@@ -19,6 +19,8 @@
 #define EX_UNAVAILABLE	69
 #define EX_SOFTWARE	70
 #define EX_OSERR	71
+#define EX_TEMPFAIL	75
+#define EX_PROTOCOL	76
 
 enum mode {
 	M_RUN,
@@ -38,6 +40,8 @@ struct options {
 	const char	*bhyvectl;
 	const char	*bhyveload;
 	const char	*vmm_dir;
+	const char	*control;	/* --control; "" for none */
+	const char	*control_group;
 	char *const	*extra;		/* arguments after "--" */
 	const char	*pidfile;	/* -p: bhyve's pid */
 	const char	*lockfile;	/* -P: ours, the per-VM lock */
@@ -59,6 +63,9 @@ struct options {
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* ctl.c */
+int	 cmd_ctl(int, char *[]);
 
 /* plan.c */
 int	 dry_run(const struct options *, const struct vmrun_vm *,

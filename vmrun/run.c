@@ -187,6 +187,10 @@ set_options(const struct options *o, struct vmrun_opts *op, int logfd)
 		    o->bhyveload);
 	if (st == VMRUN_OK && o->vmm_dir != NULL)
 		st = vmrun_opts_set_vmm_dir(op, o->vmm_dir);
+	if (st == VMRUN_OK && o->control != NULL)
+		st = vmrun_opts_set_control(op, o->control);
+	if (st == VMRUN_OK && o->control_group != NULL)
+		st = vmrun_opts_set_control_group(op, o->control_group);
 	if (st == VMRUN_OK && o->pidfile != NULL)
 		st = vmrun_opts_set_pidfile(op, o->pidfile);
 	if (st == VMRUN_OK && o->lockfile != NULL)

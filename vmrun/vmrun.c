@@ -23,7 +23,7 @@
 enum {
 	O_JSON = 256, O_DEBUG, O_EMIT, O_CHECK, O_NOREQ, O_FIX, O_NOREBOOT,
 	O_REBOOTON, O_REBOOTCOUNT, O_EVENTS, O_LOG, O_STOPTIMEOUT, O_BHYVE,
-	O_BHYVECTL, O_BHYVELOAD, O_VMMDIR
+	O_BHYVECTL, O_BHYVELOAD, O_VMMDIR, O_CONTROL, O_CONTROLGROUP
 };
 
 /* The options table: also the source of the usage text. */
@@ -77,6 +77,10 @@ static const struct opttab {
 	    "bhyveload program" },
 	{ { "vmm-dir", required_argument, NULL, O_VMMDIR }, 0, "DIR",
 	    "where VM device nodes are looked for" },
+	{ { "control", required_argument, NULL, O_CONTROL }, 0, "PATH",
+	    "the control socket ('' for none)" },
+	{ { "control-group", required_argument, NULL, O_CONTROLGROUP }, 0,
+	    "GROUP", "a group that may use the control socket" },
 	{ { "version", no_argument, NULL, 'V' }, 'V', NULL,
 	    "print the version" },
 	{ { "help", no_argument, NULL, 'h' }, 'h', NULL, "print this help" },
@@ -90,7 +94,9 @@ usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "usage: vmrun -c FILE|- [-t TARGET] [options] "
-	    "[-- BHYVE_ARGS...]\n");
+	    "[-- BHYVE_ARGS...]\n"
+	    "       vmrun ctl [--json] NAME|SOCKET REQUEST [ARG]\n"
+	    "       vmrun status [--json] NAME|SOCKET\n");
 	for (i = 0; i < NOPTS; i++) {
 		if (opttab[i].ot_short != 0)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s",
@@ -238,7 +244,8 @@ parse_args(int argc, char *argv[], struct options *o)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
 		/* A path or name is never empty; --reboot-on "" means none. */
-		if (optarg != NULL && *optarg == '\0' && ch != O_REBOOTON)
+		if (optarg != NULL && *optarg == '\0' && ch != O_REBOOTON &&
+		    ch != O_CONTROL)
 			return (usage_error("option %s needs a non-empty "
 			    "argument", opt_name(ch)));
 		switch (ch) {
@@ -274,6 +281,12 @@ parse_args(int argc, char *argv[], struct options *o)
 			break;
 		case O_VMMDIR:
 			o->vmm_dir = optarg;
+			break;
+		case O_CONTROL:
+			o->control = optarg;
+			break;
+		case O_CONTROLGROUP:
+			o->control_group = optarg;
 			break;
 		case 'V':
 			printf("vmrun %s\n", vmrun_version());
@@ -548,6 +561,9 @@ main(int argc, char *argv[])
 	struct options o;
 	int rc;
 
+	if (argc > 1 && (strcmp(argv[1], "ctl") == 0 ||
+	    strcmp(argv[1], "status") == 0))
+		return (cmd_ctl(argc - 1, argv + 1));
 	memset(&o, 0, sizeof(o));
 	o.mode = M_RUN;
 	o.reboot_count = -1;

@@ -1,0 +1,173 @@
+/*
+ * ctl.c: vmrun ctl and vmrun status -- ask a running vmrun through its
+ * control socket (vmrun(8) CONTROL) and print the answer, as text or as
+ * the JSON line itself.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmrun.h"
+#include "cmd.h"
+
+#define ANSWER_MS	10000	/* how long an answer may take */
+
+static const struct {
+	const char	*rq_name;
+	int		 rq_args;	/* 0: none, 1: one, 2: zero or one */
+} reqs[] = {
+	{ "status", 0 }, { "stop", 2 }, { "reset", 0 }, { "poweroff", 0 },
+	{ "next-target", 2 }, { "restart", 2 }, { "subscribe", 0 },
+};
+
+/* An error answer's exit status (sysexits). */
+static int
+error_status(const char *code)
+{
+	if (strcmp(code, "not-running") == 0 || strcmp(code, "stopping") == 0)
+		return (EX_UNAVAILABLE);
+	if (strcmp(code, "too-many-clients") == 0)
+		return (EX_TEMPFAIL);
+	return (EX_DATAERR);
+}
+
+static void
+print_line(const char *line, bool json)
+{
+	char *t;
+
+	if (json)
+		printf("%s\n", line);
+	else if ((t = vmrun_ctl_text(line)) != NULL) {
+		fputs(t, stdout);
+		free(t);
+	}
+	fflush(stdout);
+}
+
+static int
+ctl_usage(const char *verb)
+{
+	if (strcmp(verb, "status") == 0)
+		fprintf(stderr, "usage: vmrun status [--json] NAME|SOCKET\n");
+	else
+		fprintf(stderr, "usage: vmrun ctl [--json] NAME|SOCKET "
+		    "REQUEST [ARG]\n  requests: status, stop [force], reset, "
+		    "poweroff, next-target [TARGET],\n  restart [TARGET], "
+		    "subscribe\n");
+	return (EX_USAGE);
+}
+
+/* Ask, print the answer, and for subscribe every event until the end. */
+static int
+ask(const char *name, const char *req, const char *arg, bool json)
+{
+	struct vmrun_ctl *cc;
+	char *path, *line, code[64];
+	int rc, r;
+
+	if ((path = vmrun_ctl_path(name)) == NULL) {
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	if (vmrun_ctl_open(path, &cc) != VMRUN_OK) {
+		warnx_("%s: cannot reach vmrun at %s: %s", name, path,
+		    strerror(errno));
+		free(path);
+		return (EX_UNAVAILABLE);
+	}
+	rc = EX_PROTOCOL;
+	line = NULL;
+	if (vmrun_ctl_send(cc, req, arg) != VMRUN_OK)
+		warnx_("%s: cannot send to %s: %s", name, path,
+		    strerror(errno));
+	else if (vmrun_ctl_recv(cc, ANSWER_MS, &line) != VMRUN_OK ||
+	    line == NULL)
+		warnx_("%s: no answer from %s%s%s", name, path,
+		    line == NULL && errno != 0 ? ": " : "",
+		    line == NULL && errno != 0 ? strerror(errno) : "");
+	else if ((r = vmrun_ctl_result(line, code, sizeof(code))) < 0)
+		warnx_("%s: %s does not speak the control protocol", name,
+		    path);
+	else {
+		print_line(line, json);
+		rc = r == 1 ? EX_OK : error_status(code);
+	}
+	while (rc == EX_OK && strcmp(req, "subscribe") == 0) {
+		free(line);
+		line = NULL;
+		if (vmrun_ctl_recv(cc, -1, &line) != VMRUN_OK) {
+			warnx_("%s: %s: %s", name, path, strerror(errno));
+			rc = EX_PROTOCOL;
+		} else if (line == NULL)
+			break;		/* vmrun has ended */
+		else
+			print_line(line, json);
+	}
+	free(line);
+	vmrun_ctl_close(cc);
+	free(path);
+	return (rc);
+}
+
+int
+cmd_ctl(int argc, char *argv[])
+{
+	static const struct option lopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *verb, *req;
+	size_t i;
+	bool json;
+	int ch, n;
+
+	verb = argv[0];
+	json = false;
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
+		if (ch == 'j')
+			json = true;
+		else if (ch == 'h') {
+			(void)ctl_usage(verb);
+			return (EX_OK);
+		} else {
+			warnx_("%s: unknown option %s", verb, argv[optind - 1]);
+			return (ctl_usage(verb));
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(verb, "status") == 0) {
+		if (argc != 1 || argv[0][0] == '\0')
+			return (ctl_usage(verb));
+		return (ask(argv[0], "status", NULL, json));
+	}
+	if (argc < 2 || argv[0][0] == '\0')
+		return (ctl_usage(verb));
+	req = argv[1];
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]) &&
+	    strcmp(reqs[i].rq_name, req) != 0; i++)
+		;
+	n = argc - 2;
+	if (i == sizeof(reqs) / sizeof(reqs[0])) {
+		warnx_("ctl: no request %s", req);
+		return (ctl_usage(verb));
+	}
+	if (n > 1 || (n == 1 && reqs[i].rq_args == 0)) {
+		warnx_("ctl: %s takes %s", req, reqs[i].rq_args == 0 ?
+		    "no argument" : "one argument at most");
+		return (EX_USAGE);
+	}
+	if (strcmp(req, "stop") == 0 && n == 1 &&
+	    strcmp(argv[2], "force") != 0) {
+		warnx_("ctl: stop takes only \"force\"");
+		return (EX_USAGE);
+	}
+	return (ask(argv[0], req, n == 1 ? argv[2] : NULL, json));
+}
