@@ -63,7 +63,8 @@ TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/render_safety_test tests/lib/render_config_test \
 		tests/lib/api_test tests/lib/api_symbols_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
-		tests/lib/check_files_test tests/lib/check_vm_test
+		tests/lib/check_files_test tests/lib/check_vm_test \
+		tests/lib/ctl_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test \
@@ -126,6 +127,10 @@ tests/lib/testutil.o: tests/lib/testutil.c $(TEST_UTIL_HDRS)
 tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/fakehost.c
 
+tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/values_test.c \

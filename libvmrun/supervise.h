@@ -24,7 +24,7 @@
 #define CTL_MAX		4	/* bhyvectl runs at once: reset, power-off, destroy */
 #define SRV_CLIENTS	32	/* control clients at once; one more is told so */
 #define SRV_LINE	4096	/* the longest request line, newline included */
-#define SRV_OUTBUF	(64 * 1024) /* what a client may leave unread */
+#define SRV_OUTBUF	(256 * 1024) /* what a client may leave unread */
 #define SRV_VERSION	1	/* of the control protocol */
 
 #define TAIL_LINES	20	/* design §7.1: the last 20 lines of stderr */

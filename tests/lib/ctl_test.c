@@ -1,0 +1,279 @@
+/*
+ * ctl_test: the control protocol (vmrun(8) CONTROL) -- the request
+ * parser, the client's text and result of a line, and a server and its
+ * clients over a real socket, the server driven step by step.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include "vmrun_impl.h"
+#include "supervise.h"
+#include "testutil.h"
+
+/* The error code ctl_parse gives line, or "ok". */
+static const char *
+parse(const char *line, struct ctlreq *rq)
+{
+	char msg[256];
+	const char *code;
+
+	code = ctl_parse(line, strlen(line), rq, msg, sizeof(msg));
+	if (code != NULL)
+		ATF_CHECK_MSG(msg[0] != '\0', "%s: no message", line);
+	return (code != NULL ? code : "ok");
+}
+
+static void
+expect_parse(const char *line, const char *want)
+{
+	struct ctlreq rq;
+
+	ATF_CHECK_STREQ_MSG(want, parse(line, &rq), "%s", line);
+	ctl_req_free(&rq);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_requests);
+ATF_TC_BODY(parse_requests, tc)
+{
+	struct ctlreq rq;
+
+	ATF_REQUIRE_STREQ("ok", parse("{\"request\":\"status\"}", &rq));
+	ATF_CHECK_EQ(CR_STATUS, rq.cr_req);
+	ctl_req_free(&rq);
+	ATF_REQUIRE_STREQ("ok", parse("{\"version\":1,\"request\":\"stop\","
+	    "\"force\":true}", &rq));
+	ATF_CHECK_EQ(CR_STOP, rq.cr_req);
+	ATF_CHECK(rq.cr_force);
+	ctl_req_free(&rq);
+	ATF_REQUIRE_STREQ("ok", parse("{\"request\":\"next-target\","
+	    "\"target\":\"install\"}", &rq));
+	ATF_CHECK_EQ(CR_NEXT_TARGET, rq.cr_req);
+	ATF_CHECK_STREQ("install", rq.cr_target);
+	ctl_req_free(&rq);
+	ATF_REQUIRE_STREQ("ok", parse("{\"request\":\"next-target\","
+	    "\"target\":null}", &rq));
+	ATF_CHECK(rq.cr_target == NULL);
+	ctl_req_free(&rq);
+	ATF_REQUIRE_STREQ("ok", parse("{\"request\":\"restart\"}", &rq));
+	ATF_CHECK_EQ(CR_RESTART, rq.cr_req);
+	ATF_CHECK(rq.cr_target == NULL);
+	ctl_req_free(&rq);
+	expect_parse("{\"request\":\"reset\"}", "ok");
+	expect_parse("{\"request\":\"poweroff\"}", "ok");
+	expect_parse("{\"request\":\"subscribe\"}", "ok");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_errors);
+ATF_TC_BODY(parse_errors, tc)
+{
+	expect_parse("", "bad-json");
+	expect_parse("{\"request\":", "bad-json");
+	expect_parse("{\"request\":\"status\",\"request\":\"stop\"}",
+	    "bad-json");
+	expect_parse("[\"status\"]", "bad-request");
+	expect_parse("\"status\"", "bad-json");
+	expect_parse("{}", "bad-request");
+	expect_parse("{\"request\":7}", "bad-request");
+	expect_parse("{\"request\":\"reboot\"}", "unknown-request");
+	expect_parse("{\"version\":2,\"request\":\"status\"}", "bad-version");
+	expect_parse("{\"version\":\"1\",\"request\":\"status\"}",
+	    "bad-version");
+	expect_parse("{\"request\":\"status\",\"force\":true}", "bad-request");
+	expect_parse("{\"request\":\"stop\",\"force\":1}", "bad-request");
+	expect_parse("{\"request\":\"next-target\"}", "bad-request");
+	expect_parse("{\"request\":\"restart\",\"target\":null}",
+	    "bad-request");
+	expect_parse("{\"request\":\"restart\",\"target\":[\"a\"]}",
+	    "bad-request");
+}
+
+ATF_TC_WITHOUT_HEAD(client_text);
+ATF_TC_BODY(client_text, tc)
+{
+	char *t, code[32];
+
+	t = vmrun_ctl_text("{\"version\":1,\"ok\":false,\"request\":\"reset\","
+	    "\"error\":\"stopping\",\"message\":\"a \\u001b[2J b\"}");
+	ATF_REQUIRE(t != NULL);
+	ATF_CHECK_STREQ("error: stopping: a \\033[2J b\n", t);
+	free(t);
+	t = vmrun_ctl_text("{\"time\":\"T\",\"vm\":\"lt\",\"event\":\"exit\","
+	    "\"status\":0,\"signal\":null}");
+	ATF_REQUIRE(t != NULL);
+	ATF_CHECK_STREQ("T exit status=0 signal=-\n", t);
+	free(t);
+	t = vmrun_ctl_text("{\"version\":1,\"ok\":true,\"request\":\"status\","
+	    "\"vm\":\"lt\",\"state\":\"running\",\"last_exit\":{\"status\":1,"
+	    "\"signal\":null,\"meaning\":\"poweroff\"}}");
+	ATF_REQUIRE(t != NULL);
+	ATF_CHECK(strstr(t, "vm           lt\n") != NULL);
+	ATF_CHECK(strstr(t, "state        running\n") != NULL);
+	ATF_CHECK(strstr(t, "last_exit    poweroff (status 1, signal -)\n") !=
+	    NULL);
+	free(t);
+	ATF_CHECK(vmrun_ctl_text("not json") == NULL);
+
+	ATF_CHECK_EQ(1, vmrun_ctl_result("{\"ok\":true}", code,
+	    sizeof(code)));
+	ATF_CHECK_EQ(0, vmrun_ctl_result("{\"ok\":false,\"error\":\"x-y\"}",
+	    code, sizeof(code)));
+	ATF_CHECK_STREQ("x-y", code);
+	ATF_CHECK_EQ(-1, vmrun_ctl_result("{\"event\":\"end\",\"ok\":true}",
+	    code, sizeof(code)));
+	ATF_CHECK_EQ(-1, vmrun_ctl_result("[", code, sizeof(code)));
+	t = vmrun_ctl_path("lt");
+	ATF_CHECK_STREQ("/var/run/vmrun/lt.sock", t);
+	free(t);
+	t = vmrun_ctl_path("./x.sock");
+	ATF_CHECK_STREQ("./x.sock", t);
+	free(t);
+	ATF_CHECK(vmrun_ctl_path("") == NULL);
+}
+
+/* A supervisor whose socket is served by step() alone. */
+struct srv {
+	struct vmrun_config *sv_cf;
+	struct vmrun_opts *sv_op;
+	struct vmrun_diags *sv_ds;
+	struct vmrun_sup *sv_su;
+	char		 sv_path[64];
+};
+
+static void
+srv_start(struct srv *sv)
+{
+	static const char cfg[] = "{\"name\":\"lt\",\"cpu\":1,"
+	    "\"mem\":\"256M\",\"targets\":{\"install\":{}}}";
+
+	sv->sv_ds = vmrun_diags_new();
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_load(cfg, strlen(cfg),
+	    sv->sv_ds, &sv->sv_cf));
+	ATF_REQUIRE((sv->sv_op = vmrun_opts_new()) != NULL);
+	snprintf(sv->sv_path, sizeof(sv->sv_path), "./lt.sock");
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_control(sv->sv_op,
+	    sv->sv_path));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_new(sv->sv_cf, NULL, sv->sv_op,
+	    &sv->sv_su));
+	ATF_REQUIRE_EQ(0, ctlsrv_open(sv->sv_su, sv->sv_ds));
+}
+
+/* One round of the server: what poll reports now, served. */
+static void
+step(struct srv *sv)
+{
+	struct pollfd pfd[1 + SRV_CLIENTS];
+	int n;
+
+	n = ctlsrv_watch(sv->sv_su, pfd, 1 + SRV_CLIENTS);
+	ATF_REQUIRE(poll(pfd, (nfds_t)n, 100) >= 0);
+	ctlsrv_serve(sv->sv_su, pfd, n);
+}
+
+static void
+srv_stop(struct srv *sv)
+{
+	ctlsrv_close(sv->sv_su);
+	ATF_CHECK_MSG(access(sv->sv_path, F_OK) != 0, "socket left behind");
+	vmrun_sup_free(sv->sv_su);
+	vmrun_opts_free(sv->sv_op);
+	vmrun_config_free(sv->sv_cf);
+	vmrun_diags_free(sv->sv_ds);
+}
+
+/* Send a request and serve until its answer is there. */
+static char *
+call(struct srv *sv, struct vmrun_ctl *cc, const char *req, const char *arg)
+{
+	char *line;
+	int i;
+
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_ctl_send(cc, req, arg));
+	for (i = 0; i < 20; i++) {
+		step(sv);
+		if (vmrun_ctl_recv(cc, 0, &line) == VMRUN_OK)
+			return (line);
+		ATF_REQUIRE_EQ(ETIMEDOUT, errno);
+	}
+	atf_tc_fail("no answer to %s", req);
+	return (NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(server_client);
+ATF_TC_BODY(server_client, tc)
+{
+	struct vmrun_ctl *cc, *more[SRV_CLIENTS + 1];
+	struct srv sv;
+	char *line, code[32];
+	size_t i;
+
+	srv_start(&sv);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_ctl_open(sv.sv_path, &cc));
+	line = call(&sv, cc, "status", NULL);
+	ATF_CHECK_EQ(1, vmrun_ctl_result(line, code, sizeof(code)));
+	ATF_CHECK(strstr(line, "\"vm\":\"lt\"") != NULL);
+	ATF_CHECK(strstr(line, "\"state\":\"starting\"") != NULL);
+	ATF_CHECK(strstr(line, "\"pid\":null") != NULL);
+	free(line);
+
+	/* Requests that need a running bhyve, and targets. */
+	line = call(&sv, cc, "reset", NULL);
+	ATF_CHECK_EQ(0, vmrun_ctl_result(line, code, sizeof(code)));
+	ATF_CHECK_STREQ("not-running", code);
+	free(line);
+	line = call(&sv, cc, "next-target", "nope");
+	ATF_CHECK_EQ(0, vmrun_ctl_result(line, code, sizeof(code)));
+	ATF_CHECK_STREQ("unknown-target", code);
+	free(line);
+	line = call(&sv, cc, "next-target", "install");
+	ATF_CHECK_EQ(1, vmrun_ctl_result(line, code, sizeof(code)));
+	ATF_CHECK(strstr(line, "\"next_target\":\"install\"") != NULL);
+	free(line);
+
+	/* One client more than served is told so and closed. */
+	for (i = 0; i < SRV_CLIENTS; i++) {
+		ATF_REQUIRE_EQ(VMRUN_OK, vmrun_ctl_open(sv.sv_path, &more[i]));
+		step(&sv);
+	}
+	for (i = 0; i < 5; i++)
+		step(&sv);
+	line = NULL;
+	ATF_CHECK_EQ(VMRUN_OK, vmrun_ctl_recv(more[SRV_CLIENTS - 1], 1000,
+	    &line));
+	ATF_REQUIRE(line != NULL);
+	ATF_CHECK_EQ(0, vmrun_ctl_result(line, code, sizeof(code)));
+	ATF_CHECK_STREQ("too-many-clients", code);
+	free(line);
+	ATF_CHECK_EQ(VMRUN_OK, vmrun_ctl_recv(more[SRV_CLIENTS - 1], 1000,
+	    &line));
+	ATF_CHECK(line == NULL);	/* and closed */
+	for (i = 0; i < SRV_CLIENTS; i++)
+		vmrun_ctl_close(more[i]);
+
+	/* The first one is served still; then a stop is recorded. */
+	line = call(&sv, cc, "stop", NULL);
+	ATF_CHECK_EQ(1, vmrun_ctl_result(line, code, sizeof(code)));
+	free(line);
+	ATF_CHECK(stop_pending(sv.sv_su));
+	vmrun_ctl_close(cc);
+	srv_stop(&sv);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, parse_requests);
+	ATF_TP_ADD_TC(tp, parse_errors);
+	ATF_TP_ADD_TC(tp, client_text);
+	ATF_TP_ADD_TC(tp, server_client);
+
+	return (atf_no_error());
+}
