@@ -32,6 +32,7 @@ fi
 echo "== SIMULATED lifecycle: bhyve cannot run here, so the fake bhyve, bhyvectl"
 echo "   and bhyveload of the test suite stand in for them (tests/helpers)."
 echo "   The install target runs, the guest reboots into the default target,"
+echo "   vmrun status asks the running vmrun through its control socket,"
 echo "   then vmrun receives SIGTERM and stops the VM gracefully.  The host"
 echo "   checks are skipped (--no-requirement-check): this host has no tap3."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-demo.XXXXXX")
@@ -47,9 +48,15 @@ FAKE_DIR=$tmp FAKE_VMM_DIR=$tmp/vmm FAKE_BHYVE_STATUS="0 1" \
     -P "$tmp/vmrun.pid" -p "$tmp/bhyve.pid.file" --events "$tmp/events" \
     --no-requirement-check &
 vmrun=$!
-# The first run (install) ends with a guest reboot after 2 s; stop the
-# second (default) run 1 s into it.
-sleep 3
+# The first run (install) ends with a guest reboot after 2 s; look at it
+# through the control socket 1 s into it, and again into the second
+# (default) run, then stop the VM.
+sleep 1
+echo "-- vmrun status (the control socket, $tmp/freebsd-test.sock):"
+./vmrun/vmrun status "$tmp/freebsd-test.sock" || echo "(exit status $?)"
+sleep 2
+echo "-- after the reboot:"
+./vmrun/vmrun status "$tmp/freebsd-test.sock" | grep -E '^(state|target|run|reboots|last_exit) ' || echo "(exit status $?)"
 kill -TERM "$vmrun"
 status=0
 wait "$vmrun" || status=$?

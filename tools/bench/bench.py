@@ -12,6 +12,7 @@
 #     and max over 200 reboots
 #   - stop latency: the fake powers off on SIGTERM; from its exit to the
 #     exit event reaching a reader of --events; median and max
+#   - the control socket: a status request's round trip
 #
 # The fake stamps CLOCK_MONOTONIC, the clock time.monotonic_ns() reads.
 # Prints a table and writes it, with the machine it ran on, to --out.
@@ -24,6 +25,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +35,7 @@ import time
 REBOOTS = 200
 STOPS = 20
 IDLE_SECONDS = 5
+STATUS_CALLS = 1000
 
 
 def need_strace():
@@ -158,6 +161,24 @@ def strace_calls(pid, seconds):
     return calls
 
 
+def control_rows(path):
+    """The status round trip on the control socket, one connection."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    f = s.makefile("rb")
+    times = []
+    for _ in range(STATUS_CALLS):
+        t0 = time.monotonic_ns()
+        s.sendall(b'{"request":"status"}\n')
+        if not f.readline().startswith(b'{"version":1,"ok":true'):
+            sys.exit("bench: a status request failed")
+        times.append(time.monotonic_ns() - t0)
+    s.close()
+    return ("control socket: status round trip, median / max of %d" %
+            STATUS_CALLS, "%s / %s" % (ms(statistics.median(times)),
+                                       ms(max(times))), "")
+
+
 def ms(ns):
     return "%.3f ms" % (ns / 1e6)
 
@@ -186,6 +207,9 @@ def main():
     args.vmrun = os.path.abspath(args.vmrun)
     args.fake = os.path.abspath(args.fake)
     have_strace = need_strace()
+    # A binary just built has pages not yet written back, which smaps
+    # counts as dirty: write them out first.
+    os.sync()
     work = tempfile.mkdtemp(prefix="vmrun-bench.")
     rows = []
     try:
@@ -231,6 +255,7 @@ def main():
         else:
             rows.append(("system calls over %d s, guest quiet" %
                          IDLE_SECONDS, "not measured: no strace", "0"))
+        rows.append(control_rows(os.path.join(vm.dir, "bench.sock")))
         vm.proc.send_signal(signal.SIGTERM)
         lat = [vm.wait_event("exit") - vm.stamps()[-1][1]]
         vm.finish()
