@@ -50,7 +50,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
 		libvmrun/supervise.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
-		libvmrun/ctlsrv.o libvmrun/ctlcli.o \
+		libvmrun/ctlsrv.o libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/platform.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
@@ -67,7 +67,7 @@ TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 		tests/lib/ctl_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
-		tests/cli/loop_test tests/cli/ctl_test \
+		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test
 EXAMPLE_PROGS=	examples/slotmap
 
@@ -94,7 +94,7 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
 CMD_OBJS=	vmrun/vmrun.o vmrun/plan.o vmrun/run.o vmrun/report.o \
-		vmrun/ctl.o
+		vmrun/ctl.o vmrun/console.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 

@@ -332,10 +332,15 @@ enum vmrun_status vmrun_ctl_open(const char *path, struct vmrun_ctl **);
 void		 vmrun_ctl_close(struct vmrun_ctl *);
 /* The connection's descriptor, for poll(2); borrowed. */
 int		 vmrun_ctl_fd(const struct vmrun_ctl *);
+/* Bytes read already but not returned as a line: up to len into buf. */
+size_t		 vmrun_ctl_take(struct vmrun_ctl *, char *buf, size_t len);
 /*
  * Send one request: "status", "stop" (arg "force" or NULL), "reset",
  * "poweroff", "next-target" (arg a target, NULL to clear), "restart"
- * (arg a target or NULL), "subscribe".
+ * (arg a target or NULL), "subscribe", "console-tail" (arg a number of
+ * lines, or NULL), "console" (arg "write" to write to it, else NULL).
+ * After a "console" answer the connection carries the console's bytes:
+ * vmrun_ctl_take first gives those read already, then vmrun_ctl_fd.
  */
 enum vmrun_status vmrun_ctl_send(struct vmrun_ctl *, const char *request,
 		    const char *arg);

@@ -173,10 +173,13 @@ const struct key top_keys[] = {
 	{ "varfile_template", T_STR, 0, 0, 0, NULL },
 	{ "fwcfg", T_STR, 0, 0, 0, check_fwcfg },
 	{ "loader", T_OBJ, 0, 0, 0, check_loader },
-	{ "com1", T_STR, 0, 0, 0, check_tty_backend },
-	{ "com2", T_STR, 0, 0, 0, check_tty_backend },
-	{ "com3", T_STR, 0, 0, 0, check_tty_backend },
-	{ "com4", T_STR, 0, 0, 0, check_tty_backend },
+	{ "com1", T_STR, 0, 0, 0, check_com_backend },
+	{ "com2", T_STR, 0, 0, 0, check_com_backend },
+	{ "com3", T_STR, 0, 0, 0, check_com_backend },
+	{ "com4", T_STR, 0, 0, 0, check_com_backend },
+	{ "console_log", T_STR, 0, 0, 0, NULL },
+	{ "console_log_size", T_INT, K_RANGE, 4096, 1LL << 40, NULL },
+	{ "console_ring", T_INT, K_RANGE, 4096, 64LL << 20, NULL },
 	{ "emulations", T_ARR, 0, 0, 0, NULL },
 	{ "graphic", T_OBJ, 0, 0, 0, NULL },
 	{ "hostbridge", T_STR, 0, 0, 0, check_hostbridge },
@@ -335,8 +338,21 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 	if (jstr(top, "fwcfg") != NULL)
 		vm->vm_fwcfg = strcmp(jstr(top, "fwcfg"), "qemu") == 0 ?
 		    FWCFG_QEMU : FWCFG_BHYVE;
-	for (i = 0; i < VMRUN_NCOM; i++)
+	vm->vm_capture = -1;
+	for (i = 0; i < VMRUN_NCOM; i++) {
 		vm->vm_com[i] = jstr(top, coms[i]);
+		if (vm->vm_com[i] != NULL &&
+		    strcmp(vm->vm_com[i], "capture") == 0 &&
+		    vm->vm_capture < 0)
+			vm->vm_capture = (int)i;
+	}
+	vm->vm_console_log = jstr(top, "console_log");
+	vm->vm_console_log_size = 1 << 20;
+	if (jint(top, "console_log_size", &n))
+		vm->vm_console_log_size = n;
+	vm->vm_console_ring = 256 << 10;
+	if (jint(top, "console_ring", &n))
+		vm->vm_console_ring = n;
 	vm->vm_hostbridge = jstr(top, "hostbridge");
 	if (vm->vm_hostbridge == NULL)
 		vm->vm_hostbridge = "hostbridge";
@@ -519,6 +535,23 @@ cross_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
 	if (vm->vm_varfile_template != NULL && vm->vm_varfile == NULL)
 		verr(vc, "missing-key", KP("varfile_template"),
 		    "varfile_template needs varfile (the copy to create)");
+
+	/* vmrun captures one COM port: it has one console ring. */
+	for (i = 0; i < VMRUN_NCOM; i++)
+		if (vm->vm_com[i] != NULL &&
+		    strcmp(vm->vm_com[i], "capture") == 0 &&
+		    (int)i != vm->vm_capture)
+			verr(vc, "capture-twice", KP(coms[i]), "%s is captured "
+			    "already; vmrun captures one COM port",
+			    coms[vm->vm_capture]);
+	if (vm->vm_capture < 0 && (json_object_get(top, "console_log") != NULL ||
+	    json_object_get(top, "console_log_size") != NULL ||
+	    json_object_get(top, "console_ring") != NULL))
+		verr(vc, "missing-key", KP(json_object_get(top, "console_log") !=
+		    NULL ? "console_log" : json_object_get(top,
+		    "console_log_size") != NULL ? "console_log_size" :
+		    "console_ring"), "the console settings need a COM port "
+		    "set to \"capture\"");
 
 	/* At most one stdio user: bhyve fails the second (bhyve.md §6.1). */
 	stdio_user = NULL;

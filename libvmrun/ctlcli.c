@@ -110,6 +110,12 @@ vmrun_ctl_send(struct vmrun_ctl *cc, const char *request, const char *arg)
 	if (strcmp(request, "stop") == 0 && arg != NULL)
 		bad |= json_object_set_new(o, "force",
 		    json_boolean(strcmp(arg, "force") == 0));
+	else if (strcmp(request, "console") == 0)
+		bad |= json_object_set_new(o, "write",
+		    json_boolean(arg != NULL && strcmp(arg, "write") == 0));
+	else if (strcmp(request, "console-tail") == 0 && arg != NULL)
+		bad |= json_object_set_new(o, "lines",
+		    json_integer(strtoll(arg, NULL, 10)));
 	else if (strcmp(request, "next-target") == 0)
 		bad |= json_object_set_new(o, "target", arg != NULL ?
 		    json_string(arg) : json_null());
@@ -202,15 +208,44 @@ vmrun_ctl_recv(struct vmrun_ctl *cc, int timeout_ms, char **linep)
 	}
 }
 
-/* s for a terminal: control characters as \ooo, like vis(3). */
-static void
-sb_vis(struct strbuf *sb, const char *s)
+size_t
+vmrun_ctl_take(struct vmrun_ctl *cc, char *buf, size_t len)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	size_t n;
+
+	if (cc == NULL || buf == NULL)
+		return (0);
+	n = cc->cc_len < len ? cc->cc_len : len;
+	memcpy(buf, cc->cc_buf, n);
+	cc->cc_len -= n;
+	memmove(cc->cc_buf, cc->cc_buf + n, cc->cc_len);
+	return (n);
+}
+
+/*
+ * s for a terminal: control characters as \ooo, like vis(3); with
+ * lines, newlines and tabs stay, and a carriage return before a newline
+ * goes.
+ */
+static void
+sb_vis_text(struct strbuf *sb, const char *s, bool lines)
+{
+	for (; *s != '\0'; s++) {
+		if (lines && (*s == '\n' || *s == '\t'))
+			sb_addc(sb, *s);
+		else if (lines && *s == '\r' && s[1] == '\n')
+			continue;
+		else if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			sb_printf(sb, "\\%03o", (unsigned char)*s);
 		else
 			sb_addc(sb, *s);
+	}
+}
+
+static void
+sb_vis(struct strbuf *sb, const char *s)
+{
+	sb_vis_text(sb, s, false);
 }
 
 static void
@@ -293,6 +328,10 @@ vmrun_ctl_text(const char *line)
 		sb_value(&sb, json_object_get(o, "message"));
 	} else if (req != NULL && strcmp(req, "status") == 0)
 		text_status(&sb, o);
+	else if (req != NULL && strcmp(req, "console-tail") == 0 &&
+	    json_string_value(json_object_get(o, "text")) != NULL)
+		sb_vis_text(&sb, json_string_value(json_object_get(o, "text")),
+		    true);
 	else {
 		sb_add(&sb, "ok");
 		if ((v = json_object_get(o, "next_target")) != NULL) {

@@ -40,6 +40,8 @@ static const struct {
 	{ "next-target", CR_NEXT_TARGET, "target", T_STR | T_NULL, true },
 	{ "restart", CR_RESTART, "target", T_STR, false },
 	{ "subscribe", CR_SUBSCRIBE, NULL, 0, false },
+	{ "console", CR_CONSOLE, "write", T_BOOL, false },
+	{ "console-tail", CR_CONSOLE_TAIL, "lines", T_INT, false },
 };
 #define NREQS	(sizeof(reqs) / sizeof(reqs[0]))
 
@@ -52,6 +54,8 @@ type_bit(const json_t *v)
 		return (T_BOOL);
 	if (json_is_null(v))
 		return (T_NULL);
+	if (json_is_integer(v))
+		return (T_INT);
 	return (0);
 }
 
@@ -122,7 +126,16 @@ ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
 		return ("bad-request");
 	}
 	rq->cr_force = json_is_true(v);
+	rq->cr_readonly = !json_is_true(v);
 	rq->cr_target = json_string_value(v);
+	if (json_is_integer(v)) {
+		rq->cr_lines = json_integer_value(v);
+		if (rq->cr_lines < 1 || rq->cr_lines > 100000) {
+			snprintf(msg, msglen, "%s: \"%s\" is 1 to 100000", name,
+			    reqs[i].rq_member);
+			return ("bad-request");
+		}
+	}
 	return (NULL);
 }
 
@@ -168,16 +181,16 @@ client_flush(struct client *cl)
 }
 
 /*
- * Queue a line (s and a newline) and write it.  A client that leaves
- * more than SRV_OUTBUF unread is dropped, never waited for.
+ * Queue n bytes of s (and a newline with nl) and write them.  A client
+ * that leaves more than SRV_OUTBUF unread is dropped, never waited for.
  */
 static void
-client_put(struct client *cl, const char *s)
+client_put_raw(struct client *cl, const char *s, size_t n, bool nl)
 {
-	size_t n, cap;
+	size_t cap;
 	char *p;
 
-	n = strlen(s) + 1;
+	n += nl;
 	if (cl->cl_outlen + n > SRV_OUTBUF) {
 		client_drop(cl);
 		return;
@@ -193,10 +206,17 @@ client_put(struct client *cl, const char *s)
 		cl->cl_out = p;
 		cl->cl_outcap = cap;
 	}
-	memcpy(cl->cl_out + cl->cl_outlen, s, n - 1);
-	cl->cl_out[cl->cl_outlen + n - 1] = '\n';
+	memcpy(cl->cl_out + cl->cl_outlen, s, n - nl);
+	if (nl)
+		cl->cl_out[cl->cl_outlen + n - 1] = '\n';
 	cl->cl_outlen += n;
 	client_flush(cl);
+}
+
+static void
+client_put(struct client *cl, const char *s)
+{
+	client_put_raw(cl, s, strlen(s), true);
 }
 
 /* Send o (taken) as a line. */
@@ -329,7 +349,8 @@ reply_status(struct vmrun_sup *su, struct client *cl)
 	bad |= json_object_set_new(o, "last_exit", x);
 	bad |= json_object_set_new(o, "next_target", str_or_null(next_of(su)));
 	bad |= json_object_set_new(o, "control", json_string(su->su_srv.cs_path));
-	bad |= json_object_set_new(o, "console", json_null());
+	bad |= json_object_set_new(o, "console", su->su_con.co_master >= 0 ?
+	    json_string(su->su_con.co_path) : json_null());
 	if (bad) {
 		json_decref(o);
 		o = NULL;
@@ -345,12 +366,114 @@ known_target(const struct vmrun_sup *su, const char *t)
 	return (vmrun_config_resolve(su->su_cf, t, &vm) == VMRUN_OK);
 }
 
+static const char *
+error_text(const char *code)
+{
+	static const struct {
+		const char	*et_code;
+		const char	*et_text;
+	} texts[] = {
+		{ "stopping", "the VM is stopping" },
+		{ "not-running", "no bhyve runs now" },
+		{ "no-console", "no COM port of this VM is captured" },
+		{ "console-busy", "another client writes to the console; "
+		    "attach to read only" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (strcmp(texts[i].et_code, code) == 0)
+			return (texts[i].et_text);
+	return ("out of memory");
+}
+
+static bool
+console_writer(const struct vmrun_sup *su)
+{
+	size_t i;
+
+	for (i = 0; i < SRV_CLIENTS; i++)
+		if (su->su_srv.cs_cl[i].cl_fd >= 0 &&
+		    su->su_srv.cs_cl[i].cl_writer)
+			return (true);
+	return (false);
+}
+
+/* The console's last lines, as text that JSON can hold. */
+static void
+reply_tail(struct vmrun_sup *su, struct client *cl, size_t lines)
+{
+	struct strbuf sb;
+	json_t *o;
+	char *t;
+
+	o = NULL;
+	sb_init(&sb);
+	if ((t = console_tail(&su->su_con, lines)) != NULL) {
+		sb_add_utf8(&sb, t, strlen(t));
+		xfree(t);
+		if (!sb.sb_nomem && (o = answer(true, "console-tail")) != NULL &&
+		    json_object_set_new(o, "text", json_stringn(sb.sb_buf ?
+		    sb.sb_buf : "", sb.sb_len))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	sb_free(&sb);
+	client_json(cl, o);
+}
+
+/*
+ * From now on the connection carries the console's bytes: first what
+ * the ring holds (as much as a client may leave unread, half of it),
+ * then what the guest writes; and, for the writer, the guest's input.
+ */
+static void
+attach(struct vmrun_sup *su, struct client *cl, bool write)
+{
+	char *buf;
+	size_t n;
+
+	client_json(cl, answer(true, "console"));
+	if (cl->cl_fd < 0)
+		return;
+	cl->cl_console = true;
+	cl->cl_writer = write;
+	cl->cl_sub = false;
+	n = su->su_con.co_len < SRV_OUTBUF / 2 ? su->su_con.co_len :
+	    SRV_OUTBUF / 2;
+	if (n == 0)
+		return;
+	if ((buf = xmalloc(n)) == NULL) {
+		client_drop(cl);
+		return;
+	}
+	n = console_ring_copy(&su->su_con, buf, n);
+	client_put_raw(cl, buf, n, false);
+	xfree(buf);
+}
+
+/* What the guest wrote, to every attached client. */
+static void
+con_tap(struct vmrun_sup *su, const char *buf, size_t n)
+{
+	struct client *cl;
+	size_t i;
+
+	for (i = 0; i < SRV_CLIENTS; i++) {
+		cl = &su->su_srv.cs_cl[i];
+		if (cl->cl_fd >= 0 && cl->cl_console)
+			client_put_raw(cl, buf, n, false);
+	}
+}
+
 /* Act on one request line and answer it. */
 static void
 handle(struct vmrun_sup *su, struct client *cl, const char *line, size_t len)
 {
 	static const char *const names[] = { "status", "stop", "reset",
-	    "poweroff", "next-target", "restart", "subscribe" };
+	    "poweroff", "next-target", "restart", "subscribe", "console",
+	    "console-tail" };
 	struct ctlreq rq;
 	const char *code, *name;
 	char msg[256], *t;
@@ -399,15 +522,24 @@ handle(struct vmrun_sup *su, struct client *cl, const char *line, size_t len)
 	case CR_SUBSCRIBE:
 		cl->cl_sub = true;
 		break;
+	case CR_CONSOLE:
+	case CR_CONSOLE_TAIL:
+		if (su->su_con.co_master < 0)
+			code = "no-console";
+		else if (rq.cr_req == CR_CONSOLE && !rq.cr_readonly &&
+		    console_writer(su))
+			code = "console-busy";
+		break;
 	}
 	if (code != NULL) {
 		if (msg[0] == '\0' || strcmp(code, "unknown-target") != 0)
-			snprintf(msg, sizeof(msg), "%s", strcmp(code,
-			    "stopping") == 0 ? "the VM is stopping" :
-			    strcmp(code, "not-running") == 0 ? "no bhyve runs "
-			    "now" : "out of memory");
+			snprintf(msg, sizeof(msg), "%s", error_text(code));
 		reply_error(cl, name, code, msg);
-	} else if (rq.cr_req != CR_STATUS) {
+	} else if (rq.cr_req == CR_CONSOLE_TAIL)
+		reply_tail(su, cl, rq.cr_lines > 0 ? (size_t)rq.cr_lines : 20);
+	else if (rq.cr_req == CR_CONSOLE)
+		attach(su, cl, !rq.cr_readonly);
+	else if (rq.cr_req != CR_STATUS) {
 		o = answer(true, name);
 		if (o != NULL && rq.cr_req == CR_NEXT_TARGET &&
 		    json_object_set_new(o, "next_target",
@@ -441,8 +573,13 @@ client_read(struct vmrun_sup *su, struct client *cl)
 			client_drop(cl);
 			return;
 		}
+		if (cl->cl_console) {	/* input for the guest, or nothing */
+			if (cl->cl_writer)
+				console_write(su, cl->cl_in, (size_t)n);
+			continue;
+		}
 		cl->cl_inlen += (size_t)n;
-		while (cl->cl_fd >= 0 && !cl->cl_closing &&
+		while (cl->cl_fd >= 0 && !cl->cl_closing && !cl->cl_console &&
 		    (nl = memchr(cl->cl_in, '\n', cl->cl_inlen)) != NULL) {
 			len = (size_t)(nl - cl->cl_in);
 			handle(su, cl, cl->cl_in, len);
@@ -450,6 +587,11 @@ client_read(struct vmrun_sup *su, struct client *cl)
 				return;
 			cl->cl_inlen -= len + 1;
 			memmove(cl->cl_in, nl + 1, cl->cl_inlen);
+		}
+		if (cl->cl_console) {	/* what came after "console" */
+			if (cl->cl_writer)
+				console_write(su, cl->cl_in, cl->cl_inlen);
+			cl->cl_inlen = 0;
 		}
 		if (cl->cl_fd >= 0 && cl->cl_inlen == SRV_LINE) {
 			reply_error(cl, NULL, "line-too-long", "a request "
@@ -682,6 +824,7 @@ ctlsrv_open(struct vmrun_sup *su, struct vmrun_diags *ds)
 	    chmod(cs->cs_path, 0660) != 0))
 		goto fail;
 	su->su_tap = tap;
+	su->su_con_tap = con_tap;
 	return (0);
 fail:
 	e = errno;
@@ -701,6 +844,7 @@ ctlsrv_close(struct vmrun_sup *su)
 
 	cs = &su->su_srv;
 	su->su_tap = NULL;
+	su->su_con_tap = NULL;
 	for (i = 0; i < SRV_CLIENTS; i++) {
 		client_flush(&cs->cs_cl[i]);
 		client_drop(&cs->cs_cl[i]);

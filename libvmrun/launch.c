@@ -158,6 +158,33 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 }
 
 /*
+ * The captured port renders as "-l comN,capture" (vmrun.json(5)); bhyve
+ * gets the terminal end of vmrun's pty there.
+ */
+static int
+capture_path(struct vmrun_sup *su, const struct vmrun_vm *vm, char **argv)
+{
+	char want[32], *p;
+	size_t i;
+
+	snprintf(want, sizeof(want), "com%d,capture", vm->vm_capture + 1);
+	for (i = 1; argv[i] != NULL; i++) {
+		if (strcmp(argv[i - 1], "-l") != 0 ||
+		    strcmp(argv[i], want) != 0)
+			continue;
+		if (su->su_con.co_master < 0 || (p = xmalloc(strlen(want) +
+		    strlen(su->su_con.co_path) + 1)) == NULL)
+			return (-1);
+		snprintf(p, strlen(want) + strlen(su->su_con.co_path) + 1,
+		    "com%d,%s", vm->vm_capture + 1, su->su_con.co_path);
+		xfree(argv[i]);
+		argv[i] = p;
+		return (0);
+	}
+	return (0);
+}
+
+/*
  * Start bhyve (design §7.1 step 6): 0 with *argvp its argv (new), or an
  * exit status.
  */
@@ -175,6 +202,10 @@ launch_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 		return (69);
 	if (st != VMRUN_OK)
 		return (71);
+	if (vm->vm_capture >= 0 && capture_path(su, vm, argv) != 0) {
+		vmrun_argv_free(argv);
+		return (71);
+	}
 	memset(&su->su_tail, 0, sizeof(su->su_tail));
 	/*
 	 * SIGPIPE ignored, so bhyve survives vmrun's death.  A VM on stdio

@@ -16,10 +16,10 @@
 #include "supervise.h"
 
 /*
- * The wake pipe, bhyve's stderr and end, the hook's end, the bhyvectls,
- * the control socket and its clients.
+ * The wake pipe, bhyve's stderr and end, the hook's end, the console,
+ * the bhyvectls, the control socket and its clients.
  */
-#define LOOP_NFDS	(4 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
+#define LOOP_NFDS	(5 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
 
 struct watch {
 	struct pollfd	 w_pfd[LOOP_NFDS];
@@ -81,6 +81,8 @@ serve(struct vmrun_sup *su, const struct watch *w)
 	if (su->su_child.c_running && fired(w, su->su_child.c_procfd) &&
 	    child_check(&su->su_child, false))
 		child_drain(&su->su_child, &su->su_tail, errfd, logfd);
+	if (su->su_con.co_master >= 0 && fired(w, su->su_con.co_master))
+		console_read(su);
 	/* The hook's zombie stays: it holds its process group's id. */
 	if (su->su_hook.c_running && fired(w, su->su_hook.c_procfd) &&
 	    child_check(&su->su_hook, true))
@@ -127,6 +129,7 @@ loop_until(struct vmrun_sup *su, loop_done_fn *done, void *arg)
 			watch(&w, su->su_child.c_procfd);
 		if (su->su_hook.c_running)
 			watch(&w, su->su_hook.c_procfd);
+		watch(&w, su->su_con.co_master);
 		for (i = 0; i < CTL_MAX; i++) {
 			watch(&w, su->su_ctl[i].ct_c.c_errfd);
 			if (su->su_ctl[i].ct_c.c_running)

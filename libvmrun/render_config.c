@@ -120,6 +120,13 @@ refuse(const struct vmrun_vm *vm, struct vmrun_diags *ds)
 	bool bad, host;
 
 	bad = host = false;
+	if (vm->vm_capture >= 0) {
+		diag_add(ds, VMRUN_ERROR, "no-config-form", pool_printf(
+		    vm->vm_pool, "com%d", vm->vm_capture + 1), NULL, "a captured "
+		    "COM port is the terminal vmrun makes when it starts bhyve; "
+		    "a bhyve_config file cannot name it");
+		bad = true;
+	}
 	if (vm->vm_nextra > 0) {
 		diag_add(ds, VMRUN_ERROR, "no-config-form", "extra_options",
 		    NULL, "extra_options are bhyve command-line arguments and "

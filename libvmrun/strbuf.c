@@ -107,3 +107,46 @@ sb_free(struct strbuf *sb)
 	xfree(sb->sb_buf);
 	sb_init(sb);
 }
+
+/*
+ * Add n bytes of s that may not be UTF-8 (a guest's console): valid
+ * sequences as they are, every other byte as U+FFFD, so that the text
+ * can go into JSON.
+ */
+void
+sb_add_utf8(struct strbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p;
+	size_t i, k, len;
+	unsigned long c;
+
+	p = (const unsigned char *)s;
+	for (i = 0; i < n; i += len) {
+		len = 1;
+		if (p[i] < 0x80) {
+			sb_addc(sb, (char)p[i]);
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			len = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			len = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			len = 4;
+		c = p[i] & (0x7f >> len);
+		for (k = 1; len > 1 && k < len; k++) {
+			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
+				break;
+			c = c << 6 | (p[i + k] & 0x3f);
+		}
+		/* Short, overlong, a surrogate or past U+10FFFF: one bad byte. */
+		if (len == 1 || k < len || (len == 3 && c < 0x800) ||
+		    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+		    (c >= 0xd800 && c <= 0xdfff)) {
+			sb_add(sb, "\xef\xbf\xbd");
+			len = 1;
+			continue;
+		}
+		sb_addn(sb, s + i, len);
+	}
+}

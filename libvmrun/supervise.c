@@ -48,6 +48,7 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 	su->su_wake[0] = su->su_wake[1] = -1;
 	su->su_pidfd = -1;
 	su->su_srv.cs_fd = -1;
+	su->su_con.co_master = su->su_con.co_slave = su->su_con.co_logfd = -1;
 	for (i = 0; i < SRV_CLIENTS; i++)
 		su->su_srv.cs_cl[i].cl_fd = -1;
 	if ((su->su_opts = opts_dup(o)) == NULL ||
@@ -77,6 +78,7 @@ vmrun_sup_free(struct vmrun_sup *su)
 	if (su == NULL)
 		return;
 	ctlsrv_close(su);
+	console_close(su);
 	lock_release(su);
 	pidfile_drop(su);
 	if (su->su_wake[0] >= 0)
@@ -442,6 +444,8 @@ one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0)
 		return (rc);
+	if ((rc = console_open(su, vm, su->su_diags)) != 0)
+		return (rc);
 	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
 		pidfile_drop(su);
 		return (rc);
@@ -536,6 +540,7 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 	sup_event(su, &ev);
 	su->su_state = SS_STOPPING;
 	ctlsrv_close(su);
+	console_close(su);
 	lock_release(su);
 	return (rc);
 }

@@ -108,6 +108,8 @@ struct client {
 	size_t		 cl_outlen;
 	size_t		 cl_outcap;
 	bool		 cl_sub;	/* subscribed to the events */
+	bool		 cl_console;	/* attached to the console: raw bytes */
+	bool		 cl_writer;	/* and its input goes to the guest */
 	bool		 cl_closing;	/* close once cl_out is written */
 };
 
@@ -118,6 +120,24 @@ struct ctlsrv {
 	dev_t		 cs_dev;	/* of the socket we made: removed only */
 	ino_t		 cs_ino;	/* while the path still names it */
 	struct client	 cs_cl[SRV_CLIENTS];
+};
+
+/* The captured COM port (console.c). */
+struct console {
+	int		 co_master;	/* the pty's master, or -1 */
+	int		 co_slave;	/* held, so the master never hangs up */
+	char		 co_path[64];	/* the terminal bhyve gets */
+	char		*co_ring;	/* the last co_cap bytes, grown as it fills */
+	size_t		 co_cap;
+	size_t		 co_size;
+	size_t		 co_head;
+	size_t		 co_len;
+	unsigned long long co_total;	/* bytes read, ever */
+	int		 co_logfd;	/* console_log, or -1 */
+	char		*co_logpath;
+	long long	 co_logmax;
+	long long	 co_logsize;
+	int		 co_writer;	/* the client that may write, or -1 */
 };
 
 /* Where a run is, for the status request. */
@@ -168,6 +188,8 @@ struct vmrun_sup {
 
 	struct ctlsrv	 su_srv;
 	void		(*su_tap)(struct vmrun_sup *, const struct vmrun_event *);
+	struct console	 su_con;
+	void		(*su_con_tap)(struct vmrun_sup *, const char *, size_t);
 	enum sup_state	 su_state;
 	const struct vmrun_vm *su_vm;	/* the current run's target */
 	long long	 su_started_ms;	/* when vmrun_sup_run began */
@@ -193,6 +215,7 @@ struct vmrun_sup {
  *	spawn.c		start a child, see its end, copy its stderr
  *	event.c		events: made, delivered, written as JSON
  *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
+ *	console.c	the captured COM port: its pty, ring and log
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
  *			spawn; never a wait)
  *	policy.c	pure decisions: exit meaning, restart, crash loop
@@ -264,6 +287,15 @@ int		 launch_ctl(struct vmrun_sup *, struct ctl *, const char *);
 void		 quote_failure(struct vmrun_sup *, const char *, const char *,
 		    const char *);
 
+/* console.c */
+int		 console_open(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
+void		 console_close(struct vmrun_sup *);
+void		 console_read(struct vmrun_sup *);
+void		 console_write(struct vmrun_sup *, const char *, size_t);
+size_t		 console_ring_copy(const struct console *, char *, size_t);
+char		*console_tail(const struct console *, size_t);
+
 /* policy.c */
 struct outcome {		/* how bhyve ended, and what the policy allows */
 	int		 oc_exit;	/* exit status, or -1 */
@@ -306,11 +338,15 @@ enum ctl_req {
 	CR_POWEROFF,
 	CR_NEXT_TARGET,
 	CR_RESTART,
-	CR_SUBSCRIBE
+	CR_SUBSCRIBE,
+	CR_CONSOLE,
+	CR_CONSOLE_TAIL
 };
 struct ctlreq {
 	enum ctl_req	 cr_req;
 	bool		 cr_force;
+	bool		 cr_readonly;	/* console: "write": false */
+	long long	 cr_lines;	/* console-tail; 0: the default */
 	const char	*cr_target;	/* borrowed from cr_json, or NULL */
 	void		*cr_json;	/* the parsed line (json_t) */
 };

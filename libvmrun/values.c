@@ -388,13 +388,13 @@ is_stdio_backend(const char *s)
 }
 
 /* A serial backend (bhyve.md §6.1): stdio, a /dev tty, or tcp=ADDR:PORT. */
-void
-check_tty_backend(struct vctx *vc, json_t *v, const char *path)
+static void
+tty_backend(struct vctx *vc, json_t *v, const char *path, bool com)
 {
 	const char *s;
 
 	s = json_string_value(v);
-	if (is_stdio_backend(s))
+	if (is_stdio_backend(s) || (com && strcmp(s, "capture") == 0))
 		return;
 	if (strncmp(s, "/dev/", 5) == 0 && s[5] != '\0')
 		return;
@@ -405,9 +405,27 @@ check_tty_backend(struct vctx *vc, json_t *v, const char *path)
 			    "address", s);
 		return;
 	}
-	verr(vc, "bad-backend", path, "\"%s\" is not a serial backend: "
-	    "expected \"stdio\", a terminal device such as \"/dev/nmdm0A\", "
-	    "or \"tcp=ADDR:PORT\"", s);
+	if (com)
+		verr(vc, "bad-backend", path, "\"%s\" is not a serial "
+		    "backend: expected \"stdio\", a terminal device such as "
+		    "\"/dev/nmdm0A\", \"tcp=ADDR:PORT\", or \"capture\"", s);
+	else
+		verr(vc, "bad-backend", path, "\"%s\" is not a serial "
+		    "backend: expected \"stdio\", a terminal device such as "
+		    "\"/dev/nmdm0A\", or \"tcp=ADDR:PORT\"", s);
+}
+
+void
+check_tty_backend(struct vctx *vc, json_t *v, const char *path)
+{
+	tty_backend(vc, v, path, false);
+}
+
+/* A COM port: a serial backend, or "capture" (vmrun owns the port). */
+void
+check_com_backend(struct vctx *vc, json_t *v, const char *path)
+{
+	tty_backend(vc, v, path, true);
 }
 
 /* bhyve refuses multicast and all-zero addresses (net_parsemac). */

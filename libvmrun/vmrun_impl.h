@@ -171,6 +171,10 @@ struct vmrun_vm {
 	enum fwcfg	 vm_fwcfg;
 	struct loader	*vm_loader;
 	const char	*vm_com[VMRUN_NCOM];
+	int		 vm_capture;		/* the COM port vmrun captures, or -1 */
+	const char	*vm_console_log;
+	long long	 vm_console_log_size;
+	long long	 vm_console_ring;
 	const char	*vm_hostbridge;
 	struct slot	 vm_lpc;
 	const char	*vm_uuid;
@@ -244,6 +248,7 @@ void		 sb_addn(struct strbuf *, const char *, size_t);
 void		 sb_addc(struct strbuf *, char);
 void		 sb_printf(struct strbuf *, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
+void		 sb_add_utf8(struct strbuf *, const char *, size_t);
 char		*sb_take(struct strbuf *);	/* new string or NULL */
 void		 sb_free(struct strbuf *);
 
@@ -297,6 +302,7 @@ const char	*mem_str(struct pool *, uint64_t);
 void		 check_uuid(struct vctx *, json_t *, const char *);
 void		 check_gdb(struct vctx *, json_t *, const char *);
 void		 check_tty_backend(struct vctx *, json_t *, const char *);
+void		 check_com_backend(struct vctx *, json_t *, const char *);
 bool		 is_stdio_backend(const char *);
 void		 check_mac(struct vctx *, json_t *, const char *);
 void		 check_ser(struct vctx *, json_t *, const char *);

@@ -19,6 +19,7 @@
 #define EX_UNAVAILABLE	69
 #define EX_SOFTWARE	70
 #define EX_OSERR	71
+#define EX_IOERR	74
 #define EX_TEMPFAIL	75
 #define EX_PROTOCOL	76
 
@@ -63,6 +64,9 @@ struct options {
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+/* console.c */
+int	 cmd_console(int, char *[]);
 
 /* ctl.c */
 int	 cmd_ctl(int, char *[]);

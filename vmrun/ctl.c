@@ -21,15 +21,18 @@ static const struct {
 } reqs[] = {
 	{ "status", 0 }, { "stop", 2 }, { "reset", 0 }, { "poweroff", 0 },
 	{ "next-target", 2 }, { "restart", 2 }, { "subscribe", 0 },
+	{ "console-tail", 2 },
 };
 
 /* An error answer's exit status (sysexits). */
 static int
 error_status(const char *code)
 {
-	if (strcmp(code, "not-running") == 0 || strcmp(code, "stopping") == 0)
+	if (strcmp(code, "not-running") == 0 ||
+	    strcmp(code, "stopping") == 0 || strcmp(code, "no-console") == 0)
 		return (EX_UNAVAILABLE);
-	if (strcmp(code, "too-many-clients") == 0)
+	if (strcmp(code, "too-many-clients") == 0 ||
+	    strcmp(code, "console-busy") == 0)
 		return (EX_TEMPFAIL);
 	return (EX_DATAERR);
 }
@@ -57,7 +60,7 @@ ctl_usage(const char *verb)
 		fprintf(stderr, "usage: vmrun ctl [--json] NAME|SOCKET "
 		    "REQUEST [ARG]\n  requests: status, stop [force], reset, "
 		    "poweroff, next-target [TARGET],\n  restart [TARGET], "
-		    "subscribe\n");
+		    "subscribe, console-tail [LINES]\n");
 	return (EX_USAGE);
 }
 
@@ -167,6 +170,13 @@ cmd_ctl(int argc, char *argv[])
 	if (strcmp(req, "stop") == 0 && n == 1 &&
 	    strcmp(argv[2], "force") != 0) {
 		warnx_("ctl: stop takes only \"force\"");
+		return (EX_USAGE);
+	}
+	if (strcmp(req, "console-tail") == 0 && n == 1 &&
+	    (strspn(argv[2], "0123456789") != strlen(argv[2]) ||
+	    strlen(argv[2]) > 6 || atoi(argv[2]) < 1)) {
+		warnx_("ctl: console-tail takes a number of lines, 1 to "
+		    "100000");
 		return (EX_USAGE);
 	}
 	return (ask(argv[0], req, n == 1 ? argv[2] : NULL, json));

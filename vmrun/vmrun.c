@@ -96,7 +96,8 @@ usage(FILE *fp)
 	fprintf(fp, "usage: vmrun -c FILE|- [-t TARGET] [options] "
 	    "[-- BHYVE_ARGS...]\n"
 	    "       vmrun ctl [--json] NAME|SOCKET REQUEST [ARG]\n"
-	    "       vmrun status [--json] NAME|SOCKET\n");
+	    "       vmrun status [--json] NAME|SOCKET\n"
+	    "       vmrun console [--read-only] NAME|SOCKET\n");
 	for (i = 0; i < NOPTS; i++) {
 		if (opttab[i].ot_short != 0)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s",
@@ -564,6 +565,8 @@ main(int argc, char *argv[])
 	if (argc > 1 && (strcmp(argv[1], "ctl") == 0 ||
 	    strcmp(argv[1], "status") == 0))
 		return (cmd_ctl(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "console") == 0)
+		return (cmd_console(argc - 1, argv + 1));
 	memset(&o, 0, sizeof(o));
 	o.mode = M_RUN;
 	o.reboot_count = -1;
