@@ -33,15 +33,18 @@ echo "== SIMULATED lifecycle: bhyve cannot run here, so the fake bhyve, bhyvectl
 echo "   and bhyveload of the test suite stand in for them (tests/helpers)."
 echo "   The install target runs, the guest reboots into the default target,"
 echo "   vmrun status asks the running vmrun through its control socket,"
+echo "   which also keeps com1's output (\"com1\": \"capture\"),"
 echo "   then vmrun receives SIGTERM and stops the VM gracefully.  The host"
 echo "   checks are skipped (--no-requirement-check): this host has no tap3."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 h=$(pwd)/tests/helpers
-# No stdio console: the demo runs without a terminal of its own.
-grep -v '"com1"' "$ex" > "$tmp/vm.json"
+# com1 captured instead of on stdio: the demo has no terminal of its
+# own, and vmrun keeps the console from power-on.
+sed 's/"com1": "stdio"/"com1": "capture"/' "$ex" > "$tmp/vm.json"
 mkdir "$tmp/vmm"
 FAKE_DIR=$tmp FAKE_VMM_DIR=$tmp/vmm FAKE_BHYVE_STATUS="0 1" \
+    FAKE_BHYVE_CONSOLE='Consoles: EFI console\r\nBooting...\r\nFreeBSD/amd64 (freebsd-test) (ttyu0)\r\n\r\nlogin: ' \
     FAKE_BHYVE_RUNTIME=2 ./vmrun/vmrun -c "$tmp/vm.json" -t install \
     --bhyve "$h/fake-bhyve" --bhyvectl "$h/fake-bhyvectl" \
     --bhyveload "$h/fake-bhyveload" --vmm-dir "$tmp/vmm" \
@@ -57,6 +60,9 @@ echo "-- vmrun status (the control socket, $tmp/freebsd-test.sock):"
 sleep 2
 echo "-- after the reboot:"
 ./vmrun/vmrun status "$tmp/freebsd-test.sock" | grep -E '^(state|target|run|reboots|last_exit) ' || echo "(exit status $?)"
+echo "-- the captured console (com1), both boots, nobody attached:"
+echo "   vmrun ctl SOCKET console-tail 10"
+./vmrun/vmrun ctl "$tmp/freebsd-test.sock" console-tail 10 || echo "(exit status $?)"
 kill -TERM "$vmrun"
 status=0
 wait "$vmrun" || status=$?
