@@ -9,6 +9,8 @@
  *              $BENCH_LOG.n, then exit 1 (power-off)
  *   idle       sleep without a system call until SIGTERM (the power
  *              button), then exit 1
+ *   console N  write N MiB to com1's terminal ("-l com1,PATH"), stamp
+ *              "W NS" when done, then as idle
  */
 
 #include <errno.h>
@@ -71,8 +73,36 @@ on_term(int sig)
 	term = 1;
 }
 
+/* Write mib MiB to com1's terminal, as a chatty guest. */
+static void
+console(int argc, char **argv, long mib)
+{
+	static char buf[65536];
+	const char *tty;
+	long left;
+	ssize_t w;
+	int i, fd;
+
+	tty = NULL;
+	for (i = 1; i + 1 < argc; i++)
+		if (strcmp(argv[i], "-l") == 0 &&
+		    strncmp(argv[i + 1], "com1,", 5) == 0)
+			tty = argv[i + 1] + 5;
+	if (tty == NULL || (fd = open(tty, O_WRONLY)) < 0)
+		_exit(70);
+	memset(buf, 'x', sizeof(buf));
+	for (i = 63; i < (int)sizeof(buf); i += 64)
+		buf[i] = '\n';
+	for (left = mib * 1024 * 1024; left > 0; left -= w)
+		if ((w = write(fd, buf, left < (long)sizeof(buf) ?
+		    (size_t)left : sizeof(buf))) <= 0)
+			_exit(70);
+	stamp('W');
+	close(fd);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	struct sigaction sa;
 	const char *mode;
@@ -99,6 +129,8 @@ main(void)
 	sigaddset(&term_only, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term_only, NULL);
 	stamp('S');
+	if (strncmp(mode, "console ", 8) == 0)
+		console(argc, argv, strtol(mode + 8, NULL, 10));
 	sigemptyset(&none);
 	while (!term)
 		sigsuspend(&none);
