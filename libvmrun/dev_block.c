@@ -234,17 +234,17 @@ path_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_blk = {
 	"virtio-blk", "virtio-blk", virtio_blk_keys, block_check,
-	virtio_blk_render, path_what, block_host
+	virtio_blk_render, path_what, block_host, false
 };
 
 const struct devtype devtype_ahci_hd = {
 	"ahci-hd", "ahci", ahci_disk_keys, block_check, ahci_hd_render,
-	path_what, block_host
+	path_what, block_host, false
 };
 
 const struct devtype devtype_ahci_cd = {
 	"ahci-cd", "ahci", ahci_disk_keys, block_check, ahci_cd_render,
-	path_what, block_host
+	path_what, block_host, false
 };
 
 /* ahci: one controller, up to 32 SATA ports (bhyve.md §5). */
@@ -301,7 +301,7 @@ ahci_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_ahci = {
-	"ahci", "ahci", ahci_keys, NULL, ahci_render, ahci_what, block_host
+	"ahci", "ahci", ahci_keys, NULL, ahci_render, ahci_what, block_host, false
 };
 
 /* nvme */
@@ -429,7 +429,7 @@ nvme_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_nvme = {
 	"nvme", "nvme", nvme_keys, nvme_check, nvme_render, nvme_what,
-	block_host
+	block_host, false
 };
 
 /* virtio-scsi: backed by the CAM Target Layer. */
@@ -461,5 +461,5 @@ virtio_scsi_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_scsi = {
 	"virtio-scsi", "virtio-scsi", virtio_scsi_keys, NULL,
-	virtio_scsi_render, virtio_scsi_what, virtio_scsi_host
+	virtio_scsi_render, virtio_scsi_what, virtio_scsi_host, false
 };

@@ -267,7 +267,7 @@ console_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_console = {
 	"virtio-console", "virtio-console", virtio_console_keys,
-	console_check, console_render, console_what, console_host
+	console_check, console_render, console_what, console_host, true
 };
 
 /* virtio-rnd */
@@ -283,7 +283,7 @@ none_render(const struct dev *dev, struct optlist *ol)
 }
 
 const struct devtype devtype_virtio_rnd = {
-	"virtio-rnd", "virtio-rnd", no_keys, NULL, none_render, NULL, NULL
+	"virtio-rnd", "virtio-rnd", no_keys, NULL, none_render, NULL, NULL, false
 };
 
 /* virtio-9p: one share, SHARE=PATH in the legacy string. */
@@ -316,7 +316,7 @@ virtio_9p_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_9p = {
 	"virtio-9p", "virtio-9p", virtio_9p_keys, NULL, virtio_9p_render,
-	virtio_9p_what, virtio_9p_host
+	virtio_9p_what, virtio_9p_host, false
 };
 
 /* virtio-input: an evdev device of the host. */
@@ -340,7 +340,7 @@ path_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_virtio_input = {
 	"virtio-input", "virtio-input", virtio_input_keys, NULL, path_render,
-	path_what, path_host
+	path_what, path_host, true
 };
 
 /*
@@ -445,7 +445,7 @@ passthru_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_passthru = {
 	"passthru", "passthru", passthru_keys, passthru_check,
-	passthru_render, passthru_what, passthru_host
+	passthru_render, passthru_what, passthru_host, false
 };
 
 /* fbuf: VNC framebuffer (UEFI guests). */
@@ -530,7 +530,7 @@ fbuf_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_fbuf = {
-	"fbuf", "fbuf", fbuf_keys, fbuf_check, fbuf_render, fbuf_what, NULL
+	"fbuf", "fbuf", fbuf_keys, fbuf_check, fbuf_render, fbuf_what, NULL, false
 };
 
 /* xhci: a USB controller with a tablet, for VNC pointers. */
@@ -550,7 +550,7 @@ xhci_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_xhci = {
-	"xhci", "xhci", no_keys, NULL, xhci_render, xhci_what, NULL
+	"xhci", "xhci", no_keys, NULL, xhci_render, xhci_what, NULL, false
 };
 
 /* hda: sound, to and from /dev/dspN. */
@@ -588,7 +588,7 @@ hda_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_hda = {
-	"hda", "hda", hda_keys, hda_check, hda_render, hda_what, hda_host
+	"hda", "hda", hda_keys, hda_check, hda_render, hda_what, hda_host, false
 };
 
 /* uart: a PCI 16550 with a serial backend like a COM port's. */
@@ -623,7 +623,7 @@ uart_what(const struct dev *dev, struct pool *p)
 
 const struct devtype devtype_uart = {
 	"uart", "uart", uart_keys, uart_check, uart_render, uart_what,
-	uart_host
+	uart_host, false
 };
 
 /* raw: the escape hatch; the text after "slot," verbatim, unchecked. */
@@ -647,5 +647,5 @@ raw_what(const struct dev *dev, struct pool *p)
 }
 
 const struct devtype devtype_raw = {
-	"raw", "raw", raw_keys, NULL, raw_render, raw_what, NULL
+	"raw", "raw", raw_keys, NULL, raw_render, raw_what, NULL, false
 };

@@ -296,10 +296,10 @@ net_host(struct hctx *hc, const struct dev *d)
 
 const struct devtype devtype_virtio_net = {
 	"virtio-net", "virtio-net", virtio_net_keys, net_check, net_render,
-	net_what, net_host
+	net_what, net_host, false
 };
 
 const struct devtype devtype_e1000 = {
 	"e1000", "e1000", e1000_keys, net_check, net_render, net_what,
-	net_host
+	net_host, false
 };

@@ -264,8 +264,8 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 	size_t i;
 
 	sl = &pe->pe_slot;
-	av_add(av, "-s");
 	if (pe->pe_dev == NULL) {
+		av_add(av, "-s");
 		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
 		    sl->s_slot, sl->s_func, pe->pe_name));
 		return;
@@ -282,18 +282,27 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 		return;
 	}
 	if (ol.ol_raw) {
+		av_add(av, "-s");
 		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
 		    sl->s_slot, sl->s_func, ol.ol_legacy));
 		return;
 	}
 	if (!optlist_needs_cfgform(&ol)) {
 		s = legacy_string(av->av_pool, &ol);
+		av_add(av, "-s");
 		av_add(av, s == NULL ? NULL : pool_printf(av->av_pool,
 		    "%u:%u:%u,%s", sl->s_bus, sl->s_slot, sl->s_func, s));
 		return;
 	}
-	av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
-	    sl->s_slot, sl->s_func, ol.ol_cfgdev));
+	if (pe->pe_dev->dv_type->dt_bare_fails) {
+		av_add(av, "-o");
+		av_add(av, pool_printf(av->av_pool, "pci.%u.%u.%u.device=%s",
+		    sl->s_bus, sl->s_slot, sl->s_func, ol.ol_cfgdev));
+	} else {
+		av_add(av, "-s");
+		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
+		    sl->s_slot, sl->s_func, ol.ol_cfgdev));
+	}
 	for (i = 0; i < ol.ol_n; i++) {
 		o = &ol.ol_opts[i];
 		if (o->o_cfgkey == NULL)

@@ -3,6 +3,8 @@
  * all its targets, resolving one, and reading the result.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,6 +234,7 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
     struct vmrun_config **cfp)
 {
 	enum vmrun_status st;
+	struct stat sb;
 	FILE *fp;
 	char *buf, *nb;
 	size_t len, cap, n;
@@ -245,6 +248,15 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s",
 		    strerror(errno));
 		return (VMRUN_ERR_IO);
+	}
+	/* A file says its size: refused without being read. */
+	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > VMRUN_MAX_INPUT) {
+		diag_add(ds, VMRUN_ERROR, "too-large", "", NULL,
+		    "configuration is %lld bytes; the limit is %d (1 MiB)",
+		    (long long)sb.st_size, VMRUN_MAX_INPUT);
+		fclose(fp);
+		return (VMRUN_ERR_SYNTAX);
 	}
 	buf = NULL;
 	len = cap = 0;
@@ -270,7 +282,13 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 		st = VMRUN_ERR_IO;
 	}
 	fclose(fp);
-	if (st == VMRUN_OK)
+	if (st == VMRUN_OK && len > VMRUN_MAX_INPUT) {
+		/* A pipe's size is unknown: reading stopped past the limit. */
+		diag_add(ds, VMRUN_ERROR, "too-large", "", NULL,
+		    "configuration is more than %d bytes (1 MiB), the limit",
+		    VMRUN_MAX_INPUT);
+		st = VMRUN_ERR_SYNTAX;
+	} else if (st == VMRUN_OK)
 		st = vmrun_config_load(buf, len, ds, cfp);
 	xfree(buf);
 	return (st);

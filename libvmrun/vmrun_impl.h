@@ -105,6 +105,13 @@ struct devtype {
 	void		(*dt_render)(const struct dev *, struct optlist *);
 	const char	*(*dt_what)(const struct dev *, struct pool *);
 	void		(*dt_host)(struct hctx *, const struct dev *);
+	/*
+	 * bhyve 14's legacy parser of this emulation fails on a bare
+	 * "-s B:S:F,NAME" (virtio-console strdup()s its NULL options,
+	 * virtio-input returns -1): in the -o form the device itself is
+	 * "-o pci.B.S.F.device=NAME" too, with no -s.
+	 */
+	bool		 dt_bare_fails;
 };
 
 enum dev_origin {

@@ -218,6 +218,42 @@ set_mode(struct options *o, enum mode m)
 }
 
 /* Parse the command line; returns -1 to go on, or an exit status. */
+/*
+ * What getopt_long refused, said of the option the user wrote: a long
+ * option by its name ("--json=1": takes no value), a short one by its
+ * letter.
+ */
+static int
+bad_option(const char *arg, const char *sopts)
+{
+	char name[64];
+	size_t i, n;
+
+	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
+		n = strcspn(arg + 2, "=");
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 60 ? n : 60),
+		    arg + 2);
+		for (i = 0; i < NOPTS; i++) {
+			if (strcmp(opttab[i].ot_opt.name, name) != 0)
+				continue;
+			if (opttab[i].ot_opt.has_arg == no_argument)
+				return (usage_error("option --%s takes no "
+				    "value", name));
+			return (usage_error("option --%s needs an argument",
+			    name));
+		}
+		return (usage_error("unknown option --%s", name));
+	}
+	if (optopt > 0 && optopt < 256 && optopt != ':' &&
+	    strchr(sopts, optopt) != NULL)
+		return (usage_error("option -%s needs an argument",
+		    (char[2]){ (char)optopt, '\0' }));
+	if (optopt > 0 && optopt < 256)
+		return (usage_error("unknown option -%s",
+		    (char[2]){ (char)optopt, '\0' }));
+	return (usage_error("unknown option %s", arg != NULL ? arg : ""));
+}
+
 static int
 parse_args(int argc, char *argv[], struct options *o)
 {
@@ -296,13 +332,7 @@ parse_args(int argc, char *argv[], struct options *o)
 			usage(stdout);
 			return (EX_OK);
 		case '?':
-			if (optopt != 0)
-				return (usage_error(strchr(sopts, optopt) !=
-				    NULL ? "option -%s needs an argument" :
-				    "unknown option -%s", (char[2]){
-				    (char)optopt, '\0' }));
-			return (usage_error("unknown or incomplete option %s",
-			    argv[optind - 1]));
+			return (bad_option(argv[optind - 1], sopts));
 		case O_REBOOTCOUNT:
 			if (!parse_count(optarg, &o->reboot_count))
 				return (usage_error("--reboot-count takes a "
@@ -417,39 +447,11 @@ load_config(const struct options *o, struct vmrun_diags *ds,
     struct vmrun_config **cfp, const char **filep)
 {
 	enum vmrun_status st;
-	char *buf, *nb;
-	size_t len, cap, n;
 
-	if (strcmp(o->config, "-") == 0) {
-		*filep = "<stdin>";
-		buf = NULL;
-		len = cap = 0;
-		/* Read at most 1 MiB + 1 so the library can refuse more. */
-		while (len <= 1024 * 1024) {
-			if (len == cap) {
-				cap = cap == 0 ? 8192 : cap * 2;
-				if ((nb = realloc(buf, cap)) == NULL) {
-					free(buf);
-					warnx_("out of memory");
-					return (EX_OSERR);
-				}
-				buf = nb;
-			}
-			if ((n = fread(buf + len, 1, cap - len, stdin)) == 0)
-				break;
-			len += n;
-		}
-		if (ferror(stdin)) {
-			warnx_("<stdin>: %s", strerror(errno));
-			free(buf);
-			return (EX_NOINPUT);
-		}
-		st = vmrun_config_load(buf, len, ds, cfp);
-		free(buf);
-	} else {
-		*filep = o->config;
-		st = vmrun_config_load_file(o->config, ds, cfp);
-	}
+	/* Standard input through its name: a pipe's size is not known. */
+	*filep = strcmp(o->config, "-") == 0 ? "<stdin>" : o->config;
+	st = vmrun_config_load_file(strcmp(o->config, "-") == 0 ?
+	    "/dev/stdin" : o->config, ds, cfp);
 	switch (st) {
 	case VMRUN_OK:
 		return (EX_OK);

@@ -175,6 +175,41 @@ usage_errors_body() {
 	atf_check -s exit:64 -o empty -e match:"Try 'vmrun --help'" "$V" -c vm.json -x
 }
 
+atf_test_case option_values
+option_values_head() { atf_set descr "a value given to an option that takes none, or none to one that needs it, names that option"; }
+option_values_body() {
+	local o
+
+	setup
+	seed
+	for o in json check debug fix no-reboot force dry-run emit-config \
+	    no-requirement-check version help; do
+		atf_check -s exit:64 -o empty \
+		    -e match:"^vmrun: option --$o takes no value\$" \
+		    "$V" -c vm.json --$o=1
+	done
+	atf_check -s exit:64 -o empty \
+	    -e match:"^vmrun: option --events needs an argument\$" \
+	    "$V" -c vm.json --events
+	atf_check -s exit:64 -o empty \
+	    -e match:"^vmrun: option -p needs an argument\$" "$V" -c vm.json -p
+	atf_check -s exit:64 -o empty \
+	    -e match:"^vmrun: unknown option --frob\$" "$V" -c vm.json --frob=2
+}
+
+atf_test_case too_large
+too_large_head() { atf_set descr "a configuration over 1 MiB: its real size from a file, 'more than' from a pipe"; }
+too_large_body() {
+	setup
+	python3 -c 'print("{\"name\": \"" + "a" * 3000000 + "\"}")' > big.json
+	atf_check -s exit:65 -o empty \
+	    -e inline:"vmrun: big.json: configuration is 3000013 bytes; the limit is 1048576 (1 MiB)\n" \
+	    "$V" -c big.json -d
+	atf_check -s exit:65 -o empty \
+	    -e inline:"vmrun: <stdin>: configuration is more than 1048576 bytes (1 MiB), the limit\n" \
+	    sh -c "cat big.json | '$V' -c - -d"
+}
+
 atf_test_case extra_args
 extra_args_head() { atf_set descr "arguments after -- go to bhyve, before the VM name"; }
 extra_args_body() {
@@ -332,6 +367,8 @@ atf_init_test_cases() {
 	atf_add_test_case shell_quoting
 	atf_add_test_case debug
 	atf_add_test_case emit_config
+	atf_add_test_case option_values
+	atf_add_test_case too_large
 	atf_add_test_case emit_config_refuses_raw
 	atf_add_test_case version_help
 	atf_add_test_case warnings_do_not_fail

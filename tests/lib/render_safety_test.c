@@ -58,12 +58,12 @@ ATF_TC_BODY(comma_safety, tc)
 	    "{'device':'virtio-9p','sharename':'s','path':'/export/a,b',"
 	    "'ro':true}");
 	/* virtio-console: so would an '=' in a port name. */
-	DEV_EQ("-s 0:1:0,virtio-console -o pci.0.1.0.port.0.name=port1 "
+	DEV_EQ("-o pci.0.1.0.device=virtio-console -o pci.0.1.0.port.0.name=port1 "
 	    "-o pci.0.1.0.port.0.path=/s1 -o pci.0.1.0.port.1.name=a=b "
 	    "-o pci.0.1.0.port.1.path=/s2",
 	    "{'device':'virtio-console','ports':['/s1',{'name':'a=b',"
 	    "'path':'/s2'}]}");
-	DEV_EQ("-s 0:1:0,virtio-console -o pci.0.1.0.port.0.name=port1 "
+	DEV_EQ("-o pci.0.1.0.device=virtio-console -o pci.0.1.0.port.0.name=port1 "
 	    "-o pci.0.1.0.port.0.path=/run/a,b",
 	    "{'device':'virtio-console','ports':['/run/a,b']}");
 	/* An '=' in a path is fine in the legacy form. */
@@ -81,7 +81,7 @@ ATF_TC_BODY(comma_safety, tc)
 	    "{'device':'hda','play':'/dev/dsp,0'}");
 	DEV_EQ("-s 0:1:0,uart -o pci.0.1.0.path=/dev/nmdm,1A",
 	    "{'device':'uart','backend':'/dev/nmdm,1A'}");
-	DEV_EQ("-s 0:1:0,virtio-input -o pci.0.1.0.path=/dev/input/a,b",
+	DEV_EQ("-o pci.0.1.0.device=virtio-input -o pci.0.1.0.path=/dev/input/a,b",
 	    "{'device':'virtio-input','path':'/dev/input/a,b'}");
 	DEV_EQ("-s 0:1:0,virtio-scsi -o pci.0.1.0.dev=/dev/cam/a,b "
 	    "-o pci.0.1.0.iid=1",
@@ -130,7 +130,7 @@ ATF_TC_BODY(percent_escaping, tc)
 	    "'path':'/run/c'}]}");
 	DEV_EQ("-s 0:1:0,virtio-9p,s\\%1=/x\\%",
 	    "{'device':'virtio-9p','sharename':'s%1','path':'/x%'}");
-	DEV_EQ("-s 0:1:0,virtio-console -o pci.0.1.0.port.0.name=a\\%b "
+	DEV_EQ("-o pci.0.1.0.device=virtio-console -o pci.0.1.0.port.0.name=a\\%b "
 	    "-o pci.0.1.0.port.0.path=/run/c,d",
 	    "{'device':'virtio-console','ports':[{'name':'a%b',"
 	    "'path':'/run/c,d'}]}");
