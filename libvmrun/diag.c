@@ -339,12 +339,13 @@ vmrun_diags_json(const struct vmrun_diags *ds, const char *vmname)
 	bad |= json_object_set_new(doc, "diagnostics", arr);
 	for (i = 0; bad == 0 && i < vmrun_diags_count(ds); i++) {
 		d = ds->ds_v[i];
-		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}",
+		/* Messages may quote the input's bytes: json_text. */
+		o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
 		    "severity", d->d_sev == VMRUN_ERROR ? "error" : "warning",
-		    "code", d->d_code, "group", d->d_group, "path", d->d_path,
-		    "message", d->d_msg,
-		    "fix", d->d_fix != NULL ? json_string(d->d_fix) :
-		    json_null());
+		    "code", d->d_code, "group", json_text(d->d_group),
+		    "path", json_text(d->d_path), "message",
+		    json_text(d->d_msg), "fix", d->d_fix != NULL ?
+		    json_text(d->d_fix) : json_null());
 		if (o != NULL && d->d_line > 0) {
 			bad |= json_object_set_new(o, "line",
 			    json_integer(d->d_line));

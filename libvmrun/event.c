@@ -95,7 +95,7 @@ event_signame(int sig)
 static json_t *
 str_or_null(const char *s)
 {
-	return (s != NULL ? json_string(s) : json_null());
+	return (s != NULL ? json_text(s) : json_null());
 }
 
 static json_t *
@@ -130,7 +130,7 @@ argv_json(const char *const *v)
 	if ((a = json_array()) == NULL)
 		return (NULL);
 	for (i = 0; v[i] != NULL; i++)
-		if (json_array_append_new(a, json_string(v[i])) != 0) {
+		if (json_array_append_new(a, json_text(v[i])) != 0) {
 			json_decref(a);
 			return (NULL);
 		}

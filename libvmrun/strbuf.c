@@ -150,3 +150,25 @@ sb_add_utf8(struct strbuf *sb, const char *s, size_t n)
 		sb_addn(sb, s + i, len);
 	}
 }
+
+/*
+ * A JSON string of s, whatever bytes it holds (a message quoting the
+ * input, an argument from the command line): bytes that are not UTF-8
+ * become U+FFFD, so that writing JSON never fails on them.  New
+ * reference, NULL only when out of memory.
+ */
+json_t *
+json_text(const char *s)
+{
+	struct strbuf sb;
+	json_t *v;
+
+	if ((v = json_string(s)) != NULL || s == NULL)
+		return (v);
+	sb_init(&sb);
+	sb_add_utf8(&sb, s, strlen(s));
+	v = sb.sb_nomem ? NULL : json_stringn(sb.sb_buf != NULL ? sb.sb_buf :
+	    "", sb.sb_len);
+	sb_free(&sb);
+	return (v);
+}

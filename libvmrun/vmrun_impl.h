@@ -256,6 +256,7 @@ void		 sb_addc(struct strbuf *, char);
 void		 sb_printf(struct strbuf *, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
 void		 sb_add_utf8(struct strbuf *, const char *, size_t);
+json_t		*json_text(const char *);	/* new; any bytes */
 char		*sb_take(struct strbuf *);	/* new string or NULL */
 void		 sb_free(struct strbuf *);
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "vmrun.h"
 
@@ -64,6 +65,8 @@ struct options {
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+void	 vis_fputs(const char *, FILE *);
+size_t	 vis_str(const char *, char *, size_t);
 
 /* console.c */
 int	 cmd_console(int, char *[]);
@@ -80,7 +83,7 @@ bool	 is_host_code(const char *);
 size_t	 report_grouped(const struct vmrun_diags *, const char *,
 	    const char *, bool (*)(const struct vmrun_diag *), int);
 int	 cmd_check(const struct options *, const struct vmrun_config *,
-	    const struct vmrun_vm *);
+	    const struct vmrun_vm *, struct vmrun_diags *);
 
 /* run.c */
 int	 cmd_run(const struct options *, const struct vmrun_config *,

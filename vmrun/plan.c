@@ -19,8 +19,30 @@ print_word(const char *s)
 	const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_@%+=:,./-";
 
+	const char *c;
+
 	if (*s != '\0' && strspn(s, safe) == strlen(s)) {
 		fputs(s, stdout);
+		return;
+	}
+	/*
+	 * A control character (ESC from a configuration) must not reach
+	 * the terminal: $'...' quoting (sh(1), POSIX 2024) spells it.
+	 */
+	for (c = s; *c != '\0'; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+			break;
+	if (*c != '\0') {
+		fputs("$'", stdout);
+		for (; *s != '\0'; s++)
+			if (((unsigned char)*s < 0x20 && *s != '\t') ||
+			    *s == 0x7f)
+				printf("\\%03o", (unsigned char)*s);
+			else if (*s == '\'' || *s == '\\')
+				printf("\\%c", *s);
+			else
+				putchar(*s);
+		putchar('\'');
 		return;
 	}
 	putchar('\'');
@@ -55,15 +77,38 @@ argv_json(char **v)
 	if (v == NULL)
 		return (json_null());
 	a = json_array();
+	/* An argument that is not UTF-8 fails the document, not drops. */
 	for (i = 0; a != NULL && v[i] != NULL; i++)
-		json_array_append_new(a, json_string(v[i]));
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			warnx_("argument \"%s\" is not UTF-8: JSON cannot hold it",
+			    v[i]);
+			json_decref(a);
+			return (NULL);
+		}
+	return (a);
+}
+
+/* The warnings of ds, as the "diagnostics" of vmrun_diags_json. */
+static json_t *
+warnings_json(const struct vmrun_diags *ds, const char *name)
+{
+	json_t *d, *a;
+	char *s;
+
+	if ((s = vmrun_diags_json(ds, name)) == NULL)
+		return (NULL);
+	d = json_loads(s, 0, NULL);
+	free(s);
+	a = json_incref(json_object_get(d, "diagnostics"));
+	json_decref(d);
 	return (a);
 }
 
 static int
-dry_run_json(const struct vmrun_vm *vm, char **loader, char **bhyve)
+dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
+    char **loader, char **bhyve)
 {
-	json_t *doc, *slots;
+	json_t *doc, *slots, *w, *jl, *jb;
 	const char *id;
 	char *s;
 	size_t i;
@@ -76,9 +121,22 @@ dry_run_json(const struct vmrun_vm *vm, char **loader, char **bhyve)
 		    vmrun_vm_slot_device(vm, i), "id",
 		    id != NULL ? json_string(id) : json_null()));
 	}
+	jl = argv_json(loader);
+	jb = argv_json(bhyve);
+	if (jl == NULL || jb == NULL) {
+		json_decref(jl);
+		json_decref(jb);
+		json_decref(slots);
+		return (EX_USAGE);	/* an argument after "--" */
+	}
 	doc = json_pack("{s:s, s:o, s:o, s:o}", "target", vmrun_vm_target(vm),
-	    "loader", argv_json(loader), "bhyve", argv_json(bhyve), "slots",
+	    "loader", jl, "bhyve", jb, "slots",
 	    slots != NULL ? slots : json_null());
+	if (doc != NULL && ((w = warnings_json(ds, vmrun_vm_name(vm))) ==
+	    NULL || json_object_set_new(doc, "diagnostics", w) != 0)) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) == NULL) {
 		json_decref(doc);
@@ -118,7 +176,7 @@ dry_run(const struct options *o, const struct vmrun_vm *vm,
 		return (EX_OSERR);
 	}
 	if (o->json)
-		rc = dry_run_json(vm, loader, bhyve);
+		rc = dry_run_json(vm, ds, loader, bhyve);
 	else {
 		if (loader != NULL)
 			print_argv(loader);

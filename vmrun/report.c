@@ -79,18 +79,18 @@ static void
 out(FILE *fp, int logfd, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[4096];
-	int n;
+	char raw[4096], buf[sizeof(raw) * 2];
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vsnprintf(raw, sizeof(raw), fmt, ap) < 0) {
+		va_end(ap);
 		return;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
+	}
+	va_end(ap);
+	n = vis_str(raw, buf, sizeof(buf));
 	fputs(buf, fp);
-	if (logfd >= 0 && write(logfd, buf, (size_t)n) < 0) {
+	if (logfd >= 0 && write(logfd, buf, n) < 0) {
 		/* The log is best effort. */
 	}
 }
@@ -167,7 +167,7 @@ want_all(const struct vmrun_diag *d)
 /* vmrun --check [--fix] [--json] */
 int
 cmd_check(const struct options *o, const struct vmrun_config *cf,
-    const struct vmrun_vm *vm)
+    const struct vmrun_vm *vm, struct vmrun_diags *cfgds)
 {
 	struct vmrun_opts *op;
 	struct vmrun_diags *ds;
@@ -177,7 +177,11 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 
 	(void)cf;
 	op = vmrun_opts_new();
-	ds = vmrun_diags_new();
+	/*
+	 * With --json the configuration's warnings, not printed, go into
+	 * the same document; as text they were printed already.
+	 */
+	ds = o->json ? cfgds : vmrun_diags_new();
 	if (op == NULL || ds == NULL ||
 	    (o->vmm_dir != NULL && vmrun_opts_set_vmm_dir(op, o->vmm_dir) !=
 	    VMRUN_OK) || (o->lockfile != NULL &&
@@ -187,7 +191,8 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 	    vmrun_opts_set_pidfile(op, o->pidfile) != VMRUN_OK)) {
 		warnx_("out of memory");
 		vmrun_opts_free(op);
-		vmrun_diags_free(ds);
+		if (ds != cfgds)
+			vmrun_diags_free(ds);
 		return (EX_OSERR);
 	}
 	/* --check alone changes nothing; with --fix it fixes, then checks. */
@@ -205,6 +210,7 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 	} else
 		report_grouped(ds, vmrun_vm_name(vm), "", want_all, -1);
 	vmrun_opts_free(op);
-	vmrun_diags_free(ds);
+	if (ds != cfgds)
+		vmrun_diags_free(ds);
 	return (rc);
 }

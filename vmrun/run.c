@@ -147,7 +147,7 @@ print_runtime(struct outputs *out)
 			continue;
 		if ((size_t)n >= sizeof(buf))
 			n = sizeof(buf) - 1;
-		fputs(buf, stderr);
+		vis_fputs(buf, stderr);
 		if (logfd >= 0 && write(logfd, buf, (size_t)n) < 0) {
 			/* The log is best effort; stderr has it. */
 		}

@@ -117,12 +117,47 @@ void
 warnx_(const char *fmt, ...)
 {
 	va_list ap;
+	char buf[4096];
 
-	fputs("vmrun: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("vmrun: ", stderr);
+	vis_fputs(buf, stderr);
 	fputc('\n', stderr);
+}
+
+/*
+ * Text for a terminal: what came from a configuration or a guest may
+ * hold control characters (ESC sequences); all but newline and tab are
+ * written as \ooo, as vis(3) does.
+ */
+void
+vis_fputs(const char *s, FILE *fp)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ||
+		    *s == 0x7f)
+			fprintf(fp, "\\%03o", (unsigned char)*s);
+		else
+			fputc(*s, fp);
+}
+
+/* Into buf as vis_fputs writes it; returns its length. */
+size_t
+vis_str(const char *s, char *buf, size_t len)
+{
+	size_t n;
+
+	for (n = 0; *s != '\0' && n + 5 < len; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ||
+		    *s == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\%03o",
+			    (unsigned char)*s);
+		else
+			buf[n++] = *s;
+	buf[n] = '\0';
+	return (n);
 }
 
 static int
@@ -415,16 +450,24 @@ print_diags(const struct vmrun_diags *ds, const char *file)
 	for (i = 0; i < vmrun_diags_count(ds); i++) {
 		d = vmrun_diags_get(ds, i);
 		path = vmrun_diag_path(d);
-		fprintf(stderr, "vmrun: %s", file);
+		fputs("vmrun: ", stderr);
+		vis_fputs(file, stderr);
 		if (vmrun_diag_line(d) > 0)
 			fprintf(stderr, ":%d:%d", vmrun_diag_line(d),
 			    vmrun_diag_column(d));
-		if (*path != '\0')
-			fprintf(stderr, ": %s", path);
-		fprintf(stderr, ": %s%s\n", vmrun_diag_severity(d) ==
-		    VMRUN_WARNING ? "warning: " : "", vmrun_diag_message(d));
-		if ((fix = vmrun_diag_fix(d)) != NULL)
-			fprintf(stderr, "  fix: %s\n", fix);
+		if (*path != '\0') {
+			fputs(": ", stderr);
+			vis_fputs(path, stderr);
+		}
+		fprintf(stderr, ": %s", vmrun_diag_severity(d) ==
+		    VMRUN_WARNING ? "warning: " : "");
+		vis_fputs(vmrun_diag_message(d), stderr);
+		fputc('\n', stderr);
+		if ((fix = vmrun_diag_fix(d)) != NULL) {
+			fputs("  fix: ", stderr);
+			vis_fputs(fix, stderr);
+			fputc('\n', stderr);
+		}
 	}
 }
 
@@ -507,7 +550,9 @@ run(const struct options *o)
 			print_diags(ds, file);
 		goto out;
 	}
-	print_diags(ds, file);		/* warnings, on stderr */
+	/* Warnings: on stderr, or in the JSON document under --json. */
+	if (!o->json)
+		print_diags(ds, file);
 	st = vmrun_config_resolve(cf, o->target, &vm);
 	if (st == VMRUN_ERR_NOTARGET) {
 		rc = unknown_target(cf, file, o->target);
@@ -546,7 +591,7 @@ run(const struct options *o)
 		free(s);
 		break;
 	case M_CHECK:
-		rc = cmd_check(o, cf, vm);
+		rc = cmd_check(o, cf, vm, ds);
 		break;
 	case M_RUN:
 		rc = cmd_run(o, cf, vm);

@@ -134,7 +134,7 @@ dry_run_json_body() {
 	setup
 	seed
 	atf_check -s exit:0 -e empty \
-	    -o inline:'{"target":"install","loader":null,"bhyve":["/usr/sbin/bhyve","-A","-H","-u","-c","cpus=2,sockets=1,cores=1,threads=2","-m","512M","-s","0:0:0,hostbridge","-s","0:1:0,virtio-net,tap3","-s","0:2:0,virtio-blk,disk.img","-s","0:3:0,ahci-cd,FreeBSD-13.0-RELEASE-amd64-disc1.iso","-s","0:31:0,lpc","-l","com1,stdio","-l","bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI.fd","freebsd-test"],"slots":[{"slot":"0:0:0","device":"hostbridge","id":null},{"slot":"0:1:0","device":"virtio-net","id":null},{"slot":"0:2:0","device":"virtio-blk","id":null},{"slot":"0:3:0","device":"ahci-cd","id":null},{"slot":"0:31:0","device":"lpc","id":null}]}\n' \
+	    -o inline:'{"target":"install","loader":null,"bhyve":["/usr/sbin/bhyve","-A","-H","-u","-c","cpus=2,sockets=1,cores=1,threads=2","-m","512M","-s","0:0:0,hostbridge","-s","0:1:0,virtio-net,tap3","-s","0:2:0,virtio-blk,disk.img","-s","0:3:0,ahci-cd,FreeBSD-13.0-RELEASE-amd64-disc1.iso","-s","0:31:0,lpc","-l","com1,stdio","-l","bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI.fd","freebsd-test"],"slots":[{"slot":"0:0:0","device":"hostbridge","id":null},{"slot":"0:1:0","device":"virtio-net","id":null},{"slot":"0:2:0","device":"virtio-blk","id":null},{"slot":"0:3:0","device":"ahci-cd","id":null},{"slot":"0:31:0","device":"lpc","id":null}],"diagnostics":[]}\n' \
 	    "$V" -c vm.json -t install -d --json
 }
 
@@ -208,6 +208,39 @@ too_large_body() {
 	atf_check -s exit:65 -o empty \
 	    -e inline:"vmrun: <stdin>: configuration is more than 1048576 bytes (1 MiB), the limit\n" \
 	    sh -c "cat big.json | '$V' -c - -d"
+}
+
+atf_test_case json_warnings
+json_warnings_head() { atf_set descr "with --json, warnings are in the document and stderr stays quiet"; }
+json_warnings_body() {
+	setup
+	printf '%s\n' '{"name": "w", "cpu": 1, "mem": "1G", "graphic": {"vga": "on"}}' > w.json
+	atf_check -s exit:0 -e empty -o save:d.json "$V" -c w.json -d --json
+	atf_check -o inline:'warning vga-on graphic.vga\n' python3 -c '
+import json
+for d in json.load(open("d.json"))["diagnostics"]:
+    print(d["severity"], d["code"], d["path"])'
+	atf_check -s exit:69 -e empty -o save:c.json "$V" -c w.json --check \
+	    --json --vmm-dir "$PWD" -P "$PWD/w.pid"
+	atf_check -o match:'^warning vga-on$' python3 -c '
+import json
+for d in json.load(open("c.json"))["diagnostics"]:
+    print(d["severity"], d["code"])'
+	# Without --json the warning is text on stderr, as before.
+	atf_check -s exit:0 -o ignore -e match:'graphic.vga: warning: ' \
+	    "$V" -c w.json -d
+}
+
+atf_test_case json_any_bytes
+json_any_bytes_head() { atf_set descr "a syntax error quoting bytes that are not UTF-8 still gives a JSON document"; }
+json_any_bytes_body() {
+	setup
+	printf '{"a":"\\\303\251"}' > u.json
+	atf_check -s exit:65 -e empty -o save:u.out "$V" -c u.json -d --json
+	atf_check -o inline:'syntax 1 8\n' python3 -c '
+import json
+d = json.load(open("u.out"))["diagnostics"][0]
+print(d["code"], d["line"], d["column"])'
 }
 
 atf_test_case extra_args
@@ -368,6 +401,8 @@ atf_init_test_cases() {
 	atf_add_test_case debug
 	atf_add_test_case emit_config
 	atf_add_test_case option_values
+	atf_add_test_case json_warnings
+	atf_add_test_case json_any_bytes
 	atf_add_test_case too_large
 	atf_add_test_case emit_config_refuses_raw
 	atf_add_test_case version_help
