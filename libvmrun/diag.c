@@ -209,9 +209,10 @@ diag_addg(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
  * whose lines hold no newline of their own): the newlines are kept.
  */
 void
-diag_add_lines(struct vmrun_diags *ds, const char *code, const char *msg)
+diag_add_lines(struct vmrun_diags *ds, enum vmrun_severity sev,
+    const char *code, const char *msg)
 {
-	diag_push(ds, VMRUN_ERROR, code, NULL, "", NULL, 0, 0, msg, true);
+	diag_push(ds, sev, code, NULL, "", NULL, 0, 0, msg, true);
 }
 
 /*

@@ -89,21 +89,26 @@ launch_ctl(struct vmrun_sup *su, struct ctl *ct, const char *action)
 	return (0);
 }
 
-/* "bhyve exited with status 4 (error)" plus the quoted lines. */
+/*
+ * "bhyve exited with status 4 (error)" plus the quoted lines: an error,
+ * or a warning when the guest restarts all the same (--reboot-on 4).
+ */
 void
-quote_failure(struct vmrun_sup *su, const char *code, const char *who,
-    const char *what)
+quote_failure(struct vmrun_sup *su, enum vmrun_severity sev,
+    const char *code, const char *who, const char *what)
 {
 	char text[TAIL_LINES * (TAIL_LINELEN + 8)];
 	char msg[sizeof(text) + 256];
+	const char *then;
 
+	then = sev == VMRUN_WARNING ? "; the guest is restarted" : "";
 	if (tail_text(&su->su_tail, text, sizeof(text)) > 0) {
-		snprintf(msg, sizeof(msg), "%s %s; its last messages:\n%s",
-		    who, what, text);
-		diag_add_lines(su->su_diags, code, msg);
+		snprintf(msg, sizeof(msg), "%s %s%s; its last messages:\n%s",
+		    who, what, then, text);
+		diag_add_lines(su->su_diags, sev, code, msg);
 	} else
-		diag_add(su->su_diags, VMRUN_ERROR, code, "", NULL,
-		    "%s %s", who, what);
+		diag_add(su->su_diags, sev, code, "", NULL, "%s %s%s", who,
+		    what, then);
 }
 
 bool

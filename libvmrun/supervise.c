@@ -229,7 +229,7 @@ loader_failure(struct vmrun_sup *su, const char *prog)
 		    event_signame(su->su_child.c_sig));
 	else
 		snprintf(what, sizeof(what), "ended; how is unknown");
-	quote_failure(su, "loader-failed", prog, what);
+	quote_failure(su, VMRUN_ERROR, "loader-failed", prog, what);
 }
 
 /* The loader (design §7.1 step 5): 0, or an exit status and a reason. */
@@ -320,6 +320,32 @@ next_target(struct vmrun_sup *su, const struct vmrun_vm *vm, const char *want)
 }
 
 /*
+ * bhyve failed: how, and its last lines; an error, or a warning when
+ * the guest restarts all the same (e.g. 4 in --reboot-on).
+ */
+static void
+bhyve_failure(struct vmrun_sup *su, const struct outcome *oc, bool restarts)
+{
+	const char *sn;
+	char what[96];
+
+	sn = event_signame(oc->oc_sig);
+	if (oc->oc_sig != 0)
+		snprintf(what, sizeof(what), "was killed by %s",
+		    sn != NULL ? sn : "a signal");
+	else if (oc->oc_exit > 4)
+		snprintf(what, sizeof(what), "exited with status %d "
+		    "(unexpected; reported as 4)", oc->oc_exit);
+	else if (oc->oc_exit == 4)
+		snprintf(what, sizeof(what), "exited with status 4 (error)");
+	else
+		snprintf(what, sizeof(what), "ended, but its exit status was "
+		    "taken by another wait");
+	quote_failure(su, restarts ? VMRUN_WARNING : VMRUN_ERROR,
+	    "bhyve-failed", "bhyve", what);
+}
+
+/*
  * After bhyve's end: the exit event, then the decision (design §7.2).
  * Returns -1 to restart (with *nextp set), else vmrun's exit status.
  */
@@ -329,8 +355,6 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 {
 	struct vmrun_event ev;
 	struct outcome oc;
-	const char *sn;
-	char what[96];
 	double now, *v;
 	bool quote;
 	int rc;
@@ -361,45 +385,32 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	sup_event(su, &ev);
 
 	rc = policy_decide(&oc, reason, &quote);
-	if (quote) {
-		sn = event_signame(oc.oc_sig);
-		if (oc.oc_sig != 0)
-			snprintf(what, sizeof(what), "was killed by %s",
-			    sn != NULL ? sn : "a signal");
-		else if (oc.oc_exit > 4)
-			snprintf(what, sizeof(what), "exited with status %d "
-			    "(unexpected; reported as 4)", oc.oc_exit);
-		else if (oc.oc_exit == 4)
-			snprintf(what, sizeof(what), "exited with status 4 "
-			    "(error)");
-		else
-			snprintf(what, sizeof(what), "ended, but its exit "
-			    "status was taken by another wait");
-		quote_failure(su, "bhyve-failed", "bhyve", what);
-	}
-	if (rc >= 0)
-		return (rc);
-	if (oc.oc_restart) {		/* asked for: no crash-loop guard */
-		*nextp = next_target(su, vm, su->su_restart_to);
-		return (-1);
-	}
 	now = mono_now();
-	if (!policy_restart_ok(su->su_restarts, su->su_nrestarts, now,
-	    vm->vm_rl_count, vm->vm_rl_seconds)) {
+	if (rc < 0 && !oc.oc_restart && !policy_restart_ok(su->su_restarts,
+	    su->su_nrestarts, now, vm->vm_rl_count, vm->vm_rl_seconds)) {
+		*reason = "restart-limit";
+		rc = 76;
+	}
+	if (quote)
+		bhyve_failure(su, &oc, rc < 0);
+	if (rc == 76)
 		diag_add(su->su_diags, VMRUN_ERROR, "restart-limit", "", NULL,
 		    "restart limit exceeded: more than %lld restarts within "
 		    "%lld seconds (restart_limit); bhyve last exited with "
 		    "status %d", vm->vm_rl_count, vm->vm_rl_seconds,
 		    oc.oc_exit);
-		*reason = "restart-limit";
-		return (76);
+	if (rc >= 0)
+		return (rc);
+	if (!oc.oc_restart) {		/* asked for: no crash-loop guard */
+		v = xrealloc(su->su_restarts, (su->su_nrestarts + 1) *
+		    sizeof(*v));
+		if (v != NULL) {
+			su->su_restarts = v;
+			su->su_restarts[su->su_nrestarts++] = now;
+		}
 	}
-	v = xrealloc(su->su_restarts, (su->su_nrestarts + 1) * sizeof(*v));
-	if (v != NULL) {
-		su->su_restarts = v;
-		su->su_restarts[su->su_nrestarts++] = now;
-	}
-	*nextp = next_target(su, vm, NULL);
+	*nextp = next_target(su, vm, oc.oc_restart ? su->su_restart_to :
+	    NULL);
 	return (-1);
 }
 

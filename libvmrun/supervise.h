@@ -284,8 +284,8 @@ int		 launch_bhyve(struct vmrun_sup *, const struct vmrun_vm *,
 		    char ***);
 void		 launch_hook(struct vmrun_sup *, const struct vmrun_vm *);
 int		 launch_ctl(struct vmrun_sup *, struct ctl *, const char *);
-void		 quote_failure(struct vmrun_sup *, const char *, const char *,
-		    const char *);
+void		 quote_failure(struct vmrun_sup *, enum vmrun_severity,
+		    const char *, const char *, const char *);
 
 /* console.c */
 int		 console_open(struct vmrun_sup *, const struct vmrun_vm *,

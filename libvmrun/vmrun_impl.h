@@ -272,8 +272,8 @@ void		 diag_addg(struct vmrun_diags *, enum vmrun_severity,
 		    const char *code, const char *group, const char *path,
 		    const char *fix, const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 7, 8)));
-void		 diag_add_lines(struct vmrun_diags *, const char *,
-		    const char *);
+void		 diag_add_lines(struct vmrun_diags *, enum vmrun_severity,
+		    const char *, const char *);
 void		 diag_set_group(struct vmrun_diags *, size_t from,
 		    const char *(*)(void *, const char *), void *);
 bool		 diags_nomem(const struct vmrun_diags *);

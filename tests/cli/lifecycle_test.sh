@@ -104,6 +104,21 @@ status_error_quoted_body()
 	no_leftovers
 }
 
+tc status_error_restarts "with 4 in --reboot-on, bhyve's error is a warning that says the guest restarts"
+status_error_restarts_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_STATUS="4 1"
+	export FAKE_BHYVE_STDERR='bhyve: vm_run error -1'
+	atf_check -s exit:1 -o empty -e save:err ./run --reboot-on 0,4
+	runs 2
+	vmrun_says '^vmrun: lt: warning: bhyve exited with status 4 \(error\); the guest is restarted; its last messages:$'
+	! grep -q '^vmrun: lt: bhyve exited' err ||
+	    atf_fail "said as an error: $(oneline err)"
+	no_leftovers
+}
+
 tc status_unknown "an exit status outside 0-4 ends vmrun with 4, the real status in message and events"
 status_unknown_body()
 {
