@@ -502,12 +502,15 @@ check_console_paths(struct vctx *vc, struct vmrun_vm *vm)
 			sv[n++].sr_dev = d->dv_path;
 		}
 	}
+	/* Each duplicate names the first port with its socket. */
 	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++)
-			if (strcmp(sv[i].sr_file, sv[j].sr_file) == 0)
+			if (strcmp(sv[i].sr_file, sv[j].sr_file) == 0) {
 				verr(vc, "duplicate", sv[i].sr_path, "socket %s "
 				    "is already used by %s", sv[i].sr_file,
-				    sv[j].sr_dev);
+				    sv[j].sr_path);
+				break;
+			}
 }
 
 /* Rules that span settings (design §2.1, §2.5, §2.6). */

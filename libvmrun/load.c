@@ -60,6 +60,19 @@ too_deep(const char *buf, size_t len, int *linep, int *colp)
 	return (false);
 }
 
+/* How many of the n bytes of buf, from the start, are in set. */
+static size_t
+strspn_n(const void *buf, size_t n, const char *set)
+{
+	const char *p;
+	size_t i;
+
+	p = buf;
+	for (i = 0; i < n && p[i] != '\0' && strchr(set, p[i]) != NULL; i++)
+		;
+	return (i);
+}
+
 enum vmrun_status
 load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 {
@@ -70,10 +83,20 @@ load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 	int line, col;
 
 	*rootp = NULL;
+	/* A UTF-8 byte order mark, as some editors write: not JSON, but ok. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf = (const char *)buf + 3;
+		len -= 3;
+	}
 	if (len > VMRUN_MAX_INPUT) {
 		diag_add(ds, VMRUN_ERROR, "too-large", "", NULL,
 		    "configuration is %zu bytes; the limit is %d (1 MiB)",
 		    len, VMRUN_MAX_INPUT);
+		return (VMRUN_ERR_SYNTAX);
+	}
+	if (strspn_n(buf, len, " \t\r\n") == len) {
+		diag_add(ds, VMRUN_ERROR, "empty", "", NULL,
+		    "empty configuration: a configuration is a JSON object");
 		return (VMRUN_ERR_SYNTAX);
 	}
 	if (too_deep(buf, len, &line, &col)) {

@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmrun_impl.h"
@@ -48,12 +49,45 @@ vwarn(struct vctx *vc, const char *code, const char *path, const char *fmt,
  * failure a fixed string keeps the diagnostic readable and the failure is
  * remembered.
  */
+/* Can key stand in a dotted path as it is? */
+static bool
+path_word(const char *key)
+{
+	size_t n;
+
+	n = strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_-");
+	return (n > 0 && key[n] == '\0');
+}
+
+/* base["key"], the key as a JSON string, so that no key can pass for
+ * another path ("emulations[0]", "a.b"). */
+static const char *
+path_quoted(struct pool *pl, const char *base, const char *key)
+{
+	json_t *v;
+	char *q;
+	const char *p;
+
+	if ((v = json_text(key)) == NULL)
+		return (NULL);
+	q = json_dumps(v, JSON_ENCODE_ANY);
+	json_decref(v);
+	if (q == NULL)
+		return (NULL);
+	p = pool_printf(pl, "%s[%s]", base != NULL ? base : "", q);
+	free(q);
+	return (p);
+}
+
 const char *
 vpath(struct vctx *vc, const char *base, const char *key)
 {
 	const char *p;
 
-	if (base == NULL || *base == '\0')
+	if (!path_word(key))
+		p = path_quoted(vc->vc_pool, base, key);
+	else if (base == NULL || *base == '\0')
 		p = pool_strdup(vc->vc_pool, key);
 	else
 		p = pool_printf(vc->vc_pool, "%s.%s", base, key);
@@ -160,34 +194,44 @@ types_words(unsigned t, char *buf, size_t len)
 	}
 }
 
-/* Levenshtein distance, for "did you mean". */
+/*
+ * Edit distance with transpositions (optimal string alignment), for
+ * "did you mean": "mme" is one step from "mem", as a typo is.
+ */
 size_t
 edit_distance(const char *a, const char *b)
 {
-	size_t la, lb, i, j, prev, cur, tmp;
-	size_t row[65];
+	size_t rows[3][65], *r0, *r1, *r2, *t;
+	size_t la, lb, i, j, v;
 
 	la = strlen(a);
 	lb = strlen(b);
 	if (la > 64 || lb > 64)
 		return (la > lb ? la : lb);
+	r0 = rows[0];
+	r1 = rows[1];
+	r2 = rows[2];
 	for (j = 0; j <= lb; j++)
-		row[j] = j;
+		r1[j] = j;
 	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
+		r2[0] = i;
 		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			cur = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
-			if (row[j] + 1 < cur)
-				cur = row[j] + 1;
-			if (row[j - 1] + 1 < cur)
-				cur = row[j - 1] + 1;
-			row[j] = cur;
-			prev = tmp;
+			v = r1[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+			if (r1[j] + 1 < v)
+				v = r1[j] + 1;
+			if (r2[j - 1] + 1 < v)
+				v = r2[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && r0[j - 2] + 1 < v)
+				v = r0[j - 2] + 1;
+			r2[j] = v;
 		}
+		t = r0;
+		r0 = r1;
+		r1 = r2;
+		r2 = t;
 	}
-	return (row[lb]);
+	return (r1[lb]);
 }
 
 const struct key *

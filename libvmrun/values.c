@@ -214,10 +214,19 @@ mem_parse(json_t *v, uint64_t *bytesp)
 void
 check_mem(struct vctx *vc, json_t *v, const char *path)
 {
+	const char *s;
 	uint64_t b;
+	size_t n;
 
 	if (!mem_parse(v, &b)) {
-		if (json_is_string(v))
+		s = json_string_value(v);
+		n = s != NULL ? strlen(s) : 0;
+		/* The form of a size, but more than 64 bits hold. */
+		if (n >= 2 && strspn(s, "0123456789") == n - 1 &&
+		    strchr("kKmMgGtT", s[n - 1]) != NULL)
+			verr(vc, "bad-size", path, "\"%s\" is too large: "
+			    "memory is at most 1 PiB", s);
+		else if (json_is_string(v))
 			verr(vc, "bad-size", path, "\"%s\" is not a size: "
 			    "expected a number followed by K, M, G or T "
 			    "(e.g. \"512M\")", json_string_value(v));

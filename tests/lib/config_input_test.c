@@ -35,7 +35,8 @@ ATF_TC_BODY(syntax_errors, tc)
 		    "duplicate-key", 2, 31 },
 		{ "{'name':'vm',\n'cpu':}", "syntax", 2, 7 },
 		{ "{'name':'vm','cpu':1,'mem':'1G'", "syntax", 1, 31 },
-		{ "", "syntax", 1, 1 },
+		{ "", "empty", 0, 0 },
+		{ " \n\t", "empty", 0, 0 },
 		{ "{'name':'vm'} x", "syntax", 1, 15 },
 	};
 	struct vmrun_config *cf;

@@ -127,7 +127,7 @@ ATF_TC_BODY(target_fixed_keys, tc)
 	    "{'targets':{}}}}");
 	BAD("not-in-target@targets.t.name\nnot-in-target@targets.t.uuid",
 	    "{" BASE ",'targets':{'t':{'name':null,'uuid':null}}}");
-	BAD("bad-name@targets.a.b", "{" BASE ",'targets':{'a.b':{}}}");
+	BAD("bad-name@targets[\"a.b\"]", "{" BASE ",'targets':{'a.b':{}}}");
 	BAD("wrong-type@targets.t", "{" BASE ",'targets':{'t':[]}}");
 }
 

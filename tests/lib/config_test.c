@@ -129,7 +129,7 @@ ATF_TC_BODY(top_level_values, tc)
 	/* Not a target name, so no such target either. */
 	BAD("bad-name@next_target\nunknown-target@next_target",
 	    "{" BASE ",'next_target':'a.b'}");
-	BAD("bad-name@targets.a b", "{" BASE ",'targets':{'a b':{}}}");
+	BAD("bad-name@targets[\"a b\"]", "{" BASE ",'targets':{'a b':{}}}");
 	BAD("wrong-type@targets.t", "{" BASE ",'targets':{'t':true}}");
 	/* Values at the edge of their ranges are fine. */
 	GOOD("", "{" BASE ",'max_reboots':0,'reboot_on':[0,255],"
@@ -321,7 +321,7 @@ ATF_TC_BODY(loader_vs_bootrom, tc)
 	    "{" BASE ",'loader':{'type':'grub','disk':'/d'}}");
 	BAD("bad-backend@loader.console", "{" BASE ",'loader':"
 	    "{'type':'bhyveload','disk':'/d','console':'tty0'}}");
-	BAD("bad-value@loader.env.a=b\nwrong-type@loader.env.n",
+	BAD("bad-value@loader.env[\"a=b\"]\nwrong-type@loader.env.n",
 	    "{" BASE ",'loader':{'type':'bhyveload','disk':'/d',"
 	    "'env':{'a=b':'c','n':1}}}");
 	BAD("unknown-key@loader.kernel", "{" BASE ",'loader':"

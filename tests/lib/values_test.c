@@ -357,7 +357,9 @@ ATF_TC_BODY(edit_distance_levenshtein, tc)
 	ED(0, "name", "name");
 	ED(3, "abc", "");
 	ED(3, "kitten", "sitting");
-	ED(2, "nmae", "name");
+	ED(1, "nmae", "name");		/* a transposition is one step */
+	ED(1, "mme", "mem");
+	ED(2, "nmea", "name");
 	ED(1, "nam", "name");
 	ED(1, "nxme", "name");
 	ED(1, "names", "name");
