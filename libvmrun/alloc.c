@@ -100,9 +100,12 @@ xfree(void *p)
 }
 
 /*
- * A pool is a list of chunks; each allocation is its own chunk, which is
- * simple and plenty for configurations of at most 1 MiB.
+ * A pool hands out zeroed memory from blocks it frees all at once: a
+ * bump pointer in the current block, a block of its own for a large
+ * request.  One malloc per 8 KiB, not per string.
  */
+#define POOL_BLOCK	8192
+
 struct chunk {
 	struct chunk	*c_next;
 	max_align_t	 c_data[];
@@ -110,6 +113,8 @@ struct chunk {
 
 struct pool {
 	struct chunk	*p_head;
+	char		*p_cur;		/* free space in the head block */
+	size_t		 p_left;
 };
 
 struct pool *
@@ -136,14 +141,55 @@ void *
 pool_alloc(struct pool *p, size_t n)
 {
 	struct chunk *c;
+	void *d;
 
 	if (p == NULL)
 		return (NULL);
-	if ((c = xcalloc(1, sizeof(*c) + n)) == NULL)
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (n == 0)
+		n = sizeof(max_align_t);
+	if (n <= p->p_left) {
+		d = p->p_cur;
+		p->p_cur += n;
+		p->p_left -= n;
+		return (d);
+	}
+	if (n > POOL_BLOCK / 4) {	/* its own block, behind the head */
+		if ((c = xcalloc(1, sizeof(*c) + n)) == NULL)
+			return (NULL);
+		if (p->p_head != NULL) {
+			c->c_next = p->p_head->c_next;
+			p->p_head->c_next = c;
+		} else
+			p->p_head = c;
+		return (c->c_data);
+	}
+	if ((c = xcalloc(1, sizeof(*c) + POOL_BLOCK)) == NULL)
 		return (NULL);
 	c->c_next = p->p_head;
 	p->p_head = c;
+	p->p_cur = (char *)c->c_data + n;
+	p->p_left = POOL_BLOCK - n;
 	return (c->c_data);
+}
+
+/* a, sep and b joined (sep may be NULL): a new string, no printf. */
+char *
+pool_join(struct pool *p, const char *a, const char *sep, const char *b)
+{
+	size_t la, ls, lb;
+	char *d;
+
+	la = strlen(a);
+	ls = sep != NULL ? strlen(sep) : 0;
+	lb = strlen(b);
+	if ((d = pool_alloc(p, la + ls + lb + 1)) == NULL)
+		return (NULL);
+	memcpy(d, a, la);
+	if (ls > 0)
+		memcpy(d + la, sep, ls);
+	memcpy(d + la + ls, b, lb + 1);
+	return (d);
 }
 
 char *

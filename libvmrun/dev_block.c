@@ -156,22 +156,24 @@ block_check(struct vctx *vc, struct dev *dev)
 static void
 render_block_opts(struct optlist *ol, json_t *obj, const char *pfx)
 {
+	static const char *const flags[] = { "ro", "nocache", "direct",
+	    "nodelete" };
 	long long l, p;
+	size_t i;
 
-	opt_add_flag(ol, obj, "ro", pool_printf(ol->ol_pool, "%sro", pfx));
-	opt_add_flag(ol, obj, "nocache", pool_printf(ol->ol_pool,
-	    "%snocache", pfx));
-	opt_add_flag(ol, obj, "direct", pool_printf(ol->ol_pool,
-	    "%sdirect", pfx));
-	opt_add_flag(ol, obj, "nodelete", pool_printf(ol->ol_pool,
-	    "%snodelete", pfx));
+	/* The config key (pfx + key) is made only for a flag that is set. */
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (jbool(obj, flags[i], false))
+			opt_add(ol, pool_join(ol->ol_pool, pfx, NULL, flags[i]),
+			    LS_FLAG, flags[i], "true");
 	if (jint(obj, "logical_sector_size", &l)) {
 		if (jint(obj, "physical_sector_size", &p))
-			opt_addf(ol, pool_printf(ol->ol_pool, "%ssectorsize",
-			    pfx), LS_KV, "sectorsize", "%lld/%lld", l, p);
+			opt_addf(ol, pool_join(ol->ol_pool, pfx, NULL,
+			    "sectorsize"), LS_KV, "sectorsize", "%lld/%lld", l,
+			    p);
 		else
-			opt_addf(ol, pool_printf(ol->ol_pool, "%ssectorsize",
-			    pfx), LS_KV, "sectorsize", "%lld", l);
+			opt_addf(ol, pool_join(ol->ol_pool, pfx, NULL,
+			    "sectorsize"), LS_KV, "sectorsize", "%lld", l);
 	}
 }
 

@@ -5,6 +5,7 @@
  * problem and never stops at the first.
  */
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,11 +54,12 @@ vwarn(struct vctx *vc, const char *code, const char *path, const char *fmt,
 static bool
 path_word(const char *key)
 {
-	size_t n;
+	const char *c;
 
-	n = strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_-");
-	return (n > 0 && key[n] == '\0');
+	for (c = key; *c != '\0'; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+			return (false);
+	return (c > key);
 }
 
 /* base["key"], the key as a JSON string, so that no key can pass for
@@ -90,7 +92,7 @@ vpath(struct vctx *vc, const char *base, const char *key)
 	else if (base == NULL || *base == '\0')
 		p = pool_strdup(vc->vc_pool, key);
 	else
-		p = pool_printf(vc->vc_pool, "%s.%s", base, key);
+		p = pool_join(vc->vc_pool, base, ".", key);
 	if (p == NULL) {
 		vc->vc_nomem = true;
 		return ("?");
@@ -98,12 +100,28 @@ vpath(struct vctx *vc, const char *base, const char *key)
 	return (p);
 }
 
+/* "I]", for a path's index, in buf. */
+static const char *
+index_str(size_t i, char buf[24])
+{
+	char *e;
+
+	e = buf + 23;
+	*e = '\0';
+	*--e = ']';
+	do
+		*--e = (char)('0' + i % 10);
+	while ((i /= 10) > 0);
+	return (e);
+}
+
 const char *
 vpathi(struct vctx *vc, const char *base, size_t i)
 {
 	const char *p;
+	char num[24];
 
-	p = pool_printf(vc->vc_pool, "%s[%zu]", base, i);
+	p = pool_join(vc->vc_pool, base, "[", index_str(i, num));
 	if (p == NULL) {
 		vc->vc_nomem = true;
 		return ("?");

@@ -14,6 +14,7 @@
 
 struct slotmap {
 	uint32_t	 sm_used[NBUS];		/* bit S set: slot S is taken */
+	unsigned	 sm_lo;			/* no bus below has a free slot */
 };
 
 static void
@@ -22,21 +23,30 @@ sm_take(struct slotmap *sm, const struct slot *sl)
 	sm->sm_used[sl->s_bus] |= 1U << sl->s_slot;
 }
 
-/* The lowest slot none of whose functions is taken, bus 0 first. */
+/*
+ * The lowest slot none of whose functions is taken, bus 0 first.  Slots
+ * are only ever taken, so the search starts where the last one ended:
+ * placing n devices is linear in n.
+ */
 static bool
 sm_next(struct slotmap *sm, struct slot *sl)
 {
 	unsigned b, s;
+	uint32_t free;
 
-	for (b = 0; b < NBUS; b++)
-		for (s = 0; s < 32; s++)
-			if (!(sm->sm_used[b] & (1U << s))) {
-				sl->s_bus = b;
-				sl->s_slot = s;
-				sl->s_func = 0;
-				sm_take(sm, sl);
-				return (true);
-			}
+	for (b = sm->sm_lo; b < NBUS; b++) {
+		if ((free = ~sm->sm_used[b]) == 0)
+			continue;
+		for (s = 0; !(free & (1U << s)); s++)
+			;
+		sm->sm_lo = b;
+		sl->s_bus = b;
+		sl->s_slot = s;
+		sl->s_func = 0;
+		sm_take(sm, sl);
+		return (true);
+	}
+	sm->sm_lo = NBUS;
 	return (false);
 }
 
@@ -58,27 +68,43 @@ place(struct vctx *vc, struct slotmap *sm, struct dev *d)
 		verr(vc, "no-slot", d->dv_path, "no free PCI slot is left");
 }
 
+/*
+ * Who holds each bus:slot:function, for check_conflicts: the device's
+ * index, valid where the stamp is the current check's.  One table for a
+ * whole configuration, so each check is linear and clears nothing.
+ */
+struct holders {
+	uint32_t	*ho_stamp;
+	uint32_t	*ho_dev;
+	uint32_t	 ho_now;
+};
+#define NADDR	(NBUS * 32 * 8)
+
 /* Two devices of one resolved configuration on one slot is an error. */
 static void
-check_conflicts(struct vctx *vc, struct vmrun_vm *vm)
+check_conflicts(struct vctx *vc, struct holders *ho, struct vmrun_vm *vm)
 {
 	struct dev *a, *b;
-	size_t i, j;
+	size_t i, k;
 
+	ho->ho_now++;
 	for (i = 0; i < vm->vm_ndevs; i++) {
 		a = &vm->vm_devs[i];
 		if (!a->dv_slotok)
 			continue;
 		if (a->dv_slot.s_bus > 0)
 			vm->vm_nomptable = true;	/* design §4.5 */
-		for (j = 0; j < i; j++) {
-			b = &vm->vm_devs[j];
-			if (b->dv_slotok && slot_eq(&a->dv_slot, &b->dv_slot))
-				verr(vc, "slot-conflict", vpath(vc, a->dv_path,
-				    "slot"), "slot %u:%u:%u is also pinned by "
-				    "%s", a->dv_slot.s_bus, a->dv_slot.s_slot,
-				    a->dv_slot.s_func, b->dv_path);
+		k = (a->dv_slot.s_bus * 32 + a->dv_slot.s_slot) * 8 +
+		    a->dv_slot.s_func;
+		if (ho->ho_stamp[k] != ho->ho_now) {
+			ho->ho_stamp[k] = ho->ho_now;
+			ho->ho_dev[k] = (uint32_t)i;
+			continue;
 		}
+		b = &vm->vm_devs[ho->ho_dev[k]];
+		verr(vc, "slot-conflict", vpath(vc, a->dv_path, "slot"),
+		    "slot %u:%u:%u is also pinned by %s", a->dv_slot.s_bus,
+		    a->dv_slot.s_slot, a->dv_slot.s_func, b->dv_path);
 	}
 }
 
@@ -109,6 +135,7 @@ void
 slots_assign(struct vctx *vc, struct vmrun_config *cf)
 {
 	struct slotmap global, basemap, sm;
+	struct holders ho;
 	struct slot *basesl;
 	struct vmrun_vm *base, *vm;
 	struct dev *d;
@@ -116,6 +143,16 @@ slots_assign(struct vctx *vc, struct vmrun_config *cf)
 
 	if ((base = cf->cf_base) == NULL)
 		return;
+	/* Zeroed, and touched only where devices are. */
+	ho.ho_now = 0;
+	ho.ho_stamp = xcalloc(NADDR, sizeof(*ho.ho_stamp));
+	ho.ho_dev = xcalloc(NADDR, sizeof(*ho.ho_dev));
+	if (ho.ho_stamp == NULL || ho.ho_dev == NULL) {
+		xfree(ho.ho_stamp);
+		xfree(ho.ho_dev);
+		vc->vc_nomem = true;
+		return;
+	}
 	memset(&global, 0, sizeof(global));
 	sm_take(&global, &(struct slot){ 0, 0, 0 });
 	sm_take(&global, &base->vm_lpc);
@@ -132,7 +169,7 @@ slots_assign(struct vctx *vc, struct vmrun_config *cf)
 	basesl = pool_alloc(vc->vc_pool, (nbase + 1) * sizeof(*basesl));
 	if (basesl == NULL) {
 		vc->vc_nomem = true;
-		return;
+		goto out;
 	}
 	basemap = global;
 	for (i = 0; i < base->vm_ndevs; i++) {
@@ -147,7 +184,7 @@ slots_assign(struct vctx *vc, struct vmrun_config *cf)
 	for (i = 0; i < base->vm_ndevs; i++)
 		if (base->vm_devs[i].dv_origin != DO_BASE)
 			place(vc, &sm, &base->vm_devs[i]);
-	check_conflicts(vc, base);
+	check_conflicts(vc, &ho, base);
 
 	for (t = 0; t < cf->cf_ntargets; t++) {
 		if ((vm = cf->cf_targets[t]) == NULL)
@@ -168,6 +205,9 @@ slots_assign(struct vctx *vc, struct vmrun_config *cf)
 		for (i = 0; i < vm->vm_ndevs; i++)
 			if (vm->vm_devs[i].dv_origin == DO_TARGET)
 				place(vc, &sm, &vm->vm_devs[i]);
-		check_conflicts(vc, vm);
+		check_conflicts(vc, &ho, vm);
 	}
+out:
+	xfree(ho.ho_stamp);
+	xfree(ho.ho_dev);
 }

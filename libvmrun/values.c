@@ -111,8 +111,9 @@ match_idname(const char *s, size_t max)
 {
 	size_t n;
 
-	n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.-");
+	for (n = 0; isalnum((unsigned char)s[n]) || s[n] == '_' ||
+	    s[n] == '.' || s[n] == '-'; n++)
+		;
 	return (n > 0 && n <= max && s[n] == '\0');
 }
 

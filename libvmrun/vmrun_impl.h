@@ -239,6 +239,8 @@ struct pool	*pool_new(void);
 void		 pool_free(struct pool *);
 void		*pool_alloc(struct pool *, size_t);
 char		*pool_strdup(struct pool *, const char *);
+char		*pool_join(struct pool *, const char *, const char *,
+		    const char *);
 char		*pool_printf(struct pool *, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
 

@@ -3,6 +3,7 @@
  * so they can be pasted, or as JSON (design §8).
  */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,13 @@
 static void
 print_word(const char *s)
 {
-	const char *safe = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_@%+=:,./-";
-
 	const char *c;
 
-	if (*s != '\0' && strspn(s, safe) == strlen(s)) {
+	/* Words of these characters need no quotes. */
+	for (c = s; *c != '\0' && (isalnum((unsigned char)*c) ||
+	    strchr("_@%+=:,./-", *c) != NULL); c++)
+		;
+	if (*s != '\0' && *c == '\0') {
 		fputs(s, stdout);
 		return;
 	}
