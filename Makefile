@@ -216,15 +216,23 @@ demo: deps
 
 # Speed and memory, measured (not part of check): prints the table and
 # writes it to bench/results.md with the machine it ran on.
-BENCH_PROGS=	tools/bench/fakebhyve
+BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss
 
 tools/bench/fakebhyve: tools/bench/fakebhyve.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
 	    tools/bench/fakebhyve.c
 
+tools/bench/floor: tools/bench/floor.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/floor.c
+
+tools/bench/maxrss: tools/bench/maxrss.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/maxrss.c
+
 bench: deps all $(BENCH_PROGS)
 	python3 tools/bench/bench.py --vmrun vmrun/vmrun \
-	    --fake tools/bench/fakebhyve --out bench/results.md
+	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
+	    --maxrss tools/bench/maxrss \
+	    --out bench/results.md
 
 install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \

@@ -15,6 +15,9 @@
 #   - the control socket: a status request's round trip
 #   - the captured console (com1 is "capture" in every run): how fast a
 #     chatty guest's output goes through the pty into the ring
+#   - the plan path: instructions (callgrind), wall time and RSS of dry
+#     runs -- the seed example beside a program that only exits, and
+#     100 to 8000 devices, with the ratio to 1000
 #
 # The fake stamps CLOCK_MONOTONIC, the clock time.monotonic_ns() reads.
 # Prints a table and writes it, with the machine it ran on, to --out.
@@ -39,6 +42,7 @@ STOPS = 20
 IDLE_SECONDS = 5
 STATUS_CALLS = 1000
 CONSOLE_MIB = 64
+PLAN_DEVICES = (100, 1000, 2000, 4000, 8000)
 
 
 def need_strace():
@@ -183,6 +187,75 @@ def control_rows(path):
                                        ms(max(times))), "")
 
 
+def need_valgrind():
+    if shutil.which("valgrind"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("bench: installing valgrind", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "valgrind"],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       check=False)
+    return shutil.which("valgrind") is not None
+
+
+def instructions(argv):
+    """Instructions the whole process executes (callgrind)."""
+    out = tempfile.mktemp()
+    r = subprocess.run(["valgrind", "--tool=callgrind",
+                        "--callgrind-out-file=" + out] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    if os.path.exists(out):
+        os.unlink(out)
+    m = re.search(r"Collected : (\d+)", r.stderr)
+    return int(m.group(1)) if m else None
+
+
+def wall_rss(args, argv, runs=5):
+    """Median wall time of runs runs, and the peak RSS (maxrss)."""
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic_ns()
+        subprocess.run(argv, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        times.append(time.monotonic_ns() - t0)
+    r = subprocess.run([args.maxrss] + argv, stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True)
+    rss = int(r.stdout.split()[-1]) if r.stdout.split() else 0
+    return statistics.median(times), rss
+
+
+def plan_rows(args, work):
+    """The dry run: the seed example, then N devices, beside a floor."""
+    rows = []
+    seed = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "..", "..", "examples", "freebsd-test.json")
+    cases = [("a program that only exits (the floor)", [args.floor]),
+             ("dry run of examples/freebsd-test.json",
+              [args.vmrun, "-c", seed, "-d"])]
+    for n in PLAN_DEVICES:
+        path = os.path.join(work, "dev%d.json" % n)
+        with open(path, "w") as f:
+            f.write('{"name": "big", "cpu": 1, "mem": "1G", '
+                    '"emulations": [%s]}\n' % ", ".join(
+                        '{"device": "virtio-blk", "path": "/vm/d%d.img"}' % i
+                        for i in range(n)))
+        cases.append(("dry run of %d virtio-blk devices" % n,
+                      [args.vmrun, "-c", path, "-d"]))
+    base = None
+    for name, argv in cases:
+        ins = instructions(argv)
+        wall, rss = wall_rss(args, argv)
+        note = ""
+        if name.endswith(" 1000 virtio-blk devices"):
+            base = ins
+        elif base and ins and "devices" in name:
+            note = "%.2f x the 1000-device run" % (ins / base)
+        rows.append((name, "%s instructions, %s, %d KiB RSS" % (
+            "{:,}".format(ins) if ins else "?", ms(wall), rss), note))
+    return rows
+
+
 def ms(ns):
     return "%.3f ms" % (ns / 1e6)
 
@@ -207,9 +280,13 @@ def main():
     ap.add_argument("--vmrun", required=True)
     ap.add_argument("--fake", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--floor", required=True)
+    ap.add_argument("--maxrss", required=True)
     args = ap.parse_args()
     args.vmrun = os.path.abspath(args.vmrun)
     args.fake = os.path.abspath(args.fake)
+    args.floor = os.path.abspath(args.floor)
+    args.maxrss = os.path.abspath(args.maxrss)
     have_strace = need_strace()
     # A binary just built has pages not yet written back, which smaps
     # counts as dirty: write them out first.
@@ -303,6 +380,8 @@ def main():
                      "of %d" % STOPS,
                      "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
                      "<= 1 ms"))
+        plan = plan_rows(args, work) if need_valgrind() else [
+            ("plan path", "not measured: no valgrind", "")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -315,6 +394,11 @@ def main():
              "checks on, com1 captured.", "",
              "| measure | value | target |", "|---|---|---|"]
     lines += ["| %s | %s | %s |" % r for r in rows]
+    lines += ["", "## Plan path", "",
+              "Instructions of the whole process (callgrind), the median "
+              "wall time of 5 runs and the largest RSS.", "",
+              "| run | measured | note |", "|---|---|---|"]
+    lines += ["| %s | %s | %s |" % r for r in plan]
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
