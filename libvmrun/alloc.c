@@ -102,8 +102,10 @@ xfree(void *p)
 /*
  * A pool hands out zeroed memory from blocks it frees all at once: a
  * bump pointer in the current block, a block of its own for a large
- * request.  One malloc per 8 KiB, not per string.
+ * request.  One calloc per block, not per string; blocks grow from 1 KiB
+ * to 8 KiB, so a small pool zeroes little.
  */
+#define POOL_FIRST	1024
 #define POOL_BLOCK	8192
 
 struct chunk {
@@ -115,6 +117,7 @@ struct pool {
 	struct chunk	*p_head;
 	char		*p_cur;		/* free space in the head block */
 	size_t		 p_left;
+	size_t		 p_next;	/* the size of the next block */
 };
 
 struct pool *
@@ -164,12 +167,18 @@ pool_alloc(struct pool *p, size_t n)
 			p->p_head = c;
 		return (c->c_data);
 	}
-	if ((c = xcalloc(1, sizeof(*c) + POOL_BLOCK)) == NULL)
+	if (p->p_next < POOL_FIRST)
+		p->p_next = POOL_FIRST;
+	while (p->p_next < n)
+		p->p_next *= 2;
+	if ((c = xcalloc(1, sizeof(*c) + p->p_next)) == NULL)
 		return (NULL);
 	c->c_next = p->p_head;
 	p->p_head = c;
 	p->p_cur = (char *)c->c_data + n;
-	p->p_left = POOL_BLOCK - n;
+	p->p_left = p->p_next - n;
+	if (p->p_next < POOL_BLOCK)
+		p->p_next *= 2;
 	return (c->c_data);
 }
 

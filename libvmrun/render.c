@@ -261,13 +261,14 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 	const struct slot *sl;
 	const struct opt *o;
 	const char *s;
+	char sa[16];
 	size_t i;
 
 	sl = &pe->pe_slot;
+	slot_fmt(sl, sa);
 	if (pe->pe_dev == NULL) {
 		av_add(av, "-s");
-		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
-		    sl->s_slot, sl->s_func, pe->pe_name));
+		av_add(av, pool_join(av->av_pool, sa, ",", pe->pe_name));
 		return;
 	}
 	memset(&ol, 0, sizeof(ol));
@@ -283,15 +284,14 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 	}
 	if (ol.ol_raw) {
 		av_add(av, "-s");
-		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
-		    sl->s_slot, sl->s_func, ol.ol_legacy));
+		av_add(av, pool_join(av->av_pool, sa, ",", ol.ol_legacy));
 		return;
 	}
 	if (!optlist_needs_cfgform(&ol)) {
 		s = legacy_string(av->av_pool, &ol);
 		av_add(av, "-s");
-		av_add(av, s == NULL ? NULL : pool_printf(av->av_pool,
-		    "%u:%u:%u,%s", sl->s_bus, sl->s_slot, sl->s_func, s));
+		av_add(av, s == NULL ? NULL : pool_join(av->av_pool, sa, ",",
+		    s));
 		return;
 	}
 	if (pe->pe_dev->dv_type->dt_bare_fails) {
@@ -300,8 +300,7 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 		    sl->s_bus, sl->s_slot, sl->s_func, ol.ol_cfgdev));
 	} else {
 		av_add(av, "-s");
-		av_add(av, pool_printf(av->av_pool, "%u:%u:%u,%s", sl->s_bus,
-		    sl->s_slot, sl->s_func, ol.ol_cfgdev));
+		av_add(av, pool_join(av->av_pool, sa, ",", ol.ol_cfgdev));
 	}
 	for (i = 0; i < ol.ol_n; i++) {
 		o = &ol.ol_opts[i];

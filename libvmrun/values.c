@@ -92,7 +92,32 @@ slot_parse(const char *s, struct slot *sl)
 const char *
 slot_str(struct pool *p, const struct slot *sl)
 {
-	return (pool_printf(p, "%u:%u:%u", sl->s_bus, sl->s_slot, sl->s_func));
+	char buf[16];
+
+	slot_fmt(sl, buf);
+	return (pool_strdup(p, buf));
+}
+
+/* "B:S:F" into buf (16 bytes), without printf: it is made per device. */
+void
+slot_fmt(const struct slot *sl, char buf[16])
+{
+	unsigned v[3];
+	size_t i, n;
+
+	v[0] = sl->s_bus;
+	v[1] = sl->s_slot;
+	v[2] = sl->s_func;
+	for (i = n = 0; i < 3; i++) {
+		if (i > 0)
+			buf[n++] = ':';
+		if (v[i] >= 100)
+			buf[n++] = (char)('0' + v[i] / 100 % 10);
+		if (v[i] >= 10)
+			buf[n++] = (char)('0' + v[i] / 10 % 10);
+		buf[n++] = (char)('0' + v[i] % 10);
+	}
+	buf[n] = '\0';
 }
 
 void

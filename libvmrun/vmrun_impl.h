@@ -303,6 +303,7 @@ size_t		 edit_distance(const char *, const char *);
 /* values.c */
 bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
+void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, json_t *, const char *);
 void		 check_vmname(struct vctx *, json_t *, const char *);
 void		 check_cpu(struct vctx *, json_t *, const char *);
