@@ -51,6 +51,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/supervise.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
 		libvmrun/ctlsrv.o libvmrun/ctlcli.o libvmrun/console.o \
+		libvmrun/pty.o \
 		libvmrun/platform.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \

@@ -63,7 +63,7 @@ console_open(struct vmrun_sup *su, const struct vmrun_vm *vm,
 	 * sees a hangup between two runs of bhyve; it is raw, as bhyve
 	 * sets it (bhyve.md §6.1).
 	 */
-	if ((e = plat_pty(&co->co_master, &co->co_slave, co->co_path,
+	if ((e = pty_open(&co->co_master, &co->co_slave, co->co_path,
 	    sizeof(co->co_path))) != 0) {
 		diag_add(ds, VMRUN_ERROR, "console-failed", "", NULL,
 		    "cannot make a terminal for com%d: %s",

@@ -274,21 +274,6 @@ str_or_null(const char *s)
 	return (s != NULL ? json_string(s) : json_null());
 }
 
-static json_t *
-signame_json(int sig)
-{
-	const char *n;
-	char buf[16];
-
-	if (sig <= 0)
-		return (json_null());
-	if ((n = event_signame(sig)) == NULL) {
-		snprintf(buf, sizeof(buf), "SIG%d", sig);
-		return (json_string(buf));
-	}
-	return (json_string(n));
-}
-
 /* What the next run would be, as it stands: nothing is used up. */
 static const char *
 next_of(const struct vmrun_sup *su)
@@ -342,7 +327,7 @@ reply_status(struct vmrun_sup *su, struct client *cl)
 		bad |= json_object_set_new(x, "status", su->su_last_exit >= 0 ?
 		    json_integer(su->su_last_exit) : json_null());
 		bad |= json_object_set_new(x, "signal",
-		    signame_json(su->su_last_sig));
+		    sig_or_null(su->su_last_sig));
 		bad |= json_object_set_new(x, "meaning",
 		    json_string(su->su_last_meaning));
 	}

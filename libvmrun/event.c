@@ -98,7 +98,8 @@ str_or_null(const char *s)
 	return (s != NULL ? json_text(s) : json_null());
 }
 
-static json_t *
+/* A signal by name ("SIGTERM", "SIG33"), or null: new reference. */
+json_t *
 sig_or_null(int sig)
 {
 	const char *n;

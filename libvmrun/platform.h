@@ -21,14 +21,6 @@ int		 plat_pidfile_remove(struct pidfh *);
 int		 plat_pidfile_close(struct pidfh *);
 
 /*
- * A pseudo-terminal for a captured COM port: 0 and its master (close-on-
- * exec, non-blocking), its terminal end (opened, raw) and that end's
- * path in path; or an errno.  posix_openpt(3) and the rest are XSI,
- * declared with what each system wants.
- */
-int		 plat_pty(int *master, int *slave, char *path, size_t len);
-
-/*
  * Have the spawned child close every descriptor >= lowfd
  * (posix_spawn_file_actions_addclosefrom_np: FreeBSD 13.1, glibc 2.34,
  * where it is a GNU extension): 0 or an errno.

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "platform.h"
@@ -53,46 +52,6 @@ plat_pidfile_close(struct pidfh *pfh)
 	return (pidfile_close(pfh));
 }
 
-/*
- * A pseudo-terminal: its master (close-on-exec, non-blocking) and its
- * terminal end, opened and made raw, whose path goes to bhyve.
- */
-int
-plat_pty(int *master, int *slave, char *path, size_t len)
-{
-	struct termios t;
-	const char *name;
-	int m, s, e;
-
-	s = -1;
-	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) < 0)
-		return (errno);
-	if (grantpt(m) != 0 || unlockpt(m) != 0 || (name = ptsname(m)) ==
-	    NULL)
-		goto fail;
-	if (strlen(name) >= len) {
-		errno = ENAMETOOLONG;
-		goto fail;
-	}
-	snprintf(path, len, "%s", name);
-	if ((s = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
-	    tcgetattr(s, &t) != 0)
-		goto fail;
-	cfmakeraw(&t);
-	if (tcsetattr(s, TCSANOW, &t) != 0)
-		goto fail;
-	(void)fcntl(m, F_SETFD, FD_CLOEXEC);
-	(void)fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
-	*master = m;
-	*slave = s;
-	return (0);
-fail:
-	e = errno;
-	close(m);
-	if (s >= 0)
-		close(s);
-	return (e);
-}
 
 int
 plat_spawn_closefrom(posix_spawn_file_actions_t *fa, int lowfd)

@@ -12,6 +12,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "vmrun.h"
 
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
@@ -215,6 +217,7 @@ struct vmrun_sup {
  *	spawn.c		start a child, see its end, copy its stderr
  *	event.c		events: made, delivered, written as JSON
  *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
+ *	pty.c		a pseudo-terminal, raw, for a captured COM port
  *	console.c	the captured COM port: its pty, ring and log
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
  *			spawn; never a wait)
@@ -256,6 +259,7 @@ void		 event_time(long long, char *, size_t);
 void		 sup_event_init(struct vmrun_event *, enum vmrun_event_type);
 long long	 event_now_ms(void);
 const char	*event_signame(int);
+json_t		*sig_or_null(int);
 
 /* hostfs.c */
 typedef void	 cleanup_fn(struct vmrun_sup *, const char *resource,
@@ -286,6 +290,9 @@ void		 launch_hook(struct vmrun_sup *, const struct vmrun_vm *);
 int		 launch_ctl(struct vmrun_sup *, struct ctl *, const char *);
 void		 quote_failure(struct vmrun_sup *, enum vmrun_severity,
 		    const char *, const char *, const char *);
+
+/* pty.c: a pseudo-terminal (XSI) for a captured COM port: 0 or an errno */
+int		 pty_open(int *, int *, char *, size_t);
 
 /* console.c */
 int		 console_open(struct vmrun_sup *, const struct vmrun_vm *,

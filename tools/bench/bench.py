@@ -45,15 +45,16 @@ CONSOLE_MIB = 64
 PLAN_DEVICES = (100, 1000, 2000, 4000, 8000)
 
 
-def need_strace():
-    if shutil.which("strace"):
+def need(tool):
+    """tool on the PATH, installed with apt-get when it can be."""
+    if shutil.which(tool):
         return True
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("bench: installing strace", file=sys.stderr)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "strace"],
+        print("bench: installing %s" % tool, file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", tool],
                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        check=False)
-    return shutil.which("strace") is not None
+    return shutil.which(tool) is not None
 
 
 class VM:
@@ -187,17 +188,6 @@ def control_rows(path):
                                        ms(max(times))), "")
 
 
-def need_valgrind():
-    if shutil.which("valgrind"):
-        return True
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("bench: installing valgrind", file=sys.stderr)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "valgrind"],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       check=False)
-    return shutil.which("valgrind") is not None
-
-
 def instructions(argv):
     """Instructions the whole process executes (callgrind)."""
     out = tempfile.mktemp()
@@ -287,7 +277,7 @@ def main():
     args.fake = os.path.abspath(args.fake)
     args.floor = os.path.abspath(args.floor)
     args.maxrss = os.path.abspath(args.maxrss)
-    have_strace = need_strace()
+    have_strace = need("strace")
     # A binary just built has pages not yet written back, which smaps
     # counts as dirty: write them out first.
     os.sync()
@@ -380,7 +370,7 @@ def main():
                      "of %d" % STOPS,
                      "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
                      "<= 1 ms"))
-        plan = plan_rows(args, work) if need_valgrind() else [
+        plan = plan_rows(args, work) if need("valgrind") else [
             ("plan path", "not measured: no valgrind", "")]
     finally:
         shutil.rmtree(work, ignore_errors=True)
