@@ -214,14 +214,13 @@ opt_add(struct optlist *ol, const char *cfgkey, enum lstyle ls,
 		ol->ol_nomem = true;
 		return;
 	}
+	/* Scratch for one device, on the heap: optlist_free gives it back. */
 	if (ol->ol_n == ol->ol_cap) {
 		cap = ol->ol_cap == 0 ? 8 : ol->ol_cap * 2;
-		if ((v = pool_alloc(ol->ol_pool, cap * sizeof(*v))) == NULL) {
+		if ((v = xrealloc(ol->ol_opts, cap * sizeof(*v))) == NULL) {
 			ol->ol_nomem = true;
 			return;
 		}
-		if (ol->ol_n > 0)
-			memcpy(v, ol->ol_opts, ol->ol_n * sizeof(*v));
 		ol->ol_opts = v;
 		ol->ol_cap = cap;
 	}
@@ -231,6 +230,15 @@ opt_add(struct optlist *ol, const char *cfgkey, enum lstyle ls,
 	v->o_lkey = lkey;
 	v->o_val = val;
 	v->o_special = false;
+}
+
+/* The options' array; what they point to stays in the pool. */
+void
+optlist_free(struct optlist *ol)
+{
+	xfree(ol->ol_opts);
+	ol->ol_opts = NULL;
+	ol->ol_n = ol->ol_cap = 0;
 }
 
 void

@@ -253,19 +253,17 @@ lookup_diag(struct vmrun_diags *ds, struct pool *p, const struct dev *d)
 	    jstr(lk, "device") != NULL ? jstr(lk, "device") : "?");
 }
 
+static void	render_pci_opts(struct av *, const struct pcient *,
+		    struct optlist *);
+
 static void
 render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
     bool *hostp)
 {
 	struct optlist ol;
-	const struct slot *sl;
-	const struct opt *o;
-	const char *s;
 	char sa[16];
-	size_t i;
 
-	sl = &pe->pe_slot;
-	slot_fmt(sl, sa);
+	slot_fmt(&pe->pe_slot, sa);
 	if (pe->pe_dev == NULL) {
 		av_add(av, "-s");
 		av_add(av, pool_join(av->av_pool, sa, ",", pe->pe_name));
@@ -278,17 +276,32 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 		lookup_diag(ds, av->av_pool, pe->pe_dev);
 		*hostp = true;
 	}
-	if (ol.ol_nomem) {
+	if (ol.ol_nomem)
 		av->av_nomem = true;
-		return;
-	}
-	if (ol.ol_raw) {
+	else
+		render_pci_opts(av, pe, &ol);
+	optlist_free(&ol);
+}
+
+/* The device's -s (or -o) words, from its options. */
+static void
+render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
+{
+	const struct slot *sl;
+	const struct opt *o;
+	const char *s;
+	char sa[16];
+	size_t i;
+
+	sl = &pe->pe_slot;
+	slot_fmt(sl, sa);
+	if (ol->ol_raw) {
 		av_add(av, "-s");
-		av_add(av, pool_join(av->av_pool, sa, ",", ol.ol_legacy));
+		av_add(av, pool_join(av->av_pool, sa, ",", ol->ol_legacy));
 		return;
 	}
-	if (!optlist_needs_cfgform(&ol)) {
-		s = legacy_string(av->av_pool, &ol);
+	if (!optlist_needs_cfgform(ol)) {
+		s = legacy_string(av->av_pool, ol);
 		av_add(av, "-s");
 		av_add(av, s == NULL ? NULL : pool_join(av->av_pool, sa, ",",
 		    s));
@@ -297,13 +310,13 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 	if (pe->pe_dev->dv_type->dt_bare_fails) {
 		av_add(av, "-o");
 		av_add(av, pool_printf(av->av_pool, "pci.%u.%u.%u.device=%s",
-		    sl->s_bus, sl->s_slot, sl->s_func, ol.ol_cfgdev));
+		    sl->s_bus, sl->s_slot, sl->s_func, ol->ol_cfgdev));
 	} else {
 		av_add(av, "-s");
-		av_add(av, pool_join(av->av_pool, sa, ",", ol.ol_cfgdev));
+		av_add(av, pool_join(av->av_pool, sa, ",", ol->ol_cfgdev));
 	}
-	for (i = 0; i < ol.ol_n; i++) {
-		o = &ol.ol_opts[i];
+	for (i = 0; i < ol->ol_n; i++) {
+		o = &ol->ol_opts[i];
 		if (o->o_cfgkey == NULL)
 			continue;
 		s = escape_value(av->av_pool, o->o_val);

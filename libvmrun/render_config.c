@@ -76,6 +76,7 @@ device_keys(struct strbuf *sb, struct pool *p, const struct pcient *pe)
 	dev_optlist(pe->pe_dev, &ol);
 	if (ol.ol_nomem) {
 		sb->sb_nomem = true;
+		optlist_free(&ol);
 		return;
 	}
 	sb_printf(sb, "pci.%u.%u.%u.device=%s\n", sl->s_bus, sl->s_slot,
@@ -87,6 +88,7 @@ device_keys(struct strbuf *sb, struct pool *p, const struct pcient *pe)
 		    sl->s_slot, sl->s_func, ol.ol_opts[i].o_cfgkey),
 		    ol.ol_opts[i].o_val);
 	}
+	optlist_free(&ol);
 }
 
 /* Can the host resolve this passthru device's lookup? */
@@ -103,6 +105,7 @@ lookup_ok(const struct dev *d)
 	ol.ol_pool = p;
 	dev_optlist(d, &ol);
 	ok = !ol.ol_needhost;
+	optlist_free(&ol);
 	pool_free(p);
 	return (ok);
 }

@@ -373,6 +373,40 @@ schema_check(struct vctx *vc, json_t *obj, const struct key *a,
  * Design §2: no string anywhere may contain NUL, newline or carriage
  * return; they would end or split a bhyve argument or a bhyve_config line.
  */
+/*
+ * No string or key below j holds NUL, newline or carriage return: the
+ * common case, checked without making a path for every value.
+ */
+static bool
+strings_ok(json_t *j, int depth)
+{
+	const char *key, *s;
+	json_t *v;
+	size_t i;
+
+	if (depth > VMRUN_MAX_DEPTH)
+		return (true);
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		json_object_foreach(j, key, v)
+			if (strpbrk(key, "\n\r") != NULL ||
+			    !strings_ok(v, depth + 1))
+				return (false);
+		return (true);
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			if (!strings_ok(v, depth + 1))
+				return (false);
+		return (true);
+	case JSON_STRING:
+		s = json_string_value(j);
+		return (strlen(s) == json_string_length(j) &&
+		    strpbrk(s, "\n\r") == NULL);
+	default:
+		return (true);
+	}
+}
+
 void
 scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
 {
@@ -380,7 +414,7 @@ scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
 	json_t *v;
 	size_t i, len;
 
-	if (depth > VMRUN_MAX_DEPTH)
+	if (depth > VMRUN_MAX_DEPTH || strings_ok(j, depth))
 		return;
 	switch (json_typeof(j)) {
 	case JSON_OBJECT:
@@ -389,12 +423,16 @@ scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
 				verr(vc, "bad-character", path,
 				    "key \"%s\" contains a newline or "
 				    "carriage return", key);
-			scan_strings(vc, v, vpath(vc, path, key), depth + 1);
+			if (!strings_ok(v, depth + 1))
+				scan_strings(vc, v, vpath(vc, path, key),
+				    depth + 1);
 		}
 		break;
 	case JSON_ARRAY:
 		json_array_foreach(j, i, v)
-			scan_strings(vc, v, vpathi(vc, path, i), depth + 1);
+			if (!strings_ok(v, depth + 1))
+				scan_strings(vc, v, vpathi(vc, path, i),
+				    depth + 1);
 		break;
 	case JSON_STRING:
 		s = json_string_value(j);

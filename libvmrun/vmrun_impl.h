@@ -337,6 +337,7 @@ bool		 jbool(json_t *, const char *, bool);
 bool		 jint(json_t *, const char *, long long *);
 void		 opt_add(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *val);
+void		 optlist_free(struct optlist *);
 void		 opt_addf(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 5, 6)));
