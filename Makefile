@@ -50,7 +50,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
 		libvmrun/supervise.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
-		libvmrun/ctlsrv.o libvmrun/ctlcli.o libvmrun/console.o \
+		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
+		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
 		libvmrun/platform.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o

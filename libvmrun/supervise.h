@@ -224,8 +224,10 @@ struct vmrun_sup {
  *	policy.c	pure decisions: exit meaning, restart, crash loop
  *	control.c	signals and requests, the stop escalation, bhyvectl
  *			runs and the hook's end as states with deadlines
- *	ctlsrv.c	the control socket: clients, requests, answers,
- *			events to subscribers
+ *	client.c	one control client's output, bounded, never waited for
+ *	ctlreq.c	the control requests: parsed, acted on, answered
+ *	ctlsrv.c	the control socket: its clients, their lines, events
+ *			and console bytes out to them
  *	loop.c		the one loop: poll(2) on what can happen, act on it
  *	supervise.c	the runs in order, and the public functions
  */
@@ -337,7 +339,7 @@ void		 hook_ended(struct vmrun_sup *);
 void		 hook_end_begin(struct vmrun_sup *);
 void		 hook_end_check(struct vmrun_sup *);
 
-/* ctlsrv.c */
+/* ctlreq.c, ctlsrv.c */
 enum ctl_req {
 	CR_STATUS,
 	CR_STOP,
@@ -357,9 +359,23 @@ struct ctlreq {
 	const char	*cr_target;	/* borrowed from cr_json, or NULL */
 	void		*cr_json;	/* the parsed line (json_t) */
 };
+/* client.c */
+void		 client_drop(struct client *);
+void		 client_flush(struct client *);
+void		 client_put_raw(struct client *, const char *, size_t, bool);
+void		 client_put(struct client *, const char *);
+void		 client_json(struct client *, json_t *);
+
+/* ctlreq.c */
 const char	*ctl_parse(const char *, size_t, struct ctlreq *, char *,
 		    size_t);
 void		 ctl_req_free(struct ctlreq *);
+void		 ctlreq_handle(struct vmrun_sup *, struct client *, const char *,
+		    size_t);
+void		 ctlreq_error(struct client *, const char *, const char *,
+		    const char *);
+
+/* ctlsrv.c */
 int		 ctlsrv_open(struct vmrun_sup *, struct vmrun_diags *);
 void		 ctlsrv_close(struct vmrun_sup *);
 int		 ctlsrv_watch(struct vmrun_sup *, struct pollfd *, int);

@@ -1,0 +1,424 @@
+/*
+ * ctlreq: the requests of the control protocol (vmrun(8) CONTROL) --
+ * parsed against a table, acted on through control.c as signals are,
+ * and answered, one JSON object a line.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmrun_impl.h"
+#include "supervise.h"
+
+/* The requests, and the one member each may take besides "request". */
+static const struct {
+	const char	*rq_name;
+	enum ctl_req	 rq_req;
+	const char	*rq_member;
+	unsigned	 rq_types;	/* of the member */
+	bool		 rq_required;
+} reqs[] = {
+	{ "status", CR_STATUS, NULL, 0, false },
+	{ "stop", CR_STOP, "force", T_BOOL, false },
+	{ "reset", CR_RESET, NULL, 0, false },
+	{ "poweroff", CR_POWEROFF, NULL, 0, false },
+	{ "next-target", CR_NEXT_TARGET, "target", T_STR | T_NULL, true },
+	{ "restart", CR_RESTART, "target", T_STR, false },
+	{ "subscribe", CR_SUBSCRIBE, NULL, 0, false },
+	{ "console", CR_CONSOLE, "write", T_BOOL, false },
+	{ "console-tail", CR_CONSOLE_TAIL, "lines", T_INT, false },
+};
+#define NREQS	(sizeof(reqs) / sizeof(reqs[0]))
+
+static unsigned
+type_bit(const json_t *v)
+{
+	if (json_is_string(v))
+		return (T_STR);
+	if (json_is_boolean(v))
+		return (T_BOOL);
+	if (json_is_null(v))
+		return (T_NULL);
+	if (json_is_integer(v))
+		return (T_INT);
+	return (0);
+}
+
+/*
+ * Parse one request line (without its newline).  NULL and *rq filled
+ * (free it with ctl_req_free), or the error code, with msg saying why.
+ */
+const char *
+ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
+    size_t msglen)
+{
+	json_error_t err;
+	json_t *o, *v;
+	const char *k, *name;
+	size_t i;
+
+	memset(rq, 0, sizeof(*rq));
+	msg[0] = '\0';
+	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err)) ==
+	    NULL) {
+		snprintf(msg, msglen, "not JSON: %s", err.text);
+		return ("bad-json");
+	}
+	rq->cr_json = o;
+	if (!json_is_object(o)) {
+		snprintf(msg, msglen, "a request is a JSON object");
+		return ("bad-request");
+	}
+	v = json_object_get(o, "version");
+	if (v != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) != SRV_VERSION)) {
+		snprintf(msg, msglen, "this vmrun speaks version %d",
+		    SRV_VERSION);
+		return ("bad-version");
+	}
+	if ((name = json_string_value(json_object_get(o, "request"))) ==
+	    NULL) {
+		snprintf(msg, msglen, "\"request\" (a string) is missing");
+		return ("bad-request");
+	}
+	for (i = 0; i < NREQS && strcmp(reqs[i].rq_name, name) != 0; i++)
+		;
+	if (i == NREQS) {
+		snprintf(msg, msglen, "no request \"%.64s\"", name);
+		return ("unknown-request");
+	}
+	rq->cr_req = reqs[i].rq_req;
+	json_object_foreach(o, k, v) {
+		if (strcmp(k, "request") == 0 || strcmp(k, "version") == 0)
+			continue;
+		if (reqs[i].rq_member == NULL ||
+		    strcmp(k, reqs[i].rq_member) != 0) {
+			snprintf(msg, msglen, "%s takes no member \"%.64s\"",
+			    name, k);
+			return ("bad-request");
+		}
+		if (!(type_bit(v) & reqs[i].rq_types)) {
+			snprintf(msg, msglen, "%s: \"%s\" is %s", name, k,
+			    json_type_word(v));
+			return ("bad-request");
+		}
+	}
+	v = reqs[i].rq_member != NULL ?
+	    json_object_get(o, reqs[i].rq_member) : NULL;
+	if (reqs[i].rq_required && v == NULL) {
+		snprintf(msg, msglen, "%s needs \"%s\"", name,
+		    reqs[i].rq_member);
+		return ("bad-request");
+	}
+	rq->cr_force = json_is_true(v);
+	rq->cr_readonly = !json_is_true(v);
+	rq->cr_target = json_string_value(v);
+	if (json_is_integer(v)) {
+		rq->cr_lines = json_integer_value(v);
+		if (rq->cr_lines < 1 || rq->cr_lines > 100000) {
+			snprintf(msg, msglen, "%s: \"%s\" is 1 to 100000", name,
+			    reqs[i].rq_member);
+			return ("bad-request");
+		}
+	}
+	return (NULL);
+}
+
+void
+ctl_req_free(struct ctlreq *rq)
+{
+	json_decref(rq->cr_json);
+	rq->cr_json = NULL;
+}
+
+static json_t *
+answer(bool ok, const char *request)
+{
+	json_t *o;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	if (json_object_set_new(o, "version", json_integer(SRV_VERSION)) ||
+	    json_object_set_new(o, "ok", json_boolean(ok)) ||
+	    (request != NULL &&
+	    json_object_set_new(o, "request", json_string(request)))) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+void
+ctlreq_error(struct client *cl, const char *request, const char *code,
+    const char *msg)
+{
+	json_t *o;
+
+	if ((o = answer(false, request)) != NULL &&
+	    (json_object_set_new(o, "error", json_string(code)) ||
+	    json_object_set_new(o, "message", json_string(msg)))) {
+		json_decref(o);
+		o = NULL;
+	}
+	client_json(cl, o);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+/* What the next run would be, as it stands: nothing is used up. */
+static const char *
+next_of(const struct vmrun_sup *su)
+{
+	if (su->su_restart && su->su_restart_to != NULL)
+		return (su->su_restart_to);
+	if (su->su_next != NULL)
+		return (su->su_next);
+	if (su->su_vm == NULL)
+		return (su->su_target);
+	return (vmrun_vm_next_target(su->su_vm) != NULL ?
+	    vmrun_vm_next_target(su->su_vm) : vmrun_vm_target(su->su_vm));
+}
+
+static const char *
+state_word(const struct vmrun_sup *su)
+{
+	static const char *const words[] = { "starting", "running",
+	    "restarting", "stopping" };
+
+	if (su->su_stop)
+		return ("stopping");
+	if (su->su_restart)
+		return ("restarting");
+	return (words[su->su_state]);
+}
+
+static void
+reply_status(struct vmrun_sup *su, struct client *cl)
+{
+	json_t *o, *x;
+	char t[64];
+	int bad;
+
+	if ((o = answer(true, "status")) == NULL) {
+		client_drop(cl);
+		return;
+	}
+	event_time(su->su_started_ms, t, sizeof(t));
+	bad = json_object_set_new(o, "vm", json_string(su->su_name));
+	bad |= json_object_set_new(o, "state", json_string(state_word(su)));
+	bad |= json_object_set_new(o, "target", json_string(su->su_vm != NULL ?
+	    vmrun_vm_target(su->su_vm) : su->su_target));
+	bad |= json_object_set_new(o, "run", json_integer(su->su_run));
+	bad |= json_object_set_new(o, "pid", bhyve_running(su) ?
+	    json_integer(su->su_child.c_pid) : json_null());
+	bad |= json_object_set_new(o, "reboots", json_integer(su->su_reboots));
+	bad |= json_object_set_new(o, "started", json_string(t));
+	x = json_null();
+	if (su->su_exited && (x = json_object()) != NULL) {
+		bad |= json_object_set_new(x, "status", su->su_last_exit >= 0 ?
+		    json_integer(su->su_last_exit) : json_null());
+		bad |= json_object_set_new(x, "signal",
+		    sig_or_null(su->su_last_sig));
+		bad |= json_object_set_new(x, "meaning",
+		    json_string(su->su_last_meaning));
+	}
+	bad |= json_object_set_new(o, "last_exit", x);
+	bad |= json_object_set_new(o, "next_target", str_or_null(next_of(su)));
+	bad |= json_object_set_new(o, "control", json_string(su->su_srv.cs_path));
+	bad |= json_object_set_new(o, "console", su->su_con.co_master >= 0 ?
+	    json_string(su->su_con.co_path) : json_null());
+	if (bad) {
+		json_decref(o);
+		o = NULL;
+	}
+	client_json(cl, o);
+}
+
+static bool
+known_target(const struct vmrun_sup *su, const char *t)
+{
+	const struct vmrun_vm *vm;
+
+	return (vmrun_config_resolve(su->su_cf, t, &vm) == VMRUN_OK);
+}
+
+static const char *
+error_text(const char *code)
+{
+	static const struct {
+		const char	*et_code;
+		const char	*et_text;
+	} texts[] = {
+		{ "stopping", "the VM is stopping" },
+		{ "not-running", "no bhyve runs now" },
+		{ "no-console", "no COM port of this VM is captured" },
+		{ "console-busy", "another client writes to the console; "
+		    "attach to read only" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (strcmp(texts[i].et_code, code) == 0)
+			return (texts[i].et_text);
+	return ("out of memory");
+}
+
+static bool
+console_writer(const struct vmrun_sup *su)
+{
+	size_t i;
+
+	for (i = 0; i < SRV_CLIENTS; i++)
+		if (su->su_srv.cs_cl[i].cl_fd >= 0 &&
+		    su->su_srv.cs_cl[i].cl_writer)
+			return (true);
+	return (false);
+}
+
+/* The console's last lines, as text that JSON can hold. */
+static void
+reply_tail(struct vmrun_sup *su, struct client *cl, size_t lines)
+{
+	struct strbuf sb;
+	json_t *o;
+	char *t;
+
+	o = NULL;
+	sb_init(&sb);
+	if ((t = console_tail(&su->su_con, lines)) != NULL) {
+		sb_add_utf8(&sb, t, strlen(t));
+		xfree(t);
+		if (!sb.sb_nomem && (o = answer(true, "console-tail")) != NULL &&
+		    json_object_set_new(o, "text", json_stringn(sb.sb_buf ?
+		    sb.sb_buf : "", sb.sb_len))) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	sb_free(&sb);
+	client_json(cl, o);
+}
+
+/*
+ * From now on the connection carries the console's bytes: first what
+ * the ring holds (as much as a client may leave unread, half of it),
+ * then what the guest writes; and, for the writer, the guest's input.
+ */
+static void
+attach(struct vmrun_sup *su, struct client *cl, bool write)
+{
+	char *buf;
+	size_t n;
+
+	client_json(cl, answer(true, "console"));
+	if (cl->cl_fd < 0)
+		return;
+	cl->cl_console = true;
+	cl->cl_writer = write;
+	cl->cl_sub = false;
+	n = su->su_con.co_len < SRV_OUTBUF / 2 ? su->su_con.co_len :
+	    SRV_OUTBUF / 2;
+	if (n == 0)
+		return;
+	if ((buf = xmalloc(n)) == NULL) {
+		client_drop(cl);
+		return;
+	}
+	n = console_ring_copy(&su->su_con, buf, n);
+	client_put_raw(cl, buf, n, false);
+	xfree(buf);
+}
+
+/* Act on one request line and answer it. */
+void
+ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
+    size_t len)
+{
+	static const char *const names[] = { "status", "stop", "reset",
+	    "poweroff", "next-target", "restart", "subscribe", "console",
+	    "console-tail" };
+	struct ctlreq rq;
+	const char *code, *name;
+	char msg[256], *t;
+	json_t *o;
+
+	if ((code = ctl_parse(line, len, &rq, msg, sizeof(msg))) != NULL) {
+		ctlreq_error(cl, NULL, code, msg);
+		ctl_req_free(&rq);
+		return;
+	}
+	name = names[rq.cr_req];
+	code = NULL;
+	if (rq.cr_target != NULL && !known_target(su, rq.cr_target)) {
+		snprintf(msg, sizeof(msg), "no target named \"%.64s\"",
+		    rq.cr_target);
+		code = "unknown-target";
+	}
+	switch (code != NULL ? CR_STATUS : rq.cr_req) {
+	case CR_STATUS:
+		if (code == NULL)
+			reply_status(su, cl);
+		break;
+	case CR_STOP:
+		control_stop(su, 0, rq.cr_force);
+		break;
+	case CR_RESET:
+	case CR_POWEROFF:
+		if (su->su_stop || !control_bhyve(su, rq.cr_req == CR_RESET ?
+		    "--force-reset" : "--force-poweroff"))
+			code = su->su_stop ? "stopping" : "not-running";
+		break;
+	case CR_NEXT_TARGET:
+		t = NULL;
+		if (rq.cr_target != NULL && (t = xstrdup(rq.cr_target)) ==
+		    NULL) {
+			code = "no-memory";
+			break;
+		}
+		xfree(su->su_next);
+		su->su_next = t;
+		break;
+	case CR_RESTART:
+		if (!control_restart(su, rq.cr_target))
+			code = su->su_stop ? "stopping" : "not-running";
+		break;
+	case CR_SUBSCRIBE:
+		cl->cl_sub = true;
+		break;
+	case CR_CONSOLE:
+	case CR_CONSOLE_TAIL:
+		if (su->su_con.co_master < 0)
+			code = "no-console";
+		else if (rq.cr_req == CR_CONSOLE && !rq.cr_readonly &&
+		    console_writer(su))
+			code = "console-busy";
+		break;
+	}
+	if (code != NULL) {
+		if (msg[0] == '\0' || strcmp(code, "unknown-target") != 0)
+			snprintf(msg, sizeof(msg), "%s", error_text(code));
+		ctlreq_error(cl, name, code, msg);
+	} else if (rq.cr_req == CR_CONSOLE_TAIL)
+		reply_tail(su, cl, rq.cr_lines > 0 ? (size_t)rq.cr_lines : 20);
+	else if (rq.cr_req == CR_CONSOLE)
+		attach(su, cl, !rq.cr_readonly);
+	else if (rq.cr_req != CR_STATUS) {
+		o = answer(true, name);
+		if (o != NULL && rq.cr_req == CR_NEXT_TARGET &&
+		    json_object_set_new(o, "next_target",
+		    str_or_null(next_of(su)))) {
+			json_decref(o);
+			o = NULL;
+		}
+		client_json(cl, o);
+	}
+	ctl_req_free(&rq);
+}
+
