@@ -177,8 +177,8 @@ diag_add(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 }
 
 void
-diag_add_at(struct vmrun_diags *ds, const char *code, int line, int col,
-    const char *fmt, ...)
+diag_add_at(struct vmrun_diags *ds, const char *code, const char *path,
+    int line, int col, const char *fmt, ...)
 {
 	va_list ap;
 	char buf[1024];
@@ -186,7 +186,8 @@ diag_add_at(struct vmrun_diags *ds, const char *code, int line, int col,
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	diag_push(ds, VMRUN_ERROR, code, NULL, "", NULL, line, col, buf, false);
+	diag_push(ds, VMRUN_ERROR, code, NULL, path != NULL ? path : "", NULL,
+	    line, col, buf, false);
 }
 
 /* A diagnostic of a known group (host checks know their device). */

@@ -60,6 +60,71 @@ too_deep(const char *buf, size_t len, int *linep, int *colp)
 	return (false);
 }
 
+/*
+ * The JSON path of the value at byte pos of text that jansson has parsed
+ * up to there: a walk that knows only containers, keys and commas.  New
+ * string in pl, or NULL.
+ */
+static const char *
+text_path(struct pool *pl, const char *text, size_t pos)
+{
+	struct {
+		bool		 tp_obj;
+		const char	*tp_key;	/* obj: the last key */
+		size_t		 tp_idx;	/* arr: the element's index */
+	} st[VMRUN_MAX_DEPTH + 1];
+	struct vctx vc;
+	const char *path, *k;
+	size_t i, j, n;
+	bool key;
+
+	n = 0;
+	key = false;
+	for (i = 0; i < pos && text[i] != '\0'; i++) {
+		switch (text[i]) {
+		case '{':
+		case '[':
+			if (n == VMRUN_MAX_DEPTH + 1)
+				return (NULL);
+			st[n].tp_obj = text[i] == '{';
+			st[n].tp_key = NULL;
+			st[n++].tp_idx = 0;
+			key = text[i] == '{';
+			break;
+		case '}':
+		case ']':
+			if (n > 0)
+				n--;
+			break;
+		case ',':
+			if (n > 0 && st[n - 1].tp_obj)
+				key = true;
+			else if (n > 0)
+				st[n - 1].tp_idx++;
+			break;
+		case ':':
+			key = false;
+			break;
+		case '"':
+			for (j = i + 1; j < pos && text[j] != '"'; j++)
+				if (text[j] == '\\')
+					j++;
+			if (key && n > 0 && (k = pool_alloc(pl, j - i)) != NULL) {
+				memcpy((char *)(uintptr_t)k, text + i + 1, j - i - 1);
+				st[n - 1].tp_key = k;
+			}
+			i = j;
+			break;
+		}
+	}
+	memset(&vc, 0, sizeof(vc));
+	vc.vc_pool = pl;
+	for (path = "", i = 0; i < n; i++)
+		path = st[i].tp_obj ? (st[i].tp_key != NULL ? vpath(&vc, path,
+		    st[i].tp_key) : path) : vpathi(&vc, path, st[i].tp_idx);
+	return (vc.vc_nomem || *path == '\0' ? NULL : path);
+}
+
 /* How many of the n bytes of buf, from the start, are in set. */
 static size_t
 strspn_n(const void *buf, size_t n, const char *set)
@@ -78,11 +143,13 @@ load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 {
 	json_error_t jerr;
 	json_t *root;
-	const char *code;
+	struct pool *pl;
+	const char *code, *path;
 	unsigned long nfailed;
 	int line, col;
 
 	*rootp = NULL;
+	pl = NULL;
 	/* A UTF-8 byte order mark, as some editors write: not JSON, but ok. */
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
 		buf = (const char *)buf + 3;
@@ -100,7 +167,7 @@ load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 		return (VMRUN_ERR_SYNTAX);
 	}
 	if (too_deep(buf, len, &line, &col)) {
-		diag_add_at(ds, "too-deep", line, col,
+		diag_add_at(ds, "too-deep", NULL, line, col,
 		    "nested more than %d levels deep", VMRUN_MAX_DEPTH);
 		return (VMRUN_ERR_SYNTAX);
 	}
@@ -118,8 +185,15 @@ load_json(const void *buf, size_t len, struct vmrun_diags *ds, json_t **rootp)
 			return (VMRUN_ERR_NOMEM);
 		code = json_error_code(&jerr) == json_error_duplicate_key ?
 		    "duplicate-key" : "syntax";
-		diag_add_at(ds, code, jerr.line < 1 ? 1 : jerr.line,
+		/* A number too big for jansson: where it is, as a path. */
+		path = NULL;
+		if (json_error_code(&jerr) == json_error_numeric_overflow &&
+		    (pl = pool_new()) != NULL)
+			path = text_path(pl, buf, jerr.position < 0 ? 0 :
+			    (size_t)jerr.position);
+		diag_add_at(ds, code, path, jerr.line < 1 ? 1 : jerr.line,
 		    jerr.column < 1 ? 1 : jerr.column, "%s", jerr.text);
+		pool_free(pl);
 		return (VMRUN_ERR_SYNTAX);
 	}
 	/* Its lexer drops a character it could not save: not our text. */

@@ -267,9 +267,9 @@ void		 diag_add(struct vmrun_diags *, enum vmrun_severity,
 		    const char *code, const char *path, const char *fix,
 		    const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 6, 7)));
-void		 diag_add_at(struct vmrun_diags *, const char *code, int line,
-		    int column, const char *fmt, ...)
-		    __attribute__((__format__(__printf__, 5, 6)));
+void		 diag_add_at(struct vmrun_diags *, const char *code,
+		    const char *path, int line, int column, const char *fmt, ...)
+		    __attribute__((__format__(__printf__, 6, 7)));
 void		 diag_addg(struct vmrun_diags *, enum vmrun_severity,
 		    const char *code, const char *group, const char *path,
 		    const char *fix, const char *fmt, ...)
