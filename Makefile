@@ -44,7 +44,8 @@ LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
-		libvmrun/dev_misc.o libvmrun/config.o libvmrun/target.o \
+		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
+		libvmrun/target.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \

@@ -388,6 +388,10 @@ void		 vm_free(struct vmrun_vm *);
 const char	*config_keypath(struct vctx *, json_t *overlay,
 		    const char *tname, const char *key);
 
+/* rules.c */
+void		 rules_check(struct vctx *, struct vmrun_vm *, json_t *top,
+		    json_t *overlay, const char *tname);
+
 /* target.c */
 struct vmrun_vm	*target_resolve(struct vctx *, json_t *root, const char *tname);
 void		 target_check_next(struct vctx *, struct vmrun_config *);

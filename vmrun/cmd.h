@@ -73,6 +73,7 @@ int	 cmd_console(int, char *[]);
 
 /* ctl.c */
 int	 cmd_ctl(int, char *[]);
+int	 ctl_connect(const char *, struct vmrun_ctl **, char **);
 
 /* plan.c */
 int	 dry_run(const struct options *, const struct vmrun_vm *,

@@ -148,16 +148,8 @@ cmd_console(int argc, char *argv[])
 		    "NAME|SOCKET\n");
 		return (EX_USAGE);
 	}
-	if ((path = vmrun_ctl_path(argv[optind])) == NULL) {
-		warnx_("out of memory");
-		return (EX_OSERR);
-	}
-	if (vmrun_ctl_open(path, &cc) != VMRUN_OK) {
-		warnx_("%s: cannot reach vmrun at %s: %s", argv[optind], path,
-		    strerror(errno));
-		free(path);
-		return (EX_UNAVAILABLE);
-	}
+	if ((rc = ctl_connect(argv[optind], &cc, &path)) != EX_OK)
+		return (rc);
 	line = NULL;
 	rc = EX_PROTOCOL;
 	if (vmrun_ctl_send(cc, "console", write ? "write" : NULL) !=

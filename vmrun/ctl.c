@@ -64,6 +64,27 @@ ctl_usage(const char *verb)
 	return (EX_USAGE);
 }
 
+/*
+ * Connect to the vmrun of VM name (or at socket name): EX_OK with *ccp
+ * and *pathp (new: free it), or an exit status, said.
+ */
+int
+ctl_connect(const char *name, struct vmrun_ctl **ccp, char **pathp)
+{
+	if ((*pathp = vmrun_ctl_path(name)) == NULL) {
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	if (vmrun_ctl_open(*pathp, ccp) != VMRUN_OK) {
+		warnx_("%s: cannot reach vmrun at %s: %s", name, *pathp,
+		    strerror(errno));
+		free(*pathp);
+		*pathp = NULL;
+		return (EX_UNAVAILABLE);
+	}
+	return (EX_OK);
+}
+
 /* Ask, print the answer, and for subscribe every event until the end. */
 static int
 ask(const char *name, const char *req, const char *arg, bool json)
@@ -72,16 +93,8 @@ ask(const char *name, const char *req, const char *arg, bool json)
 	char *path, *line, code[64];
 	int rc, r;
 
-	if ((path = vmrun_ctl_path(name)) == NULL) {
-		warnx_("out of memory");
-		return (EX_OSERR);
-	}
-	if (vmrun_ctl_open(path, &cc) != VMRUN_OK) {
-		warnx_("%s: cannot reach vmrun at %s: %s", name, path,
-		    strerror(errno));
-		free(path);
-		return (EX_UNAVAILABLE);
-	}
+	if ((rc = ctl_connect(name, &cc, &path)) != EX_OK)
+		return (rc);
 	rc = EX_PROTOCOL;
 	line = NULL;
 	if (vmrun_ctl_send(cc, req, arg) != VMRUN_OK)
