@@ -42,7 +42,7 @@ LDFLAGS?=
 LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 
 LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
-		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/jv.o libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
 		libvmrun/target.o \
@@ -59,7 +59,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h
 
-TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
+TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/config_input_test \
 		tests/lib/config_targets_test tests/lib/config_devices_test \
 		tests/lib/render_test tests/lib/render_devices_test \
@@ -134,6 +134,9 @@ tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/jv_test: tests/lib/jv_test.c libvmrun.a libvmrun/vmrun_impl.h
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/jv_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/values_test.c \

@@ -14,20 +14,20 @@
 #define DEFAULT_BOOTROM	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
 
 static void
-check_enum(struct vctx *vc, json_t *v, const char *path,
+check_enum(struct vctx *vc, jv_t *v, const char *path,
     const char *const *words, const char *list)
 {
 	size_t i;
 
 	for (i = 0; words[i] != NULL; i++)
-		if (strcmp(json_string_value(v), words[i]) == 0)
+		if (strcmp(jv_str(v), words[i]) == 0)
 			return;
 	verr(vc, "bad-value", path, "\"%s\": expected %s",
-	    json_string_value(v), list);
+	    jv_str(v), list);
 }
 
 static void
-check_fwcfg(struct vctx *vc, json_t *v, const char *path)
+check_fwcfg(struct vctx *vc, jv_t *v, const char *path)
 {
 	static const char *const w[] = { "bhyve", "qemu", NULL };
 
@@ -35,7 +35,7 @@ check_fwcfg(struct vctx *vc, json_t *v, const char *path)
 }
 
 static void
-check_hostbridge(struct vctx *vc, json_t *v, const char *path)
+check_hostbridge(struct vctx *vc, jv_t *v, const char *path)
 {
 	static const char *const w[] = { "hostbridge", "amd_hostbridge",
 	    NULL };
@@ -45,11 +45,11 @@ check_hostbridge(struct vctx *vc, json_t *v, const char *path)
 
 /* bhyve.md §4.2: the LPC bridge can only live on bus 0. */
 static void
-check_lpc_slot(struct vctx *vc, json_t *v, const char *path)
+check_lpc_slot(struct vctx *vc, jv_t *v, const char *path)
 {
 	struct slot sl;
 
-	if (!slot_parse(json_string_value(v), &sl)) {
+	if (!slot_parse(jv_str(v), &sl)) {
 		check_slot(vc, v, path);
 		return;
 	}
@@ -61,7 +61,7 @@ check_lpc_slot(struct vctx *vc, json_t *v, const char *path)
 }
 
 static void
-check_loader_type(struct vctx *vc, json_t *v, const char *path)
+check_loader_type(struct vctx *vc, jv_t *v, const char *path)
 {
 	static const char *const w[] = { "bhyveload", NULL };
 
@@ -69,11 +69,11 @@ check_loader_type(struct vctx *vc, json_t *v, const char *path)
 }
 
 static void
-check_loader_console(struct vctx *vc, json_t *v, const char *path)
+check_loader_console(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (strcmp(s, "stdio") != 0 && (strncmp(s, "/dev/", 5) != 0 ||
 	    s[5] == '\0'))
 		verr(vc, "bad-backend", path, "\"%s\": the loader console is "
@@ -82,19 +82,20 @@ check_loader_console(struct vctx *vc, json_t *v, const char *path)
 }
 
 static void
-check_env(struct vctx *vc, json_t *v, const char *path)
+check_env(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *k;
-	json_t *e;
+	jv_t *e;
+	size_t i;
 
-	json_object_foreach(v, k, e) {
+	jv_object_foreach(v, i, k, e) {
 		if (*k == '\0' || strchr(k, '=') != NULL)
 			verr(vc, "bad-value", vpath(vc, path, k), "a loader "
 			    "variable name must be non-empty and have no "
 			    "'='");
-		else if (!json_is_string(e))
+		else if (!jv_is_str(e))
 			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a string, not %s", json_type_word(e));
+			    "a string, not %s", jv_type_word(e));
 	}
 }
 
@@ -109,27 +110,27 @@ static const struct key loader_keys[] = {
 };
 
 static void
-check_loader(struct vctx *vc, json_t *v, const char *path)
+check_loader(struct vctx *vc, jv_t *v, const char *path)
 {
 	schema_check(vc, v, loader_keys, NULL, path, false);
 }
 
 static void
-check_reboot_on(struct vctx *vc, json_t *v, const char *path)
+check_reboot_on(struct vctx *vc, jv_t *v, const char *path)
 {
-	json_t *e;
+	jv_t *e;
 	size_t i;
 
-	json_array_foreach(v, i, e) {
-		if (!json_is_integer(e))
+	jv_array_foreach(v, i, e) {
+		if (!jv_is_int(e))
 			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
 			    "an exit status (an integer), not %s",
-			    json_type_word(e));
-		else if (json_integer_value(e) < 0 ||
-		    json_integer_value(e) > 255)
+			    jv_type_word(e));
+		else if (jv_int(e) < 0 ||
+		    jv_int(e) > 255)
 			verr(vc, "out-of-range", vpathi(vc, path, i), "%lld is "
 			    "not an exit status: expected 0 to 255",
-			    (long long)json_integer_value(e));
+			    (long long)jv_int(e));
 	}
 }
 
@@ -140,28 +141,28 @@ static const struct key restart_limit_keys[] = {
 };
 
 static void
-check_restart_limit(struct vctx *vc, json_t *v, const char *path)
+check_restart_limit(struct vctx *vc, jv_t *v, const char *path)
 {
 	schema_check(vc, v, restart_limit_keys, NULL, path, false);
 }
 
 static void
-check_command(struct vctx *vc, json_t *v, const char *path)
+check_command(struct vctx *vc, jv_t *v, const char *path)
 {
-	if (json_is_array(v) && json_array_size(v) == 0)
+	if (jv_is_arr(v) && jv_size(v) == 0)
 		verr(vc, "empty", path, "must name a program");
 	else
 		check_argv(vc, v, path);
 }
 
 static void
-check_tname(struct vctx *vc, json_t *v, const char *path)
+check_tname(struct vctx *vc, jv_t *v, const char *path)
 {
-	if (strcmp(json_string_value(v), "default") != 0 &&
-	    (!match_idname(json_string_value(v), 64) ||
-	    strchr(json_string_value(v), '.') != NULL))
+	if (strcmp(jv_str(v), "default") != 0 &&
+	    (!match_idname(jv_str(v), 64) ||
+	    strchr(jv_str(v), '.') != NULL))
 		verr(vc, "bad-name", path, "\"%s\" is not a target name",
-		    json_string_value(v));
+		    jv_str(v));
 }
 
 const struct key top_keys[] = {
@@ -206,35 +207,35 @@ const struct key top_keys[] = {
 
 /* The path of top-level key: under the overlay when the overlay sets it. */
 const char *
-config_keypath(struct vctx *vc, json_t *overlay, const char *tname,
+config_keypath(struct vctx *vc, jv_t *overlay, const char *tname,
     const char *key)
 {
-	if (overlay != NULL && json_object_get(overlay, key) != NULL)
+	if (overlay != NULL && jv_get(overlay, key) != NULL)
 		return (vpath(vc, vpath(vc, "targets", tname), key));
 	return (key);
 }
 
 /* Split a string on blanks, or take an array of strings. */
 static const char **
-argv_of(struct pool *p, json_t *v, size_t *np)
+argv_of(struct pool *p, jv_t *v, size_t *np)
 {
 	const char **av, *s, *e;
-	json_t *x;
+	jv_t *x;
 	size_t n, i;
 
 	*np = 0;
 	if (v == NULL)
 		return (NULL);
-	if (json_is_array(v)) {
-		n = json_array_size(v);
+	if (jv_is_arr(v)) {
+		n = jv_size(v);
 		if ((av = pool_alloc(p, (n + 1) * sizeof(*av))) == NULL)
 			return (NULL);
-		json_array_foreach(v, i, x)
-			av[(*np)++] = json_is_string(x) ?
-			    json_string_value(x) : "";
+		jv_array_foreach(v, i, x)
+			av[(*np)++] = jv_is_str(x) ?
+			    jv_str(x) : "";
 		return (av);
 	}
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (s == NULL)
 		return (NULL);
 	n = strlen(s) / 2 + 2;
@@ -252,11 +253,12 @@ argv_of(struct pool *p, json_t *v, size_t *np)
 }
 
 static void
-build_loader(struct vmrun_vm *vm, json_t *lo)
+build_loader(struct vmrun_vm *vm, jv_t *lo)
 {
 	struct loader *ld;
-	json_t *env, *v;
+	jv_t *env, *v;
 	const char *k;
+	size_t i;
 
 	if ((ld = pool_alloc(vm->vm_pool, sizeof(*ld))) == NULL)
 		return;
@@ -267,17 +269,17 @@ build_loader(struct vmrun_vm *vm, json_t *lo)
 		ld->ld_console = "stdio";
 	ld->ld_host_dir = jstr(lo, "host_dir");
 	ld->ld_loader = jstr(lo, "loader");
-	env = json_object_get(lo, "env");
-	if (json_is_object(env) && json_object_size(env) > 0) {
-		ld->ld_env = pool_alloc(vm->vm_pool, json_object_size(env) *
+	env = jv_get(lo, "env");
+	if (jv_is_obj(env) && jv_size(env) > 0) {
+		ld->ld_env = pool_alloc(vm->vm_pool, jv_size(env) *
 		    sizeof(*ld->ld_env));
 		if (ld->ld_env != NULL)
-			json_object_foreach(env, k, v) {
-				if (!json_is_string(v))
+			jv_object_foreach(env, i, k, v) {
+				if (!jv_is_str(v))
 					continue;
 				ld->ld_env[ld->ld_nenv].kv_key = k;
 				ld->ld_env[ld->ld_nenv++].kv_val =
-				    json_string_value(v);
+				    jv_str(v);
 			}
 	}
 	vm->vm_loader = ld;
@@ -304,20 +306,20 @@ gdb_unbracket(struct pool *p, const char *g)
 }
 
 static void
-build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
+build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 {
 	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
-	json_t *cpu, *v, *e;
+	jv_t *cpu, *v, *e;
 	long long n;
 	size_t i;
 
 	vm->vm_name = jstr(top, "name");
-	cpu = json_object_get(top, "cpu");
+	cpu = jv_get(top, "cpu");
 	vm->vm_sockets = vm->vm_cores = vm->vm_threads = 1;
-	if (json_is_integer(cpu) && json_integer_value(cpu) >= 1 &&
-	    json_integer_value(cpu) <= VMRUN_MAX_CPUS)
-		vm->vm_threads = (unsigned)json_integer_value(cpu);
-	else if (json_is_object(cpu)) {
+	if (jv_is_int(cpu) && jv_int(cpu) >= 1 &&
+	    jv_int(cpu) <= VMRUN_MAX_CPUS)
+		vm->vm_threads = (unsigned)jv_int(cpu);
+	else if (jv_is_obj(cpu)) {
 		if (jint(cpu, "sockets", &n) && n >= 1 && n <= VMRUN_MAX_CPUS)
 			vm->vm_sockets = (unsigned)n;
 		if (jint(cpu, "cores", &n) && n >= 1 && n <= VMRUN_MAX_CPUS)
@@ -325,14 +327,14 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 		if (jint(cpu, "threads", &n) && n >= 1 && n <= VMRUN_MAX_CPUS)
 			vm->vm_threads = (unsigned)n;
 	}
-	if ((v = json_object_get(top, "mem")) == NULL || !mem_parse(v,
+	if ((v = jv_get(top, "mem")) == NULL || !mem_parse(v,
 	    &vm->vm_mem))
 		vm->vm_mem = 256ULL << 20;
 	vm->vm_bootrom = jstr(top, "bootrom");
 	vm->vm_varfile = jstr(top, "varfile");
 	vm->vm_varfile_template = jstr(top, "varfile_template");
-	if (json_is_object(json_object_get(top, "loader")))
-		build_loader(vm, json_object_get(top, "loader"));
+	if (jv_is_obj(jv_get(top, "loader")))
+		build_loader(vm, jv_get(top, "loader"));
 	else if (vm->vm_bootrom == NULL)
 		vm->vm_bootrom = DEFAULT_BOOTROM;
 	if (jstr(top, "fwcfg") != NULL)
@@ -360,13 +362,13 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 	if (jstr(top, "lpc_slot") != NULL)
 		(void)slot_parse(jstr(top, "lpc_slot"), &vm->vm_lpc);
 	vm->vm_uuid = jstr(top, "uuid");
-	v = json_object_get(top, "gdb");
-	if (json_is_integer(v))
+	v = jv_get(top, "gdb");
+	if (jv_is_int(v))
 		vm->vm_gdb = pool_printf(vm->vm_pool, "%lld",
-		    (long long)json_integer_value(v));
+		    (long long)jv_int(v));
 	else
 		vm->vm_gdb = gdb_unbracket(vm->vm_pool, jstr(top, "gdb"));
-	if (vm->vm_gdb == NULL && (json_is_integer(v) || json_is_string(v)))
+	if (vm->vm_gdb == NULL && (jv_is_int(v) || jv_is_str(v)))
 		vc->vc_nomem = true;
 	vm->vm_acpi = jbool(top, "generate_acpi", true);
 	vm->vm_destroy = jbool(top, "power_off_destroy_vm", false);
@@ -376,15 +378,15 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 	vm->vm_msi = jbool(top, "force_msi", false);
 	vm->vm_nomptable = jbool(top, "disable_mptable_gen", false);
 	vm->vm_utc = jbool(top, "utc_clock", true);
-	vm->vm_extra = argv_of(vm->vm_pool, json_object_get(top,
+	vm->vm_extra = argv_of(vm->vm_pool, jv_get(top,
 	    "extra_options"), &vm->vm_nextra);
-	vm->vm_post = argv_of(vm->vm_pool, json_object_get(top,
+	vm->vm_post = argv_of(vm->vm_pool, jv_get(top,
 	    "post_start_script"), &vm->vm_npost);
-	if ((v = json_object_get(top, "reboot_on")) != NULL) {
-		json_array_foreach(v, i, e)
-			if (json_is_integer(e) && json_integer_value(e) >= 0 &&
-			    json_integer_value(e) <= 255)
-				vm->vm_reboot_on[json_integer_value(e)] = true;
+	if ((v = jv_get(top, "reboot_on")) != NULL) {
+		jv_array_foreach(v, i, e)
+			if (jv_is_int(e) && jv_int(e) >= 0 &&
+			    jv_int(e) <= 255)
+				vm->vm_reboot_on[jv_int(e)] = true;
 	} else
 		vm->vm_reboot_on[0] = true;
 	if (!jint(top, "max_reboots", &vm->vm_max_reboots) ||
@@ -392,7 +394,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
 		vm->vm_max_reboots = -1;
 	vm->vm_rl_count = 10;
 	vm->vm_rl_seconds = 60;
-	v = json_object_get(top, "restart_limit");
+	v = jv_get(top, "restart_limit");
 	if (jint(v, "count", &n) && n >= 1)
 		vm->vm_rl_count = n;
 	if (jint(v, "seconds", &n) && n >= 1)
@@ -407,11 +409,11 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, json_t *top)
  * out of memory; validation problems go to vc's diagnostics.
  */
 struct vmrun_vm *
-config_build(struct vctx *vc, json_t *top, json_t *overlay, const char *tname,
+config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
     const struct devsrc *srcs, size_t nsrc)
 {
 	struct vmrun_vm *vm;
-	json_t *basepart, *ovpart, *v, *g;
+	jv_t *basepart, *ovpart, *v, *g;
 	const struct key *k;
 	const char *key;
 	struct dev fb, xh;
@@ -424,34 +426,27 @@ config_build(struct vctx *vc, json_t *top, json_t *overlay, const char *tname,
 		xfree(vm);
 		return (NULL);
 	}
-	vm->vm_top = json_incref(top);
+	vm->vm_top = top;
 	vm->vm_target = tname != NULL ? pool_strdup(vm->vm_pool, tname) :
 	    "default";
 	vc->vc_vm = vm;
 
 	/* Keys, each under the path of the object that set it. */
-	basepart = json_object();
-	ovpart = json_object();
+	basepart = jv_obj_new(vc->vc_pool, jv_size(top));
+	ovpart = jv_obj_new(vc->vc_pool, jv_size(top));
 	if (basepart == NULL || ovpart == NULL) {
-		json_decref(basepart);
-		json_decref(ovpart);
 		vm_free(vm);
 		return (NULL);
 	}
-	json_object_foreach(top, key, v) {
-		if (overlay != NULL && json_object_get(overlay, key) != NULL)
-			json_object_set(ovpart, key, v);
-		else
-			json_object_set(basepart, key, v);
-	}
+	jv_object_foreach(top, i, key, v)
+		(void)jv_obj_set(overlay != NULL && jv_get(overlay, key) !=
+		    NULL ? ovpart : basepart, key, v);
 	schema_check(vc, basepart, top_keys, NULL, "", true);
 	if (overlay != NULL)
 		schema_check(vc, ovpart, top_keys, NULL, vpath(vc, "targets",
 		    tname), true);
-	json_decref(basepart);
-	json_decref(ovpart);
 	for (k = top_keys; k->k_name != NULL; k++)
-		if ((k->k_flags & K_REQ) && json_object_get(top, k->k_name) ==
+		if ((k->k_flags & K_REQ) && jv_get(top, k->k_name) ==
 		    NULL)
 			verr(vc, "missing-key", k->k_name,
 			    "required key is missing");
@@ -475,9 +470,9 @@ config_build(struct vctx *vc, json_t *top, json_t *overlay, const char *tname,
 		vm->vm_devs[vm->vm_ndevs].dv_origin = srcs[i].ds_origin;
 		vm->vm_devs[vm->vm_ndevs++].dv_baseidx = srcs[i].ds_baseidx;
 	}
-	g = json_object_get(top, "graphic");
-	if (json_is_object(g)) {
-		vm->vm_graphic = json_incref(g);
+	g = jv_get(top, "graphic");
+	if (jv_is_obj(g)) {
+		vm->vm_graphic = g;
 		dev_build_graphic(vc, g, config_keypath(vc, overlay, tname,
 		    "graphic"), &fb, &xh, &hasxhci);
 		vm->vm_devs[vm->vm_ndevs++] = fb;
@@ -494,17 +489,12 @@ config_build(struct vctx *vc, json_t *top, json_t *overlay, const char *tname,
 	return (vm);
 }
 
+/* The tree it points into is the configuration's. */
 void
 vm_free(struct vmrun_vm *vm)
 {
-	size_t i;
-
 	if (vm == NULL)
 		return;
-	for (i = 0; i < vm->vm_ndevs; i++)
-		json_decref(vm->vm_devs[i].dv_obj);
-	json_decref(vm->vm_graphic);
-	json_decref(vm->vm_top);
 	pool_free(vm->vm_pool);
 	xfree(vm);
 }

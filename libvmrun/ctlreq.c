@@ -14,6 +14,29 @@
 #include "supervise.h"
 
 /* The requests, and the one member each may take besides "request". */
+static const char *
+json_type_word(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		return ("an object");
+	case JSON_ARRAY:
+		return ("an array");
+	case JSON_STRING:
+		return ("a string");
+	case JSON_INTEGER:
+		return ("an integer");
+	case JSON_REAL:
+		return ("a number with a fraction or exponent");
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return ("a boolean");
+	case JSON_NULL:
+		return ("null");
+	}
+	return ("?");
+}
+
 static const struct {
 	const char	*rq_name;
 	enum ctl_req	 rq_req;

@@ -12,7 +12,7 @@
 /* What a disk needs from the host (design §6): its file, writable unless
  * read-only or a CD. */
 static void
-disk_host(struct hctx *hc, json_t *obj, const char *base, bool cd)
+disk_host(struct hctx *hc, jv_t *obj, const char *base, bool cd)
 {
 	host_need_file(hc, host_jp(hc, base, "path"), jstr(obj, "path"), FK_ANY,
 	    !cd && !jbool(obj, "ro", false), NULL);
@@ -21,11 +21,11 @@ disk_host(struct hctx *hc, json_t *obj, const char *base, bool cd)
 static void
 block_host(struct hctx *hc, const struct dev *d)
 {
-	json_t *port;
+	jv_t *port;
 	size_t i;
 
 	if (d->dv_type == &devtype_ahci) {
-		json_array_foreach(json_object_get(d->dv_obj, "ports"), i,
+		jv_array_foreach(jv_get(d->dv_obj, "ports"), i,
 		    port) {
 			disk_host(hc, port, host_jpi(hc, d->dv_path, "ports",
 			    i), jstr(port, "type") != NULL &&
@@ -50,30 +50,30 @@ virtio_scsi_host(struct hctx *hc, const struct dev *d)
 }
 
 static void
-check_sectorsize(struct vctx *vc, json_t *v, const char *path)
+check_sectorsize(struct vctx *vc, jv_t *v, const char *path)
 {
 	long long n;
 
-	n = json_integer_value(v);
+	n = jv_int(v);
 	if (n < 512 || n > 65536 || (n & (n - 1)) != 0)
 		verr(vc, "bad-value", path, "%lld is not a sector size: "
 		    "expected a power of two from 512 to 65536", n);
 }
 
 static void
-check_rev(struct vctx *vc, json_t *v, const char *path)
+check_rev(struct vctx *vc, jv_t *v, const char *path)
 {
 	/* ATA IDENTIFY holds 8 characters of firmware revision. */
-	if (strlen(json_string_value(v)) > 8)
+	if (strlen(jv_str(v)) > 8)
 		verr(vc, "too-long", path, "a revision is at most 8 "
 		    "characters");
 }
 
 static void
-check_model(struct vctx *vc, json_t *v, const char *path)
+check_model(struct vctx *vc, jv_t *v, const char *path)
 {
 	/* ATA IDENTIFY holds 40 characters of model number. */
-	if (strlen(json_string_value(v)) > 40)
+	if (strlen(jv_str(v)) > 40)
 		verr(vc, "too-long", path, "a model is at most 40 characters");
 }
 
@@ -111,12 +111,12 @@ static const struct key ahci_disk_keys[] = {
 };
 
 static void
-check_porttype(struct vctx *vc, json_t *v, const char *path)
+check_porttype(struct vctx *vc, jv_t *v, const char *path)
 {
-	if (strcmp(json_string_value(v), "hd") != 0 &&
-	    strcmp(json_string_value(v), "cd") != 0)
+	if (strcmp(jv_str(v), "hd") != 0 &&
+	    strcmp(jv_str(v), "cd") != 0)
 		verr(vc, "bad-value", path, "\"%s\" is not a port type: "
-		    "expected \"hd\" or \"cd\"", json_string_value(v));
+		    "expected \"hd\" or \"cd\"", jv_str(v));
 }
 
 static const struct key ahci_port_keys[] = {
@@ -128,14 +128,14 @@ static const struct key ahci_port_keys[] = {
 
 /* Sector sizes: physical needs logical, and logical <= physical. */
 static void
-check_sectors(struct vctx *vc, json_t *obj, const char *path)
+check_sectors(struct vctx *vc, jv_t *obj, const char *path)
 {
 	long long l, p;
 	bool hasl, hasp;
 
 	hasl = jint(obj, "logical_sector_size", &l);
 	hasp = jint(obj, "physical_sector_size", &p);
-	if (hasp && !hasl && json_object_get(obj, "logical_sector_size") ==
+	if (hasp && !hasl && jv_get(obj, "logical_sector_size") ==
 	    NULL)
 		verr(vc, "missing-key", vpath(vc, path,
 		    "logical_sector_size"), "physical_sector_size needs "
@@ -154,7 +154,7 @@ block_check(struct vctx *vc, struct dev *dev)
 
 /* The block options of bhyve.md §5.1, in the order of design §2.5. */
 static void
-render_block_opts(struct optlist *ol, json_t *obj, const char *pfx)
+render_block_opts(struct optlist *ol, jv_t *obj, const char *pfx)
 {
 	static const char *const flags[] = { "ro", "nocache", "direct",
 	    "nodelete" };
@@ -180,7 +180,7 @@ render_block_opts(struct optlist *ol, json_t *obj, const char *pfx)
 static void
 virtio_blk_render(const struct dev *dev, struct optlist *ol)
 {
-	json_t *obj;
+	jv_t *obj;
 
 	obj = dev->dv_obj;
 	opt_add_str(ol, obj, "path", "path", LS_BARE);
@@ -191,7 +191,7 @@ virtio_blk_render(const struct dev *dev, struct optlist *ol)
 
 /* One AHCI port: its keys live below port.N in bhyve_config. */
 static void
-render_ahci_port(struct optlist *ol, json_t *obj, unsigned n, bool multi,
+render_ahci_port(struct optlist *ol, jv_t *obj, unsigned n, bool multi,
     const char *type)
 {
 	struct pool *p;
@@ -251,23 +251,23 @@ const struct devtype devtype_ahci_cd = {
 
 /* ahci: one controller, up to 32 SATA ports (bhyve.md §5). */
 static void
-check_ports(struct vctx *vc, json_t *v, const char *path)
+check_ports(struct vctx *vc, jv_t *v, const char *path)
 {
-	json_t *port;
+	jv_t *port;
 	const char *ppath;
 	size_t i;
 
-	if (json_array_size(v) < 1 || json_array_size(v) > 32) {
+	if (jv_size(v) < 1 || jv_size(v) > 32) {
 		verr(vc, "out-of-range", path, "an AHCI controller has 1 to "
-		    "32 ports, not %zu", json_array_size(v));
-		if (json_array_size(v) == 0)
+		    "32 ports, not %zu", jv_size(v));
+		if (jv_size(v) == 0)
 			return;
 	}
-	json_array_foreach(v, i, port) {
+	jv_array_foreach(v, i, port) {
 		ppath = vpathi(vc, path, i);
-		if (!json_is_object(port)) {
+		if (!jv_is_obj(port)) {
 			verr(vc, "wrong-type", ppath, "expected an object, "
-			    "not %s", json_type_word(port));
+			    "not %s", jv_type_word(port));
 			continue;
 		}
 		schema_check(vc, port, ahci_port_keys, NULL, ppath, false);
@@ -283,11 +283,11 @@ static const struct key ahci_keys[] = {
 static void
 ahci_render(const struct dev *dev, struct optlist *ol)
 {
-	json_t *ports, *port;
+	jv_t *ports, *port;
 	size_t i;
 
-	ports = json_object_get(dev->dv_obj, "ports");
-	json_array_foreach(ports, i, port)
+	ports = jv_get(dev->dv_obj, "ports");
+	jv_array_foreach(ports, i, port)
 		render_ahci_port(ol, port, (unsigned)i, true,
 		    jstr(port, "type") != NULL ? jstr(port, "type") : "hd");
 }
@@ -295,10 +295,10 @@ ahci_render(const struct dev *dev, struct optlist *ol)
 static const char *
 ahci_what(const struct dev *dev, struct pool *p)
 {
-	json_t *port;
+	jv_t *port;
 
 	(void)p;
-	port = json_array_get(json_object_get(dev->dv_obj, "ports"), 0);
+	port = jv_at(jv_get(dev->dv_obj, "ports"), 0);
 	return (port != NULL ? jstr(port, "path") : NULL);
 }
 
@@ -308,29 +308,29 @@ const struct devtype devtype_ahci = {
 
 /* nvme */
 static void
-check_sectsz(struct vctx *vc, json_t *v, const char *path)
+check_sectsz(struct vctx *vc, jv_t *v, const char *path)
 {
 	long long n;
 
-	n = json_integer_value(v);
+	n = jv_int(v);
 	if (n != 512 && n != 4096 && n != 8192)
 		verr(vc, "bad-value", path, "%lld is not an NVMe sector "
 		    "size: expected 512, 4096 or 8192", n);
 }
 
 static void
-check_eui64(struct vctx *vc, json_t *v, const char *path)
+check_eui64(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 	size_t n;
 
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
+	if (jv_is_int(v)) {
+		if (jv_int(v) < 0)
 			verr(vc, "out-of-range", path, "an EUI-64 cannot be "
 			    "negative");
 		return;
 	}
-	s = json_string_value(v);
+	s = jv_str(v);
 	n = strlen(s);
 	if (n < 3 || n > 18 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
 	    strspn(s + 2, "0123456789abcdefABCDEF") != n - 2)
@@ -340,11 +340,11 @@ check_eui64(struct vctx *vc, json_t *v, const char *path)
 }
 
 static void
-check_dsm(struct vctx *vc, json_t *v, const char *path)
+check_dsm(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (strcmp(s, "auto") != 0 && strcmp(s, "enable") != 0 &&
 	    strcmp(s, "disable") != 0)
 		verr(vc, "bad-value", path, "\"%s\": expected auto, enable "
@@ -369,8 +369,8 @@ nvme_check(struct vctx *vc, struct dev *dev)
 {
 	bool p, r;
 
-	p = json_object_get(dev->dv_obj, "path") != NULL;
-	r = json_object_get(dev->dv_obj, "ram") != NULL;
+	p = jv_get(dev->dv_obj, "path") != NULL;
+	r = jv_get(dev->dv_obj, "ram") != NULL;
 	if (p && r)
 		verr(vc, "conflict", vpath(vc, dev->dv_path, "ram"),
 		    "give either \"path\" or \"ram\", not both");
@@ -382,7 +382,7 @@ nvme_check(struct vctx *vc, struct dev *dev)
 static void
 nvme_render(const struct dev *dev, struct optlist *ol)
 {
-	json_t *obj, *e;
+	jv_t *obj, *e;
 	const char *s;
 	char buf[24];
 	size_t i;
@@ -403,11 +403,11 @@ nvme_render(const struct dev *dev, struct optlist *ol)
 	opt_add_int(ol, obj, "ioslots", "ioslots");
 	opt_add_int(ol, obj, "sectsz", "sectsz");
 	opt_add_str(ol, obj, "ser", "ser", LS_KV);
-	e = json_object_get(obj, "eui64");
-	if (json_is_integer(e))
+	e = jv_get(obj, "eui64");
+	if (jv_is_int(e))
 		opt_addf(ol, "eui64", LS_KV, "eui64", "0x%llx",
-		    (unsigned long long)json_integer_value(e));
-	else if ((s = json_string_value(e)) != NULL) {
+		    (unsigned long long)jv_int(e));
+	else if ((s = jv_str(e)) != NULL) {
 		snprintf(buf, sizeof(buf), "%s", s);
 		for (i = 0; buf[i] != '\0'; i++)
 			buf[i] = (char)tolower((unsigned char)buf[i]);

@@ -55,11 +55,11 @@ static void
 console_host(struct hctx *hc, const struct dev *d)
 {
 	struct stat sb;
-	json_t *port;
+	jv_t *port;
 	const char *file, *path;
 	size_t i;
 
-	json_array_foreach(json_object_get(d->dv_obj, "ports"), i, port) {
+	jv_array_foreach(jv_get(d->dv_obj, "ports"), i, port) {
 		file = console_port_path(port);
 		if (file == NULL || lstat(file, &sb) != 0)
 			continue;
@@ -90,7 +90,7 @@ parse_hex(const char *s, unsigned long *vp)
 
 /* The ids of a passthru lookup, "0xVVVVSSSS" and "0xDDDDSSSS". */
 static bool
-lookup_ids(json_t *lk, unsigned long *vendor, unsigned long *device)
+lookup_ids(jv_t *lk, unsigned long *vendor, unsigned long *device)
 {
 	return (parse_hex(jstr(lk, "vendor"), vendor) &&
 	    parse_hex(jstr(lk, "device"), device));
@@ -100,7 +100,7 @@ static void
 passthru_host(struct hctx *hc, const struct dev *d)
 {
 	struct slot sl;
-	json_t *lk;
+	jv_t *lk;
 	unsigned long v, dv;
 	char drv[32];
 	int r;
@@ -108,7 +108,7 @@ passthru_host(struct hctx *hc, const struct dev *d)
 	host_need_file(hc, host_jp(hc, d->dv_path, "rom"), jstr(d->dv_obj,
 	    "rom"),
 	    FK_REG, false, NULL);
-	if ((lk = json_object_get(d->dv_obj, "lookup")) != NULL) {
+	if ((lk = jv_get(d->dv_obj, "lookup")) != NULL) {
 		if (!lookup_ids(lk, &v, &dv))
 			return;
 		r = hc->hc_plat->po_pci_lookup(v, dv, &sl.s_bus, &sl.s_slot,
@@ -152,23 +152,23 @@ static const struct key console_port_keys[] = {
 };
 
 static void
-check_console_ports(struct vctx *vc, json_t *v, const char *path)
+check_console_ports(struct vctx *vc, jv_t *v, const char *path)
 {
-	json_t *p;
+	jv_t *p;
 	size_t i;
 
-	if (json_array_size(v) < 1 || json_array_size(v) > 16)
+	if (jv_size(v) < 1 || jv_size(v) > 16)
 		verr(vc, "out-of-range", path, "a virtio-console has 1 to 16 "
-		    "ports, not %zu", json_array_size(v));
-	json_array_foreach(v, i, p) {
-		if (json_is_object(p))
+		    "ports, not %zu", jv_size(v));
+	jv_array_foreach(v, i, p) {
+		if (jv_is_obj(p))
 			schema_check(vc, p, console_port_keys, NULL,
 			    vpathi(vc, path, i), false);
-		else if (!json_is_string(p))
+		else if (!jv_is_str(p))
 			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
 			    "a socket path or an object, not %s",
-			    json_type_word(p));
-		else if (json_string_length(p) == 0)
+			    jv_type_word(p));
+		else if (jv_len(p) == 0)
 			verr(vc, "empty", vpathi(vc, path, i),
 			    "must not be empty");
 	}
@@ -181,21 +181,21 @@ static const struct key virtio_console_keys[] = {
 
 /* The socket path of a console port: a string, or {"name", "path"}. */
 const char *
-console_port_path(json_t *port)
+console_port_path(jv_t *port)
 {
-	return (json_is_string(port) ? json_string_value(port) :
+	return (jv_is_str(port) ? jv_str(port) :
 	    jstr(port, "path"));
 }
 
 /* Name and path of port i; NULL when malformed. */
 static bool
-console_port(json_t *p, size_t i, char *namebuf, size_t len,
+console_port(jv_t *p, size_t i, char *namebuf, size_t len,
     const char **namep, const char **pathp)
 {
-	if (json_is_string(p)) {
+	if (jv_is_str(p)) {
 		snprintf(namebuf, len, "port%zu", i + 1);
 		*namep = namebuf;
-		*pathp = json_string_value(p);
+		*pathp = jv_str(p);
 		return (true);
 	}
 	*namep = jstr(p, "name");
@@ -206,17 +206,17 @@ console_port(json_t *p, size_t i, char *namebuf, size_t len,
 static void
 console_check(struct vctx *vc, struct dev *dev)
 {
-	json_t *ports, *p, *q;
+	jv_t *ports, *p, *q;
 	const char *na, *pa, *nb, *pb;
 	char bufa[16], bufb[16];
 	size_t i, j;
 
-	ports = json_object_get(dev->dv_obj, "ports");
-	json_array_foreach(ports, i, p) {
+	ports = jv_get(dev->dv_obj, "ports");
+	jv_array_foreach(ports, i, p) {
 		if (!console_port(p, i, bufa, sizeof(bufa), &na, &pa))
 			continue;
 		for (j = 0; j < i; j++) {
-			q = json_array_get(ports, j);
+			q = jv_at(ports, j);
 			if (!console_port(q, j, bufb, sizeof(bufb), &nb, &pb))
 				continue;
 			if (strcmp(na, nb) == 0)
@@ -230,13 +230,13 @@ console_check(struct vctx *vc, struct dev *dev)
 static void
 console_render(const struct dev *dev, struct optlist *ol)
 {
-	json_t *p;
+	jv_t *p;
 	const char *name, *path;
 	char buf[16];
 	size_t i, n;
 
 	n = 0;
-	json_array_foreach(json_object_get(dev->dv_obj, "ports"), i, p) {
+	jv_array_foreach(jv_get(dev->dv_obj, "ports"), i, p) {
 		if (!console_port(p, i, buf, sizeof(buf), &name, &path))
 			continue;
 		name = pool_strdup(ol->ol_pool, name);
@@ -253,12 +253,12 @@ console_render(const struct dev *dev, struct optlist *ol)
 static const char *
 console_what(const struct dev *dev, struct pool *p)
 {
-	json_t *port;
+	jv_t *port;
 	const char *name, *path;
 	char buf[16];
 
 	(void)p;
-	port = json_array_get(json_object_get(dev->dv_obj, "ports"), 0);
+	port = jv_at(jv_get(dev->dv_obj, "ports"), 0);
 	if (port == NULL || !console_port(port, 0, buf, sizeof(buf), &name,
 	    &path))
 		return (NULL);
@@ -348,11 +348,11 @@ const struct devtype devtype_virtio_input = {
  * vendor/device lookup (resolved on the host, never guessed).
  */
 static void
-check_pciid(struct vctx *vc, json_t *v, const char *path)
+check_pciid(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (strlen(s) != 10 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
 	    strspn(s + 2, "0123456789abcdefABCDEF") != 8)
 		verr(vc, "bad-value", path, "\"%s\": expected \"0x\" and 8 "
@@ -366,7 +366,7 @@ static const struct key lookup_keys[] = {
 };
 
 static void
-check_lookup(struct vctx *vc, json_t *v, const char *path)
+check_lookup(struct vctx *vc, jv_t *v, const char *path)
 {
 	schema_check(vc, v, lookup_keys, NULL, path, false);
 }
@@ -383,8 +383,8 @@ passthru_check(struct vctx *vc, struct dev *dev)
 {
 	bool s, l;
 
-	s = json_object_get(dev->dv_obj, "src") != NULL;
-	l = json_object_get(dev->dv_obj, "lookup") != NULL;
+	s = jv_get(dev->dv_obj, "src") != NULL;
+	l = jv_get(dev->dv_obj, "lookup") != NULL;
 	if (s && l)
 		verr(vc, "conflict", vpath(vc, dev->dv_path, "lookup"),
 		    "give either \"src\" or \"lookup\", not both");
@@ -399,11 +399,11 @@ passthru_check(struct vctx *vc, struct dev *dev)
  * make up an address (design §2.5).
  */
 static bool
-lookup_resolve(json_t *obj, struct slot *sl)
+lookup_resolve(jv_t *obj, struct slot *sl)
 {
 	unsigned long vid, did;
 
-	if (!lookup_ids(json_object_get(obj, "lookup"), &vid, &did))
+	if (!lookup_ids(jv_get(obj, "lookup"), &vid, &did))
 		return (false);
 	return (plat_get()->po_pci_lookup(vid, did, &sl->s_bus, &sl->s_slot,
 	    &sl->s_func) == 0);
@@ -450,11 +450,11 @@ const struct devtype devtype_passthru = {
 
 /* fbuf: VNC framebuffer (UEFI guests). */
 static void
-check_vga(struct vctx *vc, json_t *v, const char *path)
+check_vga(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (strcmp(s, "io") != 0 && strcmp(s, "on") != 0 &&
 	    strcmp(s, "off") != 0)
 		verr(vc, "bad-value", path, "\"%s\": expected io, on or off",
@@ -480,8 +480,8 @@ fbuf_check(struct vctx *vc, struct dev *dev)
 {
 	bool w, h;
 
-	w = json_object_get(dev->dv_obj, "width") != NULL;
-	h = json_object_get(dev->dv_obj, "height") != NULL;
+	w = jv_get(dev->dv_obj, "width") != NULL;
+	h = jv_get(dev->dv_obj, "height") != NULL;
 	if (w && !h)
 		verr(vc, "missing-key", vpath(vc, dev->dv_path, "height"),
 		    "width and height go together");
@@ -491,7 +491,7 @@ fbuf_check(struct vctx *vc, struct dev *dev)
 }
 
 static const char *
-fbuf_hostport(struct pool *p, json_t *obj)
+fbuf_hostport(struct pool *p, jv_t *obj)
 {
 	const char *host;
 	long long port;
@@ -508,7 +508,7 @@ fbuf_hostport(struct pool *p, json_t *obj)
 static void
 fbuf_render(const struct dev *dev, struct optlist *ol)
 {
-	json_t *obj;
+	jv_t *obj;
 	long long n;
 
 	obj = dev->dv_obj;
@@ -563,8 +563,8 @@ static const struct key hda_keys[] = {
 static void
 hda_check(struct vctx *vc, struct dev *dev)
 {
-	if (json_object_get(dev->dv_obj, "play") == NULL &&
-	    json_object_get(dev->dv_obj, "rec") == NULL)
+	if (jv_get(dev->dv_obj, "play") == NULL &&
+	    jv_get(dev->dv_obj, "rec") == NULL)
 		verr(vc, "missing-key", vpath(vc, dev->dv_path, "play"),
 		    "an hda device needs \"play\", \"rec\" or both");
 }

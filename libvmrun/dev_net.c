@@ -23,32 +23,32 @@ static const char *const nettype_names[] = {
 };
 
 static void
-check_nettype(struct vctx *vc, json_t *v, const char *path)
+check_nettype(struct vctx *vc, jv_t *v, const char *path)
 {
 	size_t i;
 
 	for (i = 1; i < sizeof(nettype_names) / sizeof(nettype_names[0]); i++)
-		if (strcmp(json_string_value(v), nettype_names[i]) == 0)
+		if (strcmp(jv_str(v), nettype_names[i]) == 0)
 			return;
 	verr(vc, "bad-value", path, "\"%s\" is not a network backend type: "
 	    "expected tap, netgraph, netmap, vale or slirp",
-	    json_string_value(v));
+	    jv_str(v));
 }
 
 /* mtu: an integer, or (as the original vmrun wrote it) a decimal string. */
 static bool
-mtu_value(json_t *v, long long *np)
+mtu_value(jv_t *v, long long *np)
 {
 	const char *s;
 	long long n;
 
-	if (json_is_integer(v)) {
-		*np = json_integer_value(v);
+	if (jv_is_int(v)) {
+		*np = jv_int(v);
 		return (true);
 	}
-	if (!json_is_string(v))
+	if (!jv_is_str(v))
 		return (false);
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (*s == '\0' || strlen(s) > 6 || strspn(s, "0123456789") !=
 	    strlen(s))
 		return (false);
@@ -59,13 +59,13 @@ mtu_value(json_t *v, long long *np)
 }
 
 static void
-check_mtu(struct vctx *vc, json_t *v, const char *path)
+check_mtu(struct vctx *vc, jv_t *v, const char *path)
 {
 	long long n;
 
 	if (!mtu_value(v, &n)) {
 		verr(vc, "bad-value", path, "\"%s\" is not an MTU",
-		    json_string_value(v));
+		    jv_str(v));
 		return;
 	}
 	if (n < 68 || n > 65535)
@@ -117,7 +117,7 @@ nettype_infer(const char *name)
 }
 
 static enum nettype
-nettype_of(json_t *obj)
+nettype_of(jv_t *obj)
 {
 	const char *t, *name;
 	size_t i;
@@ -168,7 +168,7 @@ net_check(struct vctx *vc, struct dev *dev)
 	static const char *const ngkeys[] = { "path", "peerhook", "socket",
 	    "hook" };
 	static const char *const slirpkeys[] = { "hostfwd", "open" };
-	json_t *obj;
+	jv_t *obj;
 	const char *name;
 	enum nettype t;
 	size_t i;
@@ -176,8 +176,8 @@ net_check(struct vctx *vc, struct dev *dev)
 	obj = dev->dv_obj;
 	if ((name = jstr(obj, "name")) == NULL || *name == '\0')
 		return;
-	if (json_object_get(obj, "type") != NULL &&
-	    !json_is_string(json_object_get(obj, "type")))
+	if (jv_get(obj, "type") != NULL &&
+	    !jv_is_str(jv_get(obj, "type")))
 		return;
 	t = nettype_of(obj);
 	if (t == NET_UNKNOWN) {
@@ -194,21 +194,21 @@ net_check(struct vctx *vc, struct dev *dev)
 		    name, nettype_names[t], name_forms[t]);
 	for (i = 0; i < sizeof(ngkeys) / sizeof(ngkeys[0]); i++)
 		if (t != NET_NETGRAPH &&
-		    json_object_get(obj, ngkeys[i]) != NULL)
+		    jv_get(obj, ngkeys[i]) != NULL)
 			verr(vc, "not-applicable", vpath(vc, dev->dv_path,
 			    ngkeys[i]), "only a netgraph backend takes "
 			    "\"%s\"", ngkeys[i]);
 	for (i = 0; i < sizeof(slirpkeys) / sizeof(slirpkeys[0]); i++)
 		if (t != NET_SLIRP &&
-		    json_object_get(obj, slirpkeys[i]) != NULL)
+		    jv_get(obj, slirpkeys[i]) != NULL)
 			verr(vc, "not-applicable", vpath(vc, dev->dv_path,
 			    slirpkeys[i]), "only a slirp backend takes "
 			    "\"%s\"", slirpkeys[i]);
 	if (t == NET_NETGRAPH) {
-		if (json_object_get(obj, "path") == NULL)
+		if (jv_get(obj, "path") == NULL)
 			verr(vc, "missing-key", vpath(vc, dev->dv_path,
 			    "path"), "a netgraph backend requires \"path\"");
-		if (json_object_get(obj, "peerhook") == NULL)
+		if (jv_get(obj, "peerhook") == NULL)
 			verr(vc, "missing-key", vpath(vc, dev->dv_path,
 			    "peerhook"), "a netgraph backend requires "
 			    "\"peerhook\"");
@@ -218,13 +218,13 @@ net_check(struct vctx *vc, struct dev *dev)
 static void
 net_render(const struct dev *dev, struct optlist *ol)
 {
-	json_t *obj, *mtu;
+	jv_t *obj, *mtu;
 	long long n;
 
 	obj = dev->dv_obj;
 	opt_add_str(ol, obj, "name", "backend", LS_BARE);
 	opt_add_str(ol, obj, "mac", "mac", LS_KV);
-	mtu = json_object_get(obj, "mtu");
+	mtu = jv_get(obj, "mtu");
 	if (mtu != NULL && mtu_value(mtu, &n))
 		opt_addf(ol, "mtu", LS_KV, "mtu", "%lld", n);
 	opt_add_str(ol, obj, "path", "path", LS_KV);

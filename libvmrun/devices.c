@@ -32,12 +32,12 @@ static const struct devtype *const devtypes[] = {
 #define NDEVTYPES	(sizeof(devtypes) / sizeof(devtypes[0]))
 
 static void
-check_id(struct vctx *vc, json_t *v, const char *path)
+check_id(struct vctx *vc, jv_t *v, const char *path)
 {
-	if (!match_idname(json_string_value(v), 64))
+	if (!match_idname(jv_str(v), 64))
 		verr(vc, "bad-id", path, "\"%s\" is not a valid id: use 1 to "
 		    "64 letters, digits, '_', '.' or '-'",
-		    json_string_value(v));
+		    jv_str(v));
 }
 
 const struct key dev_common_keys[] = {
@@ -78,32 +78,32 @@ devtype_closest(const char *name)
 }
 
 const char *
-jstr(json_t *obj, const char *key)
+jstr(jv_t *obj, const char *key)
 {
-	json_t *v;
+	jv_t *v;
 
-	v = json_object_get(obj, key);
-	return (json_is_string(v) ? json_string_value(v) : NULL);
+	v = jv_get(obj, key);
+	return (jv_is_str(v) ? jv_str(v) : NULL);
 }
 
 bool
-jbool(json_t *obj, const char *key, bool def)
+jbool(jv_t *obj, const char *key, bool def)
 {
-	json_t *v;
+	jv_t *v;
 
-	v = json_object_get(obj, key);
-	return (json_is_boolean(v) ? json_is_true(v) : def);
+	v = jv_get(obj, key);
+	return (jv_is_bool(v) ? jv_is_true(v) : def);
 }
 
 bool
-jint(json_t *obj, const char *key, long long *np)
+jint(jv_t *obj, const char *key, long long *np)
 {
-	json_t *v;
+	jv_t *v;
 
-	v = json_object_get(obj, key);
-	if (!json_is_integer(v))
+	v = jv_get(obj, key);
+	if (!jv_is_int(v))
 		return (false);
-	*np = json_integer_value(v);
+	*np = jv_int(v);
 	return (true);
 }
 
@@ -113,31 +113,31 @@ jint(json_t *obj, const char *key, long long *np)
  * unknown; the device then takes no slot and renders nothing.
  */
 void
-dev_build(struct vctx *vc, json_t *obj, const char *path, struct dev *dev)
+dev_build(struct vctx *vc, jv_t *obj, const char *path, struct dev *dev)
 {
 	const char *name, *hint;
 
 	memset(dev, 0, sizeof(*dev));
 	dev->dv_path = path;
 	dev->dv_baseidx = -1;
-	if (!json_is_object(obj)) {
+	if (!jv_is_obj(obj)) {
 		verr(vc, "wrong-type", path, "expected an object, not %s",
-		    json_type_word(obj));
+		    jv_type_word(obj));
 		return;
 	}
-	dev->dv_obj = json_incref(obj);
+	dev->dv_obj = obj;
 	if ((name = jstr(obj, "device")) == NULL) {
 		/*
 		 * Without a type the other keys cannot be judged: "path"
 		 * is not unknown to a disk.  Report only "device".
 		 */
-		if (json_object_get(obj, "device") == NULL)
+		if (jv_get(obj, "device") == NULL)
 			verr(vc, "missing-key", vpath(vc, path, "device"),
 			    "required key is missing");
 		else
 			verr(vc, "wrong-type", vpath(vc, path, "device"),
-			    "expected a string, not %s", json_type_word(
-			    json_object_get(obj, "device")));
+			    "expected a string, not %s", jv_type_word(
+			    jv_get(obj, "device")));
 		return;
 	}
 	if ((dev->dv_type = devtype_find(name)) == NULL) {
@@ -173,7 +173,7 @@ static const struct key graphic_keys[] = {
  * and, unless xhci_table is false, an xhci tablet.
  */
 void
-dev_build_graphic(struct vctx *vc, json_t *obj, const char *path,
+dev_build_graphic(struct vctx *vc, jv_t *obj, const char *path,
     struct dev *fb, struct dev *xh, bool *hasxhci)
 {
 	memset(fb, 0, sizeof(*fb));
@@ -184,7 +184,7 @@ dev_build_graphic(struct vctx *vc, json_t *obj, const char *path,
 	fb->dv_origin = xh->dv_origin = DO_GRAPHIC;
 	schema_check(vc, obj, fbuf_keys, graphic_keys, path, false);
 	fb->dv_type = &devtype_fbuf;
-	fb->dv_obj = json_incref(obj);
+	fb->dv_obj = obj;
 	if (devtype_fbuf.dt_check != NULL)
 		devtype_fbuf.dt_check(vc, fb);
 	if (jbool(obj, "xhci_table", true)) {
@@ -256,7 +256,7 @@ opt_addf(struct optlist *ol, const char *cfgkey, enum lstyle ls,
 
 /* Add string option key if present; its bhyve_config key is cfgkey. */
 void
-opt_add_str(struct optlist *ol, json_t *obj, const char *key,
+opt_add_str(struct optlist *ol, jv_t *obj, const char *key,
     const char *cfgkey, enum lstyle ls)
 {
 	const char *s;
@@ -266,7 +266,7 @@ opt_add_str(struct optlist *ol, json_t *obj, const char *key,
 }
 
 void
-opt_add_int(struct optlist *ol, json_t *obj, const char *key,
+opt_add_int(struct optlist *ol, jv_t *obj, const char *key,
     const char *cfgkey)
 {
 	long long n;
@@ -276,7 +276,7 @@ opt_add_int(struct optlist *ol, json_t *obj, const char *key,
 }
 
 void
-opt_add_flag(struct optlist *ol, json_t *obj, const char *key,
+opt_add_flag(struct optlist *ol, jv_t *obj, const char *key,
     const char *cfgkey)
 {
 	if (jbool(obj, key, false))

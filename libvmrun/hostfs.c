@@ -290,7 +290,7 @@ console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
     struct vmrun_diags *ds, cleanup_fn *done)
 {
 	const struct dev *d;
-	json_t *port;
+	jv_t *port;
 	const char *path;
 	struct stat sb;
 	size_t i, k;
@@ -301,7 +301,7 @@ console_sockets(struct vmrun_sup *su, const struct vmrun_vm *vm, bool strict,
 		d = &vm->vm_devs[i];
 		if (d->dv_type != &devtype_virtio_console)
 			continue;
-		json_array_foreach(json_object_get(d->dv_obj, "ports"), k,
+		jv_array_foreach(jv_get(d->dv_obj, "ports"), k,
 		    port) {
 			path = console_port_path(port);
 			if (path == NULL || lstat(path, &sb) != 0)

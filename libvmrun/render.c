@@ -239,10 +239,10 @@ pci_list(const struct vmrun_vm *vm, struct pool *p, size_t *np)
 static void
 lookup_diag(struct vmrun_diags *ds, struct pool *p, const struct dev *d)
 {
-	json_t *lk;
+	jv_t *lk;
 	const char *path;
 
-	lk = json_object_get(d->dv_obj, "lookup");
+	lk = jv_get(d->dv_obj, "lookup");
 	path = pool_printf(p, "%s.lookup", d->dv_path);
 	/* Grouped under its device, as the host checks would (§6). */
 	diag_addg(ds, VMRUN_ERROR, "passthru-lookup", dev_group(d, p),

@@ -27,13 +27,13 @@ check_bootindex(struct vctx *vc, struct vmrun_vm *vm)
 {
 	struct bootidx *bv;
 	const struct dev *d;
-	json_t *port;
+	jv_t *port;
 	const char *pp;
 	size_t i, j, k, n, cap;
 	long long v;
 
 	for (i = cap = 0; i < vm->vm_ndevs; i++)
-		cap += 1 + json_array_size(json_object_get(vm->vm_devs[i].dv_obj,
+		cap += 1 + jv_size(jv_get(vm->vm_devs[i].dv_obj,
 		    "ports"));
 	if ((bv = pool_alloc(vc->vc_pool, (cap + 1) * sizeof(*bv))) == NULL) {
 		vc->vc_nomem = true;
@@ -45,9 +45,9 @@ check_bootindex(struct vctx *vc, struct vmrun_vm *vm)
 			continue;
 		if (d->dv_type == &devtype_ahci) {
 			pp = vpath(vc, d->dv_path, "ports");
-			json_array_foreach(json_object_get(d->dv_obj, "ports"),
+			jv_array_foreach(jv_get(d->dv_obj, "ports"),
 			    k, port)
-				if (json_is_object(port) &&
+				if (jv_is_obj(port) &&
 				    jint(port, "bootindex", &v)) {
 					bv[n].bi_val = v;
 					bv[n++].bi_path = vpath(vc, vpathi(vc, pp,
@@ -89,12 +89,12 @@ check_console_paths(struct vctx *vc, struct vmrun_vm *vm)
 {
 	struct sockref *sv;
 	const struct dev *d;
-	json_t *port;
+	jv_t *port;
 	size_t i, j, k, n, cap;
 
 	for (i = cap = 0; i < vm->vm_ndevs; i++)
 		if (vm->vm_devs[i].dv_type == &devtype_virtio_console)
-			cap += json_array_size(json_object_get(
+			cap += jv_size(jv_get(
 			    vm->vm_devs[i].dv_obj, "ports"));
 	if ((sv = pool_alloc(vc->vc_pool, (cap + 1) * sizeof(*sv))) == NULL) {
 		vc->vc_nomem = true;
@@ -104,7 +104,7 @@ check_console_paths(struct vctx *vc, struct vmrun_vm *vm)
 		d = &vm->vm_devs[i];
 		if (d->dv_type != &devtype_virtio_console)
 			continue;
-		json_array_foreach(json_object_get(d->dv_obj, "ports"), k,
+		jv_array_foreach(jv_get(d->dv_obj, "ports"), k,
 		    port) {
 			if ((sv[n].sr_file = console_port_path(port)) == NULL)
 				continue;
@@ -126,8 +126,8 @@ check_console_paths(struct vctx *vc, struct vmrun_vm *vm)
 
 /* Rules that span settings (design §2.1, §2.5, §2.6). */
 void
-rules_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
-    json_t *overlay, const char *tname)
+rules_check(struct vctx *vc, struct vmrun_vm *vm, jv_t *top,
+    jv_t *overlay, const char *tname)
 {
 	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
 	const char *stdio_user, *fbuf_user;
@@ -136,13 +136,13 @@ rules_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
 
 #define KP(key)	config_keypath(vc, overlay, tname, (key))
 	if (vm->vm_loader != NULL) {
-		if (json_object_get(top, "bootrom") != NULL)
+		if (jv_get(top, "bootrom") != NULL)
 			verr(vc, "conflict", KP("bootrom"), "a VM booted by a "
 			    "loader has no bootrom; remove one of them");
-		if (json_object_get(top, "varfile") != NULL)
+		if (jv_get(top, "varfile") != NULL)
 			verr(vc, "conflict", KP("varfile"), "a varfile needs "
 			    "UEFI firmware (bootrom), not a loader");
-		if (json_object_get(top, "fwcfg") != NULL)
+		if (jv_get(top, "fwcfg") != NULL)
 			verr(vc, "conflict", KP("fwcfg"), "fwcfg needs UEFI "
 			    "firmware (bootrom), not a loader");
 	}
@@ -158,11 +158,11 @@ rules_check(struct vctx *vc, struct vmrun_vm *vm, json_t *top,
 			verr(vc, "capture-twice", KP(coms[i]), "%s is captured "
 			    "already; vmrun captures one COM port",
 			    coms[vm->vm_capture]);
-	if (vm->vm_capture < 0 && (json_object_get(top, "console_log") != NULL ||
-	    json_object_get(top, "console_log_size") != NULL ||
-	    json_object_get(top, "console_ring") != NULL))
-		verr(vc, "missing-key", KP(json_object_get(top, "console_log") !=
-		    NULL ? "console_log" : json_object_get(top,
+	if (vm->vm_capture < 0 && (jv_get(top, "console_log") != NULL ||
+	    jv_get(top, "console_log_size") != NULL ||
+	    jv_get(top, "console_ring") != NULL))
+		verr(vc, "missing-key", KP(jv_get(top, "console_log") !=
+		    NULL ? "console_log" : jv_get(top,
 		    "console_log_size") != NULL ? "console_log_size" :
 		    "console_ring"), "the console settings need a COM port "
 		    "set to \"capture\"");

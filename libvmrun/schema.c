@@ -129,50 +129,16 @@ vpathi(struct vctx *vc, const char *base, size_t i)
 	return (p);
 }
 
-const char *
-json_type_word(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return ("an object");
-	case JSON_ARRAY:
-		return ("an array");
-	case JSON_STRING:
-		return ("a string");
-	case JSON_INTEGER:
-		return ("an integer");
-	case JSON_REAL:
-		return ("a number with a fraction or exponent");
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return ("a boolean");
-	case JSON_NULL:
-		return ("null");
-	}
-	return ("?");
-}
-
 static unsigned
-type_bit(const json_t *j)
+type_bit(const jv_t *j)
 {
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return (T_OBJ);
-	case JSON_ARRAY:
-		return (T_ARR);
-	case JSON_STRING:
-		return (T_STR);
-	case JSON_INTEGER:
-		return (T_INT);
-	case JSON_REAL:
-		return (T_REAL);
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return (T_BOOL);
-	case JSON_NULL:
-		return (T_NULL);
-	}
-	return (0);
+	static const unsigned bits[] = {
+		[JV_NULL] = T_NULL, [JV_BOOL] = T_BOOL, [JV_INT] = T_INT,
+		[JV_REAL] = T_REAL, [JV_STR] = T_STR, [JV_ARR] = T_ARR,
+		[JV_OBJ] = T_OBJ
+	};
+
+	return (bits[j->j_type]);
 }
 
 static void
@@ -287,7 +253,7 @@ closest(const struct key *a, const struct key *b, const char *name)
 }
 
 static void
-check_one(struct vctx *vc, const struct key *k, json_t *v, const char *path)
+check_one(struct vctx *vc, const struct key *k, jv_t *v, const char *path)
 {
 	char words[128];
 	long long n;
@@ -295,21 +261,21 @@ check_one(struct vctx *vc, const struct key *k, json_t *v, const char *path)
 	if (!(type_bit(v) & k->k_types)) {
 		types_words(k->k_types, words, sizeof(words));
 		verr(vc, "wrong-type", path, "expected %s, not %s", words,
-		    json_type_word(v));
+		    jv_type_word(v));
 		return;
 	}
-	if (json_is_string(v)) {
-		if (json_string_length(v) == 0) {
+	if (jv_is_str(v)) {
+		if (jv_len(v) == 0) {
 			verr(vc, "empty", path, "must not be empty");
 			return;
 		}
 		/* Reported by scan_strings already. */
-		if (strlen(json_string_value(v)) != json_string_length(v) ||
-		    strpbrk(json_string_value(v), "\n\r") != NULL)
+		if (strlen(jv_str(v)) != jv_len(v) ||
+		    strpbrk(jv_str(v), "\n\r") != NULL)
 			return;
 	}
-	if (json_is_integer(v) && (k->k_flags & K_RANGE)) {
-		n = json_integer_value(v);
+	if (jv_is_int(v) && (k->k_flags & K_RANGE)) {
+		n = jv_int(v);
 		if (n < k->k_min || n > k->k_max) {
 			if (k->k_max == LLONG_MAX)
 				verr(vc, "out-of-range", path,
@@ -331,15 +297,15 @@ check_one(struct vctx *vc, const struct key *k, json_t *v, const char *path)
  * NULL).  With partial, required keys may be absent (a target overlay).
  */
 void
-schema_check(struct vctx *vc, json_t *obj, const struct key *a,
+schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
     const struct key *b, const char *path, bool partial)
 {
 	const struct key *tabs[2], *k;
 	const char *name, *hint;
-	json_t *v;
+	jv_t *v;
 	size_t i;
 
-	json_object_foreach(obj, name, v) {
+	jv_object_foreach(obj, i, name, v) {
 		if ((k = schema_find(a, name)) == NULL)
 			k = schema_find(b, name);
 		/* scan_strings reports a key with a newline already. */
@@ -357,7 +323,7 @@ schema_check(struct vctx *vc, json_t *obj, const struct key *a,
 	tabs[1] = b;
 	for (i = 0; i < 2; i++)
 		for (k = tabs[i]; k != NULL && k->k_name != NULL; k++) {
-			v = json_object_get(obj, k->k_name);
+			v = jv_get(obj, k->k_name);
 			if (v == NULL) {
 				if ((k->k_flags & K_REQ) && !partial)
 					verr(vc, "missing-key",
@@ -378,29 +344,29 @@ schema_check(struct vctx *vc, json_t *obj, const struct key *a,
  * common case, checked without making a path for every value.
  */
 static bool
-strings_ok(json_t *j, int depth)
+strings_ok(jv_t *j, int depth)
 {
 	const char *key, *s;
-	json_t *v;
+	jv_t *v;
 	size_t i;
 
 	if (depth > VMRUN_MAX_DEPTH)
 		return (true);
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		json_object_foreach(j, key, v)
+	switch (j->j_type) {
+	case JV_OBJ:
+		jv_object_foreach(j, i, key, v)
 			if (strpbrk(key, "\n\r") != NULL ||
 			    !strings_ok(v, depth + 1))
 				return (false);
 		return (true);
-	case JSON_ARRAY:
-		json_array_foreach(j, i, v)
+	case JV_ARR:
+		jv_array_foreach(j, i, v)
 			if (!strings_ok(v, depth + 1))
 				return (false);
 		return (true);
-	case JSON_STRING:
-		s = json_string_value(j);
-		return (strlen(s) == json_string_length(j) &&
+	case JV_STR:
+		s = jv_str(j);
+		return (strlen(s) == jv_len(j) &&
 		    strpbrk(s, "\n\r") == NULL);
 	default:
 		return (true);
@@ -408,17 +374,17 @@ strings_ok(json_t *j, int depth)
 }
 
 void
-scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
+scan_strings(struct vctx *vc, jv_t *j, const char *path, int depth)
 {
 	const char *key, *s;
-	json_t *v;
+	jv_t *v;
 	size_t i, len;
 
 	if (depth > VMRUN_MAX_DEPTH || strings_ok(j, depth))
 		return;
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		json_object_foreach(j, key, v) {
+	switch (j->j_type) {
+	case JV_OBJ:
+		jv_object_foreach(j, i, key, v) {
 			if (strpbrk(key, "\n\r") != NULL)
 				verr(vc, "bad-character", path,
 				    "key \"%s\" contains a newline or "
@@ -428,15 +394,15 @@ scan_strings(struct vctx *vc, json_t *j, const char *path, int depth)
 				    depth + 1);
 		}
 		break;
-	case JSON_ARRAY:
-		json_array_foreach(j, i, v)
+	case JV_ARR:
+		jv_array_foreach(j, i, v)
 			if (!strings_ok(v, depth + 1))
 				scan_strings(vc, v, vpathi(vc, path, i),
 				    depth + 1);
 		break;
-	case JSON_STRING:
-		s = json_string_value(j);
-		len = json_string_length(j);
+	case JV_STR:
+		s = jv_str(j);
+		len = jv_len(j);
 		if (strlen(s) != len)
 			verr(vc, "bad-character", path,
 			    "contains a NUL character");

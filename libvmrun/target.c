@@ -25,52 +25,52 @@ is_fixed(const char *key)
 }
 
 static const char *
-dev_id(json_t *d)
+dev_id(jv_t *d)
 {
-	return (json_is_object(d) ? jstr(d, "id") : NULL);
+	return (jv_is_obj(d) ? jstr(d, "id") : NULL);
 }
 
 /* Does the overlay's remove list name id? */
 static bool
-removes(json_t *rm, const char *id)
+removes(jv_t *rm, const char *id)
 {
-	json_t *e;
+	jv_t *e;
 	size_t i;
 
-	json_array_foreach(rm, i, e)
-		if (json_is_string(e) && strcmp(json_string_value(e), id) == 0)
+	jv_array_foreach(rm, i, e)
+		if (jv_is_str(e) && strcmp(jv_str(e), id) == 0)
 			return (true);
 	return (false);
 }
 
 static void
-check_remove(struct vctx *vc, json_t *rm, json_t *bemu, const char *path)
+check_remove(struct vctx *vc, jv_t *rm, jv_t *bemu, const char *path)
 {
-	json_t *e, *d;
+	jv_t *e, *d;
 	size_t i, j;
 	bool found;
 
-	if (!json_is_array(rm)) {
+	if (!jv_is_arr(rm)) {
 		verr(vc, "wrong-type", path, "expected an array of device ids, "
-		    "not %s", json_type_word(rm));
+		    "not %s", jv_type_word(rm));
 		return;
 	}
-	json_array_foreach(rm, i, e) {
-		if (!json_is_string(e)) {
+	jv_array_foreach(rm, i, e) {
+		if (!jv_is_str(e)) {
 			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
 			    "a device id (a string), not %s",
-			    json_type_word(e));
+			    jv_type_word(e));
 			continue;
 		}
 		found = false;
-		json_array_foreach(bemu, j, d)
+		jv_array_foreach(bemu, j, d)
 			if (dev_id(d) != NULL &&
-			    strcmp(dev_id(d), json_string_value(e)) == 0)
+			    strcmp(dev_id(d), jv_str(e)) == 0)
 				found = true;
 		if (!found)
 			verr(vc, "unknown-id", vpathi(vc, path, i), "no device "
 			    "of the base configuration has id \"%s\"",
-			    json_string_value(e));
+			    jv_str(e));
 	}
 }
 
@@ -79,32 +79,31 @@ check_remove(struct vctx *vc, json_t *rm, json_t *bemu, const char *path)
  * the model, or NULL when out of memory.
  */
 struct vmrun_vm *
-target_resolve(struct vctx *vc, json_t *root, const char *tname)
+target_resolve(struct vctx *vc, jv_t *root, const char *tname)
 {
-	struct vmrun_vm *vm;
 	struct devsrc *srcs;
-	json_t *top, *overlay, *bemu, *oemu, *rm, *v, *d;
+	jv_t *top, *overlay, *settable, *bemu, *oemu, *rm, *v, *d;
 	const char *key, *tpath, *id;
 	size_t i, j, n, nb, no;
 	bool *used;
 
-	if ((top = json_object()) == NULL)
+	overlay = tname != NULL ? jv_get(jv_get(root, "targets"), tname) :
+	    NULL;
+	if ((top = jv_obj_new(vc->vc_pool, jv_size(root) +
+	    jv_size(overlay))) == NULL)
 		return (NULL);
-	json_object_foreach(root, key, v)
+	jv_object_foreach(root, i, key, v)
 		if (tname == NULL || (strcmp(key, "targets") != 0 &&
 		    strcmp(key, "emulations") != 0))
-			json_object_set(top, key, v);
-	overlay = NULL;
+			(void)jv_obj_set(top, key, v);
 	tpath = NULL;
-	bemu = json_object_get(root, "emulations");
-	if (!json_is_array(bemu))
+	bemu = jv_get(root, "emulations");
+	if (!jv_is_arr(bemu))
 		bemu = NULL;
 	oemu = rm = NULL;
 	if (tname != NULL) {
 		tpath = vpath(vc, "targets", tname);
-		overlay = json_object_get(json_object_get(root, "targets"),
-		    tname);
-		json_object_foreach(overlay, key, v) {
+		jv_object_foreach(overlay, i, key, v) {
 			if (is_fixed(key)) {
 				verr(vc, "not-in-target", vpath(vc, tpath, key),
 				    "a target cannot change \"%s\"", key);
@@ -113,7 +112,7 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 			if (strcmp(key, "remove") == 0 ||
 			    strcmp(key, "emulations") == 0)
 				continue;
-			if (json_is_null(v)) {
+			if (jv_is_null(v)) {
 				/* Keep the base value: one error, not two. */
 				if (strcmp(key, "cpu") == 0 ||
 				    strcmp(key, "mem") == 0)
@@ -121,39 +120,37 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 					    key), "\"%s\" is required and "
 					    "cannot be removed", key);
 				else
-					json_object_del(top, key);
+					jv_obj_del(top, key);
 				continue;
 			}
-			json_object_set(top, key, v);
+			(void)jv_obj_set(top, key, v);
 		}
 		/* next_target is the one key a target does not inherit. */
-		if (json_object_get(overlay, "next_target") == NULL)
-			json_object_del(top, "next_target");
-		oemu = json_object_get(overlay, "emulations");
-		if (oemu != NULL && !json_is_array(oemu)) {
+		if (jv_get(overlay, "next_target") == NULL)
+			jv_obj_del(top, "next_target");
+		oemu = jv_get(overlay, "emulations");
+		if (oemu != NULL && !jv_is_arr(oemu)) {
 			verr(vc, "wrong-type", vpath(vc, tpath, "emulations"),
-			    "expected an array, not %s", json_type_word(oemu));
+			    "expected an array, not %s", jv_type_word(oemu));
 			oemu = NULL;
 		}
-		rm = json_object_get(overlay, "remove");
+		rm = jv_get(overlay, "remove");
 		if (rm != NULL) {
 			check_remove(vc, rm, bemu, vpath(vc, tpath, "remove"));
-			if (!json_is_array(rm))
+			if (!jv_is_arr(rm))
 				rm = NULL;
 		}
 	}
 
-	nb = json_array_size(bemu);
-	no = json_array_size(oemu);
+	nb = jv_size(bemu);
+	no = jv_size(oemu);
 	srcs = pool_alloc(vc->vc_pool, (nb + no + 1) * sizeof(*srcs));
 	used = pool_alloc(vc->vc_pool, (no + 1) * sizeof(*used));
-	if (srcs == NULL || used == NULL) {
-		json_decref(top);
+	if (srcs == NULL || used == NULL)
 		return (NULL);
-	}
 	n = 0;
 	for (i = 0; i < nb; i++) {
-		d = json_array_get(bemu, i);
+		d = jv_at(bemu, i);
 		srcs[n].ds_obj = d;
 		srcs[n].ds_path = vpathi(vc, "emulations", i);
 		srcs[n].ds_origin = DO_BASE;
@@ -161,8 +158,8 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 		id = dev_id(d);
 		if (id != NULL && rm != NULL && removes(rm, id)) {
 			for (j = 0; j < no; j++)
-				if (dev_id(json_array_get(oemu, j)) != NULL &&
-				    strcmp(dev_id(json_array_get(oemu, j)),
+				if (dev_id(jv_at(oemu, j)) != NULL &&
+				    strcmp(dev_id(jv_at(oemu, j)),
 				    id) == 0) {
 					verr(vc, "conflict", vpathi(vc,
 					    vpath(vc, tpath, "emulations"), j),
@@ -173,12 +170,12 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 			continue;
 		}
 		for (j = 0; id != NULL && j < no; j++) {
-			if (used[j] || dev_id(json_array_get(oemu, j)) ==
-			    NULL || strcmp(dev_id(json_array_get(oemu, j)),
+			if (used[j] || dev_id(jv_at(oemu, j)) ==
+			    NULL || strcmp(dev_id(jv_at(oemu, j)),
 			    id) != 0)
 				continue;
 			/* Replaced in place: it keeps the base slot. */
-			srcs[n].ds_obj = json_array_get(oemu, j);
+			srcs[n].ds_obj = jv_at(oemu, j);
 			srcs[n].ds_path = vpathi(vc, vpath(vc, tpath,
 			    "emulations"), j);
 			used[j] = true;
@@ -189,7 +186,7 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 	for (j = 0; j < no; j++) {
 		if (used[j])
 			continue;
-		srcs[n].ds_obj = json_array_get(oemu, j);
+		srcs[n].ds_obj = jv_at(oemu, j);
 		srcs[n].ds_path = vpathi(vc, vpath(vc, tpath, "emulations"),
 		    j);
 		srcs[n].ds_origin = DO_TARGET;
@@ -201,17 +198,15 @@ target_resolve(struct vctx *vc, json_t *root, const char *tname)
 	 * problems with those under the base path, not the target's.
 	 */
 	if (overlay != NULL) {
-		if ((overlay = json_copy(overlay)) == NULL) {
-			json_decref(top);
+		if ((settable = jv_obj_new(vc->vc_pool, jv_size(overlay))) ==
+		    NULL)
 			return (NULL);
-		}
-		for (i = 0; fixed_keys[i] != NULL; i++)
-			json_object_del(overlay, fixed_keys[i]);
+		jv_object_foreach(overlay, i, key, v)
+			if (!is_fixed(key))
+				(void)jv_obj_set(settable, key, v);
+		overlay = settable;
 	}
-	vm = config_build(vc, top, overlay, tname, srcs, n);
-	json_decref(overlay);
-	json_decref(top);
-	return (vm);
+	return (config_build(vc, top, overlay, tname, srcs, n));
 }
 
 /* next_target must name a target that exists (design §3). */

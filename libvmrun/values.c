@@ -121,14 +121,14 @@ slot_fmt(const struct slot *sl, char buf[16])
 }
 
 void
-check_slot(struct vctx *vc, json_t *v, const char *path)
+check_slot(struct vctx *vc, jv_t *v, const char *path)
 {
 	struct slot sl;
 
-	if (!slot_parse(json_string_value(v), &sl))
+	if (!slot_parse(jv_str(v), &sl))
 		verr(vc, "bad-slot", path, "\"%s\" is not a PCI slot: expected "
 		    "B:S:F, S:F or S in decimal (bus 0-255, slot 0-31, "
-		    "function 0-7)", json_string_value(v));
+		    "function 0-7)", jv_str(v));
 }
 
 bool
@@ -144,11 +144,11 @@ match_idname(const char *s, size_t max)
 
 /* design §2.1: ^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$ */
 void
-check_vmname(struct vctx *vc, json_t *v, const char *path)
+check_vmname(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (!isalnum((unsigned char)s[0]) || !match_idname(s, 31))
 		verr(vc, "bad-name", path, "\"%s\" is not a valid VM name: "
 		    "use 1 to 31 letters, digits, '.', '_' or '-', starting "
@@ -163,12 +163,12 @@ static const struct key cpu_keys[] = {
 };
 
 void
-check_cpu(struct vctx *vc, json_t *v, const char *path)
+check_cpu(struct vctx *vc, jv_t *v, const char *path)
 {
 	long long s, c, t;
 
-	if (json_is_integer(v)) {
-		s = json_integer_value(v);
+	if (jv_is_int(v)) {
+		s = jv_int(v);
 		if (s < 1 || s > VMRUN_MAX_CPUS)
 			verr(vc, "out-of-range", path, "%lld vCPUs: expected "
 			    "1 to %d", s, VMRUN_MAX_CPUS);
@@ -192,21 +192,21 @@ check_cpu(struct vctx *vc, json_t *v, const char *path)
  * Returns false when the value is malformed or overflows.
  */
 bool
-mem_parse(json_t *v, uint64_t *bytesp)
+mem_parse(jv_t *v, uint64_t *bytesp)
 {
 	const char *s, *u;
 	uint64_t n, mul;
 	size_t len, i;
 
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
+	if (jv_is_int(v)) {
+		if (jv_int(v) < 0)
 			return (false);
-		*bytesp = (uint64_t)json_integer_value(v);
+		*bytesp = (uint64_t)jv_int(v);
 		return (true);
 	}
-	if (!json_is_string(v))
+	if (!jv_is_str(v))
 		return (false);
-	s = json_string_value(v);
+	s = jv_str(v);
 	len = strlen(s);
 	if (len < 2 || (u = strchr("kKmMgGtT", s[len - 1])) == NULL)
 		return (false);
@@ -238,24 +238,24 @@ mem_parse(json_t *v, uint64_t *bytesp)
 }
 
 void
-check_mem(struct vctx *vc, json_t *v, const char *path)
+check_mem(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 	uint64_t b;
 	size_t n;
 
 	if (!mem_parse(v, &b)) {
-		s = json_string_value(v);
+		s = jv_str(v);
 		n = s != NULL ? strlen(s) : 0;
 		/* The form of a size, but more than 64 bits hold. */
 		if (n >= 2 && strspn(s, "0123456789") == n - 1 &&
 		    strchr("kKmMgGtT", s[n - 1]) != NULL)
 			verr(vc, "bad-size", path, "\"%s\" is too large: "
 			    "memory is at most 1 PiB", s);
-		else if (json_is_string(v))
+		else if (jv_is_str(v))
 			verr(vc, "bad-size", path, "\"%s\" is not a size: "
 			    "expected a number followed by K, M, G or T "
-			    "(e.g. \"512M\")", json_string_value(v));
+			    "(e.g. \"512M\")", jv_str(v));
 		else
 			verr(vc, "bad-size", path, "a size in bytes cannot "
 			    "be negative");
@@ -284,13 +284,13 @@ mem_str(struct pool *p, uint64_t b)
 
 /* RFC 4122 text form: 8-4-4-4-12 hexadecimal digits. */
 void
-check_uuid(struct vctx *vc, json_t *v, const char *path)
+check_uuid(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 	size_t i;
 	bool ok;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	ok = strlen(s) == 36;
 	for (i = 0; ok && i < 36; i++) {
 		if (i == 8 || i == 13 || i == 18 || i == 23)
@@ -363,11 +363,11 @@ hostport_parse(const char *s, bool allow_v6)
 }
 
 void
-check_ipaddr(struct vctx *vc, json_t *v, const char *path)
+check_ipaddr(struct vctx *vc, jv_t *v, const char *path)
 {
-	if (!is_ipaddr(json_string_value(v), true))
+	if (!is_ipaddr(jv_str(v), true))
 		verr(vc, "bad-address", path, "\"%s\" is not a numeric IPv4 "
-		    "or IPv6 address", json_string_value(v));
+		    "or IPv6 address", jv_str(v));
 }
 
 /*
@@ -375,22 +375,22 @@ check_ipaddr(struct vctx *vc, json_t *v, const char *path)
  * the last ':' (bhyve.md §2.1).
  */
 void
-check_gdb(struct vctx *vc, json_t *v, const char *path)
+check_gdb(struct vctx *vc, jv_t *v, const char *path)
 {
 	char host[64];
 	const char *s, *c;
 	long port;
 	size_t n;
 
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 65535)
+	if (jv_is_int(v)) {
+		if (jv_int(v) < 1 ||
+		    jv_int(v) > 65535)
 			verr(vc, "out-of-range", path, "%lld is not a TCP "
 			    "port: expected 1 to 65535",
-			    (long long)json_integer_value(v));
+			    (long long)jv_int(v));
 		return;
 	}
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (*s == 'w')
 		s++;
 	if ((c = strrchr(s, ':')) == NULL) {
@@ -413,7 +413,7 @@ check_gdb(struct vctx *vc, json_t *v, const char *path)
 bad:
 	verr(vc, "bad-gdb", path, "\"%s\" is not a debug port: expected "
 	    "[w][ADDR:]PORT, e.g. \"1234\" or \"w127.0.0.1:1234\"",
-	    json_string_value(v));
+	    jv_str(v));
 }
 
 bool
@@ -424,11 +424,11 @@ is_stdio_backend(const char *s)
 
 /* A serial backend (bhyve.md §6.1): stdio, a /dev tty, or tcp=ADDR:PORT. */
 static void
-tty_backend(struct vctx *vc, json_t *v, const char *path, bool com)
+tty_backend(struct vctx *vc, jv_t *v, const char *path, bool com)
 {
 	const char *s;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	if (is_stdio_backend(s) || (com && strcmp(s, "capture") == 0))
 		return;
 	if (strncmp(s, "/dev/", 5) == 0 && s[5] != '\0')
@@ -451,27 +451,27 @@ tty_backend(struct vctx *vc, json_t *v, const char *path, bool com)
 }
 
 void
-check_tty_backend(struct vctx *vc, json_t *v, const char *path)
+check_tty_backend(struct vctx *vc, jv_t *v, const char *path)
 {
 	tty_backend(vc, v, path, false);
 }
 
 /* A COM port: a serial backend, or "capture" (vmrun owns the port). */
 void
-check_com_backend(struct vctx *vc, json_t *v, const char *path)
+check_com_backend(struct vctx *vc, jv_t *v, const char *path)
 {
 	tty_backend(vc, v, path, true);
 }
 
 /* bhyve refuses multicast and all-zero addresses (net_parsemac). */
 void
-check_mac(struct vctx *vc, json_t *v, const char *path)
+check_mac(struct vctx *vc, jv_t *v, const char *path)
 {
 	const char *s;
 	unsigned oct[6], i;
 	bool ok, zero;
 
-	s = json_string_value(v);
+	s = jv_str(v);
 	ok = strlen(s) == 17;
 	for (i = 0; ok && i < 17; i++) {
 		if (i % 3 == 2)
@@ -497,31 +497,31 @@ check_mac(struct vctx *vc, json_t *v, const char *path)
 
 /* Serial numbers of virtio-blk, AHCI and NVMe disks hold 20 characters. */
 void
-check_ser(struct vctx *vc, json_t *v, const char *path)
+check_ser(struct vctx *vc, jv_t *v, const char *path)
 {
-	if (strlen(json_string_value(v)) > 20)
+	if (strlen(jv_str(v)) > 20)
 		verr(vc, "too-long", path, "a serial number is at most 20 "
 		    "characters");
 }
 
 /* A program and its arguments: a string split on blanks, or an array. */
 void
-check_argv(struct vctx *vc, json_t *v, const char *path)
+check_argv(struct vctx *vc, jv_t *v, const char *path)
 {
-	json_t *e;
+	jv_t *e;
 	size_t i;
 
-	if (json_is_string(v)) {
-		if (strspn(json_string_value(v), " \t") ==
-		    strlen(json_string_value(v)))
+	if (jv_is_str(v)) {
+		if (strspn(jv_str(v), " \t") ==
+		    strlen(jv_str(v)))
 			verr(vc, "empty", path, "must contain a word");
 		return;
 	}
-	json_array_foreach(v, i, e) {
-		if (!json_is_string(e))
+	jv_array_foreach(v, i, e) {
+		if (!jv_is_str(e))
 			verr(vc, "wrong-type", vpathi(vc, path, i), "expected "
-			    "a string, not %s", json_type_word(e));
-		else if (json_string_length(e) == 0)
+			    "a string, not %s", jv_type_word(e));
+		else if (jv_len(e) == 0)
 			verr(vc, "empty", vpathi(vc, path, i),
 			    "must not be empty");
 	}

@@ -43,7 +43,6 @@ vmrun_config_free(struct vmrun_config *cf)
 	vm_free(cf->cf_base);
 	for (i = 0; i < cf->cf_ntargets; i++)
 		vm_free(cf->cf_targets[i]);
-	json_decref(cf->cf_root);
 	pool_free(cf->cf_pool);
 	xfree(cf);
 }
@@ -132,32 +131,32 @@ tname_ok(const char *s)
 static enum vmrun_status
 config_resolve_all(struct vctx *vc, struct vmrun_config *cf)
 {
-	json_t *targets, *ov;
+	jv_t *targets, *ov;
 	const char *name;
-	size_t n;
+	size_t n, j;
 
 	if ((cf->cf_base = target_resolve(vc, cf->cf_root, NULL)) == NULL)
 		return (VMRUN_ERR_NOMEM);
-	targets = json_object_get(cf->cf_root, "targets");
-	if (!json_is_object(targets))
+	targets = jv_get(cf->cf_root, "targets");
+	if (!jv_is_obj(targets))
 		return (VMRUN_OK);
-	n = json_object_size(targets);
+	n = jv_size(targets);
 	cf->cf_targets = pool_alloc(cf->cf_pool, (n + 1) *
 	    sizeof(*cf->cf_targets));
 	cf->cf_tnames = pool_alloc(cf->cf_pool, (n + 1) *
 	    sizeof(*cf->cf_tnames));
 	if (cf->cf_targets == NULL || cf->cf_tnames == NULL)
 		return (VMRUN_ERR_NOMEM);
-	json_object_foreach(targets, name, ov) {
+	jv_object_foreach(targets, j, name, ov) {
 		if (!tname_ok(name)) {
 			verr(vc, "bad-name", vpath(vc, "targets", name),
 			    "\"%s\" is not a valid target name: use 1 to 64 "
 			    "letters, digits, '_' or '-'", name);
 			continue;
 		}
-		if (!json_is_object(ov)) {
+		if (!jv_is_obj(ov)) {
 			verr(vc, "wrong-type", vpath(vc, "targets", name),
-			    "expected an object, not %s", json_type_word(ov));
+			    "expected an object, not %s", jv_type_word(ov));
 			continue;
 		}
 		cf->cf_tnames[cf->cf_ntargets] = name;
@@ -192,7 +191,7 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 		xfree(cf);
 		return (VMRUN_ERR_NOMEM);
 	}
-	if ((st = load_json(buf == NULL ? "" : buf, len, ds,
+	if ((st = load_json(buf == NULL ? "" : buf, len, cf->cf_pool, ds,
 	    &cf->cf_root)) != VMRUN_OK) {
 		vmrun_config_free(cf);
 		return (st);

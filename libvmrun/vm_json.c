@@ -71,7 +71,7 @@ static json_t *
 devices_json(const struct vmrun_vm *vm)
 {
 	const struct pcient *pe;
-	json_t *a, *o;
+	json_t *a, *o, *g;
 	size_t i;
 	bool bad;
 
@@ -82,7 +82,7 @@ devices_json(const struct vmrun_vm *vm)
 		pe = &vm->vm_pci[i];
 		if (pe->pe_dev != NULL && pe->pe_dev->dv_obj != NULL &&
 		    pe->pe_dev->dv_type != &devtype_fbuf)
-			o = json_deep_copy(pe->pe_dev->dv_obj);
+			o = jv_to_json(pe->pe_dev->dv_obj);
 		else
 			o = json_object();
 		if (o == NULL) {
@@ -97,8 +97,10 @@ devices_json(const struct vmrun_vm *vm)
 		if (pe->pe_dev != NULL && pe->pe_dev->dv_type ==
 		    &devtype_fbuf) {
 			/* graphic's own key is not the device's; show defaults. */
-			if (json_object_update(o, pe->pe_dev->dv_obj) != 0)
+			if ((g = jv_to_json(pe->pe_dev->dv_obj)) == NULL ||
+			    json_object_update(o, g) != 0)
 				bad = true;
+			json_decref(g);
 			json_object_del(o, "xhci_table");
 			if (json_object_get(o, "host") == NULL)
 				jset(&bad, o, "host", json_string("127.0.0.1"));

@@ -39,6 +39,81 @@
 struct vctx;
 struct dev;
 struct hctx;
+struct pool;
+
+/*
+ * The configuration's JSON tree (jv.c): read-only values in a pool.  An
+ * array's elements and an object's members are contiguous, in document
+ * order; a string is NUL-terminated and j_len long (it may hold a NUL).
+ */
+enum jv_type {
+	JV_NULL,
+	JV_BOOL,
+	JV_INT,
+	JV_REAL,		/* j_u.ju_str is its text */
+	JV_STR,
+	JV_ARR,
+	JV_OBJ
+};
+
+struct jm;
+typedef struct jv {
+	unsigned char	 j_type;
+	bool		 j_true;	/* JV_BOOL */
+	uint32_t	 j_len;		/* string bytes, elements, members */
+	union {
+		const char	*ju_str;
+		long long	 ju_int;
+		struct jv	*ju_elems;
+		struct jm	*ju_mems;
+	} j_u;
+} jv_t;
+
+struct jm {				/* an object member */
+	const char	*m_key;
+	uint32_t	 m_klen;
+	struct jv	 m_val;
+};
+
+#define jv_is(v, t)	((v) != NULL && (v)->j_type == (t))
+#define jv_is_obj(v)	jv_is(v, JV_OBJ)
+#define jv_is_arr(v)	jv_is(v, JV_ARR)
+#define jv_is_str(v)	jv_is(v, JV_STR)
+#define jv_is_int(v)	jv_is(v, JV_INT)
+#define jv_is_bool(v)	jv_is(v, JV_BOOL)
+#define jv_is_null(v)	jv_is(v, JV_NULL)
+#define jv_is_true(v)	(jv_is_bool(v) && (v)->j_true)
+#define jv_is_false(v)	(jv_is_bool(v) && !(v)->j_true)
+
+static inline const char *
+jv_str(const jv_t *v)			/* borrowed, or NULL */
+{
+	return (jv_is_str(v) ? v->j_u.ju_str : NULL);
+}
+
+static inline size_t
+jv_len(const jv_t *v)			/* a string's length */
+{
+	return (jv_is_str(v) ? v->j_len : 0);
+}
+
+static inline long long
+jv_int(const jv_t *v)
+{
+	return (jv_is_int(v) ? v->j_u.ju_int : 0);
+}
+
+static inline size_t
+jv_size(const jv_t *v)			/* elements or members */
+{
+	return (jv_is_arr(v) || jv_is_obj(v) ? v->j_len : 0);
+}
+
+#define jv_array_foreach(a, i, e)					\
+	for ((i) = 0; ((e) = jv_at((a), (i))) != NULL; (i)++)
+#define jv_object_foreach(o, i, k, v)					\
+	for ((i) = 0; ((k) = jv_key((o), (i))) != NULL &&		\
+	    ((v) = jv_member((o), (i))) != NULL; (i)++)
 
 /*
  * One row of a key table: a JSON key, the types it may have, and an
@@ -51,7 +126,7 @@ struct key {
 	unsigned	 k_flags;
 	long long	 k_min;
 	long long	 k_max;
-	void		(*k_check)(struct vctx *, json_t *, const char *);
+	void		(*k_check)(struct vctx *, jv_t *, const char *);
 };
 
 /* A PCI address. */
@@ -122,7 +197,7 @@ enum dev_origin {
 
 struct dev {
 	const struct devtype *dv_type;
-	json_t		*dv_obj;	/* device object (reference held) */
+	jv_t		*dv_obj;	/* device object */
 	const char	*dv_path;	/* JSON path, e.g. "emulations[1]" */
 	const char	*dv_id;
 	struct slot	 dv_slot;
@@ -164,7 +239,7 @@ enum fwcfg {
 /* A resolved configuration: one target, defaults and slots filled in. */
 struct vmrun_vm {
 	struct pool	*vm_pool;
-	json_t		*vm_top;		/* merged top level (reference held) */
+	jv_t		*vm_top;		/* merged top level */
 	const char	*vm_name;
 	const char	*vm_target;
 	const char	*vm_next_target;
@@ -204,14 +279,14 @@ struct vmrun_vm {
 	long long	 vm_rl_seconds;
 	struct dev	*vm_devs;		/* sorted by slot once assigned */
 	size_t		 vm_ndevs;
-	json_t		*vm_graphic;		/* reference held, or NULL */
+	jv_t		*vm_graphic;		/* or NULL */
 	struct pcient	*vm_pci;		/* slot map, once assigned */
 	const char	**vm_pciaddr;
 	size_t		 vm_npci;
 };
 
 struct vmrun_config {
-	json_t		*cf_root;
+	jv_t		*cf_root;
 	struct vmrun_vm	*cf_base;
 	struct vmrun_vm	**cf_targets;		/* same order as cf_tnames */
 	const char	**cf_tnames;
@@ -280,9 +355,22 @@ void		 diag_set_group(struct vmrun_diags *, size_t from,
 		    const char *(*)(void *, const char *), void *);
 bool		 diags_nomem(const struct vmrun_diags *);
 
+/* jv.c */
+enum vmrun_status jv_read(const void *, size_t, struct pool *,
+		    struct vmrun_diags *, jv_t **);
+jv_t		*jv_get(const jv_t *, const char *);	/* borrowed or NULL */
+jv_t		*jv_at(const jv_t *, size_t);
+const char	*jv_key(const jv_t *, size_t);
+jv_t		*jv_member(const jv_t *, size_t);
+const char	*jv_type_word(const jv_t *);
+jv_t		*jv_obj_new(struct pool *, size_t);
+bool		 jv_obj_set(jv_t *, const char *, const jv_t *);
+void		 jv_obj_del(jv_t *, const char *);
+json_t		*jv_to_json(const jv_t *);		/* new */
+
 /* load.c */
-enum vmrun_status load_json(const void *, size_t, struct vmrun_diags *,
-		    json_t **);
+enum vmrun_status load_json(const void *, size_t, struct pool *,
+		    struct vmrun_diags *, jv_t **);
 
 /* schema.c */
 void		 verr(struct vctx *, const char *code, const char *path,
@@ -293,32 +381,31 @@ void		 vwarn(struct vctx *, const char *code, const char *path,
 		    __attribute__((__format__(__printf__, 4, 5)));
 const char	*vpath(struct vctx *, const char *base, const char *key);
 const char	*vpathi(struct vctx *, const char *base, size_t);
-void		 schema_check(struct vctx *, json_t *, const struct key *,
+void		 schema_check(struct vctx *, jv_t *, const struct key *,
 		    const struct key *, const char *, bool);
 const struct key *schema_find(const struct key *, const char *);
-const char	*json_type_word(const json_t *);
-void		 scan_strings(struct vctx *, json_t *, const char *, int);
+void		 scan_strings(struct vctx *, jv_t *, const char *, int);
 size_t		 edit_distance(const char *, const char *);
 
 /* values.c */
 bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
-void		 check_slot(struct vctx *, json_t *, const char *);
-void		 check_vmname(struct vctx *, json_t *, const char *);
-void		 check_cpu(struct vctx *, json_t *, const char *);
-void		 check_mem(struct vctx *, json_t *, const char *);
-bool		 mem_parse(json_t *, uint64_t *);
+void		 check_slot(struct vctx *, jv_t *, const char *);
+void		 check_vmname(struct vctx *, jv_t *, const char *);
+void		 check_cpu(struct vctx *, jv_t *, const char *);
+void		 check_mem(struct vctx *, jv_t *, const char *);
+bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
-void		 check_uuid(struct vctx *, json_t *, const char *);
-void		 check_gdb(struct vctx *, json_t *, const char *);
-void		 check_tty_backend(struct vctx *, json_t *, const char *);
-void		 check_com_backend(struct vctx *, json_t *, const char *);
+void		 check_uuid(struct vctx *, jv_t *, const char *);
+void		 check_gdb(struct vctx *, jv_t *, const char *);
+void		 check_tty_backend(struct vctx *, jv_t *, const char *);
+void		 check_com_backend(struct vctx *, jv_t *, const char *);
 bool		 is_stdio_backend(const char *);
-void		 check_mac(struct vctx *, json_t *, const char *);
-void		 check_ser(struct vctx *, json_t *, const char *);
-void		 check_argv(struct vctx *, json_t *, const char *);
-void		 check_ipaddr(struct vctx *, json_t *, const char *);
+void		 check_mac(struct vctx *, jv_t *, const char *);
+void		 check_ser(struct vctx *, jv_t *, const char *);
+void		 check_argv(struct vctx *, jv_t *, const char *);
+void		 check_ipaddr(struct vctx *, jv_t *, const char *);
 bool		 hostport_parse(const char *, bool);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
@@ -327,25 +414,25 @@ bool		 match_idname(const char *, size_t);
 extern const struct key dev_common_keys[];
 const struct devtype *devtype_find(const char *);
 const char	*devtype_names(void);
-void		 dev_build(struct vctx *, json_t *, const char *, struct dev *);
-void		 dev_build_graphic(struct vctx *, json_t *, const char *,
+void		 dev_build(struct vctx *, jv_t *, const char *, struct dev *);
+void		 dev_build_graphic(struct vctx *, jv_t *, const char *,
 		    struct dev *, struct dev *, bool *);
 const char	*dev_what(const struct dev *, struct pool *);
 const char	*dev_group(const struct dev *, struct pool *);
-const char	*jstr(json_t *, const char *);	/* borrowed or NULL */
-bool		 jbool(json_t *, const char *, bool);
-bool		 jint(json_t *, const char *, long long *);
+const char	*jstr(jv_t *, const char *);	/* borrowed or NULL */
+bool		 jbool(jv_t *, const char *, bool);
+bool		 jint(jv_t *, const char *, long long *);
 void		 opt_add(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *val);
 void		 optlist_free(struct optlist *);
 void		 opt_addf(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 5, 6)));
-void		 opt_add_str(struct optlist *, json_t *, const char *key,
+void		 opt_add_str(struct optlist *, jv_t *, const char *key,
 		    const char *cfgkey, enum lstyle);
-void		 opt_add_int(struct optlist *, json_t *, const char *key,
+void		 opt_add_int(struct optlist *, jv_t *, const char *key,
 		    const char *cfgkey);
-void		 opt_add_flag(struct optlist *, json_t *, const char *key,
+void		 opt_add_flag(struct optlist *, jv_t *, const char *key,
 		    const char *cfgkey);
 
 /* dev_net.c */
@@ -372,28 +459,28 @@ extern const struct devtype devtype_hda;
 extern const struct devtype devtype_uart;
 extern const struct devtype devtype_raw;
 extern const struct key fbuf_keys[];
-const char	*console_port_path(json_t *);
+const char	*console_port_path(jv_t *);
 
 /* config.c */
 struct devsrc {
-	json_t		*ds_obj;
+	jv_t		*ds_obj;
 	const char	*ds_path;
 	enum dev_origin	 ds_origin;
 	int		 ds_baseidx;
 };
 extern const struct key top_keys[];
-struct vmrun_vm	*config_build(struct vctx *, json_t *top, json_t *overlay,
+struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const char *tname, const struct devsrc *, size_t);
 void		 vm_free(struct vmrun_vm *);
-const char	*config_keypath(struct vctx *, json_t *overlay,
+const char	*config_keypath(struct vctx *, jv_t *overlay,
 		    const char *tname, const char *key);
 
 /* rules.c */
-void		 rules_check(struct vctx *, struct vmrun_vm *, json_t *top,
-		    json_t *overlay, const char *tname);
+void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
+		    jv_t *overlay, const char *tname);
 
 /* target.c */
-struct vmrun_vm	*target_resolve(struct vctx *, json_t *root, const char *tname);
+struct vmrun_vm	*target_resolve(struct vctx *, jv_t *root, const char *tname);
 void		 target_check_next(struct vctx *, struct vmrun_config *);
 
 /* slots.c */

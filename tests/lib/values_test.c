@@ -113,9 +113,34 @@ ATF_TC_BODY(slot_str_full_form, tc)
 	pool_free(p);
 }
 
+/*
+ * A jansson value as the configuration reader makes it: its text read
+ * back into the tree the checks take.  The tree lives until exit.
+ */
+static jv_t *
+jv_of(json_t *j)
+{
+	static struct pool *pl;
+	struct vmrun_diags *ds;
+	jv_t *v;
+	char *s;
+
+	if (j == NULL)
+		return (NULL);
+	if (pl == NULL)
+		ATF_REQUIRE((pl = pool_new()) != NULL);
+	ATF_REQUIRE((s = json_dumps(j, JSON_ENCODE_ANY)) != NULL);
+	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, jv_read(s, strlen(s), pl, ds, &v));
+	vmrun_diags_free(ds);
+	free(s);
+	json_decref(j);
+	return (v);
+}
+
 /* mem_parse of a JSON value: "reject" or the byte count in decimal. */
 static const char *
-mem_of(json_t *v, char *buf, size_t len)
+mem_of(jv_t *v, char *buf, size_t len)
 {
 	uint64_t b;
 
@@ -126,13 +151,12 @@ mem_of(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, b == 777 ? "reject" : "reject-but-set");
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)b);
-	json_decref(v);
 	return (buf);
 }
 
 #define MEM_EQ(expected, jvalue) do {					\
 	char buf_[64];							\
-	ATF_CHECK_STREQ_MSG(expected, mem_of(jvalue, buf_,		\
+	ATF_CHECK_STREQ_MSG(expected, mem_of(jv_of(jvalue), buf_,		\
 	    sizeof(buf_)), "mem_parse(%s)", #jvalue);			\
 } while (0)
 
@@ -226,17 +250,16 @@ ATF_TC_BODY(mem_round_trip, tc)
 		{ "512m", "512M" }, { "3g", "3G" }, { "1024K", "1M" },
 	};
 	struct pool *p;
-	json_t *v;
+	jv_t *v;
 	uint64_t b;
 	size_t i;
 
 	ATF_REQUIRE((p = pool_new()) != NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ATF_REQUIRE((v = json_string(cases[i].in)) != NULL);
+		ATF_REQUIRE((v = jv_of(json_string(cases[i].in))) != NULL);
 		ATF_CHECK_MSG(mem_parse(v, &b), "mem_parse(%s)", cases[i].in);
 		ATF_CHECK_STREQ_MSG(cases[i].out, mem_str(p, b), "%s",
 		    cases[i].in);
-		json_decref(v);
 	}
 	pool_free(p);
 }
@@ -414,7 +437,7 @@ ATF_TC_BODY(escape_value_percent, tc)
  * one on a JSON value and return "ok" or the codes it reported.
  */
 static const char *
-check_of(void (*fn)(struct vctx *, json_t *, const char *), json_t *v,
+check_of(void (*fn)(struct vctx *, jv_t *, const char *), jv_t *v,
     char *buf, size_t len)
 {
 	struct vctx vc;
@@ -442,13 +465,12 @@ check_of(void (*fn)(struct vctx *, json_t *, const char *), json_t *v,
 out:
 	vmrun_diags_free(vc.vc_diags);
 	pool_free(vc.vc_pool);
-	json_decref(v);
 	return (buf);
 }
 
 #define CHK(expected, fn, jvalue) do {					\
 	char buf_[256];							\
-	ATF_CHECK_STREQ_MSG(expected, check_of(fn, jvalue, buf_,	\
+	ATF_CHECK_STREQ_MSG(expected, check_of(fn, jv_of(jvalue), buf_,	\
 	    sizeof(buf_)), "%s(%s)", #fn, #jvalue);			\
 } while (0)
 

@@ -1,0 +1,327 @@
+/*
+ * jv_test: the JSON reader and tree of jv.c -- what it accepts, what it
+ * makes of it, and where and how it refuses the rest.
+ */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <atf-c.h>
+
+#include "vmrun_impl.h"
+
+struct rd_result {
+	enum vmrun_status st;
+	jv_t		*v;
+	char		 diag[512];	/* "code@path L:C message" */
+};
+
+/* Read n bytes of text into pl; the diagnostic, if any, as a line. */
+static void
+rd(struct pool *pl, const char *text, size_t n, struct rd_result *r)
+{
+	struct vmrun_diags *ds;
+	const struct vmrun_diag *d;
+
+	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
+	r->v = NULL;
+	r->st = jv_read(text, n, pl, ds, &r->v);
+	r->diag[0] = '\0';
+	if (vmrun_diags_count(ds) > 0) {
+		ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+		d = vmrun_diags_get(ds, 0);
+		snprintf(r->diag, sizeof(r->diag), "%s@%s %d:%d %s",
+		    vmrun_diag_code(d), vmrun_diag_path(d), vmrun_diag_line(d),
+		    vmrun_diag_column(d), vmrun_diag_message(d));
+	}
+	vmrun_diags_free(ds);
+}
+
+static jv_t *
+ok(struct pool *pl, const char *text)
+{
+	struct rd_result r;
+
+	rd(pl, text, strlen(text), &r);
+	ATF_REQUIRE_EQ_MSG(VMRUN_OK, r.st, "%s: %s", text, r.diag);
+	ATF_REQUIRE(r.v != NULL);
+	return (r.v);
+}
+
+/* text is refused with exactly this diagnostic. */
+#define BAD(expected, text) do {					\
+	struct rd_result r_;						\
+	rd(pl, text, sizeof(text) - 1, &r_);				\
+	ATF_CHECK_EQ_MSG(VMRUN_ERR_SYNTAX, r_.st, "%s", text);		\
+	ATF_CHECK_STREQ_MSG(expected, r_.diag, "%s", text);		\
+} while (0)
+
+ATF_TC_WITHOUT_HEAD(values);
+ATF_TC_BODY(values, tc)
+{
+	struct pool *pl;
+	jv_t *v, *e;
+	const char *k;
+	size_t i;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	v = ok(pl, " {\"a\": [1, -2, 0, -0, 1.5e3, true, false, null],\n"
+	    "\"b\": {\"c\": \"d\"}, \"\": \"empty key\"} ");
+	ATF_REQUIRE(jv_is_obj(v));
+	ATF_CHECK_EQ(3, jv_size(v));
+	/* Members in document order. */
+	ATF_CHECK_STREQ("a", jv_key(v, 0));
+	ATF_CHECK_STREQ("b", jv_key(v, 1));
+	ATF_CHECK_STREQ("", jv_key(v, 2));
+	ATF_CHECK(jv_key(v, 3) == NULL);
+	ATF_CHECK_STREQ("empty key", jv_str(jv_get(v, "")));
+	e = jv_get(v, "a");
+	ATF_REQUIRE(jv_is_arr(e));
+	ATF_CHECK_EQ(8, jv_size(e));
+	ATF_CHECK_EQ(1, jv_int(jv_at(e, 0)));
+	ATF_CHECK_EQ(-2, jv_int(jv_at(e, 1)));
+	ATF_CHECK(jv_is_int(jv_at(e, 3)) && jv_int(jv_at(e, 3)) == 0);
+	ATF_CHECK(jv_is(jv_at(e, 4), JV_REAL));
+	ATF_CHECK_STREQ("1.5e3", jv_at(e, 4)->j_u.ju_str);
+	ATF_CHECK(jv_is_true(jv_at(e, 5)));
+	ATF_CHECK(jv_is_false(jv_at(e, 6)));
+	ATF_CHECK(jv_is_null(jv_at(e, 7)));
+	ATF_CHECK(jv_at(e, 8) == NULL);
+	ATF_CHECK_STREQ("d", jv_str(jv_get(jv_get(v, "b"), "c")));
+	/* Lookups on what is not an object or an array find nothing. */
+	ATF_CHECK(jv_get(e, "x") == NULL);
+	ATF_CHECK(jv_at(v, 0) == NULL);
+	ATF_CHECK(jv_get(NULL, "x") == NULL);
+	ATF_CHECK(jv_str(jv_at(e, 0)) == NULL);
+	ATF_CHECK_EQ(0, jv_int(jv_get(v, "b")));
+	i = 0;
+	jv_object_foreach(v, i, k, e)
+		;
+	ATF_CHECK_EQ(3, i);
+	/* Any value at the top; the caller decides what it wants. */
+	ATF_CHECK_EQ(42, jv_int(ok(pl, "42")));
+	ATF_CHECK(jv_is_null(ok(pl, "null")));
+	ATF_CHECK_EQ(LLONG_MAX, jv_int(ok(pl, "9223372036854775807")));
+	ATF_CHECK_EQ(LLONG_MIN, jv_int(ok(pl, "-9223372036854775808")));
+	ATF_CHECK_STREQ("-0.0", ok(pl, "-0.0")->j_u.ju_str);
+	ATF_CHECK(jv_is_arr(ok(pl, "[]")) && jv_size(ok(pl, "[]")) == 0);
+	ATF_CHECK(jv_is_obj(ok(pl, "{}")));
+	pool_free(pl);
+}
+
+ATF_TC_WITHOUT_HEAD(strings);
+ATF_TC_BODY(strings, tc)
+{
+	struct pool *pl;
+	jv_t *v;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	v = ok(pl, "\"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac"
+	    "\\ud83d\\ude00z\"");
+	ATF_CHECK_STREQ("a\"\\/\b\f\n\r\tA\xc3\xa9\xe2\x82\xac"
+	    "\xf0\x9f\x98\x80z", jv_str(v));
+	ATF_CHECK_EQ(strlen(jv_str(v)), jv_len(v));
+	/* UTF-8 as it is. */
+	ATF_CHECK_STREQ("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80",
+	    jv_str(ok(pl, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"")));
+	/* A NUL in a value is kept, and counted: the checks refuse it. */
+	v = ok(pl, "\"a\\u0000b\"");
+	ATF_CHECK_EQ(3, jv_len(v));
+	ATF_CHECK_EQ(0, memcmp(jv_str(v), "a\0b", 4));
+	pool_free(pl);
+}
+
+/* A position is that of the last character of the offending token. */
+ATF_TC_WITHOUT_HEAD(syntax_errors);
+ATF_TC_BODY(syntax_errors, tc)
+{
+	struct pool *pl;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	BAD("syntax@ 1:8 ',' or '}' expected near 'x'", "{\"a\":1 x}");
+	BAD("syntax@ 2:1 a string (a key) expected near '}'",
+	    "{\"a\":1,\n}");
+	BAD("syntax@ 1:2 a string (a key) or '}' expected near 'a'",
+	    "{a:1}");
+	BAD("syntax@ 1:6 ':' expected near '1'", "{\"a\" 1}");
+	BAD("syntax@ 1:4 a value expected near ']'", "[1,]");
+	BAD("syntax@ 1:5 ',' or ']' expected at the end of input", "[1, 2");
+	BAD("syntax@ 1:5 end of input expected near 'x'", "[1] x");
+	BAD("syntax@ 1:4 end of input expected near '{'", "{} {}");
+	BAD("syntax@ 1:3 a value expected near 'tru'", "tru");
+	BAD("syntax@ 1:5 a value expected near 'truex'", "truex");
+	BAD("syntax@ 1:2 a value expected near '01'", "01");
+	BAD("syntax@ 1:2 a value expected near '1.'", "1.");
+	BAD("syntax@ 1:3 a value expected near '1e+'", "1e+");
+	BAD("syntax@ 1:1 a value expected near '-'", "-");
+	BAD("syntax@ 1:2 a value expected near '+1'", "+1");
+	BAD("syntax@ 1:2 a value expected near '.5'", ".5");
+	BAD("syntax@ 1:4 a value expected near '0x10'", "0x10");
+	BAD("syntax@ 1:5 a value expected near ''abc''", "'abc'");
+	BAD("syntax@ 1:4 unterminated string near '\"abc'", "\"abc");
+	BAD("syntax@ 1:3 invalid escape near '\\x'", "\"\\x\"");
+	BAD("syntax@ 1:3 \\u needs four hex digits near '\\u12g4'",
+	    "\"\\u12g4\"");
+	BAD("syntax@ 1:7 lone surrogate '\\udc00'", "\"\\udc00\"");
+	BAD("syntax@ 1:7 lone surrogate '\\ud800'", "\"\\ud800x\"");
+	BAD("syntax@ 1:7 lone surrogate '\\ud800'", "\"\\ud800\\u0041\"");
+	BAD("syntax@ 1:3 control character 0x0a in a string (write it as "
+	    "\\u000a)", "\"a\nb\"");
+	BAD("syntax@ 1:3 control character 0x09 in a string (write it as "
+	    "\\u0009)", "\"a\tb\"");
+	/* Bytes that are not UTF-8: stray, overlong, surrogate, too big. */
+	BAD("syntax@ 1:3 byte 0x80 is not UTF-8", "\"a\x80\"");
+	BAD("syntax@ 1:2 byte 0xc0 is not UTF-8", "\"\xc0\xaf\"");
+	BAD("syntax@ 1:2 byte 0xe0 is not UTF-8", "\"\xe0\x80\xaf\"");
+	BAD("syntax@ 1:2 byte 0xed is not UTF-8", "\"\xed\xa0\x80\"");
+	BAD("syntax@ 1:2 byte 0xf4 is not UTF-8", "\"\xf4\x90\x80\x80\"");
+	BAD("syntax@ 1:2 byte 0xe2 is not UTF-8", "\"\xe2\x82\"");
+	/* A column counts characters, not bytes. */
+	BAD("syntax@ 1:6 ',' or ']' expected near 'x'", "[\"\xc3\xa9\" x]");
+	BAD("syntax@ 1:10 a key cannot hold a NUL character (\\u0000) near "
+	    "'\"a\\u0000\"'", "{\"a\\u0000\":1}");
+	/* Too big for 64 bits: the path of the value, as well. */
+	BAD("syntax@a[1].b 1:32 too big integer near '9223372036854775808'",
+	    "{\"a\":[0,{\"b\":9223372036854775808}]}");
+	BAD("syntax@ 1:20 too big negative integer near "
+	    "'-9223372036854775809'", "-9223372036854775809");
+	pool_free(pl);
+}
+
+ATF_TC_WITHOUT_HEAD(duplicates);
+ATF_TC_BODY(duplicates, tc)
+{
+	struct pool *pl;
+	struct rd_result r;
+	char text[8192];
+	size_t n, i;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	BAD("duplicate-key@ 1:22 duplicate object key near '\"a\"'",
+	    "{\"a\":1,\"b\":{\"a\":2},\"a\":3}");
+	BAD("duplicate-key@ 1:21 duplicate object key near '\"a\"'",
+	    "{\"a\":1,\"b\":{\"a\":2,\"a\":3}}");
+	/* An escaped key is the same key. */
+	BAD("duplicate-key@ 1:23 duplicate object key near '\"\\u0061\"'",
+	    "{\"a\":1, \"b\":2, \"\\u0061\":3}");
+	/*
+	 * A large object checks through its hash set: every key distinct,
+	 * then one that repeats the first, the middle or the last.
+	 */
+	for (i = 0; i < 3; i++) {
+		n = (size_t)snprintf(text, sizeof(text), "{");
+		for (size_t k = 0; k < 300; k++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+			    "\"k%zu\":%zu,", k, k);
+		text[n - 1] = '}';
+		rd(pl, text, n, &r);
+		ATF_REQUIRE_EQ_MSG(VMRUN_OK, r.st, "%s", r.diag);
+		ATF_CHECK_EQ(300, jv_size(r.v));
+		ATF_CHECK_EQ(299, jv_int(jv_get(r.v, "k299")));
+		ATF_CHECK_EQ(150, jv_int(jv_get(r.v, "k150")));
+		text[n - 1] = ',';
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "\"k%d\":0}", i == 0 ? 0 : i == 1 ? 150 : 299);
+		rd(pl, text, n, &r);
+		ATF_CHECK_EQ(VMRUN_ERR_SYNTAX, r.st);
+		ATF_CHECK_MSG(strncmp(r.diag, "duplicate-key@ 1:", 17) == 0,
+		    "%s", r.diag);
+	}
+	pool_free(pl);
+}
+
+ATF_TC_WITHOUT_HEAD(depth);
+ATF_TC_BODY(depth, tc)
+{
+	struct pool *pl;
+	struct rd_result r;
+	char text[256];
+	int i;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	/* VMRUN_MAX_DEPTH levels are fine; one more is refused there. */
+	for (i = 0; i < VMRUN_MAX_DEPTH; i++)
+		text[i] = '[';
+	for (i = 0; i < VMRUN_MAX_DEPTH; i++)
+		text[VMRUN_MAX_DEPTH + i] = ']';
+	rd(pl, text, 2 * VMRUN_MAX_DEPTH, &r);
+	ATF_CHECK_EQ_MSG(VMRUN_OK, r.st, "%s", r.diag);
+	for (i = 0; i <= VMRUN_MAX_DEPTH; i++)
+		text[i] = i % 2 ? '[' : '{';
+	text[0] = '[';
+	rd(pl, text, VMRUN_MAX_DEPTH + 1, &r);
+	ATF_CHECK_EQ(VMRUN_ERR_SYNTAX, r.st);
+	/* Its position is the bracket that goes too deep. */
+	for (i = 0; i <= VMRUN_MAX_DEPTH; i++)
+		text[i] = '[';
+	rd(pl, text, VMRUN_MAX_DEPTH + 1, &r);
+	ATF_CHECK_STREQ("too-deep@ 1:33 nested more than 32 levels deep",
+	    r.diag);
+	pool_free(pl);
+}
+
+/* Every prefix of a valid text is refused, none crashes. */
+ATF_TC_WITHOUT_HEAD(truncated);
+ATF_TC_BODY(truncated, tc)
+{
+	static const char text[] = "{\"a\":[1,-2.5e3,true,null,\"\\u00e9"
+	    "\\ud83d\\ude00\xc3\xa9\"],\"b\":{\"c\":{}}}";
+	struct pool *pl;
+	struct rd_result r;
+	size_t n;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	for (n = 1; n < sizeof(text) - 1; n++) {
+		rd(pl, text, n, &r);
+		ATF_CHECK_EQ_MSG(VMRUN_ERR_SYNTAX, r.st, "%zu bytes", n);
+	}
+	rd(pl, text, sizeof(text) - 1, &r);
+	ATF_CHECK_EQ_MSG(VMRUN_OK, r.st, "%s", r.diag);
+	pool_free(pl);
+}
+
+ATF_TC_WITHOUT_HEAD(build_and_convert);
+ATF_TC_BODY(build_and_convert, tc)
+{
+	struct pool *pl;
+	jv_t *base, *o;
+	json_t *j;
+	char *s;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	base = ok(pl, "{\"a\":1,\"b\":[true,null,\"x\"],\"c\":{\"d\":2.50}}");
+	ATF_REQUIRE((o = jv_obj_new(pl, 3)) != NULL);
+	ATF_CHECK(jv_obj_set(o, "b", jv_get(base, "b")));
+	ATF_CHECK(jv_obj_set(o, "a", jv_get(base, "a")));
+	ATF_CHECK(jv_obj_set(o, "c", jv_get(base, "c")));
+	/* Full: a new key is refused, an existing one is replaced. */
+	ATF_CHECK(!jv_obj_set(o, "z", jv_get(base, "a")));
+	ATF_CHECK(jv_obj_set(o, "a", jv_at(jv_get(base, "b"), 2)));
+	ATF_CHECK_STREQ("x", jv_str(jv_get(o, "a")));
+	jv_obj_del(o, "c");
+	jv_obj_del(o, "nothing");
+	ATF_CHECK_EQ(2, jv_size(o));
+	ATF_CHECK_STREQ("b", jv_key(o, 0));
+	ATF_REQUIRE((j = jv_to_json(base)) != NULL);
+	ATF_REQUIRE((s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) !=
+	    NULL);
+	ATF_CHECK_STREQ("{\"a\":1,\"b\":[true,null,\"x\"],\"c\":{\"d\":2.5}}",
+	    s);
+	free(s);
+	json_decref(j);
+	pool_free(pl);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, values);
+	ATF_TP_ADD_TC(tp, strings);
+	ATF_TP_ADD_TC(tp, syntax_errors);
+	ATF_TP_ADD_TC(tp, duplicates);
+	ATF_TP_ADD_TC(tp, depth);
+	ATF_TP_ADD_TC(tp, truncated);
+	ATF_TP_ADD_TC(tp, build_and_convert);
+	return (atf_no_error());
+}
