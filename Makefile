@@ -41,7 +41,7 @@ ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun \
 LDFLAGS?=
 LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 
-LIB_OBJS=	libvmrun/alloc.o libvmrun/strbuf.o libvmrun/diag.o \
+LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/jv.o libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \

@@ -26,6 +26,7 @@ struct vmrun_diags {
 					   borrowed pointer outlives growth */
 	size_t		 ds_n;
 	size_t		 ds_cap;
+	struct hmap	 ds_seen;	/* of ds_v: none is added twice */
 	bool		 ds_nomem;
 };
 
@@ -58,6 +59,7 @@ vmrun_diags_free(struct vmrun_diags *ds)
 	for (i = 0; i < ds->ds_n; i++)
 		diag_clear(ds->ds_v[i]);
 	xfree(ds->ds_v);
+	hmap_free(&ds->ds_seen);
 	xfree(ds);
 }
 
@@ -101,14 +103,34 @@ one_line(const char *s)
 	return (r);
 }
 
+/* A diagnostic being added, to compare with those already there. */
+struct dkey {
+	enum vmrun_severity k_sev;
+	const char	*k_code;
+	const char	*k_path;
+	const char	*k_msg;
+};
+
+static bool
+same_diag(const void *val, const void *arg)
+{
+	const struct vmrun_diag *d = val;
+	const struct dkey *k = arg;
+
+	return (d->d_sev == k->k_sev && same(d->d_code, k->k_code) &&
+	    same(d->d_path, k->k_path) && same(d->d_msg, k->k_msg));
+}
+
 static void
 diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
     const char *group, const char *path, const char *fix, int line, int col,
     const char *msg, bool lines)
 {
 	struct vmrun_diag *d, **v;
+	struct dkey key;
 	char *p1, *m1;
-	size_t i, cap;
+	uint32_t h;
+	size_t cap;
 
 	if (ds == NULL || ds->ds_nomem)
 		return;
@@ -120,14 +142,17 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 		ds->ds_nomem = true;
 		return;
 	}
-	for (i = 0; i < ds->ds_n; i++) {
-		d = ds->ds_v[i];
-		if (d->d_sev == sev && same(d->d_code, code) &&
-		    same(d->d_path, p1) && same(d->d_msg, m1)) {
-			xfree(p1);
-			xfree(m1);
-			return;
-		}
+	/* The same problem found twice (by two targets) is told once. */
+	key.k_sev = sev;
+	key.k_code = code;
+	key.k_path = p1;
+	key.k_msg = m1;
+	h = hash_more(0, &sev, sizeof(sev));
+	h = hash_str(hash_str(hash_str(h, code != NULL ? code : ""), p1), m1);
+	if (hmap_find(&ds->ds_seen, h, same_diag, &key) != NULL) {
+		xfree(p1);
+		xfree(m1);
+		return;
 	}
 	if (ds->ds_n == ds->ds_cap) {
 		cap = ds->ds_cap == 0 ? 8 : ds->ds_cap * 2;
@@ -156,6 +181,11 @@ diag_push(struct vmrun_diags *ds, enum vmrun_severity sev, const char *code,
 	d->d_fix = fix == NULL ? NULL : xstrdup(fix);
 	if (d->d_code == NULL || d->d_group == NULL || d->d_path == NULL ||
 	    d->d_msg == NULL || (fix != NULL && d->d_fix == NULL)) {
+		diag_clear(d);
+		ds->ds_nomem = true;
+		return;
+	}
+	if (!hmap_add(&ds->ds_seen, h, d)) {
 		diag_clear(d);
 		ds->ds_nomem = true;
 		return;

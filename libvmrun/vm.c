@@ -47,22 +47,70 @@ vmrun_config_free(struct vmrun_config *cf)
 	xfree(cf);
 }
 
-/* Diagnostics are grouped by what they concern (design §6). */
-static const char *
-group_in(struct vmrun_vm *vm, struct pool *p, const char *path)
+/*
+ * Diagnostics are grouped by what they concern (design §6): the device
+ * whose path a diagnostic's path starts with, found by hash -- the first
+ * such device of the base, then of each target.
+ */
+struct groups {
+	struct vmrun_config *g_cf;
+	struct hmap	 g_devs;	/* struct dev, by dv_path */
+	bool		 g_nomem;
+};
+
+struct pathpart {
+	const char	*pp_s;
+	size_t		 pp_n;
+};
+
+static bool
+dev_at(const void *val, const void *arg)
 {
-	const struct dev *d;
-	size_t i, n;
+	const struct dev *d = val;
+	const struct pathpart *pp = arg;
+
+	return (strncmp(d->dv_path, pp->pp_s, pp->pp_n) == 0 &&
+	    d->dv_path[pp->pp_n] == '\0');
+}
+
+static void
+groups_add(struct groups *gs, struct vmrun_vm *vm)
+{
+	struct pathpart pp;
+	struct dev *d;
+	uint32_t h;
+	size_t i;
 
 	for (i = 0; vm != NULL && i < vm->vm_ndevs; i++) {
 		d = &vm->vm_devs[i];
-		n = strlen(d->dv_path);
-		if (strncmp(path, d->dv_path, n) != 0 ||
-		    (path[n] != '\0' && path[n] != '.' && path[n] != '['))
-			continue;
-		return (dev_group(d, p));
+		pp.pp_s = d->dv_path;
+		pp.pp_n = strlen(d->dv_path);
+		h = hash_more(0, pp.pp_s, pp.pp_n);
+		if (hmap_find(&gs->g_devs, h, dev_at, &pp) == NULL &&
+		    !hmap_add(&gs->g_devs, h, d))
+			gs->g_nomem = true;
 	}
-	return (NULL);
+}
+
+/* The group of the device path lies under, or NULL. */
+static const char *
+group_in(struct groups *gs, const char *path)
+{
+	struct pathpart pp;
+	const struct dev *d;
+	size_t n;
+
+	pp.pp_s = path;
+	for (n = 1; ; n++) {
+		if (path[n] != '\0' && path[n] != '.' && path[n] != '[')
+			continue;
+		pp.pp_n = n;
+		if ((d = hmap_find(&gs->g_devs, hash_more(0, path, n), dev_at,
+		    &pp)) != NULL)
+			return (dev_group(d, gs->g_cf->cf_pool));
+		if (path[n] == '\0')
+			return (NULL);
+	}
 }
 
 static const char *
@@ -70,17 +118,15 @@ group_of(void *arg, const char *path)
 {
 	static const char *const lpckeys[] = { "com1", "com2", "com3",
 	    "com4", "bootrom", "varfile", "varfile_template", "fwcfg" };
+	struct groups *gs;
 	struct vmrun_config *cf;
 	const char *g, *key;
 	size_t i;
 
-	cf = arg;
-	if ((g = group_in(cf->cf_base, cf->cf_pool, path)) != NULL)
+	gs = arg;
+	cf = gs->g_cf;
+	if (*path != '\0' && (g = group_in(gs, path)) != NULL)
 		return (g);
-	for (i = 0; i < cf->cf_ntargets; i++)
-		if ((g = group_in(cf->cf_targets[i], cf->cf_pool, path)) !=
-		    NULL)
-			return (g);
 	/* "KEY" or "targets.T.KEY" */
 	key = path;
 	if (strncmp(path, "targets.", 8) == 0 && (key = strchr(path + 8,
@@ -173,6 +219,7 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
     struct vmrun_config **cfp)
 {
 	struct vmrun_config *cf;
+	struct groups gs;
 	struct vctx vc;
 	enum vmrun_status st;
 	unsigned long nfailed;
@@ -209,7 +256,16 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 		for (i = 0; i < cf->cf_ntargets && st == VMRUN_OK; i++)
 			if (!slotmap_build(cf->cf_targets[i]))
 				st = VMRUN_ERR_NOMEM;
-		diag_set_group(ds, first, group_of, cf);
+		memset(&gs, 0, sizeof(gs));
+		gs.g_cf = cf;
+		groups_add(&gs, cf->cf_base);
+		for (i = 0; i < cf->cf_ntargets; i++)
+			groups_add(&gs, cf->cf_targets[i]);
+		if (gs.g_nomem)
+			st = VMRUN_ERR_NOMEM;
+		else
+			diag_set_group(ds, first, group_of, &gs);
+		hmap_free(&gs.g_devs);
 	}
 	/*
 	 * Any allocation that failed on the way -- also one whose caller

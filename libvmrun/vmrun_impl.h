@@ -337,6 +337,20 @@ json_t		*json_text(const char *);	/* new; any bytes */
 char		*sb_take(struct strbuf *);	/* new string or NULL */
 void		 sb_free(struct strbuf *);
 
+/* hash.c */
+struct hmap {
+	uint32_t	*h_hash;
+	void		**h_val;	/* NULL: a free slot */
+	size_t		 h_cap;
+	size_t		 h_n;
+};
+uint32_t	 hash_more(uint32_t, const void *, size_t);
+uint32_t	 hash_str(uint32_t, const char *);
+void		*hmap_find(const struct hmap *, uint32_t,
+		    bool (*)(const void *, const void *), const void *);
+bool		 hmap_add(struct hmap *, uint32_t, void *);
+void		 hmap_free(struct hmap *);
+
 /* diag.c */
 void		 diag_add(struct vmrun_diags *, enum vmrun_severity,
 		    const char *code, const char *path, const char *fix,

@@ -52,25 +52,6 @@ group_key(const char *g, unsigned long *major, unsigned long *minor)
 		*major = 2;
 }
 
-struct gentry {
-	const char	*ge_group;
-	unsigned long	 ge_major;
-	unsigned long	 ge_minor;
-	size_t		 ge_first;	/* order of first appearance */
-};
-
-static int
-gentry_cmp(const void *a, const void *b)
-{
-	const struct gentry *x = a, *y = b;
-
-	if (x->ge_major != y->ge_major)
-		return (x->ge_major < y->ge_major ? -1 : 1);
-	if (x->ge_minor != y->ge_minor)
-		return (x->ge_minor < y->ge_minor ? -1 : 1);
-	return (x->ge_first < y->ge_first ? -1 : x->ge_first > y->ge_first);
-}
-
 static void
 out(FILE *fp, int logfd, const char *fmt, ...)
     __attribute__((__format__(__printf__, 3, 4)));
@@ -95,65 +76,105 @@ out(FILE *fp, int logfd, const char *fmt, ...)
 	}
 }
 
+/* One diagnostic to print: its group, and where it stands. */
+struct dentry {
+	const char	*de_group;
+	size_t		 de_index;	/* in the list */
+	size_t		 de_first;	/* its group's first diagnostic */
+	unsigned long	 de_major;
+	unsigned long	 de_minor;
+};
+
+static int
+by_group_name(const void *a, const void *b)
+{
+	const struct dentry *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->de_group, y->de_group)) != 0)
+		return (c);
+	return (x->de_index < y->de_index ? -1 : x->de_index > y->de_index);
+}
+
+static int
+by_group_order(const void *a, const void *b)
+{
+	const struct dentry *x = a, *y = b;
+
+	if (x->de_major != y->de_major)
+		return (x->de_major < y->de_major ? -1 : 1);
+	if (x->de_minor != y->de_minor)
+		return (x->de_minor < y->de_minor ? -1 : 1);
+	if (x->de_first != y->de_first)
+		return (x->de_first < y->de_first ? -1 : 1);
+	return (x->de_index < y->de_index ? -1 : x->de_index > y->de_index);
+}
+
 /*
  * Print the diagnostics for which want() is true, grouped, under the
- * headline "vmrun: NAME: N problems<tail>".  Returns how many it printed.
+ * headline "vmrun: NAME: N problems<tail>".  Returns how many groups it
+ * printed.  Two sorts, not a pass over the list for every group: a host
+ * with thousands of devices has thousands of groups.
  */
 size_t
 report_grouped(const struct vmrun_diags *ds, const char *name,
     const char *tail, bool (*want)(const struct vmrun_diag *), int logfd)
 {
 	const struct vmrun_diag *d;
-	struct gentry *gv;
-	size_t i, j, n, ng, nerr;
+	struct dentry *dv;
+	size_t i, j, n, nd, ng, nerr;
 	const char *fix;
 
 	n = vmrun_diags_count(ds);
-	if ((gv = calloc(n + 1, sizeof(*gv))) == NULL)
+	if ((dv = calloc(n + 1, sizeof(*dv))) == NULL)
 		return (0);
-	ng = nerr = 0;
+	nd = nerr = 0;
 	for (i = 0; i < n; i++) {
 		d = vmrun_diags_get(ds, i);
 		if (!want(d))
 			continue;
 		if (vmrun_diag_severity(d) == VMRUN_ERROR)
 			nerr++;
-		for (j = 0; j < ng; j++)
-			if (strcmp(gv[j].ge_group, vmrun_diag_group(d)) == 0)
-				break;
-		if (j < ng)
-			continue;
-		gv[ng].ge_group = vmrun_diag_group(d);
-		gv[ng].ge_first = i;
-		group_key(gv[ng].ge_group, &gv[ng].ge_major, &gv[ng].ge_minor);
-		ng++;
+		dv[nd].de_group = vmrun_diag_group(d);
+		dv[nd++].de_index = i;
 	}
-	if (ng == 0) {
-		free(gv);
+	if (nd == 0) {
+		free(dv);
 		return (0);
 	}
-	qsort(gv, ng, sizeof(*gv), gentry_cmp);
+	/* Each group's members together, in list order: its first, key. */
+	qsort(dv, nd, sizeof(*dv), by_group_name);
+	for (i = ng = 0; i < nd; i = j, ng++) {
+		for (j = i; j < nd && strcmp(dv[j].de_group,
+		    dv[i].de_group) == 0; j++) {
+			dv[j].de_first = dv[i].de_index;
+			if (j == i)
+				group_key(dv[i].de_group, &dv[i].de_major,
+				    &dv[i].de_minor);
+			else {
+				dv[j].de_major = dv[i].de_major;
+				dv[j].de_minor = dv[i].de_minor;
+			}
+		}
+	}
+	qsort(dv, nd, sizeof(*dv), by_group_order);
 	if (nerr == 0)
 		out(stderr, logfd, "vmrun: %s: no problems\n", name);
 	else
 		out(stderr, logfd, "vmrun: %s: %zu problem%s%s\n", name, nerr,
 		    nerr == 1 ? "" : "s", tail);
-	for (j = 0; j < ng; j++) {
-		out(stderr, logfd, "  %s\n", gv[j].ge_group);
-		for (i = 0; i < n; i++) {
-			d = vmrun_diags_get(ds, i);
-			if (!want(d) || strcmp(vmrun_diag_group(d),
-			    gv[j].ge_group) != 0)
-				continue;
-			out(stderr, logfd, "    %s%s\n",
-			    vmrun_diag_severity(d) == VMRUN_ERROR ? "" :
-			    strcmp(vmrun_diag_code(d), "fixed") == 0 ?
-			    "fixed: " : "warning: ", vmrun_diag_message(d));
-			if ((fix = vmrun_diag_fix(d)) != NULL)
-				out(stderr, logfd, "      fix: %s\n", fix);
-		}
+	for (i = 0; i < nd; i++) {
+		if (i == 0 || dv[i].de_first != dv[i - 1].de_first)
+			out(stderr, logfd, "  %s\n", dv[i].de_group);
+		d = vmrun_diags_get(ds, dv[i].de_index);
+		out(stderr, logfd, "    %s%s\n",
+		    vmrun_diag_severity(d) == VMRUN_ERROR ? "" :
+		    strcmp(vmrun_diag_code(d), "fixed") == 0 ?
+		    "fixed: " : "warning: ", vmrun_diag_message(d));
+		if ((fix = vmrun_diag_fix(d)) != NULL)
+			out(stderr, logfd, "      fix: %s\n", fix);
 	}
-	free(gv);
+	free(dv);
 	return (ng);
 }
 

@@ -132,15 +132,28 @@ warnx_(const char *fmt, ...)
  * hold control characters (ESC sequences); all but newline and tab are
  * written as \ooo, as vis(3) does.
  */
+static bool
+vis_plain(char c)
+{
+	return (((unsigned char)c >= 0x20 || c == '\n' || c == '\t') &&
+	    c != 0x7f);
+}
+
 void
 vis_fputs(const char *s, FILE *fp)
 {
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ||
-		    *s == 0x7f)
-			fprintf(fp, "\\%03o", (unsigned char)*s);
-		else
-			fputc(*s, fp);
+	size_t n;
+
+	/* Runs of plain text in one go: stderr is unbuffered. */
+	while (*s != '\0') {
+		for (n = 0; s[n] != '\0' && vis_plain(s[n]); n++)
+			;
+		if (n > 0)
+			fwrite(s, 1, n, fp);
+		s += n;
+		if (*s != '\0')
+			fprintf(fp, "\\%03o", (unsigned char)*s++);
+	}
 }
 
 /* Into buf as vis_fputs writes it; returns its length. */
@@ -150,8 +163,7 @@ vis_str(const char *s, char *buf, size_t len)
 	size_t n;
 
 	for (n = 0; *s != '\0' && n + 5 < len; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t') ||
-		    *s == 0x7f)
+		if (!vis_plain(*s))
 			n += (size_t)snprintf(buf + n, len - n, "\\%03o",
 			    (unsigned char)*s);
 		else
@@ -439,9 +451,35 @@ parse_args(int argc, char *argv[], struct options *o)
 	return (-1);
 }
 
-/* Print diagnostics as "vmrun: FILE: PATH: message" lines. */
+static void	print_diags_to(const struct vmrun_diags *, const char *, FILE *);
+
+/*
+ * Print diagnostics as "vmrun: FILE: PATH: message" lines: made in memory
+ * and written at once, not a system call for every piece.
+ */
 void
 print_diags(const struct vmrun_diags *ds, const char *file)
+{
+	FILE *fp, *mem;
+	char *text;
+	size_t len;
+
+	text = NULL;
+	if ((mem = open_memstream(&text, &len)) != NULL)
+		fp = mem;
+	else
+		fp = stderr;
+	print_diags_to(ds, file, fp);
+	if (mem != NULL && fclose(mem) == 0) {
+		fwrite(text, 1, len, stderr);
+		fflush(stderr);
+	} else if (mem != NULL)
+		print_diags_to(ds, file, stderr);
+	free(text);
+}
+
+static void
+print_diags_to(const struct vmrun_diags *ds, const char *file, FILE *fp)
 {
 	const struct vmrun_diag *d;
 	const char *path, *fix;
@@ -450,23 +488,23 @@ print_diags(const struct vmrun_diags *ds, const char *file)
 	for (i = 0; i < vmrun_diags_count(ds); i++) {
 		d = vmrun_diags_get(ds, i);
 		path = vmrun_diag_path(d);
-		fputs("vmrun: ", stderr);
-		vis_fputs(file, stderr);
+		fputs("vmrun: ", fp);
+		vis_fputs(file, fp);
 		if (vmrun_diag_line(d) > 0)
-			fprintf(stderr, ":%d:%d", vmrun_diag_line(d),
+			fprintf(fp, ":%d:%d", vmrun_diag_line(d),
 			    vmrun_diag_column(d));
 		if (*path != '\0') {
-			fputs(": ", stderr);
-			vis_fputs(path, stderr);
+			fputs(": ", fp);
+			vis_fputs(path, fp);
 		}
-		fprintf(stderr, ": %s", vmrun_diag_severity(d) ==
+		fprintf(fp, ": %s", vmrun_diag_severity(d) ==
 		    VMRUN_WARNING ? "warning: " : "");
-		vis_fputs(vmrun_diag_message(d), stderr);
-		fputc('\n', stderr);
+		vis_fputs(vmrun_diag_message(d), fp);
+		fputc('\n', fp);
 		if ((fix = vmrun_diag_fix(d)) != NULL) {
-			fputs("  fix: ", stderr);
-			vis_fputs(fix, stderr);
-			fputc('\n', stderr);
+			fputs("  fix: ", fp);
+			vis_fputs(fix, fp);
+			fputc('\n', fp);
 		}
 	}
 }
