@@ -102,8 +102,8 @@ xfree(void *p)
 /*
  * A pool hands out zeroed memory from blocks it frees all at once: a
  * bump pointer in the current block, a block of its own for a large
- * request.  One calloc per block, not per string; blocks grow from 1 KiB
- * to 8 KiB, so a small pool zeroes little.
+ * request.  One malloc per block, not per string; blocks grow from 1 KiB
+ * to 8 KiB, and only what is handed out is zeroed.
  */
 #define POOL_FIRST	1024
 #define POOL_BLOCK	8192
@@ -155,24 +155,28 @@ pool_alloc(struct pool *p, size_t n)
 		d = p->p_cur;
 		p->p_cur += n;
 		p->p_left -= n;
-		return (d);
+		return (memset(d, 0, n));
 	}
 	if (n > POOL_BLOCK / 4) {	/* its own block, behind the head */
-		if ((c = xcalloc(1, sizeof(*c) + n)) == NULL)
+		if ((c = xmalloc(sizeof(*c) + n)) == NULL)
 			return (NULL);
+		memset(c->c_data, 0, n);
 		if (p->p_head != NULL) {
 			c->c_next = p->p_head->c_next;
 			p->p_head->c_next = c;
-		} else
+		} else {
+			c->c_next = NULL;
 			p->p_head = c;
+		}
 		return (c->c_data);
 	}
 	if (p->p_next < POOL_FIRST)
 		p->p_next = POOL_FIRST;
 	while (p->p_next < n)
 		p->p_next *= 2;
-	if ((c = xcalloc(1, sizeof(*c) + p->p_next)) == NULL)
+	if ((c = xmalloc(sizeof(*c) + p->p_next)) == NULL)
 		return (NULL);
+	memset(c->c_data, 0, n);
 	c->c_next = p->p_head;
 	p->p_head = c;
 	p->p_cur = (char *)c->c_data + n;
@@ -219,14 +223,19 @@ char *
 pool_printf(struct pool *p, const char *fmt, ...)
 {
 	va_list ap;
-	char *d;
+	char buf[256], *d;
 	int n;
 
+	/* Most results are short: formatted once, then copied. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	if (n < 0 || (d = pool_alloc(p, (size_t)n + 1)) == NULL)
 		return (NULL);
+	if ((size_t)n < sizeof(buf)) {
+		memcpy(d, buf, (size_t)n + 1);
+		return (d);
+	}
 	va_start(ap, fmt);
 	vsnprintf(d, (size_t)n + 1, fmt, ap);
 	va_end(ap);

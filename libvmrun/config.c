@@ -405,13 +405,15 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 /*
  * Build the model of one resolved configuration.  top is the merged top
  * level; overlay and tname name the target (NULL for the base); srcs are
- * the devices in resolved order with their paths.  Returns NULL only when
+ * the devices in resolved order with their paths; base is the base's
+ * model, already built, when this is a target.  Returns NULL only when
  * out of memory; validation problems go to vc's diagnostics.
  */
 struct vmrun_vm *
 config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
-    const struct devsrc *srcs, size_t nsrc)
+    const struct devsrc *srcs, size_t nsrc, const struct vmrun_vm *base)
 {
+	const struct dev *bd;
 	struct vmrun_vm *vm;
 	jv_t *basepart, *ovpart, *v, *g;
 	const struct key *k;
@@ -441,7 +443,12 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 	jv_object_foreach(top, i, key, v)
 		(void)jv_obj_set(overlay != NULL && jv_get(overlay, key) !=
 		    NULL ? ovpart : basepart, key, v);
-	schema_check(vc, basepart, top_keys, NULL, "", true);
+	/*
+	 * A target's keys from the base have the base's values and paths:
+	 * the base's resolution has judged them already.
+	 */
+	if (base == NULL)
+		schema_check(vc, basepart, top_keys, NULL, "", true);
 	if (overlay != NULL)
 		schema_check(vc, ovpart, top_keys, NULL, vpath(vc, "targets",
 		    tname), true);
@@ -465,8 +472,16 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 	for (i = 0; i < nsrc; i++) {
 		if (i == nbase)
 			break;
-		dev_build(vc, srcs[i].ds_obj, srcs[i].ds_path,
-		    &vm->vm_devs[vm->vm_ndevs]);
+		/* A base device the target keeps is the base's, as built. */
+		bd = base != NULL && srcs[i].ds_baseidx >= 0 &&
+		    (size_t)srcs[i].ds_baseidx < base->vm_ndevs ?
+		    &base->vm_devs[srcs[i].ds_baseidx] : NULL;
+		if (bd != NULL && bd->dv_obj != NULL &&
+		    bd->dv_obj == srcs[i].ds_obj)
+			vm->vm_devs[vm->vm_ndevs] = *bd;
+		else
+			dev_build(vc, srcs[i].ds_obj, srcs[i].ds_path,
+			    &vm->vm_devs[vm->vm_ndevs]);
 		vm->vm_devs[vm->vm_ndevs].dv_origin = srcs[i].ds_origin;
 		vm->vm_devs[vm->vm_ndevs++].dv_baseidx = srcs[i].ds_baseidx;
 	}

@@ -224,7 +224,7 @@ schema_find(const struct key *keys, const char *name)
 	const struct key *k;
 
 	for (k = keys; k != NULL && k->k_name != NULL; k++)
-		if (strcmp(k->k_name, name) == 0)
+		if (k->k_name[0] == name[0] && strcmp(k->k_name, name) == 0)
 			return (k);
 	return (NULL);
 }
@@ -302,14 +302,28 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 {
 	const struct key *tabs[2], *k;
 	const char *name, *hint;
-	jv_t *v;
-	size_t i;
+	jv_t *v, *found[2][64];
+	size_t i, t;
+	bool known;
 
+	/*
+	 * One pass over the members finds each one's row; the rows are
+	 * then checked in table order, so the messages keep their order.
+	 */
+	tabs[0] = a;
+	tabs[1] = b;
+	memset(found, 0, sizeof(found));
 	jv_object_foreach(obj, i, name, v) {
-		if ((k = schema_find(a, name)) == NULL)
-			k = schema_find(b, name);
+		for (known = false, t = 0; t < 2; t++)
+			if ((k = schema_find(tabs[t], name)) != NULL) {
+				known = true;
+				if (k - tabs[t] < 64)
+					found[t][k - tabs[t]] = v;
+			}
+		if (known)
+			continue;
 		/* scan_strings reports a key with a newline already. */
-		if (k != NULL || strpbrk(name, "\n\r") != NULL)
+		if (strpbrk(name, "\n\r") != NULL)
 			continue;
 		hint = closest(a, b, name);
 		if (hint != NULL)
@@ -319,11 +333,10 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 			verr(vc, "unknown-key", vpath(vc, path, name),
 			    "unknown key");
 	}
-	tabs[0] = a;
-	tabs[1] = b;
-	for (i = 0; i < 2; i++)
-		for (k = tabs[i]; k != NULL && k->k_name != NULL; k++) {
-			v = jv_get(obj, k->k_name);
+	for (t = 0; t < 2; t++)
+		for (k = tabs[t]; k != NULL && k->k_name != NULL; k++) {
+			v = k - tabs[t] < 64 ? found[t][k - tabs[t]] :
+			    jv_get(obj, k->k_name);
 			if (v == NULL) {
 				if ((k->k_flags & K_REQ) && !partial)
 					verr(vc, "missing-key",

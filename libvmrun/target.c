@@ -75,11 +75,13 @@ check_remove(struct vctx *vc, jv_t *rm, jv_t *bemu, const char *path)
 }
 
 /*
- * Resolve target tname (NULL: the base configuration) of root.  Returns
+ * Resolve target tname (NULL: the base configuration) of root; base is
+ * the base's model once built.  Returns
  * the model, or NULL when out of memory.
  */
 struct vmrun_vm *
-target_resolve(struct vctx *vc, jv_t *root, const char *tname)
+target_resolve(struct vctx *vc, jv_t *root, const char *tname,
+    const struct vmrun_vm *base)
 {
 	struct devsrc *srcs;
 	jv_t *top, *overlay, *settable, *bemu, *oemu, *rm, *v, *d;
@@ -206,7 +208,7 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname)
 				(void)jv_obj_set(settable, key, v);
 		overlay = settable;
 	}
-	return (config_build(vc, top, overlay, tname, srcs, n));
+	return (config_build(vc, top, overlay, tname, srcs, n, base));
 }
 
 /* next_target must name a target that exists (design §3). */

@@ -181,7 +181,7 @@ config_resolve_all(struct vctx *vc, struct vmrun_config *cf)
 	const char *name;
 	size_t n, j;
 
-	if ((cf->cf_base = target_resolve(vc, cf->cf_root, NULL)) == NULL)
+	if ((cf->cf_base = target_resolve(vc, cf->cf_root, NULL, NULL)) == NULL)
 		return (VMRUN_ERR_NOMEM);
 	targets = jv_get(cf->cf_root, "targets");
 	if (!jv_is_obj(targets))
@@ -207,7 +207,7 @@ config_resolve_all(struct vctx *vc, struct vmrun_config *cf)
 		}
 		cf->cf_tnames[cf->cf_ntargets] = name;
 		cf->cf_targets[cf->cf_ntargets] = target_resolve(vc,
-		    cf->cf_root, name);
+		    cf->cf_root, name, cf->cf_base);
 		if (cf->cf_targets[cf->cf_ntargets++] == NULL)
 			return (VMRUN_ERR_NOMEM);
 	}
@@ -258,9 +258,11 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 				st = VMRUN_ERR_NOMEM;
 		memset(&gs, 0, sizeof(gs));
 		gs.g_cf = cf;
-		groups_add(&gs, cf->cf_base);
-		for (i = 0; i < cf->cf_ntargets; i++)
-			groups_add(&gs, cf->cf_targets[i]);
+		if (vmrun_diags_count(ds) > first) {
+			groups_add(&gs, cf->cf_base);
+			for (i = 0; i < cf->cf_ntargets; i++)
+				groups_add(&gs, cf->cf_targets[i]);
+		}
 		if (gs.g_nomem)
 			st = VMRUN_ERR_NOMEM;
 		else

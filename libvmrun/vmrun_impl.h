@@ -484,7 +484,8 @@ struct devsrc {
 };
 extern const struct key top_keys[];
 struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
-		    const char *tname, const struct devsrc *, size_t);
+		    const char *tname, const struct devsrc *, size_t,
+		    const struct vmrun_vm *);
 void		 vm_free(struct vmrun_vm *);
 const char	*config_keypath(struct vctx *, jv_t *overlay,
 		    const char *tname, const char *key);
@@ -494,7 +495,8 @@ void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
 		    jv_t *overlay, const char *tname);
 
 /* target.c */
-struct vmrun_vm	*target_resolve(struct vctx *, jv_t *root, const char *tname);
+struct vmrun_vm	*target_resolve(struct vctx *, jv_t *root, const char *tname,
+		    const struct vmrun_vm *);
 void		 target_check_next(struct vctx *, struct vmrun_config *);
 
 /* slots.c */

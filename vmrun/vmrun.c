@@ -464,6 +464,8 @@ print_diags(const struct vmrun_diags *ds, const char *file)
 	char *text;
 	size_t len;
 
+	if (vmrun_diags_count(ds) == 0)
+		return;
 	text = NULL;
 	if ((mem = open_memstream(&text, &len)) != NULL)
 		fp = mem;
