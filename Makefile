@@ -12,6 +12,9 @@ INCDIR=		$(PREFIX)/include
 MANDIR=		$(PREFIX)/share/man
 PCDIR=		$(LIBDIR)/pkgconfig
 EXDIR=		$(PREFIX)/share/examples/vmrun
+# rc.d/vmrun is installed with %%PREFIX%% replaced: it names vmrun and
+# the VMs' configurations by it.
+RCDIR=		$(PREFIX)/etc/rc.d
 
 CC?=		cc
 AR?=		ar
@@ -71,7 +74,7 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
-		tests/cli/lifecycle_test tests/cli/host_test
+		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -244,7 +247,7 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(EXDIR)
+	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(RCDIR)
 	$(INSTALL) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
 	$(INSTALL) -m 444 libvmrun.a $(DESTDIR)$(LIBDIR)/libvmrun.a
 	$(INSTALL) -m 555 libvmrun.so.$(SOVERSION) \
@@ -257,6 +260,8 @@ install: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	sed 's|%%PREFIX%%|$(PREFIX)|g' rc.d/vmrun > $(DESTDIR)$(RCDIR)/vmrun
+	chmod 555 $(DESTDIR)$(RCDIR)/vmrun
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmrun $(DESTDIR)$(LIBDIR)/libvmrun.a \
@@ -265,7 +270,7 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun
 	-rmdir $(DESTDIR)$(EXDIR)
 
 clean:
