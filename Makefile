@@ -74,7 +74,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
-		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test
+		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
+		tests/cli/nomad_test
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
