@@ -12,6 +12,10 @@ INCDIR=		$(PREFIX)/include
 MANDIR=		$(PREFIX)/share/man
 PCDIR=		$(LIBDIR)/pkgconfig
 EXDIR=		$(PREFIX)/share/examples/vmrun
+# The Kyua test suite, as FreeBSD installs them (a Kyuafile at each
+# level); INSTALL_TESTS=no installs without it (building it needs ATF).
+TESTSDIR=	$(PREFIX)/tests/vmrun
+INSTALL_TESTS?=	yes
 
 CC?=		cc
 AR?=		ar
@@ -72,6 +76,11 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test
+TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
+TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
+		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
+		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
+		tests/helpers/with-signals
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -237,7 +246,10 @@ bench: deps all $(BENCH_PROGS)
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
 
-install: all
+# install-tests-yes or install-tests-no, by INSTALL_TESTS.
+install: install-files install-tests-$(INSTALL_TESTS)
+
+install-files: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
@@ -255,6 +267,31 @@ install: all
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
 
+# The suite as the source tree has it, but for its layout: that names the
+# installed vmrun, library, header and example, so that `kyua test` in
+# TESTSDIR tests what was installed (tools/testlayout.sh).  The version
+# script is not installed elsewhere: the suite carries a copy.
+install-tests-yes: all tests
+	$(INSTALL) -d $(DESTDIR)$(TESTSDIR)/lib $(DESTDIR)$(TESTSDIR)/cli \
+	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data
+	$(INSTALL) -m 444 tests/Kyuafile $(DESTDIR)$(TESTSDIR)/Kyuafile
+	rm -f $(DESTDIR)$(TESTSDIR)/layout
+	sh tools/testlayout.sh $(TESTSDIR) vmrun=$(BINDIR)/vmrun \
+	    library=$(LIBDIR)/libvmrun.so.$(SOVERSION) \
+	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
+	    example=$(EXDIR)/freebsd-test.json > $(DESTDIR)$(TESTSDIR)/layout
+	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
+	$(INSTALL) -m 444 tests/lib/Kyuafile libvmrun/libvmrun.map \
+	    $(DESTDIR)$(TESTSDIR)/lib
+	$(INSTALL) -m 555 $(TEST_PROGS) $(DESTDIR)$(TESTSDIR)/lib
+	$(INSTALL) -m 444 tests/cli/Kyuafile $(TEST_SUBRS) \
+	    $(DESTDIR)$(TESTSDIR)/cli
+	$(INSTALL) -m 555 $(TEST_SCRIPTS) $(DESTDIR)$(TESTSDIR)/cli
+	$(INSTALL) -m 555 $(TEST_HELPERS) $(DESTDIR)$(TESTSDIR)/helpers
+	$(INSTALL) -m 444 tests/data/* $(DESTDIR)$(TESTSDIR)/data
+
+install-tests-no:
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmrun $(DESTDIR)$(LIBDIR)/libvmrun.a \
 	    $(DESTDIR)$(LIBDIR)/libvmrun.so.$(SOVERSION) \
@@ -264,6 +301,19 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
 	-rmdir $(DESTDIR)$(EXDIR)
+	@echo "removing the test suite from $(DESTDIR)$(TESTSDIR)"
+	@rm -f $(DESTDIR)$(TESTSDIR)/Kyuafile $(DESTDIR)$(TESTSDIR)/layout
+	@for f in tests/lib/Kyuafile libvmrun/libvmrun.map $(TEST_PROGS); do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/lib/$${f##*/}"; done
+	@for f in tests/cli/Kyuafile $(TEST_SUBRS) $(TEST_SCRIPTS); do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/cli/$${f##*/}"; done
+	@for f in $(TEST_HELPERS); do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/helpers/$${f##*/}"; done
+	@for f in tests/data/*; do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/data/$${f##*/}"; done
+	-rmdir $(DESTDIR)$(TESTSDIR)/lib $(DESTDIR)$(TESTSDIR)/cli \
+	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data \
+	    $(DESTDIR)$(TESTSDIR)
 
 clean:
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
@@ -272,4 +322,5 @@ clean:
 	    $(TEST_SCRIPTS) $(BENCH_PROGS)
 	rm -rf tests/html
 
-.PHONY: all tests deps check demo bench install uninstall clean
+.PHONY: all tests deps check demo bench install install-files \
+	install-tests-yes install-tests-no uninstall clean
