@@ -12,6 +12,9 @@ INCDIR=		$(PREFIX)/include
 MANDIR=		$(PREFIX)/share/man
 PCDIR=		$(LIBDIR)/pkgconfig
 EXDIR=		$(PREFIX)/share/examples/vmrun
+# Configurations: the example goes there as a .sample to copy from (the
+# port's @sample copies it once, and keeps the copy a user changed).
+CONFDIR=	$(PREFIX)/etc/vmrun
 # The Kyua test suite, as FreeBSD installs them (a Kyuafile at each
 # level); INSTALL_TESTS=no installs without it (building it needs ATF).
 TESTSDIR=	$(PREFIX)/tests/vmrun
@@ -253,7 +256,7 @@ install-files: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(EXDIR)
+	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR)
 	$(INSTALL) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
 	$(INSTALL) -m 444 libvmrun.a $(DESTDIR)$(LIBDIR)/libvmrun.a
 	$(INSTALL) -m 555 libvmrun.so.$(SOVERSION) \
@@ -266,6 +269,8 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 644 examples/freebsd-test.json \
+	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample
 
 # The suite as the source tree has it, but for its layout: that names the
 # installed vmrun, library, header and example, so that `kyua test` in
@@ -299,8 +304,9 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json
-	-rmdir $(DESTDIR)$(EXDIR)
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json \
+	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample
+	-rmdir $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR)
 	@echo "removing the test suite from $(DESTDIR)$(TESTSDIR)"
 	@rm -f $(DESTDIR)$(TESTSDIR)/Kyuafile $(DESTDIR)$(TESTSDIR)/layout
 	@for f in tests/lib/Kyuafile libvmrun/libvmrun.map $(TEST_PROGS); do \
