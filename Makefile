@@ -297,6 +297,18 @@ install-tests-yes: all tests
 
 install-tests-no:
 
+# The release tarball of the committed tree, as the port fetches it:
+# vmrun-VERSION.tar.gz holding vmrun-VERSION/.  DISTDIR is where it goes
+# (the ports' distfiles directory, for testing the port).
+DISTDIR?=	.
+DISTNAME=	vmrun-$(VERSION)
+
+dist:
+	rm -f $(DISTDIR)/$(DISTNAME).tar $(DISTDIR)/$(DISTNAME).tar.gz
+	git archive --format=tar --prefix=$(DISTNAME)/ \
+	    -o $(DISTDIR)/$(DISTNAME).tar HEAD
+	gzip -9n $(DISTDIR)/$(DISTNAME).tar
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmrun $(DESTDIR)$(LIBDIR)/libvmrun.a \
 	    $(DESTDIR)$(LIBDIR)/libvmrun.so.$(SOVERSION) \
@@ -329,4 +341,4 @@ clean:
 	rm -rf tests/html
 
 .PHONY: all tests deps check demo bench install install-files \
-	install-tests-yes install-tests-no uninstall clean
+	install-tests-yes install-tests-no dist uninstall clean
