@@ -78,7 +78,7 @@ TEST_PROGS=	tests/lib/values_test tests/lib/slots_test \
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
-		tests/cli/lifecycle_test tests/cli/host_test
+		tests/cli/lifecycle_test tests/cli/host_test tests/cli/port_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
