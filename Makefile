@@ -15,6 +15,13 @@ EXDIR=		$(PREFIX)/share/examples/vmrun
 # rc.d/vmrun is installed with %%PREFIX%% replaced: it names vmrun and
 # the VMs' configurations by it.
 RCDIR=		$(PREFIX)/etc/rc.d
+# Configurations: the example goes there as a .sample to copy from (the
+# port's @sample copies it once, and keeps the copy a user changed).
+CONFDIR=	$(PREFIX)/etc/vmrun
+# The Kyua test suite, as FreeBSD installs them (a Kyuafile at each
+# level); INSTALL_TESTS=no installs without it (building it needs ATF).
+TESTSDIR=	$(PREFIX)/tests/vmrun
+INSTALL_TESTS?=	yes
 
 CC?=		cc
 AR?=		ar
@@ -75,7 +82,13 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
-		tests/cli/nomad_test
+		tests/cli/nomad_test tests/cli/port_test
+TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
+TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
+		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
+		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
+		tests/helpers/with-signals tests/helpers/fake-daemon \
+		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -244,11 +257,14 @@ bench: deps all $(BENCH_PROGS)
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
 
-install: all
+# install-tests-yes or install-tests-no, by INSTALL_TESTS.
+install: install-files install-tests-$(INSTALL_TESTS)
+
+install-files: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(RCDIR)
+	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(RCDIR) $(DESTDIR)$(CONFDIR)
 	$(INSTALL) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
 	$(INSTALL) -m 444 libvmrun.a $(DESTDIR)$(LIBDIR)/libvmrun.a
 	$(INSTALL) -m 555 libvmrun.so.$(SOVERSION) \
@@ -263,6 +279,45 @@ install: all
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
 	sed 's|%%PREFIX%%|$(PREFIX)|g' rc.d/vmrun > $(DESTDIR)$(RCDIR)/vmrun
 	chmod 555 $(DESTDIR)$(RCDIR)/vmrun
+	$(INSTALL) -m 644 examples/freebsd-test.json \
+	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample
+
+# The suite as the source tree has it, but for its layout: that names the
+# installed vmrun, library, header and example, so that `kyua test` in
+# TESTSDIR tests what was installed (tools/testlayout.sh).  The version
+# script is not installed elsewhere: the suite carries a copy.
+install-tests-yes: all tests
+	$(INSTALL) -d $(DESTDIR)$(TESTSDIR)/lib $(DESTDIR)$(TESTSDIR)/cli \
+	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data
+	$(INSTALL) -m 444 tests/Kyuafile $(DESTDIR)$(TESTSDIR)/Kyuafile
+	rm -f $(DESTDIR)$(TESTSDIR)/layout
+	sh tools/testlayout.sh $(TESTSDIR) vmrun=$(BINDIR)/vmrun \
+	    library=$(LIBDIR)/libvmrun.so.$(SOVERSION) \
+	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
+	    example=$(EXDIR)/freebsd-test.json > $(DESTDIR)$(TESTSDIR)/layout
+	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
+	$(INSTALL) -m 444 tests/lib/Kyuafile libvmrun/libvmrun.map \
+	    $(DESTDIR)$(TESTSDIR)/lib
+	$(INSTALL) -m 555 $(TEST_PROGS) $(DESTDIR)$(TESTSDIR)/lib
+	$(INSTALL) -m 444 tests/cli/Kyuafile $(TEST_SUBRS) \
+	    $(DESTDIR)$(TESTSDIR)/cli
+	$(INSTALL) -m 555 $(TEST_SCRIPTS) $(DESTDIR)$(TESTSDIR)/cli
+	$(INSTALL) -m 555 $(TEST_HELPERS) $(DESTDIR)$(TESTSDIR)/helpers
+	$(INSTALL) -m 444 tests/data/* $(DESTDIR)$(TESTSDIR)/data
+
+install-tests-no:
+
+# The release tarball of the committed tree, as the port fetches it:
+# vmrun-VERSION.tar.gz holding vmrun-VERSION/.  DISTDIR is where it goes
+# (the ports' distfiles directory, for testing the port).
+DISTDIR?=	.
+DISTNAME=	vmrun-$(VERSION)
+
+dist:
+	rm -f $(DISTDIR)/$(DISTNAME).tar $(DISTDIR)/$(DISTNAME).tar.gz
+	git archive --format=tar --prefix=$(DISTNAME)/ \
+	    -o $(DISTDIR)/$(DISTNAME).tar HEAD
+	gzip -9n $(DISTDIR)/$(DISTNAME).tar
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vmrun $(DESTDIR)$(LIBDIR)/libvmrun.a \
@@ -271,8 +326,22 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun
-	-rmdir $(DESTDIR)$(EXDIR)
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun \
+	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample
+	-rmdir $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR)
+	@echo "removing the test suite from $(DESTDIR)$(TESTSDIR)"
+	@rm -f $(DESTDIR)$(TESTSDIR)/Kyuafile $(DESTDIR)$(TESTSDIR)/layout
+	@for f in tests/lib/Kyuafile libvmrun/libvmrun.map $(TEST_PROGS); do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/lib/$${f##*/}"; done
+	@for f in tests/cli/Kyuafile $(TEST_SUBRS) $(TEST_SCRIPTS); do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/cli/$${f##*/}"; done
+	@for f in $(TEST_HELPERS); do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/helpers/$${f##*/}"; done
+	@for f in tests/data/*; do \
+	    rm -f "$(DESTDIR)$(TESTSDIR)/data/$${f##*/}"; done
+	-rmdir $(DESTDIR)$(TESTSDIR)/lib $(DESTDIR)$(TESTSDIR)/cli \
+	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data \
+	    $(DESTDIR)$(TESTSDIR)
 
 clean:
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
@@ -281,4 +350,5 @@ clean:
 	    $(TEST_SCRIPTS) $(BENCH_PROGS)
 	rm -rf tests/html
 
-.PHONY: all tests deps check demo bench install uninstall clean
+.PHONY: all tests deps check demo bench install install-files \
+	install-tests-yes install-tests-no dist uninstall clean

@@ -12,11 +12,13 @@
 # instead of blocking.  Every wait is bounded; the cleanup part kills the
 # processes a case started (by their recorded pid only).
 
+. "$(atf_get_srcdir)/layout.subr"
+
 # atf_check runs programs, not shell functions: every body calls setup.
 setup()
 {
 	H="$(atf_get_srcdir)/../helpers"
-	V="$(atf_get_srcdir)/../../vmrun/vmrun"
+	V=$(layout vmrun)
 	[ -x "$V" ] || atf_fail "$V is not built"
 	FAKE_DIR=$PWD
 	FAKE_VMM_DIR=$PWD/vmm

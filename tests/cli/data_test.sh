@@ -22,9 +22,11 @@
 # To add a case, write the .json, run vmrun as above from tests/data, and
 # read the output against design.md and bhyve.md before saving it.
 
+. "$(atf_get_srcdir)/layout.subr"
+
 vmrun_bin()
 {
-	echo "$(atf_get_srcdir)/../../vmrun/vmrun"
+	layout vmrun
 }
 
 data_dir()

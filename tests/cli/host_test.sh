@@ -77,7 +77,7 @@ config()
 seed_config()
 {
 	sed "s|/usr/local/share/uefi-firmware/BHYVE_UEFI.fd|$PWD/BHYVE_UEFI.fd|" \
-	    "$(atf_get_srcdir)/../../examples/freebsd-test.json" > vm.json
+	    "$(layout example)" > vm.json
 	grep -q "\"$PWD/BHYVE_UEFI.fd\"" vm.json ||
 	    atf_fail "the example's bootrom moved: update seed_config"
 }

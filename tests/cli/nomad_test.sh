@@ -18,8 +18,10 @@
 # atf_check runs programs, not shell functions: every body calls setup.
 setup()
 {
-	V="$(atf_get_srcdir)/../../vmrun/vmrun"
-	JOB="$(atf_get_srcdir)/../../examples/nomad/vmrun.nomad.hcl"
+	V=$(layout vmrun)
+	JOB=$(layout source) || atf_skip "the installed suite has no source" \
+	    "tree, where the Nomad job is"
+	JOB=$JOB/examples/nomad/vmrun.nomad.hcl
 	[ -x "$V" ] || atf_fail "$V is not built"
 	[ -r "$JOB" ] || atf_fail "$JOB is missing"
 }

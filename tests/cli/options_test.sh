@@ -3,10 +3,12 @@
 # vmrun's command line: options, their combinations and exit statuses
 # (design §8, §8.1).
 
-# atf_check runs programs, not shell functions: every body calls setup.
-setup() { V="$(atf_get_srcdir)/../../vmrun/vmrun"; }
+. "$(atf_get_srcdir)/layout.subr"
 
-seed() { cp "$(atf_get_srcdir)/../../examples/freebsd-test.json" vm.json; }
+# atf_check runs programs, not shell functions: every body calls setup.
+setup() { V=$(layout vmrun); }
+
+seed() { cp "$(layout example)" vm.json; }
 
 SEED_ARGV='/usr/sbin/bhyve -A -H -u -c cpus=2,sockets=1,cores=1,threads=2 -m 512M -s 0:0:0,hostbridge -s 0:1:0,virtio-net,tap3 -s 0:2:0,virtio-blk,disk.img -s 0:31:0,lpc -l com1,stdio -l bootrom,/usr/local/share/uefi-firmware/BHYVE_UEFI.fd freebsd-test'
 

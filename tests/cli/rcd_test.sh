@@ -23,7 +23,9 @@ TC_CLEANUP=rcd_cleanup
 rcd_setup()
 {
 	H="$(atf_get_srcdir)/../helpers"
-	S="$(atf_get_srcdir)/../../rc.d/vmrun"
+	S=$(layout source) || atf_skip "the installed suite has no source" \
+	    "tree: these cases run rc.d/vmrun as it is before make install"
+	S=$S/rc.d/vmrun
 	RCD_LOG=$PWD/rcd.log
 	RCD_CONF=$PWD/rc.conf
 	PATH=$PWD/bin:$PATH

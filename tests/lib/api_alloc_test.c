@@ -195,7 +195,7 @@ ATF_TC_BODY(alloc_failure_seed, tc)
 	char *path, *buf;
 	size_t len;
 
-	path = srcfile(tc, "../../examples/freebsd-test.json");
+	path = layout_path(tc, "example");
 	buf = slurp(path, &len);
 	alloc_loop(buf, len, VMRUN_OK);
 	free(buf);
@@ -308,7 +308,7 @@ ATF_TC_BODY(mutated_inputs, tc)
 	char *path, *buf, *m;
 	size_t len, i, j, n;
 
-	path = srcfile(tc, "../../examples/freebsd-test.json");
+	path = layout_path(tc, "example");
 	buf = slurp(path, &len);
 	ATF_REQUIRE((m = malloc(len + 1)) != NULL);
 	n = 0;

@@ -100,15 +100,15 @@ in_list(const char *name, char names[][64], size_t n)
 	return (false);
 }
 
-/* The names parse finds in rel, a file of the source tree (128 at most). */
+/* The names parse finds in the layout's file name (128 at most). */
 static size_t
-names_in(const atf_tc_t *tc, const char *rel,
+names_in(const atf_tc_t *tc, const char *name,
     size_t (*parse)(const char *, char [][64], size_t), char names[][64])
 {
 	char *path, *text;
 	size_t n;
 
-	path = srcfile(tc, rel);
+	path = layout_path(tc, name);
 	text = slurp(path, NULL);
 	n = parse(text, names, 128);
 	free(text);
@@ -122,8 +122,8 @@ ATF_TC_BODY(header_matches_map, tc)
 	static char mapn[128][64], hdrn[128][64];
 	size_t nm, nh, i;
 
-	nm = names_in(tc, "../../libvmrun/libvmrun.map", map_names, mapn);
-	nh = names_in(tc, "../../include/vmrun.h", header_names, hdrn);
+	nm = names_in(tc, "map", map_names, mapn);
+	nh = names_in(tc, "header", header_names, hdrn);
 
 	/* The parsers found what they should. */
 	ATF_CHECK(nm >= 30);
@@ -157,10 +157,10 @@ ATF_TC_BODY(exported_symbols, tc)
 	void *h, *sym;
 	size_t nm, i;
 
-	nm = names_in(tc, "../../libvmrun/libvmrun.map", map_names, mapn);
+	nm = names_in(tc, "map", map_names, mapn);
 	ATF_REQUIRE(nm >= 30);
 
-	path = srcfile(tc, "../../libvmrun.so.0");
+	path = layout_path(tc, "library");
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	ATF_REQUIRE_MSG(h != NULL, "dlopen %s: %s", path, dlerror());
 	for (i = 0; i < nm; i++)

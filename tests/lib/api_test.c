@@ -210,7 +210,7 @@ ATF_TC_BODY(load_file, tc)
 	free(dir);
 
 	/* The seed example. */
-	path = srcfile(tc, "../../examples/freebsd-test.json");
+	path = layout_path(tc, "example");
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	ATF_CHECK_EQ(VMRUN_OK, vmrun_config_load_file(path, ds, &cf));
 	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
@@ -519,7 +519,7 @@ ATF_TC_BODY(vm_json_parses, tc)
 	};
 	size_t i;
 
-	path = srcfile(tc, "../../examples/freebsd-test.json");
+	path = layout_path(tc, "example");
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_load_file(path, ds, &cf));
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_resolve(cf, "install", &vm));

@@ -28,7 +28,7 @@ ATF_TC_BODY(seed_example, tc)
 	char *path, *got;
 
 	/* examples/freebsd-test.json, exactly as vmrun -d prints it. */
-	path = srcfile(tc, "../../examples/freebsd-test.json");
+	path = layout_path(tc, "example");
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_load_file(path, ds, &cf));
 	ATF_CHECK_EQ(0, vmrun_diags_count(ds));

@@ -222,6 +222,50 @@ srcfile(const atf_tc_t *tc, const char *rel)
 }
 
 /*
+ * Where the thing name of the suite's layout file (tests/layout) is:
+ * vmrun, library, header, map, example or source (new string; the caller
+ * frees).  The source tree's layout names what the build made, the
+ * installed suite's (written by make install) what was installed, so one
+ * program tests either.  A relative path there is relative to the
+ * suite's top, srcdir/..; a name the layout lacks fails the case.
+ */
+char *
+layout_path(const atf_tc_t *tc, const char *name)
+{
+	FILE *fp;
+	char line[1024], *top, *file, *k, *v, *p;
+	size_t len;
+
+	top = srcfile(tc, "..");
+	file = srcfile(tc, "../layout");
+	if ((fp = fopen(file, "r")) == NULL)
+		atf_tc_fail("%s: %s", file, strerror(errno));
+	p = NULL;
+	while (p == NULL && fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		k = line + strspn(line, " \t");
+		v = k + strcspn(k, " \t");
+		if (*k == '#' || *v == '\0' ||
+		    strncmp(k, name, v - k) != 0 || name[v - k] != '\0')
+			continue;
+		v += strspn(v, " \t");
+		len = strlen(top) + strlen(v) + 2;
+		if ((p = malloc(len)) == NULL)
+			atf_tc_fail("out of memory");
+		if (*v == '/')
+			snprintf(p, len, "%s", v);
+		else
+			snprintf(p, len, "%s/%s", top, v);
+	}
+	fclose(fp);
+	if (p == NULL)
+		atf_tc_fail("%s has no %s", file, name);
+	free(file);
+	free(top);
+	return (p);
+}
+
+/*
  * The whole of a file, NUL-terminated (new string; the caller frees);
  * *lenp, unless lenp is NULL, gets its length.
  */
