@@ -218,20 +218,35 @@ pci_list(const struct vmrun_vm *vm, struct pool *p, size_t *np)
 
 	if ((v = pool_alloc(p, (vm->vm_ndevs + 2) * sizeof(*v))) == NULL)
 		return (NULL);
+	struct pcient lpc;
+	bool sorted;
+
 	n = 0;
 	v[n].pe_slot = (struct slot){ 0, 0, 0 };
 	v[n++].pe_name = vm->vm_hostbridge;
-	v[n].pe_slot = vm->vm_lpc;
-	v[n++].pe_name = "lpc";
+	memset(&lpc, 0, sizeof(lpc));
+	lpc.pe_slot = vm->vm_lpc;
+	lpc.pe_name = "lpc";
+	/* The devices come sorted once assigned: LPC goes in its place. */
 	for (i = 0; i < vm->vm_ndevs; i++) {
 		if (vm->vm_devs[i].dv_type == NULL ||
 		    !vm->vm_devs[i].dv_slotok)
 			continue;
 		v[n].pe_slot = vm->vm_devs[i].dv_slot;
+		if (lpc.pe_name != NULL && pcient_cmp(&lpc, &v[n]) < 0) {
+			v[n + 1] = v[n];
+			v[n++] = lpc;
+			lpc.pe_name = NULL;
+		}
 		v[n].pe_dev = &vm->vm_devs[i];
 		v[n++].pe_name = vm->vm_devs[i].dv_type->dt_name;
 	}
-	qsort(v, n, sizeof(*v), pcient_cmp);
+	if (lpc.pe_name != NULL)
+		v[n++] = lpc;
+	for (sorted = true, i = 1; i < n && sorted; i++)
+		sorted = pcient_cmp(&v[i - 1], &v[i]) <= 0;
+	if (!sorted)
+		qsort(v, n, sizeof(*v), pcient_cmp);
 	*np = n;
 	return (v);
 }

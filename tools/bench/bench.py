@@ -232,6 +232,15 @@ def plan_rows(args, work):
                         for i in range(n)))
         cases.append(("dry run of %d virtio-blk devices" % n,
                       [args.vmrun, "-c", path, "-d"]))
+    # Every device with a mistake: diagnostics, their groups, the report.
+    path = os.path.join(work, "bad8000.json")
+    with open(path, "w") as f:
+        f.write('{"name": "big", "cpu": 1, "mem": "1G", '
+                '"emulations": [%s]}\n' % ", ".join(
+                    '{"device": "virtio-blk", "pth": "/vm/d%d.img"}' % i
+                    for i in range(8000)))
+    cases.append(("dry run of 8000 devices, each with a mistake",
+                  [args.vmrun, "-c", path, "-d"]))
     base = None
     for name, argv in cases:
         ins = instructions(argv)
