@@ -3,7 +3,6 @@
  * so they can be pasted, or as JSON (design §8).
  */
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,21 @@
 #include "vmrun.h"
 #include "cmd.h"
 
+/* Can c stand in a word unquoted?  Letters, digits and _@%+=:,./- */
+static bool
+word_char(char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return (true);
+	switch (c) {
+	case '_': case '@': case '%': case '+': case '=': case ':':
+	case ',': case '.': case '/': case '-':
+		return (true);
+	}
+	return (false);
+}
+
 /* Shell-quote one word for a dry run that can be pasted. */
 static void
 print_word(const char *s)
@@ -20,8 +34,7 @@ print_word(const char *s)
 	const char *c;
 
 	/* Words of these characters need no quotes. */
-	for (c = s; *c != '\0' && (isalnum((unsigned char)*c) ||
-	    strchr("_@%+=:,./-", *c) != NULL); c++)
+	for (c = s; *c != '\0' && word_char(*c); c++)
 		;
 	if (*s != '\0' && *c == '\0') {
 		fputs(s, stdout);
