@@ -343,12 +343,37 @@ uninstall:
 	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data \
 	    $(DESTDIR)$(TESTSDIR)
 
+# Fuzzing (clang's libFuzzer, with ASan and UBSan): the plan path from
+# bytes to every rendering, each target run FUZZ_SECONDS, the corpus
+# seeded from tests/data and kept in tests/fuzz/corpus (not tracked).
+FUZZ_CC?=	clang
+FUZZ_SECONDS?=	60
+FUZZ_FLAGS=	-g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all
+FUZZ_PROGS=	tests/fuzz/plan_fuzz
+
+tests/fuzz/plan_fuzz: tests/fuzz/plan_fuzz.c $(LIB_OBJS:.o=.c) $(LIB_HDRS)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun \
+	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/plan_fuzz.c \
+	    $(LIB_OBJS:.o=.c) $(LIBS)
+
+tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
+	sh tools/fuzzdict.sh > $@
+
+fuzz: $(FUZZ_PROGS) tests/fuzz/plan.dict
+	mkdir -p tests/fuzz/corpus/plan
+	cp tests/data/*.json examples/*.json tests/fuzz/corpus/plan/
+	tests/fuzz/plan_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=tests/fuzz/plan.dict -max_len=65536 -timeout=10 \
+	    -print_final_stats=1 tests/fuzz/corpus/plan
+
 clean:
+	rm -rf $(FUZZ_PROGS) tests/fuzz/plan.dict tests/fuzz/corpus
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
 	    $(TEST_SCRIPTS) $(BENCH_PROGS)
 	rm -rf tests/html
 
-.PHONY: all tests deps check demo bench install install-files \
+.PHONY: all tests deps check demo bench fuzz install install-files \
 	install-tests-yes install-tests-no dist uninstall clean

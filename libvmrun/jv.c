@@ -847,7 +847,7 @@ jv_get(const struct jv *o, const char *key)
 	const struct jm *m, *e;
 	size_t n;
 
-	if (o == NULL || o->j_type != JV_OBJ)
+	if (o == NULL || o->j_type != JV_OBJ || o->j_len == 0)
 		return (NULL);
 	n = strlen(key);
 	for (m = o->j_u.ju_mems, e = m + o->j_len; m < e; m++)

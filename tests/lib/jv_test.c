@@ -108,6 +108,9 @@ ATF_TC_BODY(values, tc)
 	ATF_CHECK_STREQ("-0.0", ok(pl, "-0.0")->j_u.ju_str);
 	ATF_CHECK(jv_is_arr(ok(pl, "[]")) && jv_size(ok(pl, "[]")) == 0);
 	ATF_CHECK(jv_is_obj(ok(pl, "{}")));
+	/* An empty object has no members to look through (found by fuzzing). */
+	ATF_CHECK(jv_get(ok(pl, "{}"), "a") == NULL);
+	ATF_CHECK(jv_key(ok(pl, "{}"), 0) == NULL);
 	pool_free(pl);
 }
 
