@@ -248,7 +248,7 @@ def plan_rows(args, work):
         note = ""
         if name.endswith(" 1000 virtio-blk devices"):
             base = ins
-        elif base and ins and "devices" in name:
+        elif base and ins and "virtio-blk devices" in name:
             note = "%.2f x the 1000-device run" % (ins / base)
         rows.append((name, "%s instructions, %s, %d KiB RSS" % (
             "{:,}".format(ins) if ins else "?", ms(wall), rss), note))
