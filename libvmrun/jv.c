@@ -80,8 +80,12 @@ near(struct rd *r, size_t from, size_t to, char buf[48])
 	    to - from < 44)
 		to++;
 	n = to - from + 1;
-	if (n > 40)
-		n = 40;
+	if (n > 40) {
+		/* Cut before a character, not inside one. */
+		for (n = 40; n > 0 && (r->r_text[from + n] & 0xc0) == 0x80;
+		    n--)
+			;
+	}
 	buf[0] = '\'';
 	memcpy(buf + 1, r->r_text + from, n);
 	buf[n + 1] = '\'';
@@ -791,8 +795,18 @@ position(const struct rd *r, size_t at, int *linep, int *colp)
 		} else if ((r->r_text[i] & 0xc0) != 0x80)
 			col++;
 	}
+	/*
+	 * The character at holds, unless at is inside a well-formed
+	 * character whose first byte the loop counted already.
+	 */
+	for (i = at; i > 0 && at - i < 3 && i < r->r_len &&
+	    (r->r_text[i] & 0xc0) == 0x80; i--)
+		;
+	if (i == at || at >= r->r_len || utf8_len(r->r_text + i,
+	    r->r_len - i) <= at - i)
+		col++;
 	*linep = line;
-	*colp = col + 1;
+	*colp = col;
 }
 
 /*

@@ -181,6 +181,15 @@ ATF_TC_BODY(syntax_errors, tc)
 	BAD("syntax@ 1:2 byte 0xed is not UTF-8", "\"\xed\xa0\x80\"");
 	BAD("syntax@ 1:2 byte 0xf4 is not UTF-8", "\"\xf4\x90\x80\x80\"");
 	BAD("syntax@ 1:2 byte 0xe2 is not UTF-8", "\"\xe2\x82\"");
+	/* A long token is cut before a character, never inside one. */
+	BAD("syntax@ 1:23 a value expected near 'x\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9'",
+	    "[x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "]");
 	/* A column counts characters, not bytes. */
 	BAD("syntax@ 1:6 ',' or ']' expected near 'x'", "[\"\xc3\xa9\" x]");
 	BAD("syntax@ 1:10 a key cannot hold a NUL character (\\u0000) near "
