@@ -205,6 +205,50 @@ pool_join(struct pool *p, const char *a, const char *sep, const char *b)
 	return (d);
 }
 
+/*
+ * The strings up to a NULL, concatenated: a new string in p, or NULL when
+ * out of memory.  For what is made for every VM or device, where printf
+ * would cost more than the work.
+ */
+char *
+pool_cat(struct pool *p, const char *s, ...)
+{
+	va_list ap;
+	const char *a;
+	size_t n, len;
+	char *d, *e;
+
+	va_start(ap, s);
+	for (len = 0, a = s; a != NULL; a = va_arg(ap, const char *))
+		len += strlen(a);
+	va_end(ap);
+	if ((d = pool_alloc(p, len + 1)) == NULL)
+		return (NULL);
+	va_start(ap, s);
+	for (e = d, a = s; a != NULL; a = va_arg(ap, const char *)) {
+		n = strlen(a);
+		memcpy(e, a, n);
+		e += n;
+	}
+	va_end(ap);
+	*e = '\0';
+	return (d);
+}
+
+/* v in decimal, in buf; returns where the digits start. */
+const char *
+u64_str(uint64_t v, char buf[21])
+{
+	char *e;
+
+	e = buf + 20;
+	*e = '\0';
+	do
+		*--e = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	return (e);
+}
+
 char *
 pool_strdup(struct pool *p, const char *s)
 {

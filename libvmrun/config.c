@@ -434,15 +434,19 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 	vc->vc_vm = vm;
 
 	/* Keys, each under the path of the object that set it. */
-	basepart = jv_obj_new(vc->vc_pool, jv_size(top));
-	ovpart = jv_obj_new(vc->vc_pool, jv_size(top));
-	if (basepart == NULL || ovpart == NULL) {
-		vm_free(vm);
-		return (NULL);
+	basepart = top;
+	ovpart = NULL;
+	if (overlay != NULL) {
+		basepart = jv_obj_new(vc->vc_pool, jv_size(top));
+		ovpart = jv_obj_new(vc->vc_pool, jv_size(top));
+		if (basepart == NULL || ovpart == NULL) {
+			vm_free(vm);
+			return (NULL);
+		}
+		jv_object_foreach(top, i, key, v)
+			(void)jv_obj_add(jv_get(overlay, key) != NULL ?
+			    ovpart : basepart, top, i);
 	}
-	jv_object_foreach(top, i, key, v)
-		(void)jv_obj_set(overlay != NULL && jv_get(overlay, key) !=
-		    NULL ? ovpart : basepart, key, v);
 	/*
 	 * A target's keys from the base have the base's values and paths:
 	 * the base's resolution has judged them already.

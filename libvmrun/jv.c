@@ -37,6 +37,7 @@ struct rd {
 	char		 r_msg[160];
 	size_t		 r_errpos;	/* offset of its last character */
 	bool		 r_nomem;
+	bool		 r_ctl;		/* a string holds NUL, CR or LF */
 	/* Where the reader is, for a number too big: a path. */
 	const char	*r_keys[VMRUN_MAX_DEPTH + 1];
 	size_t		 r_idx[VMRUN_MAX_DEPTH + 1];
@@ -343,9 +344,11 @@ read_string(struct rd *r, size_t *lenp)
 			break;
 		case 'n':
 			*d++ = '\n';
+			r->r_ctl = true;
 			break;
 		case 'r':
 			*d++ = '\r';
+			r->r_ctl = true;
 			break;
 		case 't':
 			*d++ = '\t';
@@ -375,6 +378,8 @@ read_string(struct rd *r, size_t *lenp)
 				    (c2 - 0xdc00);
 				pos += 6;
 			}
+			if (c == 0 || c == '\n' || c == '\r')
+				r->r_ctl = true;
 			d += put_utf8(d, (unsigned long)c);
 			pos += 6;
 			continue;
@@ -812,11 +817,13 @@ position(const struct rd *r, size_t at, int *linep, int *colp)
 /*
  * Read the n bytes of text as one JSON value into a tree in pool pl.
  * Returns VMRUN_OK with *rootp set, VMRUN_ERR_SYNTAX with a diagnostic in
- * ds, or VMRUN_ERR_NOMEM.
+ * ds, or VMRUN_ERR_NOMEM.  *ctlp (when ctlp is not NULL) tells whether a
+ * string or key holds NUL, CR or LF: only an escape can put them there,
+ * so the reader knows it for nothing and the tree need not be searched.
  */
 enum vmrun_status
 jv_read(const void *text, size_t n, struct pool *pl, struct vmrun_diags *ds,
-    struct jv **rootp)
+    struct jv **rootp, bool *ctlp)
 {
 	struct rd r;
 	struct jv *root;
@@ -850,6 +857,8 @@ jv_read(const void *text, size_t n, struct pool *pl, struct vmrun_diags *ds,
 		return (VMRUN_ERR_SYNTAX);
 	}
 	*rootp = root;
+	if (ctlp != NULL)
+		*ctlp = r.r_ctl;
 	return (VMRUN_OK);
 }
 
@@ -863,10 +872,20 @@ jv_get(const struct jv *o, const char *key)
 
 	if (o == NULL || o->j_type != JV_OBJ || o->j_len == 0)
 		return (NULL);
-	n = strlen(key);
-	for (m = o->j_u.ju_mems, e = m + o->j_len; m < e; m++)
+	/*
+	 * Most lookups are of keys the object lacks: the first byte turns
+	 * nearly every member away before the key's length is needed.  A
+	 * key may hold NUL (\u0000), hence the length, not strcmp.
+	 */
+	n = SIZE_MAX;
+	for (m = o->j_u.ju_mems, e = m + o->j_len; m < e; m++) {
+		if (m->m_key[0] != key[0])
+			continue;
+		if (n == SIZE_MAX)
+			n = strlen(key);
 		if (m->m_klen == n && memcmp(m->m_key, key, n) == 0)
 			return ((struct jv *)(uintptr_t)&m->m_val);
+	}
 	return (NULL);
 }
 
@@ -955,6 +974,25 @@ jv_obj_set(struct jv *o, const char *key, const struct jv *v)
 	m->m_key = key;
 	m->m_klen = (uint32_t)strlen(key);
 	m->m_val = *v;
+	return (true);
+}
+
+/*
+ * Append member i of object from to o, which jv_obj_new made and which
+ * has no member of that key yet (the caller knows: it copies from an
+ * object, whose keys the reader made unique).  No search, and the key
+ * keeps its length, NUL characters and all.  False when o is full.
+ */
+bool
+jv_obj_add(struct jv *o, const struct jv *from, size_t i)
+{
+	struct built *b;
+
+	b = (struct built *)(uintptr_t)o;
+	if (from == NULL || from->j_type != JV_OBJ || i >= from->j_len ||
+	    o->j_len == b->b_cap)
+		return (false);
+	o->j_u.ju_mems[o->j_len++] = from->j_u.ju_mems[i];
 	return (true);
 }
 

@@ -23,7 +23,7 @@ strspn_n(const void *buf, size_t n, const char *set)
 
 enum vmrun_status
 load_json(const void *buf, size_t len, struct pool *pl, struct vmrun_diags *ds,
-    jv_t **rootp)
+    jv_t **rootp, bool *ctlp)
 {
 	enum vmrun_status st;
 	jv_t *root;
@@ -49,7 +49,7 @@ load_json(const void *buf, size_t len, struct pool *pl, struct vmrun_diags *ds,
 	 * NUL characters in strings are let through here and rejected by
 	 * the string scan with their JSON path, which says more.
 	 */
-	if ((st = jv_read(buf, len, pl, ds, &root)) != VMRUN_OK)
+	if ((st = jv_read(buf, len, pl, ds, &root, ctlp)) != VMRUN_OK)
 		return (st);
 	if (!jv_is_obj(root)) {
 		diag_add(ds, VMRUN_ERROR, "wrong-type", "", NULL,

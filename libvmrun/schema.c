@@ -252,44 +252,52 @@ closest(const struct key *a, const struct key *b, const char *name)
 	return (bestd <= lim ? best : NULL);
 }
 
+/*
+ * Check v, the value of key k in the object at base.  Its path is made
+ * only when something needs it: most values are fine and have no check
+ * of their own.
+ */
 static void
-check_one(struct vctx *vc, const struct key *k, jv_t *v, const char *path)
+check_one(struct vctx *vc, const struct key *k, jv_t *v, const char *base)
 {
 	char words[128];
 	long long n;
 
 	if (!(type_bit(v) & k->k_types)) {
 		types_words(k->k_types, words, sizeof(words));
-		verr(vc, "wrong-type", path, "expected %s, not %s", words,
-		    jv_type_word(v));
+		verr(vc, "wrong-type", vpath(vc, base, k->k_name),
+		    "expected %s, not %s", words, jv_type_word(v));
 		return;
 	}
 	if (jv_is_str(v)) {
 		if (jv_len(v) == 0) {
-			verr(vc, "empty", path, "must not be empty");
+			verr(vc, "empty", vpath(vc, base, k->k_name),
+			    "must not be empty");
 			return;
 		}
 		/* Reported by scan_strings already. */
-		if (strlen(jv_str(v)) != jv_len(v) ||
-		    strpbrk(jv_str(v), "\n\r") != NULL)
+		if (!vc->vc_clean && (strlen(jv_str(v)) != jv_len(v) ||
+		    strpbrk(jv_str(v), "\n\r") != NULL))
 			return;
 	}
 	if (jv_is_int(v) && (k->k_flags & K_RANGE)) {
 		n = jv_int(v);
 		if (n < k->k_min || n > k->k_max) {
 			if (k->k_max == LLONG_MAX)
-				verr(vc, "out-of-range", path,
+				verr(vc, "out-of-range",
+				    vpath(vc, base, k->k_name),
 				    "%lld is too small: the minimum is %lld",
 				    n, k->k_min);
 			else
-				verr(vc, "out-of-range", path,
+				verr(vc, "out-of-range",
+				    vpath(vc, base, k->k_name),
 				    "%lld is out of range: expected %lld to "
 				    "%lld", n, k->k_min, k->k_max);
 			return;
 		}
 	}
 	if (k->k_check != NULL)
-		k->k_check(vc, v, path);
+		k->k_check(vc, v, vpath(vc, base, k->k_name));
 }
 
 /*
@@ -344,7 +352,7 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 					    "required key is missing");
 				continue;
 			}
-			check_one(vc, k, v, vpath(vc, path, k->k_name));
+			check_one(vc, k, v, path);
 		}
 }
 

@@ -97,7 +97,7 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname,
 	jv_object_foreach(root, i, key, v)
 		if (tname == NULL || (strcmp(key, "targets") != 0 &&
 		    strcmp(key, "emulations") != 0))
-			(void)jv_obj_set(top, key, v);
+			(void)jv_obj_add(top, root, i);
 	tpath = NULL;
 	bemu = jv_get(root, "emulations");
 	if (!jv_is_arr(bemu))
@@ -205,7 +205,7 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname,
 			return (NULL);
 		jv_object_foreach(overlay, i, key, v)
 			if (!is_fixed(key))
-				(void)jv_obj_set(settable, key, v);
+				(void)jv_obj_add(settable, overlay, i);
 		overlay = settable;
 	}
 	return (config_build(vc, top, overlay, tname, srcs, n, base));

@@ -275,11 +275,13 @@ check_mem(struct vctx *vc, jv_t *v, const char *path)
 const char *
 mem_str(struct pool *p, uint64_t b)
 {
+	char n[21];
+
 	if (b % (1ULL << 40) == 0)
-		return (pool_printf(p, "%lluT", (unsigned long long)(b >> 40)));
+		return (pool_join(p, u64_str(b >> 40, n), NULL, "T"));
 	if (b % (1ULL << 30) == 0)
-		return (pool_printf(p, "%lluG", (unsigned long long)(b >> 30)));
-	return (pool_printf(p, "%lluM", (unsigned long long)(b >> 20)));
+		return (pool_join(p, u64_str(b >> 30, n), NULL, "G"));
+	return (pool_join(p, u64_str(b >> 20, n), NULL, "M"));
 }
 
 /* RFC 4122 text form: 8-4-4-4-12 hexadecimal digits. */

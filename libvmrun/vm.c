@@ -6,9 +6,11 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmrun_impl.h"
 
@@ -224,6 +226,7 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 	enum vmrun_status st;
 	unsigned long nfailed;
 	size_t first, i;
+	bool ctl;
 
 	if (cfp == NULL)
 		return (VMRUN_ERR_ARG);
@@ -239,14 +242,16 @@ vmrun_config_load(const void *buf, size_t len, struct vmrun_diags *ds,
 		return (VMRUN_ERR_NOMEM);
 	}
 	if ((st = load_json(buf == NULL ? "" : buf, len, cf->cf_pool, ds,
-	    &cf->cf_root)) != VMRUN_OK) {
+	    &cf->cf_root, &ctl)) != VMRUN_OK) {
 		vmrun_config_free(cf);
 		return (st);
 	}
 	memset(&vc, 0, sizeof(vc));
 	vc.vc_diags = ds;
 	vc.vc_pool = cf->cf_pool;
-	scan_strings(&vc, cf->cf_root, "", 0);
+	vc.vc_clean = !ctl;
+	if (ctl)
+		scan_strings(&vc, cf->cf_root, "", 0);
 	st = config_resolve_all(&vc, cf);
 	if (st == VMRUN_OK) {
 		target_check_next(&vc, cf);
@@ -292,53 +297,62 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 {
 	enum vmrun_status st;
 	struct stat sb;
-	FILE *fp;
 	char *buf, *nb;
-	size_t len, cap, n;
+	size_t len, cap;
+	ssize_t n;
+	int fd;
 
 	if (cfp == NULL)
 		return (VMRUN_ERR_ARG);
 	*cfp = NULL;
 	if (path == NULL || ds == NULL)
 		return (VMRUN_ERR_ARG);
-	if ((fp = fopen(path, "re")) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s",
 		    strerror(errno));
 		return (VMRUN_ERR_IO);
 	}
 	/* A file says its size: refused without being read. */
-	if (fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    sb.st_size > VMRUN_MAX_INPUT) {
-		diag_add(ds, VMRUN_ERROR, "too-large", "", NULL,
-		    "configuration is %lld bytes; the limit is %d (1 MiB)",
-		    (long long)sb.st_size, VMRUN_MAX_INPUT);
-		fclose(fp);
-		return (VMRUN_ERR_SYNTAX);
+	cap = 8192;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		if (sb.st_size > VMRUN_MAX_INPUT) {
+			diag_add(ds, VMRUN_ERROR, "too-large", "", NULL,
+			    "configuration is %lld bytes; the limit is %d "
+			    "(1 MiB)", (long long)sb.st_size,
+			    VMRUN_MAX_INPUT);
+			close(fd);
+			return (VMRUN_ERR_SYNTAX);
+		}
+		/* Room for it all and one more: one read, then the end. */
+		cap = (size_t)sb.st_size + 1;
 	}
 	buf = NULL;
-	len = cap = 0;
+	len = 0;
 	st = VMRUN_OK;
 	/* Read at most one byte past the limit: enough to refuse it. */
 	while (len <= VMRUN_MAX_INPUT) {
-		if (len == cap) {
-			cap = cap == 0 ? 8192 : cap * 2;
+		if (buf == NULL || len == cap) {
+			if (buf != NULL)
+				cap *= 2;
 			if ((nb = xrealloc(buf, cap)) == NULL) {
 				st = VMRUN_ERR_NOMEM;
 				break;
 			}
 			buf = nb;
 		}
-		n = fread(buf + len, 1, cap - len, fp);
-		len += n;
+		if ((n = read(fd, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL,
+			    "%s", strerror(errno));
+			st = VMRUN_ERR_IO;
+			break;
+		}
 		if (n == 0)
 			break;
+		len += (size_t)n;
 	}
-	if (st == VMRUN_OK && ferror(fp)) {
-		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s",
-		    strerror(errno));
-		st = VMRUN_ERR_IO;
-	}
-	fclose(fp);
+	close(fd);
 	if (st == VMRUN_OK && len > VMRUN_MAX_INPUT) {
 		/* A pipe's size is unknown: reading stopped past the limit. */
 		diag_add(ds, VMRUN_ERROR, "too-large", "", NULL,

@@ -300,6 +300,7 @@ struct vctx {
 	struct pool	*vc_pool;
 	struct vmrun_vm	*vc_vm;		/* model being built, or NULL */
 	bool		 vc_nomem;
+	bool		 vc_clean;	/* no string holds NUL, CR or LF */
 };
 
 /* alloc.c */
@@ -314,6 +315,9 @@ struct pool	*pool_new(void);
 void		 pool_free(struct pool *);
 void		*pool_alloc(struct pool *, size_t);
 char		*pool_strdup(struct pool *, const char *);
+char		*pool_cat(struct pool *, const char *, ...)
+		    __attribute__((__sentinel__));
+const char	*u64_str(uint64_t, char [21]);
 char		*pool_join(struct pool *, const char *, const char *,
 		    const char *);
 char		*pool_printf(struct pool *, const char *, ...)
@@ -371,7 +375,7 @@ bool		 diags_nomem(const struct vmrun_diags *);
 
 /* jv.c */
 enum vmrun_status jv_read(const void *, size_t, struct pool *,
-		    struct vmrun_diags *, jv_t **);
+		    struct vmrun_diags *, jv_t **, bool *);
 jv_t		*jv_get(const jv_t *, const char *);	/* borrowed or NULL */
 jv_t		*jv_at(const jv_t *, size_t);
 const char	*jv_key(const jv_t *, size_t);
@@ -379,12 +383,13 @@ jv_t		*jv_member(const jv_t *, size_t);
 const char	*jv_type_word(const jv_t *);
 jv_t		*jv_obj_new(struct pool *, size_t);
 bool		 jv_obj_set(jv_t *, const char *, const jv_t *);
+bool		 jv_obj_add(jv_t *, const jv_t *, size_t);
 void		 jv_obj_del(jv_t *, const char *);
 json_t		*jv_to_json(const jv_t *);		/* new */
 
 /* load.c */
 enum vmrun_status load_json(const void *, size_t, struct pool *,
-		    struct vmrun_diags *, jv_t **);
+		    struct vmrun_diags *, jv_t **, bool *);
 
 /* schema.c */
 void		 verr(struct vctx *, const char *code, const char *path,
@@ -537,6 +542,7 @@ void		 host_need_tty(struct hctx *, const char *, const char *);
 bool		 unix_socket_live(const char *);
 
 /* render.c */
+char		**argv_pack(const char *const *, size_t);	/* new */
 bool		 optlist_needs_cfgform(const struct optlist *);
 void		 dev_optlist(const struct dev *, struct optlist *);
 const char	*escape_value(struct pool *, const char *);

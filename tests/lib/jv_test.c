@@ -15,6 +15,7 @@
 struct rd_result {
 	enum vmrun_status st;
 	jv_t		*v;
+	bool		 ctl;		/* a string holds NUL, CR or LF */
 	char		 diag[512];	/* "code@path L:C message" */
 };
 
@@ -27,7 +28,8 @@ rd(struct pool *pl, const char *text, size_t n, struct rd_result *r)
 
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	r->v = NULL;
-	r->st = jv_read(text, n, pl, ds, &r->v);
+	r->ctl = false;
+	r->st = jv_read(text, n, pl, ds, &r->v, &r->ctl);
 	r->diag[0] = '\0';
 	if (vmrun_diags_count(ds) > 0) {
 		ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
@@ -137,6 +139,41 @@ ATF_TC_BODY(strings, tc)
 }
 
 /* A position is that of the last character of the offending token. */
+/* Does text, read without error, hold a string with NUL, CR or LF? */
+static bool
+has_ctl(struct pool *pl, const char *text)
+{
+	struct rd_result r;
+
+	rd(pl, text, strlen(text), &r);
+	ATF_REQUIRE_EQ_MSG(VMRUN_OK, r.st, "%s: %s", text, r.diag);
+	return (r.ctl);
+}
+
+/*
+ * The reader says whether a string or key holds NUL, CR or LF, so that
+ * the configuration's strings need a search only when one does.
+ */
+ATF_TC_WITHOUT_HEAD(control_flag);
+ATF_TC_BODY(control_flag, tc)
+{
+	struct pool *pl;
+
+	ATF_REQUIRE((pl = pool_new()) != NULL);
+	ATF_CHECK(has_ctl(pl, "{\"a\": \"x\\ny\"}"));
+	ATF_CHECK(has_ctl(pl, "{\"a\": [\"x\", \"\\r\"]}"));
+	ATF_CHECK(has_ctl(pl, "{\"a\\nb\": 1}"));
+	ATF_CHECK(has_ctl(pl, "[\"\\u0000\"]"));
+	ATF_CHECK(has_ctl(pl, "[\"\\u000a\"]"));
+	ATF_CHECK(has_ctl(pl, "[\"\\u000D\"]"));
+	ATF_CHECK(has_ctl(pl, "\"\\n\""));
+	/* Other escapes and control characters are not among them. */
+	ATF_CHECK(!has_ctl(pl, "{\"a\": \"\\t\\b\\f\\/\\\\\\\"\"}"));
+	ATF_CHECK(!has_ctl(pl, "[\"\\u0001\\u000b\\u000c\\u00e9\"]"));
+	ATF_CHECK(!has_ctl(pl, "{\"a\": [1, true, null, {\"b\": \"c\"}]}"));
+	pool_free(pl);
+}
+
 ATF_TC_WITHOUT_HEAD(syntax_errors);
 ATF_TC_BODY(syntax_errors, tc)
 {
@@ -330,6 +367,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, values);
 	ATF_TP_ADD_TC(tp, strings);
+	ATF_TP_ADD_TC(tp, control_flag);
 	ATF_TP_ADD_TC(tp, syntax_errors);
 	ATF_TP_ADD_TC(tp, duplicates);
 	ATF_TP_ADD_TC(tp, depth);

@@ -131,7 +131,7 @@ jv_of(json_t *j)
 		ATF_REQUIRE((pl = pool_new()) != NULL);
 	ATF_REQUIRE((s = json_dumps(j, JSON_ENCODE_ANY)) != NULL);
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
-	ATF_REQUIRE_EQ(VMRUN_OK, jv_read(s, strlen(s), pl, ds, &v));
+	ATF_REQUIRE_EQ(VMRUN_OK, jv_read(s, strlen(s), pl, ds, &v, NULL));
 	vmrun_diags_free(ds);
 	free(s);
 	json_decref(j);
