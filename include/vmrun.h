@@ -134,7 +134,8 @@ const char	*vmrun_vm_slot_id(const struct vmrun_vm *, size_t i);
  * Render the bhyve command.  bhyve is argv[0] (NULL: "/usr/sbin/bhyve");
  * extra is a NULL-terminated list of arguments placed before the VM name
  * (may be NULL).  On VMRUN_OK *argvp is a new NULL-terminated vector (free
- * it with vmrun_argv_free).  A passthru device given by "lookup" needs the
+ * it with vmrun_argv_free; it and its strings are one allocation, so no
+ * string of it is freed on its own).  A passthru device given by "lookup" needs the
  * host to resolve it: where it cannot, the result is VMRUN_ERR_HOST with a
  * diagnostic in diags (which may be NULL).
  */

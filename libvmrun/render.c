@@ -160,36 +160,47 @@ av_add(struct av *av, const char *s)
 	av->av_v[av->av_n++] = s;
 }
 
-/* Copy a pool argv into a new malloc'd vector for the caller. */
+/*
+ * The n strings of v as a new NULL-terminated vector in one allocation:
+ * the pointers, then the strings.  One malloc for a whole command, and
+ * vmrun_argv_free is one free; NULL when out of memory.
+ */
+char **
+argv_pack(const char *const *v, size_t n)
+{
+	char **r, *d;
+	size_t i, len, total;
+
+	total = (n + 1) * sizeof(*r);
+	for (i = 0; i < n; i++)
+		total += strlen(v[i]) + 1;
+	if ((r = xmalloc(total)) == NULL)
+		return (NULL);
+	d = (char *)(r + n + 1);
+	for (i = 0; i < n; i++) {
+		len = strlen(v[i]) + 1;
+		r[i] = memcpy(d, v[i], len);
+		d += len;
+	}
+	r[n] = NULL;
+	return (r);
+}
+
 static enum vmrun_status
 av_export(struct av *av, char ***argvp)
 {
-	char **v;
-	size_t i;
-
 	*argvp = NULL;
 	if (av->av_nomem)
 		return (VMRUN_ERR_NOMEM);
-	if ((v = xcalloc(av->av_n + 1, sizeof(*v))) == NULL)
+	if ((*argvp = argv_pack(av->av_v, av->av_n)) == NULL)
 		return (VMRUN_ERR_NOMEM);
-	for (i = 0; i < av->av_n; i++)
-		if ((v[i] = xstrdup(av->av_v[i])) == NULL) {
-			vmrun_argv_free(v);
-			return (VMRUN_ERR_NOMEM);
-		}
-	*argvp = v;
 	return (VMRUN_OK);
 }
 
+/* A vector of argv_pack: one allocation. */
 void
 vmrun_argv_free(char **v)
 {
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		xfree(v[i]);
 	xfree(v);
 }
 
@@ -298,6 +309,21 @@ render_pci(struct av *av, const struct pcient *pe, struct vmrun_diags *ds,
 	optlist_free(&ol);
 }
 
+/* "pci.B.S.F." in buf (32 bytes): the start of a device's -o keys. */
+static void
+pci_prefix(const struct slot *sl, char buf[32])
+{
+	char sa[16];
+	size_t i, n;
+
+	slot_fmt(sl, sa);
+	memcpy(buf, "pci.", 4);
+	for (n = 4, i = 0; sa[i] != '\0'; i++)
+		buf[n++] = sa[i] == ':' ? '.' : sa[i];
+	buf[n++] = '.';
+	buf[n] = '\0';
+}
+
 /* The device's -s (or -o) words, from its options. */
 static void
 render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
@@ -305,7 +331,7 @@ render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
 	const struct slot *sl;
 	const struct opt *o;
 	const char *s;
-	char sa[16];
+	char sa[16], pre[32];
 	size_t i;
 
 	sl = &pe->pe_slot;
@@ -322,10 +348,11 @@ render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
 		    s));
 		return;
 	}
+	pci_prefix(sl, pre);
 	if (pe->pe_dev->dv_type->dt_bare_fails) {
 		av_add(av, "-o");
-		av_add(av, pool_printf(av->av_pool, "pci.%u.%u.%u.device=%s",
-		    sl->s_bus, sl->s_slot, sl->s_func, ol->ol_cfgdev));
+		av_add(av, pool_cat(av->av_pool, pre, "device=", ol->ol_cfgdev,
+		    NULL));
 	} else {
 		av_add(av, "-s");
 		av_add(av, pool_join(av->av_pool, sa, ",", ol->ol_cfgdev));
@@ -336,9 +363,8 @@ render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
 			continue;
 		s = escape_value(av->av_pool, o->o_val);
 		av_add(av, "-o");
-		av_add(av, s == NULL ? NULL : pool_printf(av->av_pool,
-		    "pci.%u.%u.%u.%s=%s", sl->s_bus, sl->s_slot, sl->s_func,
-		    o->o_cfgkey, s));
+		av_add(av, s == NULL ? NULL : pool_cat(av->av_pool, pre,
+		    o->o_cfgkey, "=", s, NULL));
 	}
 }
 
@@ -347,6 +373,7 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 {
 	struct pool *p;
 	const char *rom, *vars, *com;
+	char n[21];
 	unsigned i;
 	bool cfgform;
 
@@ -361,11 +388,12 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 		}
 		if (strchr(vm->vm_com[i], ',') != NULL) {
 			av_add(av, "-o");
-			av_add(av, pool_printf(p, "lpc.com%u.path=%s", i + 1,
-			    com));
+			av_add(av, pool_cat(p, "lpc.com", u64_str(i + 1, n),
+			    ".path=", com, NULL));
 		} else {
 			av_add(av, "-l");
-			av_add(av, pool_printf(p, "com%u,%s", i + 1, com));
+			av_add(av, pool_cat(p, "com", u64_str(i + 1, n), ",",
+			    com, NULL));
 		}
 	}
 	if (vm->vm_bootrom == NULL)
@@ -381,10 +409,10 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 	    (vars != NULL && strpbrk(vm->vm_varfile, ",=") != NULL);
 	if (cfgform) {
 		av_add(av, "-o");
-		av_add(av, pool_printf(p, "lpc.bootrom=%s", rom));
+		av_add(av, pool_join(p, "lpc.bootrom", "=", rom));
 		if (vars != NULL) {
 			av_add(av, "-o");
-			av_add(av, pool_printf(p, "lpc.bootvars=%s", vars));
+			av_add(av, pool_join(p, "lpc.bootvars", "=", vars));
 		}
 		if (vm->vm_fwcfg == FWCFG_QEMU) {
 			av_add(av, "-o");
@@ -393,9 +421,9 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 		return;
 	}
 	av_add(av, "-l");
-	av_add(av, pool_printf(p, "bootrom,%s%s%s%s", rom,
-	    vars != NULL ? "," : "", vars != NULL ? vars : "",
-	    vm->vm_fwcfg == FWCFG_QEMU ? ",fwcfg=qemu" : ""));
+	av_add(av, pool_cat(p, "bootrom,", rom, vars != NULL ? "," : "",
+	    vars != NULL ? vars : "", vm->vm_fwcfg == FWCFG_QEMU ?
+	    ",fwcfg=qemu" : "", NULL));
 }
 
 enum vmrun_status
@@ -418,6 +446,7 @@ vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
 	struct av av;
 	struct pcient *pl;
 	enum vmrun_status st;
+	char c[4][21];
 	size_t i, n;
 	bool host;
 
@@ -434,9 +463,11 @@ vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
 		if (*(const bool *)((const char *)vm + flags[i].f_off))
 			av_add(&av, flags[i].f_opt);
 	av_add(&av, "-c");
-	av_add(&av, pool_printf(av.av_pool, "cpus=%u,sockets=%u,cores=%u,"
-	    "threads=%u", vm->vm_sockets * vm->vm_cores * vm->vm_threads,
-	    vm->vm_sockets, vm->vm_cores, vm->vm_threads));
+	av_add(&av, pool_cat(av.av_pool,
+	    "cpus=", u64_str(vm->vm_sockets * vm->vm_cores * vm->vm_threads,
+	    c[0]), ",sockets=", u64_str(vm->vm_sockets, c[1]),
+	    ",cores=", u64_str(vm->vm_cores, c[2]),
+	    ",threads=", u64_str(vm->vm_threads, c[3]), NULL));
 	av_add(&av, "-m");
 	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
 	if (vm->vm_gdb != NULL) {

@@ -17,6 +17,7 @@
 #include <atf-c.h>
 
 #include "vmrun.h"
+#include "vmrun_impl.h"
 #include "testutil.h"
 #include "cfgtext.h"
 
@@ -267,6 +268,37 @@ ATF_TC_BODY(bhyveload_argv, tc)
 	vmrun_config_free(cf);
 }
 
+/*
+ * A rendered vector is one allocation (argv_pack): the pointers, then
+ * the strings, each element pointing into it, so vmrun_argv_free is one
+ * free (the leak checks of CI see the rest).
+ */
+ATF_TC_WITHOUT_HEAD(argv_one_block);
+ATF_TC_BODY(argv_one_block, tc)
+{
+	const char *in[] = { "/usr/sbin/bhyve", "", "-s", "0:1:0,x y" };
+	char **v, *lo, *hi;
+	size_t i, n;
+
+	n = sizeof(in) / sizeof(in[0]);
+	ATF_REQUIRE((v = argv_pack(in, n)) != NULL);
+	lo = (char *)(v + n + 1);
+	hi = lo;
+	for (i = 0; i < n; i++)
+		hi += strlen(in[i]) + 1;
+	for (i = 0; i < n; i++) {
+		ATF_CHECK_STREQ(in[i], v[i]);
+		ATF_CHECK(v[i] != in[i]);
+		ATF_CHECK(v[i] >= lo && v[i] + strlen(v[i]) < hi);
+	}
+	ATF_CHECK(v[n] == NULL);
+	vmrun_argv_free(v);
+	ATF_REQUIRE((v = argv_pack(in, 0)) != NULL);
+	ATF_CHECK(v[0] == NULL);
+	vmrun_argv_free(v);
+	vmrun_argv_free(NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, seed_example);
@@ -276,6 +308,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, flags_order);
 	ATF_TP_ADD_TC(tp, argv0_and_extra);
 	ATF_TP_ADD_TC(tp, bhyveload_argv);
+	ATF_TP_ADD_TC(tp, argv_one_block);
 
 	return (atf_no_error());
 }
