@@ -27,18 +27,24 @@ word_char(char c)
 	return (false);
 }
 
-/* Shell-quote one word for a dry run that can be pasted. */
-static void
-print_word(const char *s)
+/*
+ * Shell-quote word s into d, which has room for 4 * strlen(s) + 3 bytes
+ * (no byte takes more than four, and the quotes three); returns the end.
+ */
+static char *
+quote_word(char *d, const char *s)
 {
+	static const char oct[] = "01234567";
 	const char *c;
+	size_t n;
 
 	/* Words of these characters need no quotes. */
 	for (c = s; *c != '\0' && word_char(*c); c++)
 		;
 	if (*s != '\0' && *c == '\0') {
-		fputs(s, stdout);
-		return;
+		n = (size_t)(c - s);
+		memcpy(d, s, n);
+		return (d + n);
 	}
 	/*
 	 * A control character (ESC from a configuration) must not reach
@@ -48,39 +54,57 @@ print_word(const char *s)
 		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
 			break;
 	if (*c != '\0') {
-		fputs("$'", stdout);
+		*d++ = '$';
+		*d++ = '\'';
 		for (; *s != '\0'; s++)
 			if (((unsigned char)*s < 0x20 && *s != '\t') ||
-			    *s == 0x7f)
-				printf("\\%03o", (unsigned char)*s);
-			else if (*s == '\'' || *s == '\\')
-				printf("\\%c", *s);
-			else
-				putchar(*s);
-		putchar('\'');
-		return;
+			    *s == 0x7f) {
+				*d++ = '\\';
+				*d++ = oct[(unsigned char)*s >> 6];
+				*d++ = oct[((unsigned char)*s >> 3) & 7];
+				*d++ = oct[(unsigned char)*s & 7];
+			} else {
+				if (*s == '\'' || *s == '\\')
+					*d++ = '\\';
+				*d++ = *s;
+			}
+		*d++ = '\'';
+		return (d);
 	}
-	putchar('\'');
+	*d++ = '\'';
 	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*s);
+		if (*s == '\'') {
+			memcpy(d, "'\\''", 4);
+			d += 4;
+		} else
+			*d++ = *s;
 	}
-	putchar('\'');
+	*d++ = '\'';
+	return (d);
 }
 
-static void
+/* The command as one line that can be pasted, in one write. */
+static int
 print_argv(char **v)
 {
-	size_t i;
+	size_t i, n;
+	char *line, *d;
 
-	for (i = 0; v[i] != NULL; i++) {
-		if (i > 0)
-			putchar(' ');
-		print_word(v[i]);
+	for (n = 1, i = 0; v[i] != NULL; i++)
+		n += 4 * strlen(v[i]) + 4;
+	if ((line = malloc(n)) == NULL) {
+		warnx_("out of memory");
+		return (-1);
 	}
-	putchar('\n');
+	for (d = line, i = 0; v[i] != NULL; i++) {
+		if (i > 0)
+			*d++ = ' ';
+		d = quote_word(d, v[i]);
+	}
+	*d++ = '\n';
+	fwrite(line, 1, (size_t)(d - line), stdout);
+	free(line);
+	return (0);
 }
 
 static json_t *
@@ -193,10 +217,10 @@ dry_run(const struct options *o, const struct vmrun_vm *vm,
 	if (o->json)
 		rc = dry_run_json(vm, ds, loader, bhyve);
 	else {
-		if (loader != NULL)
-			print_argv(loader);
-		print_argv(bhyve);
 		rc = EX_OK;
+		if ((loader != NULL && print_argv(loader) != 0) ||
+		    print_argv(bhyve) != 0)
+			rc = EX_OSERR;
 	}
 	vmrun_argv_free(loader);
 	vmrun_argv_free(bhyve);
