@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "vmrun_impl.h"
 
@@ -31,7 +30,6 @@ struct rd {
 	struct jm	*r_stack;	/* members and elements being read */
 	size_t		 r_nstack;
 	size_t		 r_capstack;
-	uint32_t	 r_seed;
 	/* The first error. */
 	const char	*r_code;
 	char		 r_msg[160];
@@ -510,93 +508,74 @@ read_word(struct rd *r, struct jv *v, const char *w, enum jv_type type,
 	return (true);
 }
 
-static uint32_t
-key_hash(const struct rd *r, const char *k, size_t n)
-{
-	uint32_t h;
-	size_t i;
-
-	h = 2166136261u ^ r->r_seed;
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)k[i]) * 16777619u;
-	return (h);
-}
-
 /*
- * Is key (n bytes) among the object's members so far, at the top of the
- * stack from base?  A large object keeps a hash set of member indices.
+ * Duplicate keys.  A small object's keys are compared with each before
+ * them; a large one's go into a hash set (hash.c) of member indices + 1,
+ * indices because the stack the members sit on moves as it grows.
  */
-struct keyset {
-	uint32_t	*ks_slot;	/* index + 1, 0 when free */
-	size_t		 ks_cap;
-	size_t		 ks_n;
+struct keyarg {
+	const struct rd	*ka_r;
+	size_t		 ka_base;	/* the object's first member */
+	const struct jm	*ka_m;		/* the key looked for */
 };
 
 static bool
-ks_add(struct rd *r, struct keyset *ks, size_t base, size_t idx)
+key_eq(const void *entry, const void *arg)
 {
-	uint32_t *ns;
-	size_t i, cap, j;
+	const struct keyarg *a;
+	const struct jm *o;
+
+	a = arg;
+	o = &a->ka_r->r_stack[a->ka_base + (uintptr_t)entry - 1];
+	return (o->m_klen == a->ka_m->m_klen && memcmp(o->m_key,
+	    a->ka_m->m_key, o->m_klen) == 0);
+}
+
+static bool
+keys_add(struct rd *r, struct hmap *ks, size_t base, size_t idx)
+{
 	const struct jm *m;
 
-	if (2 * (ks->ks_n + 1) > ks->ks_cap) {
-		cap = ks->ks_cap == 0 ? 64 : ks->ks_cap * 2;
-		if ((ns = xcalloc(cap, sizeof(*ns))) == NULL) {
-			r->r_nomem = true;
-			return (false);
-		}
-		xfree(ks->ks_slot);
-		ks->ks_slot = ns;
-		ks->ks_cap = cap;
-		ks->ks_n = 0;
-		/* Everything before idx again, then idx. */
-		for (j = 0; j < idx; j++) {
-			m = &r->r_stack[base + j];
-			i = key_hash(r, m->m_key, m->m_klen) & (cap - 1);
-			while (ns[i] != 0)
-				i = (i + 1) & (cap - 1);
-			ns[i] = (uint32_t)j + 1;
-			ks->ks_n++;
-		}
-	}
 	m = &r->r_stack[base + idx];
-	i = key_hash(r, m->m_key, m->m_klen) & (ks->ks_cap - 1);
-	while (ks->ks_slot[i] != 0) {
-		j = ks->ks_slot[i] - 1;
-		if (r->r_stack[base + j].m_klen == m->m_klen &&
-		    memcmp(r->r_stack[base + j].m_key, m->m_key,
-		    m->m_klen) == 0)
-			return (false);
-		i = (i + 1) & (ks->ks_cap - 1);
+	if (!hmap_add(ks, hash_more(0, m->m_key, m->m_klen),
+	    (void *)(uintptr_t)(idx + 1))) {
+		r->r_nomem = true;
+		return (false);
 	}
-	ks->ks_slot[i] = (uint32_t)idx + 1;
-	ks->ks_n++;
 	return (true);
 }
 
 /* Is the member at base + idx a duplicate of one before it? */
 static bool
-is_dup(struct rd *r, struct keyset *ks, size_t base, size_t idx)
+is_dup(struct rd *r, struct hmap *ks, size_t base, size_t idx)
 {
-	const struct jm *m, *o;
+	struct keyarg a;
 	size_t j;
 
-	m = &r->r_stack[base + idx];
-	if (idx >= SMALL_OBJECT)
-		return (!ks_add(r, ks, base, idx) && !r->r_nomem);
-	for (j = 0; j < idx; j++) {
-		o = &r->r_stack[base + j];
-		if (o->m_klen == m->m_klen && memcmp(o->m_key, m->m_key,
-		    m->m_klen) == 0)
-			return (true);
+	a.ka_r = r;
+	a.ka_base = base;
+	a.ka_m = &r->r_stack[base + idx];
+	if (idx < SMALL_OBJECT) {
+		for (j = 0; j < idx; j++)
+			if (key_eq((void *)(uintptr_t)(j + 1), &a))
+				return (true);
+		return (false);
 	}
+	/* The object has grown large: the keys so far into the set. */
+	for (j = idx == SMALL_OBJECT ? 0 : idx; j < idx; j++)
+		if (!keys_add(r, ks, base, j))
+			return (false);
+	if (hmap_find(ks, hash_more(0, a.ka_m->m_key, a.ka_m->m_klen),
+	    key_eq, &a) != NULL)
+		return (true);
+	(void)keys_add(r, ks, base, idx);
 	return (false);
 }
 
 static bool
 read_object(struct rd *r, struct jv *v)
 {
-	struct keyset ks;
+	struct hmap ks;
 	struct jv val;
 	const char *key;
 	size_t base, n, klen, kstart, slot;
@@ -676,7 +655,7 @@ read_object(struct rd *r, struct jv *v)
 		goto out;
 	}
 out:
-	xfree(ks.ks_slot);
+	hmap_free(&ks);
 	r->r_depth--;
 	if (!ok)
 		return (false);
@@ -835,7 +814,6 @@ jv_read(const void *text, size_t n, struct pool *pl, struct vmrun_diags *ds,
 	r.r_text = text;
 	r.r_len = n;
 	r.r_pool = pl;
-	r.r_seed = (uint32_t)(uintptr_t)&r ^ (uint32_t)time(NULL);
 	if ((r.r_str = pool_alloc(pl, n + 1)) == NULL ||
 	    (root = pool_alloc(pl, sizeof(*root))) == NULL)
 		return (VMRUN_ERR_NOMEM);
