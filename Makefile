@@ -12,6 +12,9 @@ INCDIR=		$(PREFIX)/include
 MANDIR=		$(PREFIX)/share/man
 PCDIR=		$(LIBDIR)/pkgconfig
 EXDIR=		$(PREFIX)/share/examples/vmrun
+# vmrun.schema.json, the JSON Schema of the configuration language, for
+# editors (vmrun.json(5), FILES).
+SCHEMADIR=	$(PREFIX)/share/vmrun
 # rc.d/vmrun is installed with %%PREFIX%% replaced: it names vmrun and
 # the VMs' configurations by it.
 RCDIR=		$(PREFIX)/etc/rc.d
@@ -77,18 +80,19 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/api_test tests/lib/api_symbols_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
-		tests/lib/ctl_test
+		tests/lib/ctl_test tests/lib/schema_tables_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
-		tests/cli/nomad_test tests/cli/port_test
+		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
 		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
-		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub
+		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
+		tests/helpers/schema-check
 EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
@@ -214,6 +218,10 @@ tests/lib/check_files_test: tests/lib/check_files_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_files_test.c \
 	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/schema_tables_test: tests/lib/schema_tables_test.c $(TEST_UTIL) \
+    libvmrun.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/schema_tables_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
@@ -264,7 +272,8 @@ install-files: all
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(RCDIR) $(DESTDIR)$(CONFDIR)
+	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(RCDIR) $(DESTDIR)$(CONFDIR) \
+	    $(DESTDIR)$(SCHEMADIR)
 	$(INSTALL) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
 	$(INSTALL) -m 444 libvmrun.a $(DESTDIR)$(LIBDIR)/libvmrun.a
 	$(INSTALL) -m 555 libvmrun.so.$(SOVERSION) \
@@ -277,6 +286,8 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 444 vmrun.schema.json \
+	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
 	sed 's|%%PREFIX%%|$(PREFIX)|g' rc.d/vmrun > $(DESTDIR)$(RCDIR)/vmrun
 	chmod 555 $(DESTDIR)$(RCDIR)/vmrun
 	$(INSTALL) -m 644 examples/freebsd-test.json \
@@ -294,7 +305,8 @@ install-tests-yes: all tests
 	sh tools/testlayout.sh $(TESTSDIR) vmrun=$(BINDIR)/vmrun \
 	    library=$(LIBDIR)/libvmrun.so.$(SOVERSION) \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
-	    example=$(EXDIR)/freebsd-test.json > $(DESTDIR)$(TESTSDIR)/layout
+	    example=$(EXDIR)/freebsd-test.json \
+	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
 	$(INSTALL) -m 444 tests/lib/Kyuafile libvmrun/libvmrun.map \
 	    $(DESTDIR)$(TESTSDIR)/lib
@@ -327,8 +339,9 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun \
-	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample
-	-rmdir $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR)
+	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
+	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
+	-rmdir $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(SCHEMADIR)
 	@echo "removing the test suite from $(DESTDIR)$(TESTSDIR)"
 	@rm -f $(DESTDIR)$(TESTSDIR)/Kyuafile $(DESTDIR)$(TESTSDIR)/layout
 	@for f in tests/lib/Kyuafile libvmrun/libvmrun.map $(TEST_PROGS); do \

@@ -99,7 +99,7 @@ check_env(struct vctx *vc, jv_t *v, const char *path)
 	}
 }
 
-static const struct key loader_keys[] = {
+const struct key loader_keys[] = {
 	{ "type", T_STR, K_REQ, 0, 0, check_loader_type },
 	{ "disk", T_STR, K_REQ, 0, 0, NULL },
 	{ "console", T_STR, 0, 0, 0, check_loader_console },
@@ -134,7 +134,7 @@ check_reboot_on(struct vctx *vc, jv_t *v, const char *path)
 	}
 }
 
-static const struct key restart_limit_keys[] = {
+const struct key restart_limit_keys[] = {
 	{ "count", T_INT, K_REQ | K_RANGE, 1, INT_MAX, NULL },
 	{ "seconds", T_INT, K_REQ | K_RANGE, 1, INT_MAX, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }

@@ -119,7 +119,7 @@ check_porttype(struct vctx *vc, jv_t *v, const char *path)
 		    "expected \"hd\" or \"cd\"", jv_str(v));
 }
 
-static const struct key ahci_port_keys[] = {
+const struct key ahci_port_keys[] = {
 	{ "type", T_STR, K_REQ, 0, 0, check_porttype },
 	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	AHCI_PORT_KEYS,

@@ -145,7 +145,7 @@ passthru_host(struct hctx *hc, const struct dev *d)
 }
 
 /* virtio-console: up to 16 ports, each a UNIX socket bhyve creates. */
-static const struct key console_port_keys[] = {
+const struct key console_port_keys[] = {
 	{ "name", T_STR, K_REQ, 0, 0, NULL },
 	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	END_KEYS
@@ -359,7 +359,7 @@ check_pciid(struct vctx *vc, jv_t *v, const char *path)
 		    "hexadecimal digits (id and subsystem id)", s);
 }
 
-static const struct key lookup_keys[] = {
+const struct key lookup_keys[] = {
 	{ "vendor", T_STR, K_REQ, 0, 0, check_pciid },
 	{ "device", T_STR, K_REQ, 0, 0, check_pciid },
 	END_KEYS

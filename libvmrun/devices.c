@@ -59,6 +59,13 @@ devtype_find(const char *name)
 	return (NULL);
 }
 
+/* The device types in table order: the i-th, or NULL past the last. */
+const struct devtype *
+devtype_at(size_t i)
+{
+	return (i < NDEVTYPES ? devtypes[i] : NULL);
+}
+
 static const char *
 devtype_closest(const char *name)
 {
@@ -163,7 +170,7 @@ dev_build(struct vctx *vc, jv_t *obj, const char *path, struct dev *dev)
 		dev->dv_type->dt_check(vc, dev);
 }
 
-static const struct key graphic_keys[] = {
+const struct key graphic_keys[] = {
 	{ "xhci_table", T_BOOL, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };

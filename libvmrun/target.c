@@ -9,7 +9,7 @@
 #include "vmrun_impl.h"
 
 /* Keys a target may not set: they identify the VM or fix its layout. */
-static const char *const fixed_keys[] = {
+const char *const target_fixed_keys[] = {
 	"name", "targets", "uuid", "hostbridge", "lpc_slot", NULL
 };
 
@@ -18,8 +18,8 @@ is_fixed(const char *key)
 {
 	size_t i;
 
-	for (i = 0; fixed_keys[i] != NULL; i++)
-		if (strcmp(fixed_keys[i], key) == 0)
+	for (i = 0; target_fixed_keys[i] != NULL; i++)
+		if (strcmp(target_fixed_keys[i], key) == 0)
 			return (true);
 	return (false);
 }

@@ -155,7 +155,7 @@ check_vmname(struct vctx *vc, jv_t *v, const char *path)
 		    "with a letter or digit", s);
 }
 
-static const struct key cpu_keys[] = {
+const struct key cpu_keys[] = {
 	{ "sockets", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
 	{ "cores", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
 	{ "threads", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },

@@ -118,7 +118,9 @@ jv_size(const jv_t *v)			/* elements or members */
 /*
  * One row of a key table: a JSON key, the types it may have, and an
  * optional check that runs once the type is right.  Tables end with a row
- * whose k_name is NULL.
+ * whose k_name is NULL.  Every table is extern, nested ones too: the
+ * tests compare each with its object in vmrun.schema.json, so that the
+ * schema editors use cannot drift from what vmrun accepts.
  */
 struct key {
 	const char	*k_name;
@@ -428,10 +430,13 @@ void		 check_ipaddr(struct vctx *, jv_t *, const char *);
 bool		 hostport_parse(const char *, bool);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
+extern const struct key cpu_keys[];
 
 /* devices.c */
 extern const struct key dev_common_keys[];
+extern const struct key graphic_keys[];
 const struct devtype *devtype_find(const char *);
+const struct devtype *devtype_at(size_t);
 const char	*devtype_names(void);
 void		 dev_build(struct vctx *, jv_t *, const char *, struct dev *);
 void		 dev_build_graphic(struct vctx *, jv_t *, const char *,
@@ -465,6 +470,7 @@ extern const struct devtype devtype_ahci_cd;
 extern const struct devtype devtype_ahci;
 extern const struct devtype devtype_nvme;
 extern const struct devtype devtype_virtio_scsi;
+extern const struct key ahci_port_keys[];
 
 /* dev_misc.c */
 extern const struct devtype devtype_virtio_console;
@@ -478,6 +484,8 @@ extern const struct devtype devtype_hda;
 extern const struct devtype devtype_uart;
 extern const struct devtype devtype_raw;
 extern const struct key fbuf_keys[];
+extern const struct key console_port_keys[];
+extern const struct key lookup_keys[];
 const char	*console_port_path(jv_t *);
 
 /* config.c */
@@ -488,6 +496,8 @@ struct devsrc {
 	int		 ds_baseidx;
 };
 extern const struct key top_keys[];
+extern const struct key loader_keys[];
+extern const struct key restart_limit_keys[];
 struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const char *tname, const struct devsrc *, size_t,
 		    const struct vmrun_vm *);
@@ -500,6 +510,7 @@ void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
 		    jv_t *overlay, const char *tname);
 
 /* target.c */
+extern const char *const target_fixed_keys[];
 struct vmrun_vm	*target_resolve(struct vctx *, jv_t *root, const char *tname,
 		    const struct vmrun_vm *);
 void		 target_check_next(struct vctx *, struct vmrun_config *);

@@ -19,6 +19,10 @@ if [ "$(uname -s)" != FreeBSD ]; then
 	have python3 || missing="$missing python3"
 fi
 have atf-sh || missing="$missing atf-sh"
+# cli/schema_test validates the configurations against vmrun.schema.json
+# (draft 2020-12: jsonschema 4 or later).
+python3 -c 'from jsonschema import Draft202012Validator' \
+    >/dev/null 2>&1 || missing="$missing python3-jsonschema"
 have kyua || missing="$missing kyua"
 
 [ -z "$missing" ] && exit 0
@@ -26,7 +30,8 @@ have kyua || missing="$missing kyua"
 os=$(uname -s)
 if [ "$os" = FreeBSD ]; then
 	echo "vmrun: missing:$missing" >&2
-	echo "vmrun: install them with: pkg install jansson atf kyua pkgconf" >&2
+	echo "vmrun: install them with: pkg install jansson atf kyua pkgconf" \
+	    "python3 py311-jsonschema" >&2
 	exit 1
 fi
 if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
@@ -34,7 +39,7 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null &&
 	apt-get install -y -qq build-essential pkg-config libjansson-dev \
-	    libatf-dev atf-sh kyua iproute2 python3 \
+	    libatf-dev atf-sh kyua iproute2 python3 python3-jsonschema \
 	    >/dev/null || {
 		echo "vmrun: apt-get install failed" >&2
 		exit 1
@@ -44,5 +49,5 @@ fi
 echo "vmrun: missing:$missing" >&2
 echo "vmrun: on Debian run as root: apt-get install build-essential" \
     "pkg-config libjansson-dev libatf-dev atf-sh kyua iproute2" \
-    "python3" >&2
+    "python3 python3-jsonschema" >&2
 exit 1

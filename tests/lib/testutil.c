@@ -223,11 +223,12 @@ srcfile(const atf_tc_t *tc, const char *rel)
 
 /*
  * Where the thing name of the suite's layout file (tests/layout) is:
- * vmrun, library, header, map, example or source (new string; the caller
- * frees).  The source tree's layout names what the build made, the
- * installed suite's (written by make install) what was installed, so one
- * program tests either.  A relative path there is relative to the
- * suite's top, srcdir/..; a name the layout lacks fails the case.
+ * vmrun, library, header, map, example, schema or source (new string;
+ * the caller frees).  The source tree's layout names what the build
+ * made, the installed suite's (written by make install) what was
+ * installed, so one program tests either.  A relative path there is
+ * relative to the suite's top, srcdir/..; a name the layout lacks fails
+ * the case.
  */
 char *
 layout_path(const atf_tc_t *tc, const char *name)
