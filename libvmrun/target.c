@@ -114,7 +114,12 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname,
 			if (strcmp(key, "remove") == 0 ||
 			    strcmp(key, "emulations") == 0)
 				continue;
-			if (jv_is_null(v)) {
+			/*
+			 * null removes a key; an unknown key set to null
+			 * stays, so the check reports it with the rest.
+			 */
+			if (jv_is_null(v) && schema_find(top_keys, key) !=
+			    NULL) {
 				/* Keep the base value: one error, not two. */
 				if (strcmp(key, "cpu") == 0 ||
 				    strcmp(key, "mem") == 0)

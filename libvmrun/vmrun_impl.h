@@ -437,7 +437,6 @@ extern const struct key dev_common_keys[];
 extern const struct key graphic_keys[];
 const struct devtype *devtype_find(const char *);
 const struct devtype *devtype_at(size_t);
-const char	*devtype_names(void);
 void		 dev_build(struct vctx *, jv_t *, const char *, struct dev *);
 void		 dev_build_graphic(struct vctx *, jv_t *, const char *,
 		    struct dev *, struct dev *, bool *);
