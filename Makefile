@@ -55,7 +55,8 @@ LDFLAGS?=
 LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
-		libvmrun/jv.o libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o \
+		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
 		libvmrun/target.o \
@@ -70,7 +71,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/platform.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
-		libvmrun/platform.h
+		libvmrun/platform.h libvmrun/jread.h
 
 TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/config_input_test \

@@ -42,7 +42,8 @@ struct hctx;
 struct pool;
 
 /*
- * The configuration's JSON tree (jv.c): read-only values in a pool.  An
+ * The configuration's JSON tree (jv.c, read by jread.c and jtoken.c):
+ * read-only values in a pool.  An
  * array's elements and an object's members are contiguous, in document
  * order; a string is NUL-terminated and j_len long (it may hold a NUL).
  */
@@ -375,9 +376,11 @@ void		 diag_set_group(struct vmrun_diags *, size_t from,
 		    const char *(*)(void *, const char *), void *);
 bool		 diags_nomem(const struct vmrun_diags *);
 
-/* jv.c */
+/* jread.c (with jtoken.c, behind jread.h) */
 enum vmrun_status jv_read(const void *, size_t, struct pool *,
 		    struct vmrun_diags *, jv_t **, bool *);
+
+/* jv.c */
 jv_t		*jv_get(const jv_t *, const char *);	/* borrowed or NULL */
 jv_t		*jv_at(const jv_t *, size_t);
 const char	*jv_key(const jv_t *, size_t);
