@@ -88,11 +88,12 @@ cline()
 	printf 'vmrun %s %s\n' "$_m" "$(args "$@")"
 }
 
-# recorded PATTERN: the lines of rcd.log matching PATTERN (BRE), in
-# order, into ./recorded.
-recorded()
+# check_recorded PATTERN: the lines of rcd.log matching PATTERN (BRE),
+# in order, are exactly those of ./expected.
+check_recorded()
 {
 	grep -e "$1" rcd.log > recorded || true
+	atf_check -o file:expected cat recorded
 }
 
 # pid NAME: the pid in NAME's vmrun pid file.
@@ -165,8 +166,7 @@ start_order_body()
 		cline --check c -- -s 9,virtio-rnd '*'
 		dline c -- -s 9,virtio-rnd '*'
 	} > expected
-	recorded '^daemon \|^vmrun --check \|^vmrun -d '
-	atf_check -o file:expected cat recorded
+	check_recorded '^daemon \|^vmrun --check \|^vmrun -d '
 	grep '^daemon ' rcd.log | grep -e ' -r' -e ' -R' &&
 	    atf_fail "daemon was given a restart option"
 	for n in a web-1 c; do
@@ -195,8 +195,7 @@ start_named_body()
 		dline c
 		dline a
 	} > expected
-	recorded '^daemon '
-	atf_check -o file:expected cat recorded
+	check_recorded '^daemon '
 	runs b && atf_fail "b was started"
 	atf_check -s exit:0 -o ignore -e empty ./rc stop
 	no_leftovers
@@ -219,8 +218,7 @@ start_running_body()
 		cline --check b
 		dline b
 	} > expected
-	recorded '^daemon \|^vmrun --check '
-	atf_check -o file:expected cat recorded
+	check_recorded '^daemon \|^vmrun --check '
 	[ "$(pid a)" = "$pa" ] || atf_fail "a was started again"
 	atf_check -s exit:0 -o ignore -e empty ./rc stop
 	no_leftovers
@@ -245,8 +243,7 @@ missing_config_body()
 		cline --check c
 		dline c
 	} > expected
-	recorded '^daemon \|^vmrun --check '
-	atf_check -o file:expected cat recorded
+	check_recorded '^daemon \|^vmrun --check '
 	atf_check -s exit:0 -o ignore -e empty ./rc stop
 	no_leftovers
 }
@@ -274,8 +271,7 @@ bad_name_body()
 		dline a
 		dline c
 	} > expected
-	recorded '^daemon '
-	atf_check -o file:expected cat recorded
+	check_recorded '^daemon '
 	atf_check -s exit:1 -o inline:"vmrun a is running as pid $(pid a).\n" \
 	    -e match:'bad VM name "x.y"' ./rc status a x.y
 	printf 'Stopping vmrun %s.\n' c a > expout
@@ -306,8 +302,7 @@ check_fails_body()
 		cline --check c
 		dline c
 	} > expected
-	recorded '^daemon \|^vmrun --check '
-	atf_check -o file:expected cat recorded
+	check_recorded '^daemon \|^vmrun --check '
 	atf_check -s exit:0 -o ignore -e empty ./rc stop
 	no_leftovers
 }
@@ -330,8 +325,7 @@ check_mode_body()
 		cline -d c --fix --force
 		cline --check d --fix -- -f
 	} > expected
-	recorded '^vmrun --check \|^vmrun -d '
-	atf_check -o file:expected cat recorded
+	check_recorded '^vmrun --check \|^vmrun -d '
 	atf_check -s exit:0 -o ignore -e empty ./rc stop
 	no_leftovers
 }
@@ -400,8 +394,7 @@ stop_reverse_body()
 	printf 'Stopping vmrun %s.\n' c b a > expout
 	atf_check -s exit:0 -o file:expout -e empty ./rc stop
 	printf 'kill -TERM %s\n' "$pc" "$pb" "$pa" > expected
-	recorded '^kill '
-	atf_check -o file:expected cat recorded
+	check_recorded '^kill '
 	# Each fake exits 1 s after its SIGTERM: a stop that waited for one
 	# before signalling the next would record an exit before a kill.
 	awk '/^exit / { e = 1 } /^kill / && e { bad = 1 }
