@@ -302,7 +302,7 @@ enum vmrun_status vmrun_sup_new(const struct vmrun_config *,
 		    const char *target, const struct vmrun_opts *,
 		    struct vmrun_sup **);
 void		 vmrun_sup_free(struct vmrun_sup *);
-void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *,
+void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *fn,
 		    void *arg);
 /*
  * Tell the supervisor about a signal: SIGTERM, SIGINT or SIGHUP request

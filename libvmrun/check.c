@@ -202,7 +202,6 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 	char path[PATH_MAX], lock[PATH_MAX], fix[320];
 	struct stat sb;
 	long pid;
-	pid_t bpid;
 	int r;
 	unsigned n;
 	bool exists;
@@ -234,7 +233,6 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		return;
 	snprintf(path, sizeof(path), "%s/%s", o != NULL &&
 	    o->op_vmm_dir != NULL ? o->op_vmm_dir : "/dev/vmm", vm->vm_name);
-	bpid = 0;
 	exists = lstat(path, &sb) == 0;
 	if (o != NULL && o->op_lockfile != NULL)
 		snprintf(lock, sizeof(lock), "%s", o->op_lockfile);
@@ -246,11 +244,12 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		host_problem(hc, "vm-supervised", "", NULL,
 		    "VM %s is supervised "
 		    "by vmrun (pid %ld, lock %s)", vm->vm_name, pid, lock);
-	else if (exists && ((bpid = pidfile_live(o != NULL ? o->op_pidfile :
-	    NULL)) != 0 || plat_bhyve_running(vm->vm_name)))
-		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (%s)",
-		    vm->vm_name, bpid != 0 ? "its bhyve is alive" :
-		    "a bhyve process has its name");
+	else if (exists && pidfile_live(o != NULL ? o->op_pidfile : NULL) != 0)
+		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (its "
+		    "bhyve is alive)", vm->vm_name);
+	else if (exists && plat_bhyve_running(vm->vm_name))
+		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (a "
+		    "bhyve process has its name)", vm->vm_name);
 	else if (exists) {
 		snprintf(fix, sizeof(fix), "bhyvectl --destroy --vm=%s, or "
 		    "start with --force", vm->vm_name);

@@ -253,6 +253,40 @@ srv_clear(const char *path, struct vmrun_diags *ds)
 }
 
 /*
+ * The gid of the group name: 0, or ENOENT when there is none, ENOMEM, or
+ * the error of the lookup.  getgrnam_r, not getgrnam(3): the one static
+ * result of that belongs to the application.
+ */
+static int
+srv_gid(const char *name, gid_t *gidp)
+{
+	struct group grp, *gr;
+	char *buf;
+	size_t len;
+	long max;
+	int e;
+
+	max = sysconf(_SC_GETGR_R_SIZE_MAX);
+	len = max > 0 ? (size_t)max : 1024;
+	/* Grown while too small, up to 1 MiB: the members are listed. */
+	for (;;) {
+		if ((buf = xmalloc(len)) == NULL)
+			return (ENOMEM);
+		gr = NULL;
+		e = getgrnam_r(name, &grp, buf, len, &gr);
+		if (e == 0 && gr != NULL)
+			*gidp = gr->gr_gid;
+		xfree(buf);
+		if (e != ERANGE || len >= 1024 * 1024)
+			break;
+		len *= 2;
+	}
+	if (e != 0)
+		return (e);
+	return (gr != NULL ? 0 : ENOENT);
+}
+
+/*
  * Make the control socket (mode 0600, or 0660 for --control-group):
  * 0, 69 when its path is taken, 71 when the system refuses.
  */
@@ -261,8 +295,8 @@ ctlsrv_open(struct vmrun_sup *su, struct vmrun_diags *ds)
 {
 	struct ctlsrv *cs;
 	struct sockaddr_un sun;
-	struct group *gr;
 	struct stat sb;
+	gid_t gid;
 	mode_t mask;
 	int rc, e;
 
@@ -284,13 +318,18 @@ ctlsrv_open(struct vmrun_sup *su, struct vmrun_diags *ds)
 		return (69);
 	}
 	memcpy(sun.sun_path, cs->cs_path, strlen(cs->cs_path));
-	gr = NULL;
+	gid = (gid_t)-1;
 	if (su->su_opts->op_control_group != NULL &&
-	    (gr = getgrnam(su->su_opts->op_control_group)) == NULL) {
-		diag_add(ds, VMRUN_ERROR, "control-failed", "", NULL,
-		    "no group named %s for the control socket",
-		    su->su_opts->op_control_group);
-		return (69);
+	    (e = srv_gid(su->su_opts->op_control_group, &gid)) != 0) {
+		if (e == ENOENT)
+			diag_add(ds, VMRUN_ERROR, "control-failed", "", NULL,
+			    "no group named %s for the control socket",
+			    su->su_opts->op_control_group);
+		else
+			diag_add(ds, VMRUN_ERROR, "control-failed", "", NULL,
+			    "cannot look up the group %s: %s",
+			    su->su_opts->op_control_group, strerror(e));
+		return (e == ENOMEM ? 71 : 69);
 	}
 	if ((rc = srv_clear(cs->cs_path, ds)) != 0)
 		return (rc);
@@ -307,7 +346,7 @@ ctlsrv_open(struct vmrun_sup *su, struct vmrun_diags *ds)
 		goto fail;
 	cs->cs_dev = sb.st_dev;
 	cs->cs_ino = sb.st_ino;
-	if (gr != NULL && (chown(cs->cs_path, (uid_t)-1, gr->gr_gid) != 0 ||
+	if (gid != (gid_t)-1 && (chown(cs->cs_path, (uid_t)-1, gid) != 0 ||
 	    chmod(cs->cs_path, 0660) != 0))
 		goto fail;
 	su->su_tap = tap;

@@ -131,11 +131,11 @@ group_of(void *arg, const char *path)
 		return (g);
 	/* "KEY" or "targets.T.KEY" */
 	key = path;
-	if (strncmp(path, "targets.", 8) == 0 && (key = strchr(path + 8,
-	    '.')) != NULL)
+	if (strncmp(path, "targets.", 8) == 0) {
+		if ((key = strchr(path + 8, '.')) == NULL)
+			return (NULL);
 		key++;
-	else if (strncmp(path, "targets.", 8) == 0)
-		return (NULL);
+	}
 	for (i = 0; i < sizeof(lpckeys) / sizeof(lpckeys[0]); i++) {
 		if (strncmp(key, lpckeys[i], strlen(lpckeys[i])) != 0 ||
 		    (key[strlen(lpckeys[i])] != '\0' &&

@@ -71,7 +71,6 @@ static void
 write_line(int fd, const char *s)
 {
 	size_t n;
-	ssize_t w;
 	char *line;
 
 	n = strlen(s);
@@ -81,7 +80,7 @@ write_line(int fd, const char *s)
 	line[n++] = '\n';
 	line[n] = '\0';
 	/* One write per line: O_APPEND keeps concurrent lines whole. */
-	while ((w = write(fd, line, n)) < 0 && errno == EINTR)
+	while (write(fd, line, n) < 0 && errno == EINTR)
 		;
 	free(line);
 }

@@ -5,8 +5,10 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -149,8 +151,9 @@ struct srv {
 	char		 sv_path[64];
 };
 
+/* The supervisor, its socket not made yet; group: --control-group. */
 static void
-srv_start(struct srv *sv)
+srv_new(struct srv *sv, const char *group)
 {
 	static const char cfg[] = "{\"name\":\"lt\",\"cpu\":1,"
 	    "\"mem\":\"256M\",\"targets\":{\"install\":{}}}";
@@ -162,8 +165,17 @@ srv_start(struct srv *sv)
 	snprintf(sv->sv_path, sizeof(sv->sv_path), "./lt.sock");
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_control(sv->sv_op,
 	    sv->sv_path));
+	if (group != NULL)
+		ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_control_group(
+		    sv->sv_op, group));
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_new(sv->sv_cf, NULL, sv->sv_op,
 	    &sv->sv_su));
+}
+
+static void
+srv_start(struct srv *sv)
+{
+	srv_new(sv, NULL);
 	ATF_REQUIRE_EQ(0, ctlsrv_open(sv->sv_su, sv->sv_ds));
 }
 
@@ -268,12 +280,68 @@ ATF_TC_BODY(server_client, tc)
 	srv_stop(&sv);
 }
 
+/*
+ * The socket's group is looked up with getgrnam_r: what the application
+ * holds from getgrnam(3), whose result is static, stays as it was.
+ */
+ATF_TC_WITHOUT_HEAD(group_lookup);
+ATF_TC_BODY(group_lookup, tc)
+{
+	struct srv sv;
+	struct group *gr;
+	struct stat sb;
+	char mine[256], other[256];
+	gid_t gid, ogid;
+	int rc;
+
+	/* The socket's group: any but the application's. */
+	other[0] = '\0';
+	ogid = 0;
+	setgrent();
+	while (other[0] == '\0' && (gr = getgrent()) != NULL)
+		if (gr->gr_gid != getegid()) {
+			snprintf(other, sizeof(other), "%s", gr->gr_name);
+			ogid = gr->gr_gid;
+		}
+	endgrent();
+	if (other[0] == '\0')
+		atf_tc_skip("there is only one group");
+	ATF_REQUIRE((gr = getgrgid(getegid())) != NULL);
+	snprintf(mine, sizeof(mine), "%s", gr->gr_name);
+	ATF_REQUIRE((gr = getgrnam(mine)) != NULL);
+	gid = gr->gr_gid;
+
+	srv_new(&sv, other);
+	rc = ctlsrv_open(sv.sv_su, sv.sv_ds);
+	ATF_CHECK_STREQ(mine, gr->gr_name);
+	ATF_CHECK_EQ(gid, gr->gr_gid);
+	/* Root makes it that group's; others may not be in the group. */
+	if (rc == 0) {
+		ATF_REQUIRE(stat(sv.sv_path, &sb) == 0);
+		ATF_CHECK_EQ(ogid, sb.st_gid);
+		ATF_CHECK_EQ(0660, sb.st_mode & 0777);
+	} else {
+		ATF_CHECK_EQ(71, rc);
+		ATF_CHECK_MSG(geteuid() != 0, "root could not chown");
+	}
+	srv_stop(&sv);
+
+	/* No such group: refused before the socket is made. */
+	srv_new(&sv, "no-such-group");
+	ATF_CHECK_EQ(69, ctlsrv_open(sv.sv_su, sv.sv_ds));
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(sv.sv_ds));
+	ATF_CHECK_STREQ("no group named no-such-group for the control socket",
+	    vmrun_diag_message(vmrun_diags_get(sv.sv_ds, 0)));
+	srv_stop(&sv);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_requests);
 	ATF_TP_ADD_TC(tp, parse_errors);
 	ATF_TP_ADD_TC(tp, client_text);
 	ATF_TP_ADD_TC(tp, server_client);
+	ATF_TP_ADD_TC(tp, group_lookup);
 
 	return (atf_no_error());
 }
