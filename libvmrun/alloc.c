@@ -206,8 +206,8 @@ pool_join(struct pool *p, const char *a, const char *sep, const char *b)
 }
 
 /*
- * The strings up to a NULL, concatenated: a new string in p, or NULL when
- * out of memory.  For what is made for every VM or device, where printf
+ * The strings up to a (char *)NULL, concatenated: a new string in p, or
+ * NULL when out of memory.  For what is made for every VM or device, where printf
  * would cost more than the work.
  */
 char *

@@ -352,7 +352,7 @@ render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
 	if (pe->pe_dev->dv_type->dt_bare_fails) {
 		av_add(av, "-o");
 		av_add(av, pool_cat(av->av_pool, pre, "device=", ol->ol_cfgdev,
-		    NULL));
+		    (char *)NULL));
 	} else {
 		av_add(av, "-s");
 		av_add(av, pool_join(av->av_pool, sa, ",", ol->ol_cfgdev));
@@ -364,7 +364,7 @@ render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
 		s = escape_value(av->av_pool, o->o_val);
 		av_add(av, "-o");
 		av_add(av, s == NULL ? NULL : pool_cat(av->av_pool, pre,
-		    o->o_cfgkey, "=", s, NULL));
+		    o->o_cfgkey, "=", s, (char *)NULL));
 	}
 }
 
@@ -389,11 +389,11 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 		if (strchr(vm->vm_com[i], ',') != NULL) {
 			av_add(av, "-o");
 			av_add(av, pool_cat(p, "lpc.com", u64_str(i + 1, n),
-			    ".path=", com, NULL));
+			    ".path=", com, (char *)NULL));
 		} else {
 			av_add(av, "-l");
 			av_add(av, pool_cat(p, "com", u64_str(i + 1, n), ",",
-			    com, NULL));
+			    com, (char *)NULL));
 		}
 	}
 	if (vm->vm_bootrom == NULL)
@@ -423,7 +423,7 @@ render_lpc(struct av *av, const struct vmrun_vm *vm)
 	av_add(av, "-l");
 	av_add(av, pool_cat(p, "bootrom,", rom, vars != NULL ? "," : "",
 	    vars != NULL ? vars : "", vm->vm_fwcfg == FWCFG_QEMU ?
-	    ",fwcfg=qemu" : "", NULL));
+	    ",fwcfg=qemu" : "", (char *)NULL));
 }
 
 enum vmrun_status
@@ -467,7 +467,7 @@ vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
 	    "cpus=", u64_str(vm->vm_sockets * vm->vm_cores * vm->vm_threads,
 	    c[0]), ",sockets=", u64_str(vm->vm_sockets, c[1]),
 	    ",cores=", u64_str(vm->vm_cores, c[2]),
-	    ",threads=", u64_str(vm->vm_threads, c[3]), NULL));
+	    ",threads=", u64_str(vm->vm_threads, c[3]), (char *)NULL));
 	av_add(&av, "-m");
 	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
 	if (vm->vm_gdb != NULL) {
