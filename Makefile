@@ -113,8 +113,8 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
-CMD_OBJS=	vmrun/vmrun.o vmrun/plan.o vmrun/run.o vmrun/report.o \
-		vmrun/ctl.o vmrun/console.o
+CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/plan.o vmrun/run.o \
+		vmrun/report.o vmrun/ctl.o vmrun/console.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 
