@@ -77,7 +77,7 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/api_test tests/lib/api_symbols_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
-		tests/lib/ctl_test
+		tests/lib/ctl_test tests/lib/args_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -151,6 +151,11 @@ tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+# The command's parser, linked from its object as vmrun is.
+tests/lib/args_test: tests/lib/args_test.c vmrun/args.o libvmrun.a \
+    vmrun/cmd.h include/vmrun.h
+	$(CC) $(TEST_CFLAGS) -Ivmrun $(LDFLAGS) -o $@ tests/lib/args_test.c \
+	    vmrun/args.o libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/jv_test: tests/lib/jv_test.c libvmrun.a libvmrun/vmrun_impl.h
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/jv_test.c \
 	    libvmrun.a $(ATF_LIBS) $(LIBS)

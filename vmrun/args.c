@@ -201,39 +201,53 @@ set_mode(struct options *o, enum mode m)
 }
 
 /*
- * What getopt_long refused, said of the option the user wrote: a long
- * option by its name ("--json=1": takes no value), a short one by its
- * letter.
+ * What getopt_long refused in word, said of the option the user wrote:
+ * a long option by its name or the one it abbreviates ("--json=1":
+ * takes no value), a short one by its letter.
  */
 static int
-bad_option(const char *arg, const char *sopts, FILE *errfp)
+bad_option(const char *word, FILE *errfp)
 {
+	const struct opttab *ot;
 	char name[64];
-	size_t i, n;
+	size_t i, n, nfound;
 
-	if (arg != NULL && strncmp(arg, "--", 2) == 0) {
-		n = strcspn(arg + 2, "=");
+	if (strncmp(word, "--", 2) == 0) {
+		n = strcspn(word + 2, "=");
 		snprintf(name, sizeof(name), "%.*s", (int)(n < 60 ? n : 60),
-		    arg + 2);
-		for (i = 0; i < NOPTS; i++) {
-			if (strcmp(opttab[i].ot_opt.name, name) != 0)
+		    word + 2);
+		ot = NULL;
+		nfound = 0;
+		for (i = 0; i < NOPTS && n > 0; i++) {
+			if (strncmp(opttab[i].ot_opt.name, word + 2, n) != 0)
 				continue;
-			if (opttab[i].ot_opt.has_arg == no_argument)
-				return (usage_error(errfp, "option --%s takes no "
-				    "value", name));
-			return (usage_error(errfp, "option --%s needs an argument",
-			    name));
+			ot = &opttab[i];
+			/* A whole name wins over the longer ones it begins. */
+			if (ot->ot_opt.name[n] == '\0') {
+				nfound = 1;
+				break;
+			}
+			nfound++;
 		}
-		return (usage_error(errfp, "unknown option --%s", name));
+		if (nfound > 1)
+			return (usage_error(errfp, "option --%s is ambiguous",
+			    name));
+		if (ot == NULL)
+			return (usage_error(errfp, "unknown option --%s",
+			    name));
+		if (ot->ot_opt.has_arg == no_argument)
+			return (usage_error(errfp, "option --%s takes no value",
+			    ot->ot_opt.name));
+		return (usage_error(errfp, "option --%s needs an argument",
+		    ot->ot_opt.name));
 	}
-	if (optopt > 0 && optopt < 256 && optopt != ':' &&
-	    strchr(sopts, optopt) != NULL)
-		return (usage_error(errfp, "option -%s needs an argument",
-		    (char[2]){ (char)optopt, '\0' }));
-	if (optopt > 0 && optopt < 256)
-		return (usage_error(errfp, "unknown option -%s",
-		    (char[2]){ (char)optopt, '\0' }));
-	return (usage_error(errfp, "unknown option %s", arg != NULL ? arg : ""));
+	/* A letter of the table is refused only when its argument is not. */
+	for (i = 0; i < NOPTS; i++)
+		if (opttab[i].ot_short != 0 && opttab[i].ot_short == optopt)
+			return (usage_error(errfp, "option -%s needs an "
+			    "argument", (char[2]){ (char)optopt, '\0' }));
+	return (usage_error(errfp, "unknown option -%s",
+	    (char[2]){ (char)optopt, '\0' }));
 }
 
 /*
@@ -248,7 +262,7 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 	struct option lopts[NOPTS + 1];
 	char sopts[64];
 	size_t i, n;
-	int ch;
+	int ch, word;
 
 	memset(lopts, 0, sizeof(lopts));
 	/*
@@ -275,12 +289,21 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 	 */
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) != -1) {
+	for (;;) {
+		/*
+		 * The word getopt_long is about to read from: it moves optind
+		 * past a word once done with it, so a message about this
+		 * option is about argv[word], not argv[optind - 1] -- in
+		 * "-xd" that is the word before.
+		 */
+		word = optind > 0 ? optind : 1;
+		if ((ch = getopt_long(argc, argv, sopts, lopts, NULL)) == -1)
+			break;
 		/* A path or name is never empty; --reboot-on "" means none. */
 		if (optarg != NULL && *optarg == '\0' && ch != O_REBOOTON &&
 		    ch != O_CONTROL)
-			return (usage_error(errfp, "option %s needs a non-empty "
-			    "argument", opt_name(ch)));
+			return (usage_error(errfp, "option %s needs a "
+			    "non-empty argument", opt_name(ch)));
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -328,22 +351,23 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 			usage(stdout);
 			return (EX_OK);
 		case '?':
-			return (bad_option(argv[optind - 1], sopts, errfp));
+			return (bad_option(argv[word], errfp));
 		case O_REBOOTCOUNT:
 			if (!parse_count(optarg, &o->reboot_count))
-				return (usage_error(errfp, "--reboot-count takes a "
-				    "whole number >= 0, not \"%s\"", optarg));
+				return (usage_error(errfp, "--reboot-count "
+				    "takes a whole number >= 0, not \"%s\"",
+				    optarg));
 			break;
 		case O_STOPTIMEOUT:
 			o->stop_timeout_set = true;
 			if (!parse_seconds(optarg, &o->stop_timeout))
-				return (usage_error(errfp, "--stop-timeout takes "
-				    "seconds >= 0, not \"%s\"", optarg));
+				return (usage_error(errfp, "--stop-timeout "
+				    "takes seconds >= 0, not \"%s\"", optarg));
 			break;
 		case O_REBOOTON:
 			if (!parse_statuses(optarg, o))
-				return (usage_error(errfp, "--reboot-on takes a "
-				    "comma-separated list of exit statuses "
+				return (usage_error(errfp, "--reboot-on takes "
+				    "a comma-separated list of exit statuses "
 				    "0-255, not \"%s\"", optarg));
 			break;
 		case 'p':
@@ -374,21 +398,29 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 			break;
 		}
 	}
+	/*
+	 * Words are left for bhyve only after a "--" that ended the options
+	 * (getopt_long stepped over it last), not after one that was an
+	 * option's value ("-c -- x").
+	 */
 	o->extra = argv + optind;
-	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+	if (optind < argc && (optind != word + 1 ||
+	    strcmp(argv[word], "--") != 0))
 		return (usage_error(errfp, "unexpected argument \"%s\" (bhyve "
 		    "arguments go after --)", argv[optind]));
 	if (o->config == NULL)
-		return (usage_error(errfp, "%sa configuration is required (-c FILE "
-		    "or -c - for standard input)", ""));
+		return (usage_error(errfp, "%sa configuration is required "
+		    "(-c FILE or -c - for standard input)", ""));
 	if (o->nmodes > 1)
-		return (usage_error(errfp, "%s-d, --debug, --emit-config and --check "
-		    "exclude each other", ""));
+		return (usage_error(errfp, "%s-d, --debug, --emit-config and "
+		    "--check exclude each other", ""));
 	if (o->json && o->mode != M_DRYRUN && o->mode != M_CHECK)
-		return (usage_error(errfp, "%s--json goes with -d or --check", ""));
+		return (usage_error(errfp, "%s--json goes with -d or --check",
+		    ""));
 	if (o->mode == M_EMITCONFIG && *o->extra != NULL)
 		return (usage_error(errfp, "%sarguments after -- have no "
-		    "bhyve_config form; --emit-config cannot include them", ""));
+		    "bhyve_config form; --emit-config cannot include them",
+		    ""));
 	if (o->bhyve == NULL)
 		o->bhyve = getenv("VMRUN_BHYVE");
 	if (o->bhyveload == NULL)
