@@ -348,32 +348,51 @@ uninstall:
 	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data \
 	    $(DESTDIR)$(TESTSDIR)
 
-# Fuzzing (clang's libFuzzer, with ASan and UBSan): the plan path from
-# bytes to every rendering, each target run FUZZ_SECONDS, the corpus
-# seeded from tests/data and kept in tests/fuzz/corpus (not tracked).
+# Fuzzing (clang's libFuzzer, with ASan and UBSan), each target run
+# FUZZ_SECONDS, its corpus kept in tests/fuzz/corpus (not tracked):
+#   plan_fuzz  the plan path from bytes to every rendering, seeded from
+#              tests/data
+#   opts_fuzz  the command line (vmrun/args.c), seeded from the option
+#              table and the CLI tests (tools/fuzzseeds.sh)
+# Each dictionary is made from the sources by tools/fuzzdict.sh.
 FUZZ_CC?=	clang
 FUZZ_SECONDS?=	60
 FUZZ_FLAGS=	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all
-FUZZ_PROGS=	tests/fuzz/plan_fuzz
+FUZZ_PROGS=	tests/fuzz/plan_fuzz tests/fuzz/opts_fuzz
+FUZZ_DICTS=	tests/fuzz/plan.dict tests/fuzz/opts.dict
 
 tests/fuzz/plan_fuzz: tests/fuzz/plan_fuzz.c $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun \
 	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/plan_fuzz.c \
 	    $(LIB_OBJS:.o=.c) $(LIBS)
 
-tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
-	sh tools/fuzzdict.sh > $@
+tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/cmd.h \
+    $(LIB_OBJS:.o=.c) $(LIB_HDRS)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun -Ivmrun \
+	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
+	    $(LIB_OBJS:.o=.c) $(LIBS)
 
-fuzz: $(FUZZ_PROGS) tests/fuzz/plan.dict
-	mkdir -p tests/fuzz/corpus/plan
+tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
+	sh tools/fuzzdict.sh plan > $@
+
+tests/fuzz/opts.dict: tools/fuzzdict.sh vmrun/args.c
+	sh tools/fuzzdict.sh opts > $@
+
+# -close_fd_mask=1: --help and --version would print on every run.
+fuzz: $(FUZZ_PROGS) $(FUZZ_DICTS)
+	mkdir -p tests/fuzz/corpus/plan tests/fuzz/corpus/opts
 	cp tests/data/*.json examples/*.json tests/fuzz/corpus/plan/
+	sh tools/fuzzseeds.sh tests/fuzz/corpus/opts
 	tests/fuzz/plan_fuzz -max_total_time=$(FUZZ_SECONDS) \
 	    -dict=tests/fuzz/plan.dict -max_len=65536 -timeout=10 \
 	    -print_final_stats=1 tests/fuzz/corpus/plan
+	tests/fuzz/opts_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=tests/fuzz/opts.dict -max_len=4096 -timeout=10 \
+	    -close_fd_mask=1 -print_final_stats=1 tests/fuzz/corpus/opts
 
 clean:
-	rm -rf $(FUZZ_PROGS) tests/fuzz/plan.dict tests/fuzz/corpus
+	rm -rf $(FUZZ_PROGS) $(FUZZ_DICTS) tests/fuzz/corpus
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
