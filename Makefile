@@ -81,7 +81,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/api_test tests/lib/api_symbols_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
-		tests/lib/ctl_test tests/lib/schema_tables_test
+		tests/lib/ctl_test tests/lib/schema_tables_test \
+		tests/lib/args_test tests/lib/policy_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -118,8 +119,8 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
-CMD_OBJS=	vmrun/vmrun.o vmrun/plan.o vmrun/run.o vmrun/report.o \
-		vmrun/ctl.o vmrun/console.o
+CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/plan.o vmrun/run.o \
+		vmrun/report.o vmrun/ctl.o vmrun/console.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 
@@ -156,6 +157,14 @@ tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+# The command's parser, linked from its object as vmrun is.
+tests/lib/args_test: tests/lib/args_test.c vmrun/args.o libvmrun.a \
+    vmrun/cmd.h include/vmrun.h
+	$(CC) $(TEST_CFLAGS) -Ivmrun $(LDFLAGS) -o $@ tests/lib/args_test.c \
+	    vmrun/args.o libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/policy_test: tests/lib/policy_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/policy_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/jv_test: tests/lib/jv_test.c libvmrun.a libvmrun/vmrun_impl.h
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/jv_test.c \
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
@@ -357,32 +366,51 @@ uninstall:
 	    $(DESTDIR)$(TESTSDIR)/helpers $(DESTDIR)$(TESTSDIR)/data \
 	    $(DESTDIR)$(TESTSDIR)
 
-# Fuzzing (clang's libFuzzer, with ASan and UBSan): the plan path from
-# bytes to every rendering, each target run FUZZ_SECONDS, the corpus
-# seeded from tests/data and kept in tests/fuzz/corpus (not tracked).
+# Fuzzing (clang's libFuzzer, with ASan and UBSan), each target run
+# FUZZ_SECONDS, its corpus kept in tests/fuzz/corpus (not tracked):
+#   plan_fuzz  the plan path from bytes to every rendering, seeded from
+#              tests/data
+#   opts_fuzz  the command line (vmrun/args.c), seeded from the option
+#              table and the CLI tests (tools/fuzzseeds.sh)
+# Each dictionary is made from the sources by tools/fuzzdict.sh.
 FUZZ_CC?=	clang
 FUZZ_SECONDS?=	60
 FUZZ_FLAGS=	-g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all
-FUZZ_PROGS=	tests/fuzz/plan_fuzz
+FUZZ_PROGS=	tests/fuzz/plan_fuzz tests/fuzz/opts_fuzz
+FUZZ_DICTS=	tests/fuzz/plan.dict tests/fuzz/opts.dict
 
 tests/fuzz/plan_fuzz: tests/fuzz/plan_fuzz.c $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun \
 	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/plan_fuzz.c \
 	    $(LIB_OBJS:.o=.c) $(LIBS)
 
-tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
-	sh tools/fuzzdict.sh > $@
+tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/cmd.h \
+    $(LIB_OBJS:.o=.c) $(LIB_HDRS)
+	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun -Ivmrun \
+	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
+	    $(LIB_OBJS:.o=.c) $(LIBS)
 
-fuzz: $(FUZZ_PROGS) tests/fuzz/plan.dict
-	mkdir -p tests/fuzz/corpus/plan
+tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
+	sh tools/fuzzdict.sh plan > $@
+
+tests/fuzz/opts.dict: tools/fuzzdict.sh vmrun/args.c
+	sh tools/fuzzdict.sh opts > $@
+
+# -close_fd_mask=1: --help and --version would print on every run.
+fuzz: $(FUZZ_PROGS) $(FUZZ_DICTS)
+	mkdir -p tests/fuzz/corpus/plan tests/fuzz/corpus/opts
 	cp tests/data/*.json examples/*.json tests/fuzz/corpus/plan/
+	sh tools/fuzzseeds.sh tests/fuzz/corpus/opts
 	tests/fuzz/plan_fuzz -max_total_time=$(FUZZ_SECONDS) \
 	    -dict=tests/fuzz/plan.dict -max_len=65536 -timeout=10 \
 	    -print_final_stats=1 tests/fuzz/corpus/plan
+	tests/fuzz/opts_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    -dict=tests/fuzz/opts.dict -max_len=4096 -timeout=10 \
+	    -close_fd_mask=1 -print_final_stats=1 tests/fuzz/corpus/opts
 
 clean:
-	rm -rf $(FUZZ_PROGS) tests/fuzz/plan.dict tests/fuzz/corpus
+	rm -rf $(FUZZ_PROGS) $(FUZZ_DICTS) tests/fuzz/corpus
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "vmrun_impl.h"
 #include "supervise.h"
@@ -102,6 +103,31 @@ policy_restart_ok(const double *times, size_t n, double now, long long count,
 		if (now - times[i] < (double)seconds)
 			recent++;
 	return ((long long)recent < count);
+}
+
+/*
+ * What the crash-loop guard keeps of the times of earlier restarts
+ * (oldest first, the monotonic clock) before it is asked at now: not the
+ * ones seconds or more before now, which never count again, nor more than
+ * the count latest, as more cannot change its answer.  Without this every
+ * reboot of a guest's life stayed in memory.  Moves the kept ones to the
+ * front of times; returns how many there are.  (A next target with a
+ * wider restart_limit starts from what this one kept.)
+ */
+size_t
+policy_restarts_keep(double *times, size_t n, double now, long long count,
+    long long seconds)
+{
+	size_t from;
+
+	for (from = 0; from < n && now - times[from] >= (double)seconds;
+	    from++)
+		;
+	if (count >= 0 && n - from > (unsigned long long)count)
+		from = n - (size_t)count;
+	if (from > 0)
+		memmove(times, times + from, (n - from) * sizeof(*times));
+	return (n - from);
 }
 
 /*

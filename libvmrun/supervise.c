@@ -386,6 +386,8 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 
 	rc = policy_decide(&oc, reason, &quote);
 	now = mono_now();
+	su->su_nrestarts = policy_restarts_keep(su->su_restarts,
+	    su->su_nrestarts, now, vm->vm_rl_count, vm->vm_rl_seconds);
 	if (rc < 0 && !oc.oc_restart && !policy_restart_ok(su->su_restarts,
 	    su->su_nrestarts, now, vm->vm_rl_count, vm->vm_rl_seconds)) {
 		*reason = "restart-limit";
@@ -402,12 +404,20 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	if (rc >= 0)
 		return (rc);
 	if (!oc.oc_restart) {		/* asked for: no crash-loop guard */
-		v = xrealloc(su->su_restarts, (su->su_nrestarts + 1) *
-		    sizeof(*v));
-		if (v != NULL) {
+		/*
+		 * Room by doubling: the times kept come and go with the
+		 * pace of restarts, and a realloc at each would move the
+		 * array about the heap.
+		 */
+		v = su->su_restarts;
+		if (su->su_nrestarts == su->su_restarts_cap &&
+		    (v = xrealloc(v, 2 * (su->su_restarts_cap + 4) *
+		    sizeof(*v))) != NULL) {
 			su->su_restarts = v;
-			su->su_restarts[su->su_nrestarts++] = now;
+			su->su_restarts_cap = 2 * (su->su_restarts_cap + 4);
 		}
+		if (su->su_nrestarts < su->su_restarts_cap)
+			su->su_restarts[su->su_nrestarts++] = now;
 	}
 	*nextp = next_target(su, vm, oc.oc_restart ? su->su_restart_to :
 	    NULL);

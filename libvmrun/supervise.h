@@ -203,8 +203,9 @@ struct vmrun_sup {
 	bool		 su_restart;	/* restart request */
 	char		*su_restart_to;	/* its target, or NULL */
 
-	double		*su_restarts;	/* monotonic times of restarts */
+	double		*su_restarts;	/* monotonic times of recent restarts */
 	size_t		 su_nrestarts;
+	size_t		 su_restarts_cap;	/* room in su_restarts */
 	long long	 su_reboots;
 	int		 su_run;
 };
@@ -320,6 +321,8 @@ struct outcome {		/* how bhyve ended, and what the policy allows */
 const char	*policy_meaning(const struct outcome *);
 int		 policy_decide(const struct outcome *, const char **, bool *);
 bool		 policy_restart_ok(const double *, size_t, double, long long,
+		    long long);
+size_t		 policy_restarts_keep(double *, size_t, double, long long,
 		    long long);
 enum stop_phase	 policy_escalate(enum stop_phase);
 

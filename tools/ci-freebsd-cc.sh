@@ -89,7 +89,7 @@ for f in "$@"; do
 	n=$((n + 1))
 	# shellcheck disable=SC2086 # word splitting of the flag lists is wanted
 	if ! $ZIG cc -target "$TARGET" $cstd $warns -Werror \
-	    -Iinclude -Ilibvmrun -I"$tmp/include" -DSRCDIR="\"$PWD\"" \
+	    -Iinclude -Ilibvmrun -Ivmrun -I"$tmp/include" -DSRCDIR="\"$PWD\"" \
 	    -c "$f" -o "$tmp/obj/$n.o"; then
 		failed="$failed $f"
 	fi

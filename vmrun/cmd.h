@@ -68,6 +68,10 @@ void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
 void	 vis_fputs(const char *, FILE *);
 size_t	 vis_str(const char *, char *, size_t);
 
+/* args.c */
+int	 args_parse(int, char *[], struct options *, FILE *);
+enum vmrun_status args_opts(const struct options *, int, struct vmrun_opts *);
+
 /* console.c */
 int	 cmd_console(int, char *[]);
 

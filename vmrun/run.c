@@ -170,56 +170,6 @@ open_append(const char *path, const char *what)
 	return (fd);
 }
 
-static int
-set_options(const struct options *o, struct vmrun_opts *op, int logfd)
-{
-	enum vmrun_status st;
-
-	st = VMRUN_OK;
-	if (o->bhyve != NULL)
-		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVE, o->bhyve);
-	if (st == VMRUN_OK && o->bhyvectl != NULL)
-		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVECTL,
-		    o->bhyvectl);
-	if (st == VMRUN_OK && o->bhyveload != NULL)
-		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVELOAD,
-		    o->bhyveload);
-	if (st == VMRUN_OK && o->vmm_dir != NULL)
-		st = vmrun_opts_set_vmm_dir(op, o->vmm_dir);
-	if (st == VMRUN_OK && o->control != NULL)
-		st = vmrun_opts_set_control(op, o->control);
-	if (st == VMRUN_OK && o->control_group != NULL)
-		st = vmrun_opts_set_control_group(op, o->control_group);
-	if (st == VMRUN_OK && o->pidfile != NULL)
-		st = vmrun_opts_set_pidfile(op, o->pidfile);
-	if (st == VMRUN_OK && o->lockfile != NULL)
-		st = vmrun_opts_set_lockfile(op, o->lockfile);
-	if (st == VMRUN_OK)
-		st = vmrun_opts_set_extra_args(op,
-		    (const char *const *)o->extra);
-	if (st == VMRUN_OK)
-		st = vmrun_opts_set_output(op, 2, logfd);
-	if (st == VMRUN_OK && o->stop_timeout_set)
-		st = vmrun_opts_set_stop_timeout(op, o->stop_timeout);
-	if (st == VMRUN_OK && o->reboot_on_set)
-		st = vmrun_opts_set_reboot_on(op, o->reboot_on,
-		    o->nreboot_on);
-	if (st == VMRUN_OK && o->reboot_count >= 0)
-		st = vmrun_opts_set_reboot_count(op, o->reboot_count);
-	if (st == VMRUN_OK)
-		st = vmrun_opts_set_no_reboot(op, o->no_reboot);
-	if (st == VMRUN_OK)
-		st = vmrun_opts_set_force(op, o->force);
-	if (st == VMRUN_OK)
-		st = vmrun_opts_set_checks(op, o->no_checks ? -1 :
-		    VMRUN_CHECK_FIX | (o->fix ? VMRUN_CHECK_FIX_ALL : 0));
-	if (st != VMRUN_OK) {
-		warnx_("%s", vmrun_strstatus(st));
-		return (EX_OSERR);
-	}
-	return (EX_OK);
-}
-
 int
 cmd_run(const struct options *o, const struct vmrun_config *cf,
     const struct vmrun_vm *vm)
@@ -250,8 +200,11 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 		warnx_("out of memory");
 		goto out;
 	}
-	if ((rc = set_options(o, op, out.o_log)) != EX_OK)
+	if ((st = args_opts(o, out.o_log, op)) != VMRUN_OK) {
+		warnx_("%s", vmrun_strstatus(st));
+		rc = EX_OSERR;
 		goto out;
+	}
 	out.o_diags = ds;
 	st = vmrun_sup_new(cf, vmrun_vm_target(vm), op, &g_sup);
 	if (st != VMRUN_OK) {

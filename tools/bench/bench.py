@@ -12,6 +12,9 @@
 #     and max over 200 reboots
 #   - stop latency: the fake powers off on SIGTERM; from its exit to the
 #     exit event reaching a reader of --events; median and max
+#   - soak: 1000 reboots in one vmrun, after a warm-up; its open
+#     descriptors and private memory before and after them, which must
+#     not grow (bench.py exits 1 when they do)
 #   - the control socket: a status request's round trip
 #   - the captured console (com1 is "capture" in every run): how fast a
 #     chatty guest's output goes through the pty into the ring
@@ -43,6 +46,22 @@ IDLE_SECONDS = 5
 STATUS_CALLS = 1000
 CONSOLE_MIB = 64
 PLAN_DEVICES = (100, 1000, 2000, 4000, 8000)
+# The soak: SOAK_WARMUP seconds of reboots first, longer than the
+# restart_limit window of the VM's configuration (1 s): the crash-loop
+# guard keeps the times of the restarts within it, so its memory grows
+# for that long, as does whatever is allocated on first use.  Then vmrun
+# is measured, and again after SOAK_REBOOTS more reboots.
+SOAK_WARMUP = 1.5
+SOAK_REBOOTS = 1000
+# Growth of private memory the soak lets pass, in KiB: one page.  The
+# allocator shows none (the guard's restart times are bounded by the
+# fake's pace, see fakebhyve.c), but Private_Clean counts the pages of a
+# file that no other process maps: when another program on the machine
+# stops using a page of libc that vmrun uses too, vmrun's private memory
+# grows by it.  The smallest leak, one 32-byte malloc chunk (glibc's
+# least) a reboot, is 1000 * 32 bytes, 7.8 pages over the soak: one page
+# of slack still fails every leak of a reboot.
+SOAK_SLACK_KIB = 4
 
 
 def need(tool):
@@ -149,6 +168,75 @@ def smaps(pid):
             if v.strip().endswith("kB"):
                 m[k] = int(v.split()[0])
     return m
+
+
+def private_kib(m):
+    return m.get("Private_Clean", 0) + m.get("Private_Dirty", 0)
+
+
+def soak_rows(args, work):
+    """SOAK_REBOOTS reboots in one vmrun, measured before and after while
+    the fake holds a run: (rows, what grew)."""
+    vm = VM(args, work, "soak", STOPS + 2)
+    starts = 0
+
+    def drain(until):
+        """Read the events (a full FIFO would hold vmrun up) until
+        until() or 10 s; counts the start events."""
+        nonlocal starts
+        deadline = time.monotonic() + 10
+        while not until():
+            if time.monotonic() > deadline:
+                sys.exit("bench: soak: stuck after %d starts" % starts)
+            r, _, _ = select.select([vm.efd], [], [], 0.01)
+            if r:
+                vm.buf += os.read(vm.efd, 65536)
+                lines = vm.buf.split(b"\n")
+                vm.buf = lines.pop()
+                starts += sum(b'"event":"start"' in l for l in lines)
+
+    def pause():
+        """Hold the next run and measure vmrun: the fake's pid, the
+        reboots before the run, vmrun's descriptors and smaps."""
+        held = len([k for k, _ in vm.stamps() if k == "N"])
+        open(vm.log + ".pause", "w").close()
+        drain(lambda: len([k for k, _ in vm.stamps() if k == "N"]) > held)
+        st = vm.stamps()
+        run = [v for k, v in st if k == "N"][-1]
+        # Its start event: vmrun is done starting it.
+        drain(lambda: starts >= run + 1)
+        time.sleep(0.2)
+        return ([v for k, v in st if k == "P"][-1], run,
+                len(os.listdir("/proc/%d/fd" % vm.proc.pid)),
+                smaps(vm.proc.pid))
+
+    drain(lambda: starts > 0)
+    t0 = time.monotonic()
+    drain(lambda: time.monotonic() - t0 >= SOAK_WARMUP)
+    fake, run1, fd1, m1 = pause()
+    os.kill(fake, signal.SIGUSR1)
+    drain(lambda: starts > run1 + SOAK_REBOOTS)
+    fake, run2, fd2, m2 = pause()
+    os.kill(fake, signal.SIGTERM)
+    rc = vm.finish()
+    if rc != 1:
+        sys.exit("bench: soak: exit %d" % rc)
+    grew = []
+    if fd2 != fd1:
+        grew.append("open descriptors %d -> %d" % (fd1, fd2))
+    if private_kib(m2) > private_kib(m1) + SOAK_SLACK_KIB:
+        grew.append("private memory %d KiB -> %d KiB" % (private_kib(m1),
+                                                          private_kib(m2)))
+    after = "after reboot %d / %d" % (run1, run2)
+    rows = [("soak: open descriptors %s" % after,
+             "%d / %d" % (fd1, fd2), "equal"),
+            ("soak: private memory %s (Clean + Dirty)" % after,
+             "%d KiB (%d + %d) / %d KiB (%d + %d)" % (
+                 private_kib(m1), m1.get("Private_Clean", 0),
+                 m1.get("Private_Dirty", 0), private_kib(m2),
+                 m2.get("Private_Clean", 0), m2.get("Private_Dirty", 0)),
+             "<= %d KiB growth" % SOAK_SLACK_KIB)]
+    return rows, grew
 
 
 def strace_calls(pid, seconds):
@@ -379,6 +467,8 @@ def main():
                      "of %d" % STOPS,
                      "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
                      "<= 1 ms"))
+        soak, grew = soak_rows(args, work)
+        rows += soak
         plan = plan_rows(args, work) if need("valgrind") else [
             ("plan path", "not measured: no valgrind", "")]
     finally:
@@ -403,6 +493,8 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
+    if grew:
+        sys.exit("bench: the soak grew: %s" % "; ".join(grew))
 
 
 main()

@@ -11,6 +11,11 @@
  *              button), then exit 1
  *   console N  write N MiB to com1's terminal ("-l com1,PATH"), stamp
  *              "W NS" when done, then as idle
+ *   soak       reboot after SOAK_MS (4 ms), but for a run that finds
+ *              $BENCH_LOG.pause: that one removes it, writes "P PID" and
+ *              "N RUN" (RUN counted from 0: the reboots before it) and
+ *              waits, so that the supervisor can be measured while a
+ *              guest runs, until SIGUSR1 (reboot) or SIGTERM (power off)
  */
 
 #include <errno.h>
@@ -23,23 +28,30 @@
 #include <unistd.h>
 
 static const char *logpath;
-static volatile sig_atomic_t term;
+static volatile sig_atomic_t term, usr1;
 
+/* A line "WHAT VALUE" in $BENCH_LOG. */
 static void
-stamp(char what)
+note(char what, long long value)
 {
-	struct timespec ts;
 	char buf[64];
 	int fd, n;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	n = snprintf(buf, sizeof(buf), "%c %lld\n", what,
-	    (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+	n = snprintf(buf, sizeof(buf), "%c %lld\n", what, value);
 	if ((fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT, 0644)) < 0)
 		_exit(70);
 	if (write(fd, buf, (size_t)n) != n)
 		_exit(70);
 	close(fd);
+}
+
+static void
+stamp(char what)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	note(what, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 }
 
 /* How many runs before this one; counts this one. */
@@ -67,10 +79,44 @@ count(void)
 }
 
 static void
-on_term(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	term = 1;
+	if (sig == SIGUSR1)
+		usr1 = 1;
+	else
+		term = 1;
+}
+
+/*
+ * The least a soak run lasts: at most 1000 / SOAK_MS reboots a second,
+ * however fast the machine, so that the crash-loop guard's window (1 s in
+ * bench.py's configuration) holds at most that many restart times, the
+ * same number whenever the supervisor is measured.
+ */
+#define SOAK_MS	4
+
+/* soak: see the top. */
+static int
+soak(void)
+{
+	struct timespec ts = { 0, SOAK_MS * 1000000L };
+	char path[4096];
+	sigset_t none;
+	long n;
+
+	n = count();
+	snprintf(path, sizeof(path), "%s.pause", logpath);
+	if (unlink(path) != 0) {
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		return (0);
+	}
+	note('P', (long long)getpid());
+	note('N', n);
+	sigemptyset(&none);
+	while (!term && !usr1)
+		sigsuspend(&none);
+	return (term ? 1 : 0);
 }
 
 /* Write mib MiB to com1's terminal, as a chatty guest. */
@@ -106,7 +152,7 @@ main(int argc, char **argv)
 {
 	struct sigaction sa;
 	const char *mode;
-	sigset_t term_only, none;
+	sigset_t wake, none;
 
 	if ((logpath = getenv("BENCH_LOG")) == NULL ||
 	    (mode = getenv("BENCH_MODE")) == NULL)
@@ -122,12 +168,16 @@ main(int argc, char **argv)
 	}
 	/* The handler before the stamp: SIGTERM may follow at once. */
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&term_only);
-	sigaddset(&term_only, SIGTERM);
-	sigprocmask(SIG_BLOCK, &term_only, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&wake);
+	sigaddset(&wake, SIGTERM);
+	sigaddset(&wake, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &wake, NULL);
+	if (strcmp(mode, "soak") == 0)
+		return (soak());
 	stamp('S');
 	if (strncmp(mode, "console ", 8) == 0)
 		console(argc, argv, strtol(mode + 8, NULL, 10));
