@@ -119,7 +119,7 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -Wl,--version-script=libvmrun/libvmrun.map $(LDFLAGS) \
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
-CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/plan.o vmrun/run.o \
+CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/vis.o vmrun/plan.o vmrun/run.o \
 		vmrun/report.o vmrun/ctl.o vmrun/console.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
@@ -158,10 +158,10 @@ tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
 	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 # The command's parser, linked from its object as vmrun is.
-tests/lib/args_test: tests/lib/args_test.c vmrun/args.o libvmrun.a \
-    vmrun/cmd.h include/vmrun.h
+tests/lib/args_test: tests/lib/args_test.c vmrun/args.o vmrun/vis.o \
+    libvmrun.a vmrun/cmd.h include/vmrun.h
 	$(CC) $(TEST_CFLAGS) -Ivmrun $(LDFLAGS) -o $@ tests/lib/args_test.c \
-	    vmrun/args.o libvmrun.a $(ATF_LIBS) $(LIBS)
+	    vmrun/args.o vmrun/vis.o libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/policy_test: tests/lib/policy_test.c libvmrun.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/policy_test.c \
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
@@ -385,11 +385,11 @@ tests/fuzz/plan_fuzz: tests/fuzz/plan_fuzz.c $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/plan_fuzz.c \
 	    $(LIB_OBJS:.o=.c) $(LIBS)
 
-tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/cmd.h \
-    $(LIB_OBJS:.o=.c) $(LIB_HDRS)
+tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/vis.c \
+    vmrun/cmd.h $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun -Ivmrun \
 	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
-	    $(LIB_OBJS:.o=.c) $(LIBS)
+	    vmrun/vis.c $(LIB_OBJS:.o=.c) $(LIBS)
 
 tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
 	sh tools/fuzzdict.sh plan > $@

@@ -111,8 +111,12 @@ usage(FILE *fp)
 static int
 usage_error(FILE *errfp, const char *fmt, const char *arg)
 {
+	char buf[1024];
+
+	/* A word of the command line may hold an ESC: it is escaped. */
+	(void)snprintf(buf, sizeof(buf), fmt, arg);
 	fputs("vmrun: ", errfp);
-	fprintf(errfp, fmt, arg);
+	vis_fputs(buf, errfp);
 	fputs("\nTry 'vmrun --help' for more information.\n", errfp);
 	return (EX_USAGE);
 }

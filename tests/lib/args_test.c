@@ -175,6 +175,19 @@ ATF_TC_BODY(opts_accepted, tc)
 	    "whole number >= 0, not \"-1\"");
 }
 
+/*
+ * A word of the command line reaches the terminal in a message: its
+ * control characters are escaped as \ooo, like every other message's.
+ */
+ATF_TC_WITHOUT_HEAD(control_chars_escaped);
+ATF_TC_BODY(control_chars_escaped, tc)
+{
+	refused("--\033[2Jx", "unknown option --\\033[2Jx");
+	refused("--json=\033]0;t\007", "option --json takes no value");
+	refused("-\033", "unknown option -\\033");
+	refused("--con\rx", "unknown option --con\\015x");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, unknown_letter_named);
@@ -183,5 +196,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, dashdash_as_value);
 	ATF_TP_ADD_TC(tp, parse_again);
 	ATF_TP_ADD_TC(tp, opts_accepted);
+	ATF_TP_ADD_TC(tp, control_chars_escaped);
 	return (atf_no_error());
 }
