@@ -1,6 +1,15 @@
-/* floor: a program that only exits, for make bench's plan-path table. */
+/*
+ * floor: a program that only exits, for make bench's plan-path table;
+ * "floor wait" only waits, for the private memory any process has here.
+ */
+
+#include <unistd.h>
+
 int
-main(void)
+main(int argc, char **argv)
 {
+	(void)argv;
+	if (argc > 1)
+		pause();
 	return (0);
 }
