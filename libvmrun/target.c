@@ -13,8 +13,9 @@ const char *const target_fixed_keys[] = {
 	"name", "targets", "uuid", "hostbridge", "lpc_slot", NULL
 };
 
-static bool
-is_fixed(const char *key)
+/* Is key one a target may not set? */
+bool
+target_is_fixed(const char *key)
 {
 	size_t i;
 
@@ -106,7 +107,7 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname,
 	if (tname != NULL) {
 		tpath = vpath(vc, "targets", tname);
 		jv_object_foreach(overlay, i, key, v) {
-			if (is_fixed(key)) {
+			if (target_is_fixed(key)) {
 				verr(vc, "not-in-target", vpath(vc, tpath, key),
 				    "a target cannot change \"%s\"", key);
 				continue;
@@ -209,7 +210,7 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname,
 		    NULL)
 			return (NULL);
 		jv_object_foreach(overlay, i, key, v)
-			if (!is_fixed(key))
+			if (!target_is_fixed(key))
 				(void)jv_obj_add(settable, overlay, i);
 		overlay = settable;
 	}

@@ -513,6 +513,7 @@ void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
 
 /* target.c */
 extern const char *const target_fixed_keys[];
+bool		 target_is_fixed(const char *);
 struct vmrun_vm	*target_resolve(struct vctx *, jv_t *root, const char *tname,
 		    const struct vmrun_vm *);
 void		 target_check_next(struct vctx *, struct vmrun_config *);

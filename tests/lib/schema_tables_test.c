@@ -383,17 +383,6 @@ ATF_TC_BODY(devices, tc)
 	json_decref(root);
 }
 
-static bool
-is_fixed(const char *name)
-{
-	size_t i;
-
-	for (i = 0; target_fixed_keys[i] != NULL; i++)
-		if (strcmp(target_fixed_keys[i], name) == 0)
-			return (true);
-	return (false);
-}
-
 ATF_TC(targets);
 ATF_TC_HEAD(targets, tc)
 {
@@ -418,7 +407,7 @@ ATF_TC_BODY(targets, tc)
 	ATF_CHECK_MSG(json_object_get(obj, "required") == NULL, "an overlay "
 	    "requires no key");
 	for (k = top_keys; k->k_name != NULL; k++) {
-		if (is_fixed(k->k_name)) {
+		if (target_is_fixed(k->k_name)) {
 			ATF_CHECK_MSG(json_object_get(props, k->k_name) ==
 			    NULL, "a target cannot set \"%s\"", k->k_name);
 			continue;
@@ -439,7 +428,8 @@ ATF_TC_BODY(targets, tc)
 	    "is an array");
 	json_object_foreach(props, name, v)
 		ATF_CHECK_MSG(strcmp(name, "remove") == 0 ||
-		    (schema_find(top_keys, name) != NULL && !is_fixed(name)),
+		    (schema_find(top_keys, name) != NULL &&
+		    !target_is_fixed(name)),
 		    "/$defs/target: \"%s\" is not a key a target can set",
 		    name);
 	json_decref(root);
