@@ -100,9 +100,14 @@ console_close(struct vmrun_sup *su)
 	co->co_master = co->co_slave = co->co_logfd = -1;
 }
 
-/* Keep the last co_cap bytes; the ring grows to that size as it fills. */
-static void
-ring_add(struct console *co, const char *buf, size_t n)
+/*
+ * Keep the last co_cap bytes; the ring grows to that size as it fills.
+ * Until it is full size it never wraps: its bytes are co_ring[0, co_len),
+ * oldest first, and co_head is co_len -- or 0 when a read filled it to
+ * exactly co_size, which growing puts back to co_len.
+ */
+void
+console_ring_add(struct console *co, const char *buf, size_t n)
 {
 	size_t size, k;
 	char *p;
@@ -120,6 +125,7 @@ ring_add(struct console *co, const char *buf, size_t n)
 		if ((p = xrealloc(co->co_ring, size)) != NULL) {
 			co->co_ring = p;
 			co->co_size = size;
+			co->co_head = co->co_len;
 		} else
 			co->co_cap = co->co_size;	/* stays this size */
 	}
@@ -129,7 +135,6 @@ ring_add(struct console *co, const char *buf, size_t n)
 		buf += n - co->co_size;
 		n = co->co_size;
 	}
-	/* Until it is full size the ring never wraps: co_head == co_len. */
 	k = co->co_size - co->co_head;
 	if (k > n)
 		k = n;
@@ -211,7 +216,7 @@ console_read(struct vmrun_sup *su)
 			continue;
 		if (n <= 0)
 			return;		/* EAGAIN, or EIO with no bhyve */
-		ring_add(co, buf, (size_t)n);
+		console_ring_add(co, buf, (size_t)n);
 		co->co_total += (unsigned long long)n;
 		log_add(su, buf, (size_t)n);
 		if (su->su_con_tap != NULL)
