@@ -360,6 +360,8 @@ struct ctlreq {
 	bool		 cr_force;
 	bool		 cr_readonly;	/* console: "write": false */
 	long long	 cr_lines;	/* console-tail; 0: the default */
+	const char	*cr_name;	/* "request", if a string: borrowed
+					   from cr_json, or NULL */
 	const char	*cr_target;	/* borrowed from cr_json, or NULL */
 	void		*cr_json;	/* the parsed line (json_t) */
 };

@@ -171,17 +171,19 @@ subscribe_body()
 	    atf_fail "subscribed events differ: $(oneline sub.events)"
 }
 
-tc bad_requests "bad JSON, unknown requests and members get an error answer; the connection goes on"
+tc bad_requests "bad JSON, unknown requests and members get an error answer naming the request; the connection goes on"
 bad_requests_body()
 {
 	running
-	raw send 'garbage\n{"request":"x"}\n[1]\n{"request":"stop","force":1}\n{"request":"status","x":1}\n{"version":2,"request":"status"}\n{"request":"next-target"}\n{"request":"status"}\n' > out.raw
-	atf_check -o inline:'bad-json\nunknown-request\nbad-request\nbad-request\nbad-request\nbad-version\nbad-request\nok\n' \
+	raw send 'garbage\n{"request":"x"}\n[1]\n{"request":"stop","force":1}\n{"request":"status","x":1}\n{"version":2,"request":"status"}\n{"request":"next-target"}\n"status"\n42\nnull\ntrue\n{"request":7}\n{"request":"status"}\n' > out.raw
+	atf_check -o inline:'bad-json -\nunknown-request x\nbad-request -\nbad-request stop\nbad-request status\nbad-version status\nbad-request next-target\nbad-request -\nbad-request -\nbad-request -\nbad-request -\nbad-request -\nok status\n' \
 	    python3 -c '
 import json
 for l in open("out.raw"):
     a = json.loads(l)
-    print("ok" if a["ok"] else a["error"])
+    assert a["version"] == 1 and list(a)[:2] == ["version", "ok"], a
+    assert a["ok"] or list(a)[-2:] == ["error", "message"], a
+    print("ok" if a["ok"] else a["error"], a.get("request", "-"))
 '
 	atf_check -o match:'^state +running$' "$V" status "$PWD/lt.sock"
 	sig_vmrun TERM

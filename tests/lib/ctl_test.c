@@ -83,7 +83,12 @@ ATF_TC_BODY(parse_errors, tc)
 	expect_parse("{\"request\":\"status\",\"request\":\"stop\"}",
 	    "bad-json");
 	expect_parse("[\"status\"]", "bad-request");
-	expect_parse("\"status\"", "bad-json");
+	/* JSON that is not an object is a bad request, not bad JSON. */
+	expect_parse("\"status\"", "bad-request");
+	expect_parse("42", "bad-request");
+	expect_parse("null", "bad-request");
+	expect_parse("true", "bad-request");
+	expect_parse("4 2", "bad-json");
 	expect_parse("{}", "bad-request");
 	expect_parse("{\"request\":7}", "bad-request");
 	expect_parse("{\"request\":\"reboot\"}", "unknown-request");
@@ -201,6 +206,40 @@ ATF_TC_BODY(console_ring_growth, tc)
 				np++;
 			ring_feed(caps[i], plans[j], np);
 		}
+}
+
+/* The "request" an error answer carries: the request's, when readable. */
+static void
+expect_name(const char *line, const char *code, const char *want)
+{
+	struct ctlreq rq;
+
+	ATF_CHECK_STREQ_MSG(code, parse(line, &rq), "%s", line);
+	if (want == NULL)
+		ATF_CHECK_MSG(rq.cr_name == NULL, "%s: request %s", line,
+		    rq.cr_name);
+	else
+		ATF_CHECK_STREQ_MSG(want, rq.cr_name != NULL ? rq.cr_name :
+		    "(none)", "%s", line);
+	ctl_req_free(&rq);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_error_names);
+ATF_TC_BODY(parse_error_names, tc)
+{
+	expect_name("{\"request\":\"reboot\"}", "unknown-request", "reboot");
+	expect_name("{\"version\":2,\"request\":\"status\"}", "bad-version",
+	    "status");
+	expect_name("{\"request\":\"stop\",\"force\":1}", "bad-request",
+	    "stop");
+	expect_name("{\"request\":\"next-target\"}", "bad-request",
+	    "next-target");
+	expect_name("{\"request\":\"console-tail\",\"lines\":0}",
+	    "bad-request", "console-tail");
+	expect_name("{\"request\":7}", "bad-request", NULL);
+	expect_name("{}", "bad-request", NULL);
+	expect_name("\"status\"", "bad-request", NULL);
+	expect_name("{\"request\":", "bad-json", NULL);
 }
 
 ATF_TC_WITHOUT_HEAD(client_text);
@@ -443,6 +482,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_requests);
 	ATF_TP_ADD_TC(tp, parse_errors);
+	ATF_TP_ADD_TC(tp, parse_error_names);
 	ATF_TP_ADD_TC(tp, console_ring_growth);
 	ATF_TP_ADD_TC(tp, client_text);
 	ATF_TP_ADD_TC(tp, server_client);
