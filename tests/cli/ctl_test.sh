@@ -96,6 +96,8 @@ reset_poweroff_body()
 	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" poweroff
 	finish_bg 1
 	ev_assert "[e['step'] for e in ev('escalate')] == ['force-reset', 'force-poweroff']"
+	# As SIGUSR1's: an escalate step before the exit, no stop asked for.
+	ev_assert "main == ['start', 'escalate', 'exit', 'restart', 'start', 'escalate', 'exit', 'end']"
 	ev_assert "[e['status'] for e in ev('exit')] == [0, 1]"
 	ev_assert "ev('end')[0]['reason'] == 'poweroff'"
 }
@@ -135,6 +137,9 @@ restart_body()
 	finish_bg 1
 	ev_assert "[e['to'] for e in ev('restart')] == ['install', 'install']"
 	ev_assert "ev('end')[0]['reason'] == 'stopped'"
+	# Each power-off was asked for: the events say so before the exit.
+	ev_assert "main == ['start', 'stop-requested', 'exit', 'restart'] * 2 + ['start', 'stop-requested', 'exit', 'end']"
+	ev_assert "[e['signal'] for e in ev('stop-requested')] == [None] * 3"
 }
 
 tc stopping "reset, poweroff and restart are refused once a stop is under way"
