@@ -243,10 +243,11 @@ console_write(struct vmrun_sup *su, const char *buf, size_t n)
 
 /*
  * The last lines of the ring (a partial last line counts), at most
- * nlines: a new string, NULL when out of memory.
+ * nlines: a new string of *lenp bytes (the guest may have written NUL),
+ * NUL-terminated; NULL when out of memory.
  */
 char *
-console_tail(const struct console *co, size_t nlines)
+console_tail(const struct console *co, size_t nlines, size_t *lenp)
 {
 	char *all, *p;
 	size_t n, i, seen;
@@ -265,5 +266,6 @@ console_tail(const struct console *co, size_t nlines)
 			break;
 	p = all;
 	memmove(p, all + i, n - i + 1);
+	*lenp = n - i;
 	return (p);
 }

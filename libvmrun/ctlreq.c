@@ -308,18 +308,27 @@ console_writer(const struct vmrun_sup *su)
 	return (false);
 }
 
-/* The console's last lines, as text that JSON can hold. */
+/*
+ * The console's last lines, as text that JSON can hold: what is not
+ * UTF-8, and NUL, which a client need not take in a string, is U+FFFD.
+ */
 static void
 reply_tail(struct vmrun_sup *su, struct client *cl, size_t lines)
 {
 	struct strbuf sb;
 	json_t *o;
-	char *t;
+	char *t, *p, *nul;
+	size_t n;
 
 	o = NULL;
 	sb_init(&sb);
-	if ((t = console_tail(&su->su_con, lines)) != NULL) {
-		sb_add_utf8(&sb, t, strlen(t));
+	if ((t = console_tail(&su->su_con, lines, &n)) != NULL) {
+		for (p = t; (nul = memchr(p, '\0', n - (size_t)(p - t))) !=
+		    NULL; p = nul + 1) {
+			sb_add_utf8(&sb, p, (size_t)(nul - p));
+			sb_add(&sb, "\xef\xbf\xbd");
+		}
+		sb_add_utf8(&sb, p, n - (size_t)(p - t));
 		xfree(t);
 		if (!sb.sb_nomem && (o = answer(true, "console-tail")) != NULL &&
 		    json_object_set_new(o, "text", json_stringn(sb.sb_buf ?

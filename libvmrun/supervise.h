@@ -305,7 +305,7 @@ void		 console_read(struct vmrun_sup *);
 void		 console_write(struct vmrun_sup *, const char *, size_t);
 void		 console_ring_add(struct console *, const char *, size_t);
 size_t		 console_ring_copy(const struct console *, char *, size_t);
-char		*console_tail(const struct console *, size_t);
+char		*console_tail(const struct console *, size_t, size_t *);
 
 /* policy.c */
 struct outcome {		/* how bhyve ended, and what the policy allows */

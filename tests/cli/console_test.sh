@@ -136,6 +136,23 @@ for i in range(64):
 	    atf_fail "the console got more than the guest wrote: $(wc -c < replay.out) bytes"
 }
 
+tc tail_nul "console-tail: a NUL the guest wrote is U+FFFD, and what follows it is kept"
+tail_nul_body()
+{
+	setup
+	config '"com1": "capture"'
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_CONSOLE='a\0b\r\nlogin: '
+	start_bg
+	wait_for '"$V" ctl "$PWD/lt.sock" console-tail | grep -q login'
+	atf_check -o save:tail.json "$V" ctl --json "$PWD/lt.sock" console-tail
+	atf_check python3 -c '
+import json
+a = json.load(open("tail.json"))
+assert a["ok"] and a["text"] == "a\ufffdb\r\nlogin: ", a'
+	sig_vmrun TERM
+	finish_bg 1
+}
+
 tc no_console "console requests without a captured port: no-console (69)"
 no_console_body()
 {

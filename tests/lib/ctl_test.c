@@ -136,7 +136,7 @@ ring_feed(size_t cap, const size_t *plan, size_t nplan)
 {
 	struct console co;
 	char *text, *out, *t;
-	size_t end, total, want, n, i, maxn;
+	size_t end, total, want, n, i, maxn, tn;
 
 	maxn = 0;
 	for (i = 0; i < nplan; i++)
@@ -159,9 +159,10 @@ ring_feed(size_t cap, const size_t *plan, size_t nplan)
 		ATF_REQUIRE_MSG(memcmp(out, text + total - want, want) == 0,
 		    "cap %zu, %zu bytes in reads of %zu: the replay is not "
 		    "the last %zu bytes written", cap, total, n, want);
-		ATF_REQUIRE((t = console_tail(&co, 100000)) != NULL);
-		ATF_REQUIRE_EQ_MSG(want, strlen(t), "cap %zu, %zu bytes: "
-		    "console-tail has %zu", cap, total, strlen(t));
+		ATF_REQUIRE((t = console_tail(&co, 100000, &tn)) != NULL);
+		ATF_REQUIRE_EQ_MSG(want, tn, "cap %zu, %zu bytes: "
+		    "console-tail has %zu", cap, total, tn);
+		ATF_REQUIRE_EQ(want, strlen(t));
 		ATF_REQUIRE(memcmp(t, text + total - want, want) == 0);
 		xfree(t);
 	}
