@@ -84,36 +84,6 @@ devtype_closest(const char *name)
 	return (best);
 }
 
-const char *
-jstr(jv_t *obj, const char *key)
-{
-	jv_t *v;
-
-	v = jv_get(obj, key);
-	return (jv_is_str(v) ? jv_str(v) : NULL);
-}
-
-bool
-jbool(jv_t *obj, const char *key, bool def)
-{
-	jv_t *v;
-
-	v = jv_get(obj, key);
-	return (jv_is_bool(v) ? jv_is_true(v) : def);
-}
-
-bool
-jint(jv_t *obj, const char *key, long long *np)
-{
-	jv_t *v;
-
-	v = jv_get(obj, key);
-	if (!jv_is_int(v))
-		return (false);
-	*np = jv_int(v);
-	return (true);
-}
-
 /*
  * Build dev from the device object obj at path: check its keys, then the
  * rules of its type.  dev->dv_type stays NULL when the device name is

@@ -386,6 +386,9 @@ jv_t		*jv_at(const jv_t *, size_t);
 const char	*jv_key(const jv_t *, size_t);
 jv_t		*jv_member(const jv_t *, size_t);
 const char	*jv_type_word(const jv_t *);
+const char	*jstr(jv_t *, const char *);	/* borrowed or NULL */
+bool		 jbool(jv_t *, const char *, bool);
+bool		 jint(jv_t *, const char *, long long *);
 jv_t		*jv_obj_new(struct pool *, size_t);
 bool		 jv_obj_set(jv_t *, const char *, const jv_t *);
 bool		 jv_obj_add(jv_t *, const jv_t *, size_t);
@@ -445,9 +448,6 @@ void		 dev_build_graphic(struct vctx *, jv_t *, const char *,
 		    struct dev *, struct dev *, bool *);
 const char	*dev_what(const struct dev *, struct pool *);
 const char	*dev_group(const struct dev *, struct pool *);
-const char	*jstr(jv_t *, const char *);	/* borrowed or NULL */
-bool		 jbool(jv_t *, const char *, bool);
-bool		 jint(jv_t *, const char *, long long *);
 void		 opt_add(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *val);
 void		 optlist_free(struct optlist *);
