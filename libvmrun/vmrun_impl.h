@@ -448,6 +448,8 @@ void		 dev_build_graphic(struct vctx *, jv_t *, const char *,
 		    struct dev *, struct dev *, bool *);
 const char	*dev_what(const struct dev *, struct pool *);
 const char	*dev_group(const struct dev *, struct pool *);
+
+/* optlist.c */
 void		 opt_add(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *val);
 void		 optlist_free(struct optlist *);
