@@ -523,7 +523,7 @@ void		 target_check_next(struct vctx *, struct vmrun_config *);
 /* slots.c */
 void		 slots_assign(struct vctx *, struct vmrun_config *);
 
-/* check.c: the host checks; a device's own are its dt_host. */
+/* host.c: the host checks' tools; a device's own are its dt_host. */
 struct hctx {			/* host-check context */
 	struct vmrun_diags *hc_ds;
 	const struct vmrun_vm *hc_vm;
