@@ -1,12 +1,15 @@
 /*
  * host: what a device's host check (its dt_host) and check.c report with,
- * and the files and terminals they ask the host about.
+ * and the files, terminals and sockets they ask the host about.
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -133,4 +136,33 @@ host_need_tty(struct hctx *hc, const char *path, const char *backend)
 		return;
 	}
 	host_need_file(hc, path, backend, FK_ANY, false, NULL);
+}
+
+/*
+ * Does anything listen on the UNIX socket at path?  The connect does not
+ * block: a listener whose queue is full (EAGAIN, EINPROGRESS) is live
+ * too; only ECONNREFUSED (nobody bound) makes a socket stale.  When in
+ * doubt the socket counts as live, so it is never removed.
+ */
+bool
+unix_socket_live(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, fl;
+	bool live;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return (true);
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return (true);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno != ECONNREFUSED;
+	close(fd);
+	return (live);
 }

@@ -553,8 +553,6 @@ const char	*host_jpi(struct hctx *, const char *, const char *, size_t);
 void		 host_need_file(struct hctx *, const char *, const char *,
 		    enum filekind, bool, const char *);
 void		 host_need_tty(struct hctx *, const char *, const char *);
-
-/* hostfs.c */
 bool		 unix_socket_live(const char *);
 
 /* render.c */
