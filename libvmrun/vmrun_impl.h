@@ -408,6 +408,8 @@ void		 vwarn(struct vctx *, const char *code, const char *path,
 		    __attribute__((__format__(__printf__, 4, 5)));
 const char	*vpath(struct vctx *, const char *base, const char *key);
 const char	*vpathi(struct vctx *, const char *base, size_t);
+const char	*config_keypath(struct vctx *, jv_t *overlay,
+		    const char *tname, const char *key);
 void		 schema_check(struct vctx *, jv_t *, const struct key *,
 		    const struct key *, const char *, bool);
 const struct key *schema_find(const struct key *, const char *);
@@ -506,8 +508,6 @@ struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const char *tname, const struct devsrc *, size_t,
 		    const struct vmrun_vm *);
 void		 vm_free(struct vmrun_vm *);
-const char	*config_keypath(struct vctx *, jv_t *overlay,
-		    const char *tname, const char *key);
 
 /* rules.c */
 void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
