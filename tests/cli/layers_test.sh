@@ -10,8 +10,8 @@
 #     listed with its edges and the symbols that make them.
 #   - The map agrees: libvmrun/vmrun_impl.h and vmrun/cmd.h put every
 #     file under a "Layer N:" heading, numbered from the bottom, by a
-#     "/* file.c ..." heading line (each file.c on that line is in the
-#     layer).  A file uses only files of its own layer or lower ones.
+#     heading line that starts "/* file.c" (or "/* a.c, b.c", a list of
+#     files).  A file uses only files of its own layer or lower ones.
 #
 # The objects are those of the source tree, beside their .c files (one
 # without its .c is a leftover and is ignored); the installed suite has
@@ -161,12 +161,19 @@ FNR == NR {
 		layer = substr($0, RSTART, RLENGTH) + 0
 		next
 	}
-	if ($0 !~ /^\/\* [A-Za-z0-9_]+\.c[^A-Za-z0-9_]/)
+	if ($0 !~ /^\/\* [A-Za-z0-9_]+\.c[^A-Za-z0-9_.]/)
 		next
-	n = split($0, w, /[^A-Za-z0-9_.]+/)
+	# The files the line starts with: "a.c", "a.c, b.c", ...
+	rest = substr($0, 4)
+	n = 0
+	while (match(rest, /^[A-Za-z0-9_]+\.c/)) {
+		w[++n] = substr(rest, 1, RLENGTH)
+		rest = substr(rest, RLENGTH + 1)
+		if (substr(rest, 1, 2) != ", ")
+			break
+		rest = substr(rest, 3)
+	}
 	for (i = 1; i <= n; i++) {
-		if (w[i] !~ /^[A-Za-z0-9_]+\.c$/)
-			continue
 		if (layer == "") {
 			printf "%s: %s is under no layer heading\n", map, w[i]
 			unplaced[w[i]] = 1
@@ -335,11 +342,11 @@ EOF
  * Layer 0: the bottom
  */
 
-/* b.c, e.c, f.c: three files */
+/* b.c, e.c, f.c: three files, not g.c */
 /* x.c */
 
 /* Layer 1: the top */
-/* c.c (with a.c) */
+/* c.c, a.c (and d.c, in words) */
 /* e.c */
 EOF
 	cat > want <<'EOF'
