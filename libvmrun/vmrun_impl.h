@@ -4,6 +4,12 @@
  * Every function shared between files is declared here under the name of
  * the file that defines it, so reading this header top to bottom is reading
  * the pipeline: load -> validate -> resolve -> assign -> render.
+ *
+ * The files are in layers, numbered from the bottom, each under a "Layer
+ * N:" heading: a file calls only files of its own layer or of lower ones,
+ * never in a circle; upward only through a function pointer it is given.
+ * Every file has a heading here, those another header declares too.
+ * tests/cli/layers_test checks the objects against this map.
  */
 
 #ifndef VMRUN_IMPL_H
@@ -306,6 +312,10 @@ struct vctx {
 	bool		 vc_clean;	/* no string holds NUL, CR or LF */
 };
 
+/*
+ * Layer 0: memory, text, hashes, diagnostics, and the platform seam.
+ */
+
 /* alloc.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -376,7 +386,13 @@ void		 diag_set_group(struct vmrun_diags *, size_t from,
 		    const char *(*)(void *, const char *), void *);
 bool		 diags_nomem(const struct vmrun_diags *);
 
-/* jread.c (with jtoken.c, behind jread.h) */
+/* platform.c, platform_freebsd.c, platform_linux.c: behind platform.h */
+
+/*
+ * Layer 1: the JSON tree, read and checked against key tables.
+ */
+
+/* jread.c, jtoken.c: the reader, behind jread.h */
 enum vmrun_status jv_read(const void *, size_t, struct pool *,
 		    struct vmrun_diags *, jv_t **, bool *);
 
@@ -439,6 +455,12 @@ bool		 hostport_parse(const char *, bool);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
 extern const struct key cpu_keys[];
+
+/*
+ * Layer 2: the model -- the device types, and a configuration built of
+ * them for a target, checked by its rules, given its slots; and the host
+ * checks' tools the device types call.
+ */
 
 /* devices.c */
 extern const struct key dev_common_keys[];
@@ -555,11 +577,37 @@ void		 host_need_file(struct hctx *, const char *, const char *,
 void		 host_need_tty(struct hctx *, const char *, const char *);
 bool		 unix_socket_live(const char *);
 
+/*
+ * Layer 3: what a model becomes -- bhyve's command lines, a bhyve_config
+ * file, the JSON of -d -- and the library's functions over it.
+ */
+
 /* render.c */
 char		**argv_pack(const char *const *, size_t);	/* new */
 bool		 optlist_needs_cfgform(const struct optlist *);
 void		 dev_optlist(const struct dev *, struct optlist *);
 const char	*escape_value(struct pool *, const char *);
 struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
+
+/* render_config.c: vmrun_vm_bhyve_config() of vmrun.h */
+/* vm_json.c: vmrun_vm_json() of vmrun.h */
+/* vm.c: vmrun_config_*() and vmrun_vm_*() of vmrun.h */
+
+/*
+ * Layer 4: the host a VM starts on: what it needs there, and what the
+ * supervisor owns there.
+ */
+
+/* check.c: vmrun_vm_check() of vmrun.h; a device's checks are its dt_host */
+/* hostfs.c: in supervise.h */
+
+/*
+ * Layer 5: supervision, declared in supervise.h, and the control client.
+ */
+
+/* opts.c, spawn.c, event.c, pty.c, console.c, policy.c: in supervise.h */
+/* launch.c, client.c, control.c, ctlreq.c, ctlsrv.c: in supervise.h */
+/* loop.c, supervise.c: in supervise.h */
+/* ctlcli.c: the control socket's client, vmrun_ctl_*() of vmrun.h */
 
 #endif /* VMRUN_IMPL_H */
