@@ -605,8 +605,8 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
  * Layer 5: supervision, declared in supervise.h, and the control client.
  */
 
-/* opts.c, spawn.c, event.c, pty.c, console.c, policy.c: in supervise.h */
-/* launch.c, client.c, control.c, ctlreq.c, ctlsrv.c: in supervise.h */
+/* opts.c, spawn.c, event.c, pty.c, console.c, launch.c: in supervise.h */
+/* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* ctlcli.c: the control socket's client, vmrun_ctl_*() of vmrun.h */
 
