@@ -63,6 +63,7 @@ struct options {
 	bool		 force;
 	bool		 no_checks;
 	bool		 fix;
+	bool		 no_stdio;	/* --no-stdio: no terminal */
 };
 
 /*
@@ -92,6 +93,10 @@ int	 cmd_console(int, char *[]);
 /* ctl.c */
 int	 cmd_ctl(int, char *[]);
 int	 ctl_connect(const char *, struct vmrun_ctl **, char **);
+
+/* nostdio.c */
+int	 nostdio_check(const struct options *, const struct vmrun_config *,
+	    const struct vmrun_vm *, const char *);
 
 /* plan.c */
 int	 dry_run(const struct options *, const struct vmrun_vm *,
