@@ -474,10 +474,11 @@ stop_timeout_long_body()
 {
 	rcd_setup
 	vm a
-	rcconf 'vmrun_list=a' 'vmrun_stop_timeout=100' 'rcshutdown_timeout=40'
+	# Decimal, whatever its leading zeros.
+	rcconf 'vmrun_list=a' 'vmrun_stop_timeout=100' 'rcshutdown_timeout=040'
 	GRACE=10
 	atf_check -s exit:0 -o inline:"Starting vmrun a.\n" \
-	    -e match:'WARNING: vmrun_stop_timeout=100 does not end before rcshutdown_timeout=40; 30 it is$' \
+	    -e match:'WARNING: vmrun_stop_timeout=100 does not end before rcshutdown_timeout=040; 30 it is$' \
 	    ./rc start
 	dline a > expected
 	check_recorded '^daemon '
