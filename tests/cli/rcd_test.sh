@@ -574,8 +574,7 @@ stop_named_body()
 	atf_check -s exit:0 -o ignore -e empty ./rc start
 	pb=$(pid b)
 	: > rcd.log
-	# Named twice, signalled once: a second SIGTERM would force the
-	# guest off.
+	# Named twice, signalled once: one stop request is enough.
 	atf_check -s exit:0 -o inline:"Stopping vmrun b.\n" -e empty \
 	    ./rc stop b b
 	atf_check -o inline:"kill -TERM $pb\n" grep '^kill ' rcd.log
