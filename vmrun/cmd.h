@@ -99,8 +99,10 @@ int	 nostdio_check(const struct options *, const struct vmrun_config *,
 	    const struct vmrun_vm *, const char *);
 
 /* plan.c */
+struct json_t;
 int	 dry_run(const struct options *, const struct vmrun_vm *,
 	    struct vmrun_diags *, const char *);
+int	 print_doc(struct json_t *);
 
 /* report.c */
 bool	 is_host_code(const char *);

@@ -182,21 +182,11 @@ print_refusals(const struct nsctx *ns, const char *file)
 static int
 print_refusals_json(const struct nsctx *ns)
 {
-	json_t *doc;
-	char *s;
+	int rc;
 
-	doc = json_pack("{s:s, s:b, s:O}", "vm", ns->ns_name, "ok", 0,
-	    "diagnostics", ns->ns_diags);
-	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER)) == NULL) {
-		json_decref(doc);
-		warnx_("out of memory");
-		return (EX_OSERR);
-	}
-	printf("%s\n", s);
-	free(s);
-	json_decref(doc);
-	return (EX_DATAERR);
+	rc = print_doc(json_pack("{s:s, s:b, s:O}", "vm", ns->ns_name, "ok",
+	    0, "diagnostics", ns->ns_diags));
+	return (rc == EX_OK ? EX_DATAERR : rc);
 }
 
 /*

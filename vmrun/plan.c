@@ -149,7 +149,6 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 {
 	json_t *doc, *slots, *w, *jl, *jb;
 	const char *id;
-	char *s;
 	size_t i;
 
 	slots = json_array();
@@ -176,6 +175,18 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 		json_decref(doc);
 		doc = NULL;
 	}
+	return (print_doc(doc));
+}
+
+/*
+ * Print doc (taken; NULL when it could not be made) on one line of
+ * standard output: EX_OK, or EX_OSERR when out of memory.
+ */
+int
+print_doc(json_t *doc)
+{
+	char *s;
+
 	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
 	    JSON_PRESERVE_ORDER)) == NULL) {
 		json_decref(doc);
