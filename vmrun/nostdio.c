@@ -47,6 +47,16 @@ vm_doc(const struct vmrun_vm *vm)
 	return (doc);
 }
 
+/* The string member key of o, or "" (never NULL, for "%s"). */
+static const char *
+member(json_t *o, const char *key)
+{
+	const char *s;
+
+	s = json_string_value(json_object_get(o, key));
+	return (s != NULL ? s : "");
+}
+
 static bool
 is_stdio(json_t *v)
 {
@@ -63,8 +73,7 @@ refuse(struct nsctx *ns, const char *group, const char *path,
 	size_t i;
 
 	json_array_foreach(ns->ns_diags, i, d)
-		if (strcmp(json_string_value(json_object_get(d, "path")),
-		    path) == 0)
+		if (strcmp(member(d, "path"), path) == 0)
 			return;
 	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "severity", "error",
 	    "code", NS_CODE, "group", group, "path", path, "message", NS_MSG,
@@ -84,8 +93,8 @@ key_path(struct nsctx *ns, json_t *doc, const char *key, const char *sub,
 {
 	const char *t;
 
-	t = json_string_value(json_object_get(doc, "target"));
-	if (t != NULL && ns->ns_base != doc &&
+	t = member(doc, "target");
+	if (*t != '\0' && ns->ns_base != doc &&
 	    !json_equal(json_object_get(doc, key),
 	    json_object_get(ns->ns_base, key)))
 		snprintf(buf, len, "targets.%s.%s%s", t, key, sub);
@@ -121,13 +130,11 @@ check_doc(struct nsctx *ns, json_t *doc)
 	}
 	json_array_foreach(json_object_get(doc, "devices"), i, d) {
 		if (!is_stdio(json_object_get(d, "backend")) ||
-		    (src = json_string_value(json_object_get(d, "source"))) ==
-		    NULL)
+		    *(src = member(d, "source")) == '\0')
 			continue;
 		snprintf(path, sizeof(path), "%s.backend", src);
 		snprintf(group, sizeof(group), "pci %s %s stdio",
-		    json_string_value(json_object_get(d, "slot")),
-		    json_string_value(json_object_get(d, "device")));
+		    member(d, "slot"), member(d, "device"));
 		refuse(ns, group, path, "use a terminal device such as "
 		    "\"/dev/nmdm0A\" or tcp=ADDR:PORT");
 	}
@@ -144,20 +151,28 @@ check_doc(struct nsctx *ns, json_t *doc)
 	}
 }
 
-/* A bhyve argument after "--" such as "com1,stdio" or "9,uart,stdio". */
+/*
+ * A bhyve argument after "--" such as "com1,stdio", "9,uart,stdio" or
+ * "lpc.com1.path=stdio".
+ */
 static void
 check_extra(struct nsctx *ns)
 {
 	char *const *a;
+	char path[512];
 	size_t n;
 
 	for (a = ns->ns_o->extra; a != NULL && *a != NULL; a++) {
 		n = strlen(*a);
 		if (strcmp(*a, "stdio") == 0 || (n > 6 &&
-		    strcmp(*a + n - 6, ",stdio") == 0) ||
-		    strstr(*a, ",stdio,") != NULL)
-			refuse(ns, "vm", "-- (bhyve arguments)", "use a "
-			    "terminal device such as \"/dev/nmdm0A\"");
+		    (strcmp(*a + n - 6, ",stdio") == 0 ||
+		    strcmp(*a + n - 6, "=stdio") == 0)) ||
+		    strstr(*a, ",stdio,") != NULL) {
+			/* Named by the word itself, after "--". */
+			snprintf(path, sizeof(path), "-- %s", *a);
+			refuse(ns, "vm", path, "use a terminal device such as "
+			    "\"/dev/nmdm0A\"");
+		}
 	}
 }
 
@@ -171,10 +186,9 @@ print_refusals(const struct nsctx *ns, const char *file)
 		fputs("vmrun: ", stderr);
 		vis_fputs(file, stderr);
 		fputs(": ", stderr);
-		vis_fputs(json_string_value(json_object_get(d, "path")),
-		    stderr);
+		vis_fputs(member(d, "path"), stderr);
 		fputs(": " NS_MSG "\n  fix: ", stderr);
-		vis_fputs(json_string_value(json_object_get(d, "fix")), stderr);
+		vis_fputs(member(d, "fix"), stderr);
 		fputc('\n', stderr);
 	}
 }
