@@ -78,6 +78,8 @@ size_t	 vis_str(const char *, char *, size_t);
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+struct json_t;
+int	 print_doc(struct json_t *);
 
 /*
  * Layer 1: the command line, and what each mode and subcommand does.
@@ -99,10 +101,8 @@ int	 nostdio_check(const struct options *, const struct vmrun_config *,
 	    const struct vmrun_vm *, const char *);
 
 /* plan.c */
-struct json_t;
 int	 dry_run(const struct options *, const struct vmrun_vm *,
 	    struct vmrun_diags *, const char *);
-int	 print_doc(struct json_t *);
 
 /* report.c */
 bool	 is_host_code(const char *);

@@ -178,27 +178,6 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 	return (print_doc(doc));
 }
 
-/*
- * Print doc (taken; NULL when it could not be made) on one line of
- * standard output: EX_OK, or EX_OSERR when out of memory.
- */
-int
-print_doc(json_t *doc)
-{
-	char *s;
-
-	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER)) == NULL) {
-		json_decref(doc);
-		warnx_("out of memory");
-		return (EX_OSERR);
-	}
-	printf("%s\n", s);
-	free(s);
-	json_decref(doc);
-	return (EX_OK);
-}
-
 int
 dry_run(const struct options *o, const struct vmrun_vm *vm,
     struct vmrun_diags *ds, const char *file)
