@@ -25,6 +25,12 @@ CONFDIR=	$(PREFIX)/etc/vmrun
 # level); INSTALL_TESTS=no installs without it (building it needs ATF).
 TESTSDIR=	$(PREFIX)/tests/vmrun
 INSTALL_TESTS?=	yes
+# newsyslog(8)'s entries for the logs of the rc.d script, as a sample (the
+# port's @sample makes the configuration from it once).
+NEWSYSLOGDIR=	$(PREFIX)/etc/newsyslog.conf.d
+# The programs and the library are installed with $(STRIP): empty, or -s
+# (install -s), which the port gives unless WITH_DEBUG is set.
+STRIP?=
 
 CC?=		cc
 AR?=		ar
@@ -41,6 +47,10 @@ PLATFORM!=	if [ "`uname -s`" = FreeBSD ]; then echo platform_freebsd; \
 PLATFORM_LIBS!=	if [ "`uname -s`" = FreeBSD ]; then echo -lutil; fi
 ATF_CFLAGS!=		$(PKG_CONFIG) --cflags atf-c 2>/dev/null || true
 ATF_LIBS!=		$(PKG_CONFIG) --libs atf-c 2>/dev/null || echo -latf-c
+# The interpreter of the atf-sh programs, by its path: FreeBSD's base has
+# it as /usr/libexec/atf-sh, not on PATH, where "#! /usr/bin/env atf-sh"
+# would not find it.
+ATF_SH!=	command -v atf-sh 2>/dev/null || echo /usr/libexec/atf-sh
 
 OPT?=		-O2 -g
 WARNS=		-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
@@ -122,7 +132,8 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
 CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/vis.o vmrun/plan.o vmrun/run.o \
-		vmrun/report.o vmrun/ctl.o vmrun/console.o vmrun/print.o
+		vmrun/report.o vmrun/ctl.o vmrun/console.o vmrun/print.o \
+		vmrun/nostdio.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 
@@ -239,8 +250,11 @@ tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
 	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
 
+# The interpreter is written into them: made again when the Makefile is.
+$(TEST_SCRIPTS): Makefile
+
 .sh:
-	cp $< $@
+	sed '1s|^#! /usr/bin/env atf-sh$$|#! $(ATF_SH)|' $< > $@
 	chmod +x $@
 
 tests: all $(TEST_PROGS) $(TEST_SCRIPTS)
@@ -285,10 +299,10 @@ install-files: all
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(MANDIR)/man3 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(EXDIR) $(DESTDIR)$(RCDIR) $(DESTDIR)$(CONFDIR) \
-	    $(DESTDIR)$(SCHEMADIR)
-	$(INSTALL) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
+	    $(DESTDIR)$(SCHEMADIR) $(DESTDIR)$(NEWSYSLOGDIR)
+	$(INSTALL) $(STRIP) -m 555 vmrun/vmrun $(DESTDIR)$(BINDIR)/vmrun
 	$(INSTALL) -m 444 libvmrun.a $(DESTDIR)$(LIBDIR)/libvmrun.a
-	$(INSTALL) -m 555 libvmrun.so.$(SOVERSION) \
+	$(INSTALL) $(STRIP) -m 555 libvmrun.so.$(SOVERSION) \
 	    $(DESTDIR)$(LIBDIR)/libvmrun.so.$(SOVERSION)
 	ln -sf libvmrun.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libvmrun.so
 	$(INSTALL) -m 444 include/vmrun.h $(DESTDIR)$(INCDIR)/vmrun.h
@@ -304,6 +318,9 @@ install-files: all
 	chmod 555 $(DESTDIR)$(RCDIR)/vmrun
 	$(INSTALL) -m 644 examples/freebsd-test.json \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample
+	sed 's|%%PREFIX%%|$(PREFIX)|g' rc.d/vmrun.newsyslog.conf \
+	    > $(DESTDIR)$(NEWSYSLOGDIR)/vmrun.conf.sample
+	chmod 644 $(DESTDIR)$(NEWSYSLOGDIR)/vmrun.conf.sample
 
 # The suite as the source tree has it, but for its layout: that names the
 # installed vmrun, library, header and example, so that `kyua test` in
@@ -322,7 +339,7 @@ install-tests-yes: all tests
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
 	$(INSTALL) -m 444 tests/lib/Kyuafile libvmrun/libvmrun.map \
 	    $(DESTDIR)$(TESTSDIR)/lib
-	$(INSTALL) -m 555 $(TEST_PROGS) $(DESTDIR)$(TESTSDIR)/lib
+	$(INSTALL) $(STRIP) -m 555 $(TEST_PROGS) $(DESTDIR)$(TESTSDIR)/lib
 	$(INSTALL) -m 444 tests/cli/Kyuafile $(TEST_SUBRS) \
 	    $(DESTDIR)$(TESTSDIR)/cli
 	$(INSTALL) -m 555 $(TEST_SCRIPTS) $(DESTDIR)$(TESTSDIR)/cli
@@ -352,8 +369,10 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
-	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
-	-rmdir $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(SCHEMADIR)
+	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \
+	    $(DESTDIR)$(NEWSYSLOGDIR)/vmrun.conf.sample
+	-rmdir $(DESTDIR)$(EXDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(SCHEMADIR) \
+	    $(DESTDIR)$(NEWSYSLOGDIR)
 	@echo "removing the test suite from $(DESTDIR)$(TESTSDIR)"
 	@rm -f $(DESTDIR)$(TESTSDIR)/Kyuafile $(DESTDIR)$(TESTSDIR)/layout
 	@for f in tests/lib/Kyuafile libvmrun/libvmrun.map $(TEST_PROGS); do \

@@ -18,7 +18,8 @@
 enum {
 	O_JSON = 256, O_DEBUG, O_EMIT, O_CHECK, O_NOREQ, O_FIX, O_NOREBOOT,
 	O_REBOOTON, O_REBOOTCOUNT, O_EVENTS, O_LOG, O_STOPTIMEOUT, O_BHYVE,
-	O_BHYVECTL, O_BHYVELOAD, O_VMMDIR, O_CONTROL, O_CONTROLGROUP
+	O_BHYVECTL, O_BHYVELOAD, O_VMMDIR, O_CONTROL, O_CONTROLGROUP,
+	O_NOSTDIO
 };
 
 /* The options table: also the source of the usage text. */
@@ -48,6 +49,8 @@ static const struct opttab {
 	    "apply known fixes for every device" },
 	{ { "force", no_argument, NULL, 'f' }, 'f', NULL,
 	    "destroy a stale VM of the same name" },
+	{ { "no-stdio", no_argument, NULL, O_NOSTDIO }, 0, NULL,
+	    "refuse a console on stdio (no terminal)" },
 	{ { "no-reboot", no_argument, NULL, O_NOREBOOT }, 0, NULL,
 	    "never restart the guest" },
 	{ { "reboot-on", required_argument, NULL, O_REBOOTON }, 0, "LIST",
@@ -397,6 +400,9 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 			break;
 		case O_FIX:
 			o->fix = true;
+			break;
+		case O_NOSTDIO:
+			o->no_stdio = true;
 			break;
 		default:
 			break;

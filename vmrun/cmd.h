@@ -63,6 +63,7 @@ struct options {
 	bool		 force;
 	bool		 no_checks;
 	bool		 fix;
+	bool		 no_stdio;	/* --no-stdio: no terminal */
 };
 
 /*
@@ -77,6 +78,8 @@ size_t	 vis_str(const char *, char *, size_t);
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
+struct json_t;
+int	 print_doc(struct json_t *);
 
 /*
  * Layer 1: the command line, and what each mode and subcommand does.
@@ -92,6 +95,10 @@ int	 cmd_console(int, char *[]);
 /* ctl.c */
 int	 cmd_ctl(int, char *[]);
 int	 ctl_connect(const char *, struct vmrun_ctl **, char **);
+
+/* nostdio.c */
+int	 nostdio_check(const struct options *, const struct vmrun_config *,
+	    const struct vmrun_vm *, const char *);
 
 /* plan.c */
 int	 dry_run(const struct options *, const struct vmrun_vm *,

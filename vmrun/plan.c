@@ -149,7 +149,6 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 {
 	json_t *doc, *slots, *w, *jl, *jb;
 	const char *id;
-	char *s;
 	size_t i;
 
 	slots = json_array();
@@ -176,16 +175,7 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 		json_decref(doc);
 		doc = NULL;
 	}
-	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER)) == NULL) {
-		json_decref(doc);
-		warnx_("out of memory");
-		return (EX_OSERR);
-	}
-	printf("%s\n", s);
-	free(s);
-	json_decref(doc);
-	return (EX_OK);
+	return (print_doc(doc));
 }
 
 int

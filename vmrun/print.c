@@ -1,11 +1,13 @@
 /*
  * print: the command's warnings and the library's diagnostics, as every
- * part of vmrun writes them, through vis.c.
+ * part of vmrun writes them, through vis.c; and its JSON documents.
  */
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include <jansson.h>
 
 #include "vmrun.h"
 #include "cmd.h"
@@ -95,5 +97,26 @@ print_diags_json(const struct vmrun_diags *ds, const char *vmname)
 	}
 	printf("%s\n", s);
 	free(s);
+	return (EX_OK);
+}
+
+/*
+ * Print doc (taken; NULL when it could not be made) on one line of
+ * standard output: EX_OK, or EX_OSERR when out of memory.
+ */
+int
+print_doc(json_t *doc)
+{
+	char *s;
+
+	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(doc);
+		warnx_("out of memory");
+		return (EX_OSERR);
+	}
+	printf("%s\n", s);
+	free(s);
+	json_decref(doc);
 	return (EX_OK);
 }

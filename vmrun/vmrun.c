@@ -92,6 +92,9 @@ run(const struct options *o)
 		rc = unknown_target(cf, file, o->target);
 		goto out;
 	}
+	/* Before every mode, so that rc.d's check says what a start would. */
+	if (o->no_stdio && (rc = nostdio_check(o, cf, vm, file)) != EX_OK)
+		goto out;
 	switch (o->mode) {
 	case M_DRYRUN:
 		rc = dry_run(o, vm, ds, file);

@@ -380,6 +380,42 @@ stdout_error_body() {
 	    "\"$V\" -c vm.json -d > /dev/full"
 }
 
+atf_test_case no_stdio
+no_stdio_head() { atf_set descr "--no-stdio refuses a stdio console in every mode, before anything runs, naming the key and suggesting capture; a captured port passes"; }
+no_stdio_body() {
+	setup
+	seed
+	# The example puts com1 on stdio.
+	cat > experr <<'EOF2'
+vmrun: vm.json: com1: "stdio" needs a terminal, and vmrun --no-stdio has none
+  fix: set "com1": "capture" and use vmrun console freebsd-test, or a terminal device such as "/dev/nmdm0A"
+EOF2
+	for m in -d --check --debug --emit-config --no-requirement-check; do
+		atf_check -s exit:65 -o empty -e file:experr "$V" -c vm.json \
+		    --no-stdio $m --bhyve "$PWD/bhyve" --bhyveload "$PWD/bhyve"
+	done
+	# A start is refused before it runs anything: bhyve would say so.
+	printf '#!/bin/sh\ntouch "%s/ran"\n' "$PWD" > bhyve
+	chmod +x bhyve
+	atf_check -s exit:65 -o empty -e file:experr "$V" -c vm.json \
+	    --no-stdio --no-requirement-check -P "$PWD/vm.pid" --control '' \
+	    --bhyve "$PWD/bhyve" --vmm-dir "$PWD"
+	[ ! -e ran ] || atf_fail "bhyve was run"
+	atf_check -s exit:65 -e empty -o save:out.json "$V" -c vm.json \
+	    --no-stdio --check --json
+	atf_check -o inline:'freebsd-test False stdio-no-terminal lpc com1 com1\n' \
+	    python3 -c '
+import json
+j = json.load(open("out.json"))
+d = j["diagnostics"]
+assert len(d) == 1, d
+print(j["vm"], j["ok"], d[0]["code"], d[0]["group"], d[0]["path"])'
+	sed 's|"com1": "stdio"|"com1": "capture"|' vm.json > cap.json
+	grep -q '"com1": "capture"' cap.json || atf_fail "no com1 in the example"
+	atf_check -s exit:0 -o ignore -e empty "$V" -c cap.json --no-stdio -d
+	atf_check -s exit:0 -o ignore -e empty "$V" -c vm.json -d
+}
+
 atf_init_test_cases() {
 	atf_add_test_case dry_run
 	atf_add_test_case stdin_config
@@ -410,4 +446,5 @@ atf_init_test_cases() {
 	atf_add_test_case version_help
 	atf_add_test_case warnings_do_not_fail
 	atf_add_test_case stdout_error
+	atf_add_test_case no_stdio
 }

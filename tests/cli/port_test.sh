@@ -30,12 +30,14 @@ setup()
 	done
 }
 
-# port_var NAME...: PV, the words the port's Makefile gives NAME, each
-# NAME in turn (its NAME= and NAME+= lines, continuations joined), with
-# ${PREFIX} as $PORT_PREFIX.  Fails the case on any other ${...}: this
-# test would not know its value.  (A variable, not output: a failure in
-# a command substitution would not end the case.)
-port_var()
+# The value the ports framework gives STRIP: install(1)'s -s, unless
+# WITH_DEBUG is set (then it is empty).
+PORT_STRIP=-s
+
+# port_raw NAME...: PV, the words the port's Makefile gives NAME, each
+# NAME in turn (its NAME= and NAME+= lines, continuations joined), as
+# written.
+port_raw()
 {
 	local n v all
 
@@ -53,7 +55,20 @@ port_var()
 		    END { print out }' "$P/Makefile")
 		all="$all $v"
 	done
-	v=$(echo $all | sed "s|\${PREFIX}|$PORT_PREFIX|g")
+	PV=$(echo $all)
+}
+
+# port_var NAME...: PV, as port_raw, with ${PREFIX} as $PORT_PREFIX and
+# ${STRIP} as $PORT_STRIP.  Fails the case on any other ${...}: this
+# test would not know its value.  (A variable, not output: a failure in
+# a command substitution would not end the case.)
+port_var()
+{
+	local v
+
+	port_raw "$@"
+	v=$(echo "$PV" | sed -e "s|\${PREFIX}|$PORT_PREFIX|g" \
+	    -e "s|\${STRIP}|$PORT_STRIP|g")
 	case $v in
 	*'${'*)	atf_fail "$* in the port's Makefile: cannot expand: $v" ;;
 	esac
@@ -70,7 +85,8 @@ mk()
 	if atf_config_has make; then
 		m=$(atf_config_get make)
 	fi
-	(unset MAKEFLAGS MFLAGS MAKELEVEL __MKLVL__; exec $m -C "$S" "$@")
+	(unset MAKEFLAGS MFLAGS MAKELEVEL __MKLVL__
+	    exec $m -C "${MK_DIR:-$S}" "$@")
 }
 
 # stage ARGS: make install into ./stage with the port's layout and ARGS.
@@ -236,10 +252,259 @@ version_body()
 	    "VMRUN_VERSION '$h'"
 }
 
+# built_with_symbols FILE: FILE has a symbol table (it was not stripped).
+built_with_symbols()
+{
+	[ -n "$(nm "$1" 2>/dev/null)" ]
+}
+
+atf_test_case strip
+strip_head()
+{
+	atf_set descr "make install strips the programs and the library" \
+	    "with the port's STRIP (-s), and leaves them alone when it is" \
+	    "empty (WITH_DEBUG); the port strips nothing itself"
+	atf_set require.progs nm
+}
+strip_body()
+{
+	local f files
+
+	setup
+	grep -n 'STRIP_CMD' "$P/Makefile" &&
+	    atf_fail "the port strips by itself, whatever WITH_DEBUG says"
+	port_var TEST_MAKE_ARGS TEST_MAKE_ARGS_ON
+	files="sbin/vmrun lib/libvmrun.so.0 tests/vmrun/lib/jv_test"
+	# shellcheck disable=SC2086 # the port's words, split
+	stage $PV
+	for f in $files; do
+		built_with_symbols "stage$PORT_PREFIX/$f" &&
+		    atf_fail "$f is not stripped"
+	done
+	rm -rf stage
+	# shellcheck disable=SC2086 # the port's words, split
+	stage $PV STRIP=
+	for f in $files; do
+		built_with_symbols "stage$PORT_PREFIX/$f" ||
+		    atf_fail "$f is stripped with an empty STRIP (WITH_DEBUG)"
+	done
+}
+
+atf_test_case shebangs
+shebangs_head()
+{
+	atf_set descr "every installed script names an interpreter the" \
+	    "package has: atf-sh by its path (FreeBSD's base has it as" \
+	    "/usr/libexec/atf-sh, not on PATH), /bin/sh, or python through" \
+	    "shebangfix (SHEBANG_FILES, both ways)"
+}
+shebangs_body()
+{
+	local atf f first src interp fixed
+
+	setup
+	port_var MAKE_ARGS
+	atf=$(echo "$PV" | tr ' ' '\n' | sed -n 's/^ATF_SH=//p')
+	[ -n "$atf" ] || atf_fail "the port gives make no ATF_SH"
+	port_raw SHEBANG_FILES
+	fixed=" $PV "
+	port_raw python_OLD_CMD
+	case $PV in
+	*'"/usr/bin/env python3"'*) ;;
+	*)	atf_fail "python_OLD_CMD does not name /usr/bin/env python3" ;;
+	esac
+	port_var TEST_MAKE_ARGS TEST_MAKE_ARGS_ON
+	# shellcheck disable=SC2086 # the port's words, split
+	stage $PV
+	for f in $(cd "stage$PORT_PREFIX/tests/vmrun" && find . -type f |
+	    sed 's|^\./||'); do
+		first=$(head -n 1 "stage$PORT_PREFIX/tests/vmrun/$f")
+		case $f in
+		cli/*_test)	src=tests/${f}.sh ;;
+		*)		src=tests/$f ;;
+		esac
+		case $first in
+		'#!'*)	;;
+		*)	continue ;;
+		esac
+		interp=$(echo "${first#\#!}" | awk '{ print $1 }')
+		case $first in
+		'#!/bin/sh' | '#! /bin/sh')
+			;;
+		'#!/usr/bin/env python3')
+			case $fixed in
+			*" $src "*) ;;
+			*)	atf_fail "$f: $first, and $src is not in" \
+				    "SHEBANG_FILES" ;;
+			esac ;;
+		*)
+			# The port's atf-sh, or the one this tree was built
+			# with (make check builds before this test).
+			[ "${interp##*/}" = atf-sh ] && { [ "$interp" = "$atf" ] ||
+			    [ -x "$interp" ]; } && [ "$interp" = "${first#\#! }" ] ||
+			    atf_fail "$f: \"$first\": not an interpreter the" \
+			    "package has" ;;
+		esac
+	done
+	for src in $fixed; do
+		[ "$(head -n 1 "$S/$src")" = '#!/usr/bin/env python3' ] ||
+		    atf_fail "SHEBANG_FILES: $src does not start" \
+		    "#!/usr/bin/env python3"
+	done
+}
+
+atf_test_case build_then_install
+build_then_install_head()
+{
+	atf_set descr "in a clean tree, the port's build (ALL_TARGET, with" \
+	    "the TEST option's) makes everything: make install builds" \
+	    "nothing, with the TEST option on or off"
+	atf_set timeout 600
+}
+build_then_install_body()
+{
+	local margs built opt targets
+
+	setup
+	mkdir src
+	cp -R "$S/." src/
+	MK_DIR=$PWD/src
+	mk clean > clean.log 2>&1 || atf_fail "make clean failed"
+	port_var MAKE_ARGS
+	margs=$PV
+	for opt in on off; do
+		port_var ALL_TARGET
+		targets=${PV:-all}
+		if [ $opt = on ]; then
+			port_var TEST_ALL_TARGET
+			targets="$targets $PV"
+			port_var TEST_MAKE_ARGS TEST_MAKE_ARGS_ON
+		else
+			port_var TEST_MAKE_ARGS_OFF
+		fi
+		# shellcheck disable=SC2086 # the port's words, split
+		mk $targets $margs $PV > build-$opt.log 2>&1 ||
+		    atf_fail "make $targets failed:" \
+		    "$(tail -n 5 build-$opt.log | tr '\n' ' ')"
+		touch stamp
+		# shellcheck disable=SC2086 # the port's words, split
+		mk install DESTDIR="$PWD/stage-$opt" $margs $PV \
+		    > install-$opt.log 2>&1 ||
+		    atf_fail "make install failed:" \
+		    "$(tail -n 5 install-$opt.log | tr '\n' ' ')"
+		built=$(find src -type f -newer stamp)
+		[ -z "$built" ] || atf_fail "TEST option $opt: make install" \
+		    "built: $(echo $built)"
+		mk clean > clean.log 2>&1 || atf_fail "make clean failed"
+	done
+}
+
+atf_test_case newsyslog
+newsyslog_head()
+{
+	atf_set descr "a newsyslog.conf(5) sample rotates the log the rc.d" \
+	    "script has daemon(8) write, signalling daemon's pid file (which" \
+	    "reopens it on SIGHUP), never vmrun's"
+}
+newsyslog_body()
+{
+	local f rundir logdir line
+
+	setup
+	stage
+	f=stage$PORT_PREFIX/etc/newsyslog.conf.d/vmrun.conf.sample
+	[ -f "$f" ] || atf_fail "no newsyslog.conf.d sample is installed"
+	rundir=$(sed -n 's/^_rundir=//p' "$S/rc.d/vmrun")
+	logdir=$(sed -n 's/^_logdir=//p' "$S/rc.d/vmrun")
+	grep -q 'daemon -f -P "$_rundir/$_n.daemon.pid" -o "$_log" -H ' \
+	    "$S/rc.d/vmrun" && grep -q '_log=$_logdir/$_n.log' "$S/rc.d/vmrun" ||
+	    atf_fail "rc.d/vmrun no longer starts daemon(8) as this test knows"
+	# The entry to copy for each VM, commented out.
+	line=$(sed -n 's|^#\(/[^ 	]*\.log[ 	]\)|\1|p' "$f")
+	[ -n "$line" ] || atf_fail "$f has no entry"
+	# Words, not patterns: the "when" field is "*".
+	set -f
+	set -- $line
+	set +f
+	[ "$1" = "$logdir/NAME.log" ] ||
+	    atf_fail "the entry rotates $1, not $logdir/NAME.log"
+	# logfile mode count size when flags pid_file: SIGHUP, the default.
+	[ "$7" = "$rundir/NAME.daemon.pid" ] && [ $# -eq 7 ] ||
+	    atf_fail "the entry does not signal $rundir/NAME.daemon.pid" \
+	    "with SIGHUP: $line"
+	case $6 in
+	*[NRU]*) atf_fail "the entry's flags $6 do not signal the pid file" ;;
+	esac
+	grep -q '%%' "$f" && atf_fail "$f: %%PREFIX%% is not replaced"
+	return 0
+}
+
+atf_test_case run_depends
+run_depends_head()
+{
+	atf_set descr "with the TEST option, the port declares what the" \
+	    "installed suite runs: python for the python helpers, and" \
+	    "jsonschema for the schema check"
+}
+run_depends_body()
+{
+	local h deps
+
+	setup
+	port_raw TEST_RUN_DEPENDS
+	deps=$PV
+	for h in "$S"/tests/helpers/*; do
+		case $(head -n 1 "$h") in
+		*python*)
+			case $deps in
+			*'${PYTHON_CMD}:${PYTHON_PORTSDIR}'*) ;;
+			*)	atf_fail "${h##*/} runs python, and" \
+				    "TEST_RUN_DEPENDS has no \${PYTHON_CMD}: $deps" ;;
+			esac ;;
+		esac
+		if grep -q '^[ 	]*\(import\|from\) jsonschema' "$h"; then
+			case $deps in
+			*'jsonschema>=4:devel/py-jsonschema@${PY_FLAVOR}'*) ;;
+			*)	atf_fail "${h##*/} imports jsonschema, and" \
+				    "TEST_RUN_DEPENDS has no py-jsonschema: $deps" ;;
+			esac
+		fi
+	done
+}
+
+atf_test_case archs
+archs_head()
+{
+	atf_set descr "the port is for amd64 only while vmrun renders the" \
+	    "amd64 bhyve command line (-l, -H, -A, -P, -u, the LPC bridge," \
+	    "bhyveload), none of which arm64's bhyve has"
+}
+archs_body()
+{
+	local v
+
+	setup
+	v=$(layout vmrun)
+	[ -x "$v" ] || atf_fail "$v is not built"
+	"$v" -c "$(layout example)" -d > render.txt 2>&1 ||
+	    atf_fail "vmrun -d failed: $(cat render.txt)"
+	grep -q -E ' -[lHAPu]( |$)|,lpc( |$)|bhyveload' render.txt ||
+	    atf_fail "the rendering has none of amd64's options: $(cat render.txt)"
+	port_var ONLY_FOR_ARCHS
+	[ "$PV" = amd64 ] || atf_fail "vmrun renders amd64's bhyve command" \
+	    "line, and the port is for: $PV"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case plist
 	atf_add_test_case plist_no_tests
 	atf_add_test_case uninstall
 	atf_add_test_case version
+	atf_add_test_case strip
+	atf_add_test_case shebangs
+	atf_add_test_case build_then_install
+	atf_add_test_case newsyslog
+	atf_add_test_case run_depends
+	atf_add_test_case archs
 }

@@ -63,19 +63,22 @@ vm()
 	printf '%s\n' "${2:-}" > "conf/$1.json"
 }
 
-# args NAME [FLAG...]: the vmrun arguments the script gives NAME.
+# args NAME [FLAG...]: the vmrun arguments the script gives NAME: always
+# --no-stdio, and --stop-timeout $GRACE (default 60, what the default
+# vmrun_stop_timeout of 80 leaves) before the flags.
 args()
 {
 	_a=$1
 	shift
-	printf -- '-c %s -P %s' "$PWD/conf/$_a.json" "$PWD/run/$_a.pid"
+	printf -- '-c %s -P %s --no-stdio --stop-timeout %s' \
+	    "$PWD/conf/$_a.json" "$PWD/run/$_a.pid" "${GRACE:-60}"
 	[ $# -eq 0 ] || printf ' %s' "$@"
 }
 
 # dline NAME [FLAG...]: the daemon(8) command line that starts NAME.
 dline()
 {
-	printf 'daemon -P %s -o %s -H %s %s\n' "$PWD/run/$1.daemon.pid" \
+	printf 'daemon -f -P %s -o %s -H %s %s\n' "$PWD/run/$1.daemon.pid" \
 	    "$PWD/log/$1.log" "$PWD/prefix/sbin/vmrun" "$(args "$@")"
 }
 
@@ -143,7 +146,7 @@ rcd_cleanup()
 # ---------------------------------------------------------------------
 # start
 
-tc start_order "start: the VMs of vmrun_list in order, each through daemon -P -o -H, never -r, with -c, -P, -t and the flags, checked first"
+tc start_order "start: the VMs of vmrun_list in order, each through daemon -f -P -o -H, never -r, with -c, -P, --no-stdio, --stop-timeout, -t and the flags, checked first"
 start_order_body()
 {
 	rcd_setup
@@ -377,6 +380,113 @@ disabled_body()
 	no_leftovers
 }
 
+tc no_terminal "start: vmrun and bhyve never read the terminal the script was run from (daemon -f)"
+no_terminal_body()
+{
+	rcd_setup
+	vm a
+	rcconf 'vmrun_list=a'
+	# What an admin would type into the ssh session that started the
+	# VMs: a fake daemon(8) without -f hands it on, as daemon(8) does.
+	printf 'keystrokes\n' > keys
+	atf_check -s exit:0 -o inline:"Starting vmrun a.\n" -e empty \
+	    sh -c './rc start < keys'
+	dline a > expected
+	check_recorded '^daemon '
+	runs a || atf_fail "a does not run"
+	grep '^stdin ' rcd.log &&
+	    atf_fail "vmrun read the script's standard input"
+	atf_check -s exit:0 -o ignore -e empty ./rc stop
+	no_leftovers
+}
+
+tc onestart_stop "vmrun_enable=NO: stop, and faststop as rc.shutdown(8) runs it, reach the VMs started with onestart"
+onestart_stop_body()
+{
+	rcd_setup
+	vm a
+	vm b
+	rcconf 'vmrun_list="a b"' 'vmrun_enable=NO'
+	printf 'Starting vmrun %s.\n' a b > expout
+	atf_check -s exit:0 -o file:expout -e empty ./rc onestart
+	pa=$(pid a) pb=$(pid b)
+	: > rcd.log
+	atf_check -s exit:0 -o inline:"Stopping vmrun a.\n" -e empty \
+	    ./rc stop a
+	atf_check -o inline:"kill -TERM $pa\n" grep '^kill ' rcd.log
+	runs a && atf_fail "a still runs"
+	runs b || atf_fail "b was stopped"
+	# At shutdown: quiet, and not refused for vmrun_enable.
+	: > rcd.log
+	atf_check -s exit:0 -o inline:"Stopping vmrun b.\nvmrun a is not running.\n" \
+	    -e empty ./rc faststop
+	atf_check -o inline:"kill -TERM $pb\n" grep '^kill ' rcd.log
+	runs b && atf_fail "b still runs"
+	# Nothing runs: the stop is refused as rc.subr refuses it.
+	: > rcd.log
+	atf_check -s exit:0 -o match:"^Cannot 'stop' vmrun. Set vmrun_enable to YES" \
+	    -e empty ./rc stop
+	atf_check -s exit:0 -o empty -e empty ./rc faststop
+	[ ! -s rcd.log ] || atf_fail "something was run: $(oneline rcd.log)"
+	no_leftovers
+}
+
+tc start_after_onestart "start NAME while another VM runs: not refused as \"already running\""
+start_after_onestart_body()
+{
+	rcd_setup
+	vm a
+	vm b
+	rcconf 'vmrun_list="a b"'
+	atf_check -s exit:0 -o inline:"Starting vmrun a.\n" -e empty \
+	    ./rc start a
+	atf_check -s exit:0 -o inline:"Starting vmrun b.\n" -e empty \
+	    ./rc start b
+	atf_check -s exit:0 -o inline:"Stopping vmrun a.\nStarting vmrun a.\n" \
+	    -e empty ./rc restart a
+	printf 'Stopping vmrun %s.\n' b a > expout
+	atf_check -s exit:0 -o file:expout -e empty ./rc stop
+	no_leftovers
+}
+
+tc shutdown_bound "stop: ends within rcshutdown_timeout, with 10 s to spare, and vmrun forces the guest off 20 s before that"
+shutdown_bound_body()
+{
+	rcd_setup
+	vm a
+	vm b term=ignore
+	rcconf 'vmrun_list="a b"' 'rcshutdown_timeout=12'
+	atf_check -s exit:0 -o ignore -e empty ./rc start
+	GRACE=0
+	{
+		dline a
+		dline b
+	} > expected
+	check_recorded '^daemon '
+	printf 'Stopping vmrun %s.\n' b a > expout
+	atf_check -s exit:1 -o file:expout \
+	    -e match:'WARNING: still running after 2 seconds: b$' ./rc faststop
+	runs b || atf_fail "b does not run"
+}
+
+tc stop_timeout_long "stop: a vmrun_stop_timeout that would outlast rcshutdown_timeout is cut to it less 10 s, and said so"
+stop_timeout_long_body()
+{
+	rcd_setup
+	vm a
+	# Decimal, whatever its leading zeros.
+	rcconf 'vmrun_list=a' 'vmrun_stop_timeout=100' 'rcshutdown_timeout=040'
+	GRACE=10
+	atf_check -s exit:0 -o inline:"Starting vmrun a.\n" \
+	    -e match:'WARNING: vmrun_stop_timeout=100 does not end before rcshutdown_timeout=040; 30 it is$' \
+	    ./rc start
+	dline a > expected
+	check_recorded '^daemon '
+	atf_check -s exit:0 -o inline:"Stopping vmrun a.\n" \
+	    -e match:'vmrun_stop_timeout=100 does not end before' ./rc stop
+	no_leftovers
+}
+
 # ---------------------------------------------------------------------
 # stop
 
@@ -436,13 +546,17 @@ stop_bound_body()
 	    -e empty ./rc status b
 }
 
-tc stop_timeout_bad "stop: a vmrun_stop_timeout that is not a number is reported, and 80 s used"
+tc stop_timeout_bad "start, stop: a vmrun_stop_timeout that is not a number is reported, and 80 s used"
 stop_timeout_bad_body()
 {
 	rcd_setup
 	vm a
 	rcconf 'vmrun_list=a' 'vmrun_stop_timeout=soon'
-	atf_check -s exit:0 -o ignore -e empty ./rc start
+	atf_check -s exit:0 -o ignore \
+	    -e match:'WARNING: vmrun_stop_timeout="soon" is not a number of seconds; 80 it is$' \
+	    ./rc start
+	dline a > expected
+	check_recorded '^daemon '
 	atf_check -s exit:0 -o inline:"Stopping vmrun a.\n" \
 	    -e match:'WARNING: vmrun_stop_timeout="soon" is not a number of seconds; 80 it is$' \
 	    ./rc stop
@@ -460,8 +574,7 @@ stop_named_body()
 	atf_check -s exit:0 -o ignore -e empty ./rc start
 	pb=$(pid b)
 	: > rcd.log
-	# Named twice, signalled once: a second SIGTERM would force the
-	# guest off.
+	# Named twice, signalled once: one stop request is enough.
 	atf_check -s exit:0 -o inline:"Stopping vmrun b.\n" -e empty \
 	    ./rc stop b b
 	atf_check -o inline:"kill -TERM $pb\n" grep '^kill ' rcd.log
@@ -569,4 +682,27 @@ real_vmrun_body()
 	[ ! -e run/lt.pid ] || atf_fail "run/lt.pid is left"
 	[ ! -e run/lt.daemon.pid ] || atf_fail "run/lt.daemon.pid is left"
 	no_leftovers
+}
+
+tc real_vmrun_stdio "start with the real vmrun: a VM with a COM port on stdio is refused by vmrun's check, naming the key and suggesting capture, and not started"
+real_vmrun_stdio_body()
+{
+	rcd_setup
+	fake_env
+	rm prefix/sbin/vmrun
+	ln -s "$V" prefix/sbin/vmrun
+	: > rom.fd
+	printf '{"name": "con", "cpu": 1, "mem": "256M", "bootrom": "%s", "com1": "stdio"}\n' \
+	    "$PWD/rom.fd" > conf/con.json
+	rcconf 'vmrun_list=con' \
+	    "vmrun_con_flags=\"--bhyve $H/fake-bhyve --bhyvectl $H/fake-bhyvectl --bhyveload $H/fake-bhyveload --vmm-dir $PWD/vmm\""
+	atf_check -s exit:1 -o empty -e save:err ./rc start
+	grep -qF "vmrun: $PWD/conf/con.json: com1: \"stdio\" needs a terminal, and vmrun --no-stdio has none" err ||
+	    atf_fail "vmrun's refusal is not shown: $(oneline err)"
+	grep -qF 'fix: set "com1": "capture" and use vmrun console con' err ||
+	    atf_fail "capture is not suggested: $(oneline err)"
+	grep -q 'WARNING: con: vmrun refuses to start it (exit status 65, see above); not started$' err ||
+	    atf_fail "no warning for con: $(oneline err)"
+	[ ! -e bhyve.log ] || atf_fail "bhyve was started: $(oneline bhyve.log)"
+	[ ! -e run/con.daemon.pid ] || atf_fail "daemon(8) was started"
 }
