@@ -25,21 +25,28 @@
 
 #define DEFAULT_BOOTROM	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
 
+static void
+host_vdiag(struct hctx *hc, enum vmrun_severity sev, const char *code,
+    const char *path, const char *fix, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_addg(hc->hc_ds, sev, code, hc->hc_group, path, fix, "%s", buf);
+}
+
 /* A problem of the device being checked (an error), counted. */
 void
 host_problem(struct hctx *hc, const char *code, const char *path,
     const char *fix, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[1024];
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	/* Counted here: the list keeps one of identical diagnostics. */
 	hc->hc_nproblems++;
-	diag_addg(hc->hc_ds, VMRUN_ERROR, code, hc->hc_group, path, fix, "%s",
-	    buf);
+	va_start(ap, fmt);
+	host_vdiag(hc, VMRUN_ERROR, code, path, fix, fmt, ap);
+	va_end(ap);
 }
 
 /* A note on the device being checked (a warning: a fix applied...). */
@@ -48,21 +55,50 @@ host_note(struct hctx *hc, const char *code, const char *path,
     const char *fmt, ...)
 {
 	va_list ap;
-	char buf[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	host_vdiag(hc, VMRUN_WARNING, code, path, NULL, fmt, ap);
 	va_end(ap);
-	diag_addg(hc->hc_ds, VMRUN_WARNING, code, hc->hc_group, path, NULL,
-	    "%s", buf);
 }
 
-/* May the fix of the current device be applied? */
-bool
-host_may_fix(const struct hctx *hc)
+/*
+ * A problem that starting would fix (design §6): a warning with its fix
+ * under VMRUN_CHECK_PREVIEW, so that a pre-check agrees with the start
+ * that follows; otherwise a problem.  msg says what is wrong.
+ */
+void
+host_fixable(struct hctx *hc, const char *code, const char *path,
+    const char *fix, const char *msg)
+{
+	if (host_will_fix(hc))
+		diag_addg(hc->hc_ds, VMRUN_WARNING, code, hc->hc_group, path,
+		    fix, "%s; will be fixed at start", msg);
+	else
+		host_problem(hc, code, path, fix, "%s", msg);
+}
+
+/* Would a start apply the fix of the current device? */
+static bool
+host_fix_selected(const struct hctx *hc)
 {
 	return ((hc->hc_flags & VMRUN_CHECK_FIX_ALL) ||
 	    ((hc->hc_flags & VMRUN_CHECK_FIX) && hc->hc_devfix));
+}
+
+/* May the fix of the current device be applied now? */
+bool
+host_may_fix(const struct hctx *hc)
+{
+	return (!(hc->hc_flags & VMRUN_CHECK_PREVIEW) &&
+	    host_fix_selected(hc));
+}
+
+/* Is this only a check, before a start that would apply the fix? */
+bool
+host_will_fix(const struct hctx *hc)
+{
+	return ((hc->hc_flags & VMRUN_CHECK_PREVIEW) &&
+	    host_fix_selected(hc));
 }
 
 const char *
@@ -208,10 +244,16 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 
 	hc->hc_group = "vm";
 	o = hc->hc_opts;
+	/*
+	 * Not a problem: bhyve loads vmm itself (libvmmapi's vm_create
+	 * asks the kernel for the module before it creates the VM).
+	 */
 	r = hc->hc_plat->po_module("vmm");
 	if (r == 0)
-		host_problem(hc, "module-missing", "", "kldload vmm", "the vmm "
-		    "kernel module (the hypervisor) is not loaded");
+		diag_addg(hc->hc_ds, VMRUN_WARNING, "module-missing",
+		    hc->hc_group, "", "kldload vmm", "the vmm kernel module "
+		    "(the hypervisor) is not loaded; bhyve loads it when the "
+		    "VM starts");
 	n = vm->vm_sockets * vm->vm_cores * vm->vm_threads;
 	r = hc->hc_plat->po_maxcpu();
 	if (r > 0 && n > (unsigned)r)

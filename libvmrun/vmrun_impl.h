@@ -545,7 +545,10 @@ void		 host_problem(struct hctx *, const char *code, const char *path,
 void		 host_note(struct hctx *, const char *code, const char *path,
 		    const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 4, 5)));
+void		 host_fixable(struct hctx *, const char *code,
+		    const char *path, const char *fix, const char *msg);
 bool		 host_may_fix(const struct hctx *);
+bool		 host_will_fix(const struct hctx *);
 const char	*host_jp(struct hctx *, const char *, const char *);
 const char	*host_jpi(struct hctx *, const char *, const char *, size_t);
 void		 host_need_file(struct hctx *, const char *, const char *,
