@@ -320,7 +320,8 @@ void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
 /*
  * Run the VM until it ends: returns the exit status of vmrun(8) (design
  * §8.1) and explains failures in diags.  Every child it started has ended
- * when it returns.
+ * when it returns.  A supervisor runs once: a second call starts nothing
+ * and returns 70 (diagnostic "already-run").
  */
 int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
 

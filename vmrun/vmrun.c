@@ -73,16 +73,20 @@ print_diags_to(const struct vmrun_diags *ds, const char *file, FILE *fp)
 		d = vmrun_diags_get(ds, i);
 		path = vmrun_diag_path(d);
 		fputs("vmrun: ", fp);
-		vis_fputs(file, fp);
-		if (vmrun_diag_line(d) > 0)
-			fprintf(fp, ":%d:%d", vmrun_diag_line(d),
-			    vmrun_diag_column(d));
-		if (*path != '\0') {
+		/* No file: the messages name it (a file that cannot be read). */
+		if (file != NULL) {
+			vis_fputs(file, fp);
+			if (vmrun_diag_line(d) > 0)
+				fprintf(fp, ":%d:%d", vmrun_diag_line(d),
+				    vmrun_diag_column(d));
+			if (*path != '\0') {
+				fputs(": ", fp);
+				vis_fputs(path, fp);
+			}
 			fputs(": ", fp);
-			vis_fputs(path, fp);
 		}
-		fprintf(fp, ": %s", vmrun_diag_severity(d) ==
-		    VMRUN_WARNING ? "warning: " : "");
+		fputs(vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
+		    fp);
 		vis_fputs(vmrun_diag_message(d), fp);
 		fputc('\n', fp);
 		if ((fix = vmrun_diag_fix(d)) != NULL) {
@@ -169,7 +173,7 @@ run(const struct options *o)
 		if (o->json && (rc == EX_DATAERR || rc == EX_NOINPUT))
 			print_diags_json(ds, NULL);
 		else
-			print_diags(ds, file);
+			print_diags(ds, rc == EX_NOINPUT ? NULL : file);
 		goto out;
 	}
 	/* Warnings: on stderr, or in the JSON document under --json. */
