@@ -261,8 +261,17 @@ check_mem(struct vctx *vc, jv_t *v, const char *path)
 			    "be negative");
 		return;
 	}
-	if (b < (1ULL << 20))
+	/* An integer is bytes; "mem": 1024 most likely meant MiB. */
+	if (b < (1ULL << 20) && jv_is_int(v))
+		verr(vc, "bad-size", path, "memory must be at least 1 MiB: "
+		    "a JSON integer is a number of bytes, so %lld is %lld "
+		    "bytes (for MiB write \"%lldM\")", jv_int(v), jv_int(v),
+		    jv_int(v));
+	else if (b < (1ULL << 20))
 		verr(vc, "bad-size", path, "memory must be at least 1 MiB");
+	else if (b % (1ULL << 20) != 0 && jv_is_int(v))
+		verr(vc, "bad-size", path, "memory must be a whole number "
+		    "of MiB: a JSON integer is a number of bytes");
 	else if (b % (1ULL << 20) != 0)
 		verr(vc, "bad-size", path, "memory must be a whole number "
 		    "of MiB");
