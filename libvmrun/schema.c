@@ -333,8 +333,11 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 		/* scan_strings reports a key with a newline already. */
 		if (strpbrk(name, "\n\r") != NULL)
 			continue;
-		hint = closest(a, b, name);
-		if (hint != NULL)
+		if (vc->vc_unknown != NULL && (hint = vc->vc_unknown(vc,
+		    vc->vc_unknown_arg, name)) != NULL)
+			verr(vc, "unknown-key", vpath(vc, path, name), "%s",
+			    hint);
+		else if ((hint = closest(a, b, name)) != NULL)
 			verr(vc, "unknown-key", vpath(vc, path, name),
 			    "unknown key; did you mean \"%s\"?", hint);
 		else

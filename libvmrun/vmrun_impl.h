@@ -304,6 +304,14 @@ struct vctx {
 	struct vmrun_vm	*vc_vm;		/* model being built, or NULL */
 	bool		 vc_nomem;
 	bool		 vc_clean;	/* no string holds NUL, CR or LF */
+	/*
+	 * While set: what to say of a key the table does not have (text in
+	 * vc_pool, or NULL for the usual "unknown key").  devices.c names
+	 * the device types that do take it.
+	 */
+	const char	*(*vc_unknown)(struct vctx *, const void *,
+		    const char *);
+	const void	*vc_unknown_arg;
 };
 
 /* alloc.c */
