@@ -438,7 +438,13 @@ void		 check_mac(struct vctx *, jv_t *, const char *);
 void		 check_ser(struct vctx *, jv_t *, const char *);
 void		 check_argv(struct vctx *, jv_t *, const char *);
 void		 check_ipaddr(struct vctx *, jv_t *, const char *);
-bool		 hostport_parse(const char *, bool);
+struct tcpaddr {			/* memcmp-able: no padding */
+	unsigned char	 ta_fam;	/* 4 or 6 */
+	unsigned char	 ta_addr[16];
+	unsigned char	 ta_port[2];
+};
+bool		 hostport_parse(const char *, bool, struct tcpaddr *);
+bool		 tcpaddr_make(const char *, long, struct tcpaddr *);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
 extern const struct key cpu_keys[];
