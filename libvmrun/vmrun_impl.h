@@ -364,6 +364,7 @@ uint32_t	 hash_str(uint32_t, const char *);
 void		*hmap_find(const struct hmap *, uint32_t,
 		    bool (*)(const void *, const void *), const void *);
 bool		 hmap_add(struct hmap *, uint32_t, void *);
+void		 hmap_init_in(struct hmap *, uint32_t *, void **, size_t);
 void		 hmap_free(struct hmap *);
 
 /* diag.c */
