@@ -35,6 +35,9 @@ warnx_(const char *fmt, ...)
 
 static void	print_diags_to(const struct vmrun_diags *, const char *, FILE *);
 
+/* What "-c -" reads: standard input by name, its size unknown. */
+#define STDIN_PATH	"/dev/stdin"
+
 /*
  * Print diagnostics as "vmrun: FILE: PATH: message" lines: made in memory
  * and written at once, not a system call for every piece.
@@ -66,14 +69,23 @@ static void
 print_diags_to(const struct vmrun_diags *ds, const char *file, FILE *fp)
 {
 	const struct vmrun_diag *d;
-	const char *path, *fix;
+	const char *path, *fix, *msg;
 	size_t i;
 
 	for (i = 0; i < vmrun_diags_count(ds); i++) {
 		d = vmrun_diags_get(ds, i);
 		path = vmrun_diag_path(d);
 		fputs("vmrun: ", fp);
-		/* No file: the messages name it (a file that cannot be read). */
+		msg = vmrun_diag_message(d);
+		/*
+		 * No file: the messages name it (a file that cannot be
+		 * read), standard input by the name vmrun opened it with.
+		 */
+		if (file == NULL && strncmp(msg, STDIN_PATH ": ",
+		    sizeof(STDIN_PATH ": ") - 1) == 0) {
+			fputs("<stdin>: ", fp);
+			msg += sizeof(STDIN_PATH ": ") - 1;
+		}
 		if (file != NULL) {
 			vis_fputs(file, fp);
 			if (vmrun_diag_line(d) > 0)
@@ -87,7 +99,7 @@ print_diags_to(const struct vmrun_diags *ds, const char *file, FILE *fp)
 		}
 		fputs(vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
 		    fp);
-		vis_fputs(vmrun_diag_message(d), fp);
+		vis_fputs(msg, fp);
 		fputc('\n', fp);
 		if ((fix = vmrun_diag_fix(d)) != NULL) {
 			fputs("  fix: ", fp);
@@ -120,7 +132,7 @@ load_config(const struct options *o, struct vmrun_diags *ds,
 	/* Standard input through its name: a pipe's size is not known. */
 	*filep = strcmp(o->config, "-") == 0 ? "<stdin>" : o->config;
 	st = vmrun_config_load_file(strcmp(o->config, "-") == 0 ?
-	    "/dev/stdin" : o->config, ds, cfp);
+	    STDIN_PATH : o->config, ds, cfp);
 	switch (st) {
 	case VMRUN_OK:
 		return (EX_OK);
