@@ -310,10 +310,14 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 {
 	const struct key *tabs[2], *k;
 	const char *name, *hint;
+	const char *(*unknown)(struct vctx *, const void *, const char *);
 	jv_t *v, *found[2][64];
 	size_t i, t;
 	bool known;
 
+	/* The hook is for obj's own keys, not those of objects inside it. */
+	unknown = vc->vc_unknown;
+	vc->vc_unknown = NULL;
 	/*
 	 * One pass over the members finds each one's row; the rows are
 	 * then checked in table order, so the messages keep their order.
@@ -333,8 +337,8 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 		/* scan_strings reports a key with a newline already. */
 		if (strpbrk(name, "\n\r") != NULL)
 			continue;
-		if (vc->vc_unknown != NULL && (hint = vc->vc_unknown(vc,
-		    vc->vc_unknown_arg, name)) != NULL)
+		if (unknown != NULL && (hint = unknown(vc, vc->vc_unknown_arg,
+		    name)) != NULL)
 			verr(vc, "unknown-key", vpath(vc, path, name), "%s",
 			    hint);
 		else if ((hint = closest(a, b, name)) != NULL)
@@ -357,6 +361,7 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 			}
 			check_one(vc, k, v, path);
 		}
+	vc->vc_unknown = unknown;
 }
 
 /*
