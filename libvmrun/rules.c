@@ -183,6 +183,8 @@ use_path(struct vctx *vc, struct use *u)
 
 	if (u->u_path != NULL)
 		return (u->u_path);
+	if (u->u_dev == NULL)		/* a COM port's is always set */
+		return ("");
 	p = u->u_dev->dv_path;
 	if (u->u_port >= 0)
 		p = vpathi(vc, vpath(vc, p, "ports"), (size_t)u->u_port);
