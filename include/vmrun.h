@@ -175,13 +175,17 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
  * with its fix where one is known.  Flags: VMRUN_CHECK_FIX applies the
  * fixes of devices with "fix": true, VMRUN_CHECK_FIX_ALL every known fix,
  * VMRUN_CHECK_STATE also reports a VM left behind and a held lock (what
- * starting handles itself).  Returns the number of problems (errors) that
- * remain; applied fixes are reported as warnings with code "fixed".  opts
- * (may be NULL) gives the VM device directory and the lock file.
+ * starting handles itself).  VMRUN_CHECK_PREVIEW changes nothing on the
+ * host: a problem whose fix FIX or FIX_ALL selects is a warning that ends
+ * "will be fixed at start" and is not counted, so that a check before a
+ * start agrees with the start.  Returns the number of problems (errors)
+ * that remain; applied fixes are reported as warnings with code "fixed".
+ * opts (may be NULL) gives the VM device directory and the lock file.
  */
 #define VMRUN_CHECK_FIX		0x01
 #define VMRUN_CHECK_FIX_ALL	0x02
 #define VMRUN_CHECK_STATE	0x04
+#define VMRUN_CHECK_PREVIEW	0x08
 
 struct vmrun_opts;
 size_t		 vmrun_vm_check(const struct vmrun_vm *,
@@ -325,7 +329,8 @@ int		 vmrun_sup_lock(struct vmrun_sup *, struct vmrun_diags *);
 /*
  * Run the VM until it ends: returns the exit status of vmrun(8) (design
  * §8.1) and explains failures in diags.  Every child it started has ended
- * when it returns.
+ * when it returns.  A supervisor runs once: a second call starts nothing
+ * and returns 70 (diagnostic "already-run").
  */
 int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
 

@@ -88,10 +88,16 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 
 	hc->hc_group = "vm";
 	o = hc->hc_opts;
+	/*
+	 * Not a problem: bhyve loads vmm itself (libvmmapi's vm_create
+	 * asks the kernel for the module before it creates the VM).
+	 */
 	r = hc->hc_plat->po_module("vmm");
 	if (r == 0)
-		host_problem(hc, "module-missing", "", "kldload vmm", "the vmm "
-		    "kernel module (the hypervisor) is not loaded");
+		diag_addg(hc->hc_ds, VMRUN_WARNING, "module-missing",
+		    hc->hc_group, "", "kldload vmm", "the vmm kernel module "
+		    "(the hypervisor) is not loaded; bhyve loads it when the "
+		    "VM starts");
 	n = vm->vm_sockets * vm->vm_cores * vm->vm_threads;
 	r = hc->hc_plat->po_maxcpu();
 	if (r > 0 && n > (unsigned)r)

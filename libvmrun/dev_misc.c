@@ -88,6 +88,31 @@ parse_hex(const char *s, unsigned long *vp)
 	return (*end == '\0' && errno == 0);
 }
 
+/*
+ * A passthru "src": slot syntax, or "B/S/F" as pptdevs and bhyve's
+ * passthru write it (bhyve.md §5).
+ */
+static bool
+pci_src_parse(const char *s, struct slot *sl)
+{
+	char buf[16];
+	size_t i, n;
+
+	if (s == NULL)
+		return (false);
+	if (strchr(s, '/') == NULL)
+		return (slot_parse(s, sl));
+	if (strlen(s) >= sizeof(buf) || strchr(s, ':') != NULL)
+		return (false);
+	for (i = n = 0; s[i] != '\0'; i++)
+		if ((buf[i] = s[i]) == '/') {
+			buf[i] = ':';
+			n++;
+		}
+	buf[i] = '\0';
+	return (n == 2 && slot_parse(buf, sl));
+}
+
 /* The ids of a passthru lookup, "0xVVVVSSSS" and "0xDDDDSSSS". */
 static bool
 lookup_ids(jv_t *lk, unsigned long *vendor, unsigned long *device)
@@ -126,8 +151,7 @@ passthru_host(struct hctx *hc, const struct dev *d)
 			    "instead", "this host cannot look up PCI devices");
 		if (r != 0)
 			return;
-	} else if (jstr(d->dv_obj, "src") == NULL ||
-	    !slot_parse(jstr(d->dv_obj, "src"), &sl))
+	} else if (!pci_src_parse(jstr(d->dv_obj, "src"), &sl))
 		return;
 	r = hc->hc_plat->po_ppt(sl.s_bus, sl.s_slot, sl.s_func, drv,
 	    sizeof(drv));
@@ -371,8 +395,19 @@ check_lookup(struct vctx *vc, jv_t *v, const char *path)
 	schema_check(vc, v, lookup_keys, NULL, path, false);
 }
 
+static void
+check_pcisrc(struct vctx *vc, jv_t *v, const char *path)
+{
+	struct slot sl;
+
+	if (!pci_src_parse(jv_str(v), &sl))
+		verr(vc, "bad-slot", path, "\"%s\" is not a host PCI address: "
+		    "expected B:S:F or B/S/F in decimal (bus 0-255, slot "
+		    "0-31, function 0-7), or S:F or S on bus 0", jv_str(v));
+}
+
 static const struct key passthru_keys[] = {
-	{ "src", T_STR, 0, 0, 0, check_slot },
+	{ "src", T_STR, 0, 0, 0, check_pcisrc },
 	{ "lookup", T_OBJ, 0, 0, 0, check_lookup },
 	{ "rom", T_STR, 0, 0, 0, NULL },
 	END_KEYS
@@ -420,7 +455,7 @@ passthru_render(const struct dev *dev, struct optlist *ol)
 		ol->ol_needhost = true;
 		return;
 	}
-	if (src != NULL && !slot_parse(src, &sl)) {
+	if (src != NULL && !pci_src_parse(src, &sl)) {
 		ol->ol_needhost = true;
 		return;
 	}

@@ -247,7 +247,7 @@ static void
 net_host(struct hctx *hc, const struct dev *d)
 {
 	const char *name, *path, *type;
-	char fix[96];
+	char fix[96], msg[64];
 	int st, e;
 
 	name = jstr(d->dv_obj, "name");
@@ -269,11 +269,15 @@ net_host(struct hctx *hc, const struct dev *d)
 	}
 	switch (st) {
 	case PLAT_IF_ABSENT:
-		snprintf(fix, sizeof(fix), "ifconfig %s create   (or %s)", name,
-		    hc->hc_devfix ? "run with --fix" : "set \"fix\": true on "
-		    "this device");
-		host_problem(hc, "tap-missing", path, fix,
-		    "tap interface %s does not exist", name);
+		if (host_will_fix(hc))
+			snprintf(fix, sizeof(fix), "ifconfig %s create", name);
+		else
+			snprintf(fix, sizeof(fix), "ifconfig %s create   (or %s)",
+			    name, hc->hc_devfix ? "run with --fix" :
+			    "set \"fix\": true on this device");
+		snprintf(msg, sizeof(msg), "tap interface %s does not exist",
+		    name);
+		host_fixable(hc, "tap-missing", path, fix, msg);
 		break;
 	case PLAT_IF_BUSY:
 		host_problem(hc, "tap-busy", path, NULL, "tap interface %s is "

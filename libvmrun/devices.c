@@ -65,6 +65,48 @@ devtype_at(size_t i)
 	return (i < NDEVTYPES ? devtypes[i] : NULL);
 }
 
+/*
+ * A key device type dt does not have but others do (bootindex on nvme):
+ * say which take it, which says more than "unknown key".  NULL when none
+ * does.
+ */
+static const char *
+key_elsewhere(struct vctx *vc, const void *arg, const char *key)
+{
+	const struct devtype *dt;
+	const char *names[NDEVTYPES + 1];
+	struct strbuf sb;
+	char *text;
+	const char *r;
+	size_t i, n;
+
+	if (arg == &devtype_ahci && schema_find(ahci_port_keys, key) != NULL)
+		return (pool_printf(vc->vc_pool, "ahci takes \"%s\" in each of "
+		    "its ports, not on the controller", key));
+	for (i = n = 0; i < NDEVTYPES; i++)
+		if (devtypes[i] != arg &&
+		    schema_find(devtypes[i]->dt_keys, key) != NULL)
+			names[n++] = devtypes[i]->dt_name;
+	if (schema_find(ahci_port_keys, key) != NULL)
+		names[n++] = "the ports of ahci";
+	if (n == 0)
+		return (NULL);
+	dt = arg;
+	sb_init(&sb);
+	sb_printf(&sb, "%s takes no \"%s\"; it is a key of ", dt->dt_name,
+	    key);
+	for (i = 0; i < n; i++)
+		sb_printf(&sb, "%s%s", i == 0 ? "" : i + 1 < n ? ", " :
+		    " and ", names[i]);
+	if ((text = sb_take(&sb)) == NULL) {
+		vc->vc_nomem = true;
+		return (NULL);
+	}
+	r = pool_strdup(vc->vc_pool, text);
+	xfree(text);
+	return (r);
+}
+
 static const char *
 devtype_closest(const char *name)
 {
@@ -126,8 +168,11 @@ dev_build(struct vctx *vc, jv_t *obj, const char *path, struct dev *dev)
 			    "unknown device \"%s\"", name);
 		return;
 	}
+	vc->vc_unknown = key_elsewhere;
+	vc->vc_unknown_arg = dev->dv_type;
 	schema_check(vc, obj, dev_common_keys, dev->dv_type->dt_keys, path,
 	    false);
+	vc->vc_unknown = NULL;
 	dev->dv_id = jstr(obj, "id");
 	if (dev->dv_id != NULL && !match_idname(dev->dv_id, 64))
 		dev->dv_id = NULL;

@@ -104,6 +104,21 @@ hmap_add(struct hmap *m, uint32_t h, void *val)
 	return (true);
 }
 
+/*
+ * A map in the caller's storage (cap a power of two, hv and vv cap long,
+ * vv cleared here) for fewer than cap / 2 entries: it never grows, and
+ * is not given to hmap_free.
+ */
+void
+hmap_init_in(struct hmap *m, uint32_t *hv, void **vv, size_t cap)
+{
+	memset(vv, 0, cap * sizeof(*vv));
+	m->h_hash = hv;
+	m->h_val = vv;
+	m->h_cap = cap;
+	m->h_n = 0;
+}
+
 void
 hmap_free(struct hmap *m)
 {

@@ -18,21 +18,28 @@
 #include "vmrun_impl.h"
 #include "platform.h"
 
+static void
+host_vdiag(struct hctx *hc, enum vmrun_severity sev, const char *code,
+    const char *path, const char *fix, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	diag_addg(hc->hc_ds, sev, code, hc->hc_group, path, fix, "%s", buf);
+}
+
 /* A problem of the device being checked (an error), counted. */
 void
 host_problem(struct hctx *hc, const char *code, const char *path,
     const char *fix, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[1024];
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	/* Counted here: the list keeps one of identical diagnostics. */
 	hc->hc_nproblems++;
-	diag_addg(hc->hc_ds, VMRUN_ERROR, code, hc->hc_group, path, fix, "%s",
-	    buf);
+	va_start(ap, fmt);
+	host_vdiag(hc, VMRUN_ERROR, code, path, fix, fmt, ap);
+	va_end(ap);
 }
 
 /* A note on the device being checked (a warning: a fix applied...). */
@@ -41,21 +48,50 @@ host_note(struct hctx *hc, const char *code, const char *path,
     const char *fmt, ...)
 {
 	va_list ap;
-	char buf[1024];
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	host_vdiag(hc, VMRUN_WARNING, code, path, NULL, fmt, ap);
 	va_end(ap);
-	diag_addg(hc->hc_ds, VMRUN_WARNING, code, hc->hc_group, path, NULL,
-	    "%s", buf);
 }
 
-/* May the fix of the current device be applied? */
-bool
-host_may_fix(const struct hctx *hc)
+/* Would a start apply the fix of the current device? */
+static bool
+host_fix_selected(const struct hctx *hc)
 {
 	return ((hc->hc_flags & VMRUN_CHECK_FIX_ALL) ||
 	    ((hc->hc_flags & VMRUN_CHECK_FIX) && hc->hc_devfix));
+}
+
+/* May the fix of the current device be applied now? */
+bool
+host_may_fix(const struct hctx *hc)
+{
+	return (!(hc->hc_flags & VMRUN_CHECK_PREVIEW) &&
+	    host_fix_selected(hc));
+}
+
+/* Is this only a check, before a start that would apply the fix? */
+bool
+host_will_fix(const struct hctx *hc)
+{
+	return ((hc->hc_flags & VMRUN_CHECK_PREVIEW) &&
+	    host_fix_selected(hc));
+}
+
+/*
+ * A problem that starting would fix (design §6): a warning with its fix
+ * under VMRUN_CHECK_PREVIEW, so that a pre-check agrees with the start
+ * that follows; otherwise a problem.  msg says what is wrong.
+ */
+void
+host_fixable(struct hctx *hc, const char *code, const char *path,
+    const char *fix, const char *msg)
+{
+	if (host_will_fix(hc))
+		diag_addg(hc->hc_ds, VMRUN_WARNING, code, hc->hc_group, path,
+		    fix, "%s; will be fixed at start", msg);
+	else
+		host_problem(hc, code, path, fix, "%s", msg);
 }
 
 const char *

@@ -320,10 +320,14 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 {
 	const struct key *tabs[2], *k;
 	const char *name, *hint;
+	const char *(*unknown)(struct vctx *, const void *, const char *);
 	jv_t *v, *found[2][64];
 	size_t i, t;
 	bool known;
 
+	/* The hook is for obj's own keys, not those of objects inside it. */
+	unknown = vc->vc_unknown;
+	vc->vc_unknown = NULL;
 	/*
 	 * One pass over the members finds each one's row; the rows are
 	 * then checked in table order, so the messages keep their order.
@@ -343,8 +347,11 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 		/* scan_strings reports a key with a newline already. */
 		if (strpbrk(name, "\n\r") != NULL)
 			continue;
-		hint = closest(a, b, name);
-		if (hint != NULL)
+		if (unknown != NULL && (hint = unknown(vc, vc->vc_unknown_arg,
+		    name)) != NULL)
+			verr(vc, "unknown-key", vpath(vc, path, name), "%s",
+			    hint);
+		else if ((hint = closest(a, b, name)) != NULL)
 			verr(vc, "unknown-key", vpath(vc, path, name),
 			    "unknown key; did you mean \"%s\"?", hint);
 		else
@@ -364,6 +371,7 @@ schema_check(struct vctx *vc, jv_t *obj, const struct key *a,
 			}
 			check_one(vc, k, v, path);
 		}
+	vc->vc_unknown = unknown;
 }
 
 /*

@@ -80,6 +80,39 @@ struct holders {
 };
 #define NADDR	(NBUS * 32 * 8)
 
+/*
+ * A device at function N > 0 of a slot whose function 0 is empty: bhyve
+ * accepts it, but guests probe function 0 first and skip the slot
+ * (bhyve.md §4).  A warning; ho holds this configuration's devices.
+ */
+static void
+check_function0(struct vctx *vc, const struct holders *ho,
+    const struct vmrun_vm *vm)
+{
+	const struct dev *a;
+	size_t i, k;
+
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		a = &vm->vm_devs[i];
+		if (!a->dv_slotok || a->dv_slot.s_func == 0)
+			continue;
+		/* The host bridge is at 0:0:0, the LPC bridge at its slot. */
+		if ((a->dv_slot.s_bus == 0 && a->dv_slot.s_slot == 0) ||
+		    (a->dv_slot.s_bus == vm->vm_lpc.s_bus &&
+		    a->dv_slot.s_slot == vm->vm_lpc.s_slot &&
+		    vm->vm_lpc.s_func == 0))
+			continue;
+		k = (a->dv_slot.s_bus * 32 + a->dv_slot.s_slot) * 8;
+		if (ho->ho_stamp[k] != ho->ho_now)
+			vwarn(vc, "no-function-0", vpath(vc, a->dv_path,
+			    "slot"), "no device is at %u:%u:0: guests probe "
+			    "function 0 of a slot first and will not see "
+			    "this device at %u:%u:%u", a->dv_slot.s_bus,
+			    a->dv_slot.s_slot, a->dv_slot.s_bus,
+			    a->dv_slot.s_slot, a->dv_slot.s_func);
+	}
+}
+
 /* Two devices of one resolved configuration on one slot is an error. */
 static void
 check_conflicts(struct vctx *vc, struct holders *ho, struct vmrun_vm *vm)
@@ -106,6 +139,7 @@ check_conflicts(struct vctx *vc, struct holders *ho, struct vmrun_vm *vm)
 		    "slot %u:%u:%u is also pinned by %s", a->dv_slot.s_bus,
 		    a->dv_slot.s_slot, a->dv_slot.s_func, b->dv_path);
 	}
+	check_function0(vc, ho, vm);
 }
 
 static void

@@ -538,6 +538,16 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 
 	if (su == NULL)
 		return (70);
+	/*
+	 * Once only: the lock, the pid files, the counters and the stop
+	 * requests are this run's, and its end released them.
+	 */
+	if (su->su_used) {
+		diag_add(ds, VMRUN_ERROR, "already-run", "", NULL,
+		    "this supervisor has run already; make a new one");
+		return (70);
+	}
+	su->su_used = true;
 	su->su_diags = ds;
 	su->su_started_ms = event_now_ms();
 	sigchld_default();

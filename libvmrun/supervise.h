@@ -208,6 +208,7 @@ struct vmrun_sup {
 	size_t		 su_restarts_cap;	/* room in su_restarts */
 	long long	 su_reboots;
 	int		 su_run;
+	bool		 su_used;	/* vmrun_sup_run was called */
 };
 
 /*

@@ -261,8 +261,17 @@ check_mem(struct vctx *vc, jv_t *v, const char *path)
 			    "be negative");
 		return;
 	}
-	if (b < (1ULL << 20))
+	/* An integer is bytes; "mem": 1024 most likely meant MiB. */
+	if (b < (1ULL << 20) && jv_is_int(v))
+		verr(vc, "bad-size", path, "memory must be at least 1 MiB: "
+		    "a JSON integer is a number of bytes, so %lld is %lld "
+		    "bytes (for MiB write \"%lldM\")", jv_int(v), jv_int(v),
+		    jv_int(v));
+	else if (b < (1ULL << 20))
 		verr(vc, "bad-size", path, "memory must be at least 1 MiB");
+	else if (b % (1ULL << 20) != 0 && jv_is_int(v))
+		verr(vc, "bad-size", path, "memory must be a whole number "
+		    "of MiB: a JSON integer is a number of bytes");
 	else if (b % (1ULL << 20) != 0)
 		verr(vc, "bad-size", path, "memory must be a whole number "
 		    "of MiB");
@@ -332,11 +341,30 @@ is_ipaddr(const char *s, bool v6)
 }
 
 /*
- * "ADDR:PORT" with a numeric IPv4 address, or "[IPv6]:PORT" (bhyve.md
- * §6.1: numeric addresses only).
+ * A numeric address and a port as one comparable value: two listeners on
+ * equal values cannot both bind.  False if host is no numeric address.
  */
 bool
-hostport_parse(const char *s, bool allow_v6)
+tcpaddr_make(const char *host, long port, struct tcpaddr *ta)
+{
+	memset(ta, 0, sizeof(*ta));
+	ta->ta_fam = 4;
+	if (inet_pton(AF_INET, host, ta->ta_addr) != 1) {
+		ta->ta_fam = 6;
+		if (inet_pton(AF_INET6, host, ta->ta_addr) != 1)
+			return (false);
+	}
+	ta->ta_port[0] = (unsigned char)((port >> 8) & 0xff);
+	ta->ta_port[1] = (unsigned char)(port & 0xff);
+	return (true);
+}
+
+/*
+ * "ADDR:PORT" with a numeric IPv4 address, or "[IPv6]:PORT" (bhyve.md
+ * §6.1: numeric addresses only); its value in *ta unless ta is NULL.
+ */
+bool
+hostport_parse(const char *s, bool allow_v6, struct tcpaddr *ta)
 {
 	char host[64];
 	const char *c;
@@ -351,8 +379,10 @@ hostport_parse(const char *s, bool allow_v6)
 			return (false);
 		memcpy(host, s + 1, n);
 		host[n] = '\0';
-		return (inet_pton(AF_INET6, host, (unsigned char[16]){0}) ==
-		    1 && parse_port(c + 2, &port));
+		if (inet_pton(AF_INET6, host, (unsigned char[16]){0}) != 1 ||
+		    !parse_port(c + 2, &port))
+			return (false);
+		return (ta == NULL || tcpaddr_make(host, port, ta));
 	}
 	if ((c = strrchr(s, ':')) == NULL)
 		return (false);
@@ -361,7 +391,9 @@ hostport_parse(const char *s, bool allow_v6)
 		return (false);
 	memcpy(host, s, n);
 	host[n] = '\0';
-	return (is_ipaddr(host, false) && parse_port(c + 1, &port));
+	if (!is_ipaddr(host, false) || !parse_port(c + 1, &port))
+		return (false);
+	return (ta == NULL || tcpaddr_make(host, port, ta));
 }
 
 void
@@ -436,7 +468,7 @@ tty_backend(struct vctx *vc, jv_t *v, const char *path, bool com)
 	if (strncmp(s, "/dev/", 5) == 0 && s[5] != '\0')
 		return;
 	if (strncmp(s, "tcp=", 4) == 0) {
-		if (!hostport_parse(s + 4, true))
+		if (!hostport_parse(s + 4, true, NULL))
 			verr(vc, "bad-backend", path, "\"%s\": expected "
 			    "tcp=IPv4:PORT or tcp=[IPv6]:PORT with a numeric "
 			    "address", s);

@@ -307,9 +307,10 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 	*cfp = NULL;
 	if (path == NULL || ds == NULL)
 		return (VMRUN_ERR_ARG);
+	/* The messages name the file: the caller may have loaded several. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s",
-		    strerror(errno));
+		diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL, "%s: %s",
+		    path, strerror(errno));
 		return (VMRUN_ERR_IO);
 	}
 	/* A file says its size: refused without being read. */
@@ -344,7 +345,7 @@ vmrun_config_load_file(const char *path, struct vmrun_diags *ds,
 			if (errno == EINTR)
 				continue;
 			diag_add(ds, VMRUN_ERROR, "cannot-read", "", NULL,
-			    "%s", strerror(errno));
+			    "%s: %s", path, strerror(errno));
 			st = VMRUN_ERR_IO;
 			break;
 		}

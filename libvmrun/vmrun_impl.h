@@ -310,6 +310,14 @@ struct vctx {
 	struct vmrun_vm	*vc_vm;		/* model being built, or NULL */
 	bool		 vc_nomem;
 	bool		 vc_clean;	/* no string holds NUL, CR or LF */
+	/*
+	 * While set: what to say of a key the table does not have (text in
+	 * vc_pool, or NULL for the usual "unknown key").  devices.c names
+	 * the device types that do take it.
+	 */
+	const char	*(*vc_unknown)(struct vctx *, const void *,
+		    const char *);
+	const void	*vc_unknown_arg;
 };
 
 /*
@@ -366,6 +374,7 @@ uint32_t	 hash_str(uint32_t, const char *);
 void		*hmap_find(const struct hmap *, uint32_t,
 		    bool (*)(const void *, const void *), const void *);
 bool		 hmap_add(struct hmap *, uint32_t, void *);
+void		 hmap_init_in(struct hmap *, uint32_t *, void **, size_t);
 void		 hmap_free(struct hmap *);
 
 /* diag.c */
@@ -451,7 +460,13 @@ void		 check_mac(struct vctx *, jv_t *, const char *);
 void		 check_ser(struct vctx *, jv_t *, const char *);
 void		 check_argv(struct vctx *, jv_t *, const char *);
 void		 check_ipaddr(struct vctx *, jv_t *, const char *);
-bool		 hostport_parse(const char *, bool);
+struct tcpaddr {			/* memcmp-able: no padding */
+	unsigned char	 ta_fam;	/* 4 or 6 */
+	unsigned char	 ta_addr[16];
+	unsigned char	 ta_port[2];
+};
+bool		 hostport_parse(const char *, bool, struct tcpaddr *);
+bool		 tcpaddr_make(const char *, long, struct tcpaddr *);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
 extern const struct key cpu_keys[];
@@ -569,7 +584,10 @@ void		 host_problem(struct hctx *, const char *code, const char *path,
 void		 host_note(struct hctx *, const char *code, const char *path,
 		    const char *fmt, ...)
 		    __attribute__((__format__(__printf__, 4, 5)));
+void		 host_fixable(struct hctx *, const char *code,
+		    const char *path, const char *fix, const char *msg);
 bool		 host_may_fix(const struct hctx *);
+bool		 host_will_fix(const struct hctx *);
 const char	*host_jp(struct hctx *, const char *, const char *);
 const char	*host_jpi(struct hctx *, const char *, const char *, size_t);
 void		 host_need_file(struct hctx *, const char *, const char *,

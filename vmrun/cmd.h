@@ -75,6 +75,7 @@ void	 vis_fputs(const char *, FILE *);
 size_t	 vis_str(const char *, char *, size_t);
 
 /* print.c */
+#define STDIN_PATH	"/dev/stdin"	/* what "-c -" reads, by name */
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -30,7 +31,8 @@ static void	print_diags_to(const struct vmrun_diags *, const char *, FILE *);
 
 /*
  * Print diagnostics as "vmrun: FILE: PATH: message" lines: made in memory
- * and written at once, not a system call for every piece.
+ * and written at once, not a system call for every piece.  Without FILE
+ * (NULL): "vmrun: message", the messages naming the file themselves.
  */
 void
 print_diags(const struct vmrun_diags *ds, const char *file)
@@ -59,24 +61,34 @@ static void
 print_diags_to(const struct vmrun_diags *ds, const char *file, FILE *fp)
 {
 	const struct vmrun_diag *d;
-	const char *path, *fix;
+	const char *path, *fix, *msg;
 	size_t i;
 
 	for (i = 0; i < vmrun_diags_count(ds); i++) {
 		d = vmrun_diags_get(ds, i);
 		path = vmrun_diag_path(d);
 		fputs("vmrun: ", fp);
-		vis_fputs(file, fp);
-		if (vmrun_diag_line(d) > 0)
-			fprintf(fp, ":%d:%d", vmrun_diag_line(d),
-			    vmrun_diag_column(d));
-		if (*path != '\0') {
-			fputs(": ", fp);
-			vis_fputs(path, fp);
+		msg = vmrun_diag_message(d);
+		/* Standard input by its name, not the one vmrun opened. */
+		if (file == NULL && strncmp(msg, STDIN_PATH ": ",
+		    sizeof(STDIN_PATH ": ") - 1) == 0) {
+			fputs("<stdin>: ", fp);
+			msg += sizeof(STDIN_PATH ": ") - 1;
 		}
-		fprintf(fp, ": %s", vmrun_diag_severity(d) ==
-		    VMRUN_WARNING ? "warning: " : "");
-		vis_fputs(vmrun_diag_message(d), fp);
+		if (file != NULL) {
+			vis_fputs(file, fp);
+			if (vmrun_diag_line(d) > 0)
+				fprintf(fp, ":%d:%d", vmrun_diag_line(d),
+				    vmrun_diag_column(d));
+			if (*path != '\0') {
+				fputs(": ", fp);
+				vis_fputs(path, fp);
+			}
+			fputs(": ", fp);
+		}
+		fputs(vmrun_diag_severity(d) == VMRUN_WARNING ? "warning: " : "",
+		    fp);
+		vis_fputs(msg, fp);
 		fputc('\n', fp);
 		if ((fix = vmrun_diag_fix(d)) != NULL) {
 			fputs("  fix: ", fp);

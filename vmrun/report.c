@@ -216,9 +216,12 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 			vmrun_diags_free(ds);
 		return (EX_OSERR);
 	}
-	/* --check alone changes nothing; with --fix it fixes, then checks. */
-	nerr = vmrun_vm_check(vm, op, VMRUN_CHECK_STATE |
-	    (o->fix ? VMRUN_CHECK_FIX_ALL : 0), ds);
+	/*
+	 * --check alone changes nothing, and a problem the start would fix
+	 * ("fix": true) is only a warning; with --fix it fixes, then checks.
+	 */
+	nerr = vmrun_vm_check(vm, op, VMRUN_CHECK_STATE | (o->fix ?
+	    VMRUN_CHECK_FIX_ALL : VMRUN_CHECK_FIX | VMRUN_CHECK_PREVIEW), ds);
 	rc = nerr > 0 ? EX_UNAVAILABLE : EX_OK;
 	if (o->json) {
 		if ((s = vmrun_diags_json(ds, vmrun_vm_name(vm))) == NULL) {

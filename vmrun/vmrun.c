@@ -28,7 +28,7 @@ load_config(const struct options *o, struct vmrun_diags *ds,
 	/* Standard input through its name: a pipe's size is not known. */
 	*filep = strcmp(o->config, "-") == 0 ? "<stdin>" : o->config;
 	st = vmrun_config_load_file(strcmp(o->config, "-") == 0 ?
-	    "/dev/stdin" : o->config, ds, cfp);
+	    STDIN_PATH : o->config, ds, cfp);
 	switch (st) {
 	case VMRUN_OK:
 		return (EX_OK);
@@ -81,7 +81,7 @@ run(const struct options *o)
 		if (o->json && (rc == EX_DATAERR || rc == EX_NOINPUT))
 			print_diags_json(ds, NULL);
 		else
-			print_diags(ds, file);
+			print_diags(ds, rc == EX_NOINPUT ? NULL : file);
 		goto out;
 	}
 	/* Warnings: on stderr, or in the JSON document under --json. */

@@ -239,21 +239,48 @@ tap_missing_body()
 {
 	setup
 	need_netns
-	config '"emulations": [{"device": "virtio-rnd"}, {"device": "virtio-net", "name": "tap5", "fix": true}]'
+	config '"emulations": [{"device": "virtio-rnd"}, {"device": "virtio-net", "name": "tap5"}]'
 	cat > expect <<'EOF'
 vmrun: ht: 1 problem
   pci 0:2:0 virtio-net tap5
     tap interface tap5 does not exist
-      fix: ifconfig tap5 create   (or run with --fix)
+      fix: ifconfig tap5 create   (or set "fix": true on this device)
 EOF
-	# "fix": true is for starts: --check alone never changes the host.
-	atf_check -s exit:69 -o empty -e file:expect \
+	check_no_tap5 69 False '[("error", "tap-missing")]'
+}
+
+# check_no_tap5 STATUS OK DIAGS: ./check, in a namespace without tap5,
+# exits STATUS with the text of ./expect and creates no tap5; with --json
+# its "ok" is OK and its diagnostics are DIAGS, (severity, code) pairs
+# in Python.
+check_no_tap5()
+{
+	atf_check -s exit:"$1" -o empty -e file:expect \
 	    ./in-ns -- sh -c './check; st=$?; ! ip link show tap5 2>/dev/null && exit $st'
-	atf_check -s exit:69 -o save:out -e empty ./in-ns -- ./check --json
-	atf_check -s exit:0 python3 -c 'import json
+	atf_check -s exit:"$1" -o save:out -e empty ./in-ns -- ./check --json
+	atf_check -s exit:0 python3 -c 'import json, sys
 j = json.load(open("out"))
-assert j["ok"] is False, j
-assert [d["code"] for d in j["diagnostics"]] == ["tap-missing"], j'
+assert j["ok"] is eval(sys.argv[1]), j
+assert [(d["severity"], d["code"]) for d in j["diagnostics"]] == eval(sys.argv[2]), j' "$2" "$3"
+}
+
+tc tap_fix_preview "--check passes a VM whose tap \"fix\": true would create, with a warning, and creates nothing"
+tap_fix_preview_body()
+{
+	setup
+	need_netns
+	# As rc.d checks before it starts: taps do not survive a reboot.
+	config '"emulations": [{"device": "virtio-rnd"}, {"device": "virtio-net", "name": "tap5", "fix": true}]'
+	cat > expect <<'EOF'
+vmrun: ht: no problems
+  pci 0:2:0 virtio-net tap5
+    warning: tap interface tap5 does not exist; will be fixed at start
+      fix: ifconfig tap5 create
+EOF
+	check_no_tap5 0 True '[("warning", "tap-missing")]'
+	# The start that follows agrees: it makes the tap and starts.
+	atf_check -s exit:1 -o empty -e ignore ./in-ns -- ./run
+	grep -q '^start .*tap5' bhyve.log || atf_fail "the start did not follow"
 }
 
 tc tap_check_fix "--check --fix creates a missing tap interface and checks again"

@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,18 @@ ATF_TC_BODY(null_arguments, tc)
 	vmrun_diags_free(ds);
 }
 
+/* How many diagnostics of ds have this code. */
+static size_t
+ncode_of(const struct vmrun_diags *ds, const char *code)
+{
+	size_t i, n;
+
+	for (i = n = 0; i < vmrun_diags_count(ds); i++)
+		if (strcmp(vmrun_diag_code(vmrun_diags_get(ds, i)), code) == 0)
+			n++;
+	return (n);
+}
+
 ATF_TC_WITHOUT_HEAD(load_file);
 ATF_TC_BODY(load_file, tc)
 {
@@ -181,7 +194,7 @@ ATF_TC_BODY(load_file, tc)
 	struct vmrun_diags *ds;
 	const struct vmrun_diag *d;
 	const char *cfgtext = "{\"name\":\"vm\",\"cpu\":1,\"mem\":\"1G\"}";
-	char *path, *dir;
+	char *path, *dir, msg[256];
 
 	/* A missing file: VMRUN_ERR_IO with the reason. */
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
@@ -193,7 +206,10 @@ ATF_TC_BODY(load_file, tc)
 	d = vmrun_diags_get(ds, 0);
 	ATF_CHECK_EQ(VMRUN_ERROR, vmrun_diag_severity(d));
 	ATF_CHECK_STREQ("cannot-read", vmrun_diag_code(d));
-	ATF_CHECK_STREQ(strerror(ENOENT), vmrun_diag_message(d));
+	/* The message names the file: a caller may load several. */
+	snprintf(msg, sizeof(msg), "/nonexistent/vm.json: %s",
+	    strerror(ENOENT));
+	ATF_CHECK_STREQ(msg, vmrun_diag_message(d));
 	ATF_CHECK_STREQ("", vmrun_diag_path(d));
 	ATF_CHECK_EQ(1, vmrun_diags_errors(ds));
 	vmrun_diags_free(ds);
@@ -205,6 +221,10 @@ ATF_TC_BODY(load_file, tc)
 	ATF_CHECK(cf == NULL);
 	ATF_CHECK_EQ(1, vmrun_diags_count(ds));
 	ATF_CHECK_STREQ("cannot-read", vmrun_diag_code(vmrun_diags_get(ds,
+	    0)));
+	snprintf(msg, sizeof(msg), "%s: ", dir);
+	ATF_CHECK_MSG(strncmp(msg, vmrun_diag_message(vmrun_diags_get(ds, 0)),
+	    strlen(msg)) == 0, "%s", vmrun_diag_message(vmrun_diags_get(ds,
 	    0)));
 	vmrun_diags_free(ds);
 	free(dir);
@@ -616,6 +636,46 @@ ATF_TC_BODY(vm_json_parses, tc)
 }
 
 /*
+ * A supervisor runs once: its lock, pid files and requests belong to
+ * that run.  The first run here ends at once (a stop asked before it);
+ * the second is refused with 70 and says why, having started nothing.
+ */
+ATF_TC_WITHOUT_HEAD(sup_runs_once);
+ATF_TC_BODY(sup_runs_once, tc)
+{
+	static const char cfg[] = "{\"name\":\"once\",\"cpu\":1,"
+	    "\"mem\":\"256M\"}";
+	struct vmrun_config *cf;
+	struct vmrun_opts *op;
+	struct vmrun_diags *ds;
+	struct vmrun_sup *su;
+	size_t n;
+
+	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_load(cfg, strlen(cfg), ds,
+	    &cf));
+	ATF_REQUIRE((op = vmrun_opts_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_lockfile(op, "./once.pid"));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_control(op, ""));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(op,
+	    VMRUN_PROG_BHYVE, "./no-bhyve"));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_new(cf, NULL, op, &su));
+	vmrun_sup_signal(su, SIGTERM);
+	ATF_CHECK_EQ(1, vmrun_sup_run(su, ds));
+	ATF_CHECK_EQ(0, ncode_of(ds, "already-run"));
+	n = vmrun_diags_count(ds);
+	ATF_CHECK_EQ(70, vmrun_sup_run(su, ds));
+	ATF_CHECK_EQ(n + 1, vmrun_diags_count(ds));
+	ATF_CHECK_EQ(1, ncode_of(ds, "already-run"));
+	/* Nothing was taken: the lock of the first run stays released. */
+	ATF_CHECK(access("once.pid", F_OK) != 0);
+	vmrun_sup_free(su);
+	vmrun_opts_free(op);
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+}
+
+/*
  * vmrun_sup_lock takes the VM's lock ahead of the run: a second
  * supervisor of the VM is refused with 75 until the first one is freed.
  */
@@ -657,6 +717,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, version_and_status);
 	ATF_TP_ADD_TC(tp, null_arguments);
 	ATF_TP_ADD_TC(tp, load_file);
+	ATF_TP_ADD_TC(tp, sup_runs_once);
 	ATF_TP_ADD_TC(tp, target_listing);
 	ATF_TP_ADD_TC(tp, default_target_replaces_base);
 	ATF_TP_ADD_TC(tp, slot_map);

@@ -187,6 +187,48 @@ ATF_TC_BODY(tap_fix_flags, tc)
 	teardown();
 }
 
+/*
+ * VMRUN_CHECK_PREVIEW (vmrun --check before a start, as rc.d does): what
+ * the start would fix is a warning and changes nothing; the rest is still
+ * a problem.
+ */
+ATF_TC_WITHOUT_HEAD(tap_fix_preview);
+ATF_TC_BODY(tap_fix_preview, tc)
+{
+	struct run r;
+
+	setup();
+	CHECK(&r, TAPFIX, VMRUN_CHECK_STATE | VMRUN_CHECK_FIX |
+	    VMRUN_CHECK_PREVIEW);
+	ATF_CHECK_EQ(0, F.fk_ncreate);
+	ATF_CHECK_EQ(1, r.r_nerr);
+	ATF_CHECK_EQ(2, vmrun_diags_count(r.r_ds));
+	EXPECT_WARNING(&r, "tap-missing", "emulations[0].name",
+	    "pci 0:1:0 virtio-net tap3", "tap interface tap3 does not exist; "
+	    "will be fixed at start", "ifconfig tap3 create");
+	EXPECT(&r, "tap-missing", "emulations[1].name",
+	    "pci 0:2:0 virtio-net tap4", "tap interface tap4 does not exist",
+	    "ifconfig tap4 create   (or set \"fix\": true on this device)");
+	ATF_CHECK_EQ(0, ncode(&r, "fixed"));
+	run_done(&r);
+
+	/* With every fix selected, nothing is a problem, nothing is made. */
+	CHECK(&r, TAPFIX, VMRUN_CHECK_FIX_ALL | VMRUN_CHECK_PREVIEW);
+	ATF_CHECK_EQ(0, F.fk_ncreate);
+	ATF_CHECK_EQ(0, r.r_nerr);
+	ATF_CHECK_EQ(2, ncode(&r, "tap-missing"));
+	ATF_CHECK_EQ(0, vmrun_diags_errors(r.r_ds));
+	run_done(&r);
+
+	/* What a fix cannot mend stays a problem: a busy tap. */
+	fake_if_add("tap3", PLAT_IF_BUSY);
+	CHECK(&r, TAPFIX, VMRUN_CHECK_FIX | VMRUN_CHECK_PREVIEW);
+	ATF_CHECK_EQ(2, r.r_nerr);
+	EXPECT(&r, "tap-busy", "emulations[0].name", NULL, NULL, NULL);
+	run_done(&r);
+	teardown();
+}
+
 ATF_TC_WITHOUT_HEAD(tap_fix_fails);
 ATF_TC_BODY(tap_fix_fails, tc)
 {
@@ -218,6 +260,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tap_busy_invalid);
 	ATF_TP_ADD_TC(tp, tap_cannot_check);
 	ATF_TP_ADD_TC(tp, tap_fix_flags);
+	ATF_TP_ADD_TC(tp, tap_fix_preview);
 	ATF_TP_ADD_TC(tp, tap_fix_fails);
 
 	return (atf_no_error());

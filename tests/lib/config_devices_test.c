@@ -138,10 +138,84 @@ ATF_TC_BODY(device_rules, tc)
 	    "{'device':'virtio-net','name':'netmap:em0','mtu':'9000'}]}");
 }
 
+/*
+ * One VM with n virtio-blk disks d0..d(n-1), then extra (JSON members of
+ * emulations, with ' for "); a new string.
+ */
+static char *
+many_disks(size_t n, const char *extra)
+{
+	char *s, *p;
+	size_t i, len;
+
+	len = 256 + n * 64 + strlen(extra);
+	ATF_REQUIRE((s = malloc(len)) != NULL);
+	p = s + snprintf(s, len, "{" BASE ",'emulations':[");
+	for (i = 0; i < n; i++)
+		p += snprintf(p, len - (size_t)(p - s), "{'device':"
+		    "'virtio-blk','path':'/vm/d%zu.img'},", i);
+	snprintf(p, len - (size_t)(p - s), "%s]}", extra);
+	return (s);
+}
+
+/*
+ * What two devices cannot share: a tap, a disk unless every use is "ro"
+ * (a CD is), a TCP address listened on.  Few devices and many (past the
+ * point where a hash takes over) give the same answers.
+ */
+ATF_TC_WITHOUT_HEAD(shared_resources);
+ATF_TC_BODY(shared_resources, tc)
+{
+	static const size_t counts[] = { 1, 7, 8, 9, 300 };
+	char *json, want[512];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		n = counts[i];
+		json = many_disks(n, "{'device':'ahci-hd','path':'/vm/d0.img',"
+		    "'ro':true},{'device':'virtio-net','name':'tap1'},"
+		    "{'device':'e1000','name':'tap1'},"
+		    "{'device':'ahci-cd','path':'/iso/a.iso'},"
+		    "{'device':'ahci','ports':[{'type':'cd',"
+		    "'path':'/iso/a.iso'}]}");
+		snprintf(want, sizeof(want), "duplicate@emulations[%zu].path: "
+		    "disk /vm/d0.img is already used by emulations[0].path; a "
+		    "disk used twice must be \"ro\" in every use\n"
+		    "duplicate@emulations[%zu].name: tap interface tap1 is "
+		    "already used by emulations[%zu].name; a tap serves one "
+		    "device", n, n + 2, n + 1);
+		BADMSG(want, json);
+		free(json);
+	}
+	/* Read-only in every use: fine, and a ro use meets a writer. */
+	GOOD("", "{" BASE ",'emulations':[{'device':'virtio-blk',"
+	    "'path':'/d','ro':true},{'device':'ahci-hd','path':'/d',"
+	    "'ro':true}]}");
+	BADMSG("duplicate@emulations[1].path: disk /d is already used by "
+	    "emulations[0].path; a disk used twice must be \"ro\" in every "
+	    "use\nduplicate@emulations[2].path: disk /d is already used by "
+	    "emulations[1].path; a disk used twice must be \"ro\" in every "
+	    "use", "{" BASE ",'emulations':[{'device':'virtio-blk',"
+	    "'path':'/d','ro':true},{'device':'nvme','path':'/d'},"
+	    "{'device':'ahci-cd','path':'/d'}]}");
+	/* TCP: COM ports, uart and the framebuffer's default address. */
+	BADMSG("duplicate@emulations[0]: TCP address 127.0.0.1:5900 is "
+	    "already used by com2\nduplicate@emulations[1].backend: TCP "
+	    "address [0:0::1]:5901 is already used by com3",
+	    "{" BASE ",'com2':'tcp=127.0.0.1:5900','com3':'tcp=[::1]:5901',"
+	    "'emulations':[{'device':'fbuf'},{'device':'uart',"
+	    "'backend':'tcp=[0:0::1]:5901'}]}");
+	GOOD("", "{" BASE ",'com1':'tcp=127.0.0.1:5901',"
+	    "'com2':'tcp=0.0.0.0:5900','emulations':[{'device':'fbuf'},"
+	    "{'device':'virtio-net','name':'slirp'},"
+	    "{'device':'virtio-net','name':'slirp'}]}");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, duplicate_ids);
 	ATF_TP_ADD_TC(tp, device_rules);
+	ATF_TP_ADD_TC(tp, shared_resources);
 
 	return (atf_no_error());
 }

@@ -239,6 +239,14 @@ void
 expect(const char *file, size_t line, const struct run *r, const char *code,
     const char *path, const char *group, const char *msg, const char *fix)
 {
+	expect_sev(file, line, r, VMRUN_ERROR, code, path, group, msg, fix);
+}
+
+void
+expect_sev(const char *file, size_t line, const struct run *r,
+    enum vmrun_severity sev, const char *code, const char *path,
+    const char *group, const char *msg, const char *fix)
+{
 	const struct vmrun_diag *d;
 	const char *f;
 
@@ -247,9 +255,9 @@ expect(const char *file, size_t line, const struct run *r, const char *code,
 		    path, r->r_text);
 		return;
 	}
-	if (vmrun_diag_severity(d) != VMRUN_ERROR)
-		atf_tc_fail_check(file, line, "%s at %s is not an error", code,
-		    path);
+	if (vmrun_diag_severity(d) != sev)
+		atf_tc_fail_check(file, line, "%s at %s is not %s", code,
+		    path, sev == VMRUN_ERROR ? "an error" : "a warning");
 	if (group != NULL && strcmp(group, vmrun_diag_group(d)) != 0)
 		atf_tc_fail_check(file, line, "%s: group \"%s\", expected "
 		    "\"%s\"", code, vmrun_diag_group(d), group);

@@ -72,6 +72,9 @@ size_t	ncode(const struct run *, const char *);
 const struct vmrun_diag *find(const struct run *, const char *, const char *);
 void	expect(const char *, size_t, const struct run *, const char *,
 	    const char *, const char *, const char *, const char *);
+void	expect_sev(const char *, size_t, const struct run *,
+	    enum vmrun_severity, const char *, const char *, const char *,
+	    const char *, const char *);
 bool	exists(const char *);
 int	unix_socket(const char *, bool);
 
@@ -91,5 +94,10 @@ int	unix_socket(const char *, bool);
 
 #define EXPECT(r, code, path, group, msg, fix)				\
 	expect(__FILE__, __LINE__, r, code, path, group, msg, fix)
+
+/* The same for a warning, which is not counted as a problem. */
+#define EXPECT_WARNING(r, code, path, group, msg, fix)			\
+	expect_sev(__FILE__, __LINE__, r, VMRUN_WARNING, code, path,	\
+	    group, msg, fix)
 
 #endif /* !FAKEHOST_H */

@@ -21,6 +21,8 @@
 
 /* A configuration that must load without a single diagnostic. */
 #define LOAD(json)	load_ok(__FILE__, __LINE__, json, true)
+/* One that must load, warnings allowed. */
+#define LOAD_WARNED(json)	load_ok(__FILE__, __LINE__, json, false)
 
 /* An invalid configuration: its "code@path: message" lines. */
 #define BAD_EQ(expected, json)						\
@@ -98,7 +100,7 @@ ATF_TC_BODY(pins_respected_and_skipped, tc)
 	 * All three slot forms; a pinned function > 0 takes the whole slot
 	 * away from unpinned devices, which always get function 0.
 	 */
-	cf = LOAD("{" BASE ",'emulations':["
+	cf = LOAD_WARNED("{" BASE ",'emulations':["
 	    "{'device':'virtio-rnd','id':'a'},"
 	    "{'device':'virtio-rnd','id':'b','slot':'2'},"
 	    "{'device':'virtio-rnd','id':'c'},"
@@ -112,7 +114,7 @@ ATF_TC_BODY(pins_respected_and_skipped, tc)
 	vmrun_config_free(cf);
 
 	/* Pins are sorted into place; the slot next to a pin is free. */
-	cf = LOAD("{" BASE ",'emulations':["
+	cf = LOAD_WARNED("{" BASE ",'emulations':["
 	    "{'device':'virtio-rnd','id':'a','slot':'9'},"
 	    "{'device':'virtio-rnd','id':'b','slot':'0:1:2'},"
 	    "{'device':'virtio-rnd','id':'c'}]}");
@@ -141,7 +143,7 @@ ATF_TC_BODY(pins_respected_and_skipped, tc)
 	vmrun_config_free(cf);
 
 	/* Even when the configuration says otherwise. */
-	cf = LOAD("{" BASE ",'disable_mptable_gen':false,'emulations':["
+	cf = LOAD_WARNED("{" BASE ",'disable_mptable_gen':false,'emulations':["
 	    "{'device':'virtio-rnd','slot':'255:31:7'}]}");
 	SLOTS_EQ(HB ", " LPC ", 255:31:7 virtio-rnd", cf, NULL);
 	av = argv_of(cf, NULL);
@@ -159,7 +161,7 @@ ATF_TC_BODY(target_pins_reserved_in_base, tc)
 	 * Slot 1 is pinned only by target t, yet the base leaves it empty:
 	 * otherwise the base devices would move in t.
 	 */
-	cf = LOAD("{" BASE ",'emulations':["
+	cf = LOAD_WARNED("{" BASE ",'emulations':["
 	    "{'device':'virtio-rnd','id':'a'},"
 	    "{'device':'virtio-rnd','id':'b'}],"
 	    "'targets':{'t':{'emulations':["
@@ -496,6 +498,35 @@ ATF_TC_BODY(pin_reserved_slot_is_error, tc)
 	vmrun_config_free(cf);
 }
 
+/*
+ * A device at function N > 0 of a slot whose function 0 is empty is a
+ * warning: guests probe function 0 and skip the slot.  The host bridge
+ * (0:0:0) and the LPC bridge fill function 0 of their slots.
+ */
+ATF_TC_WITHOUT_HEAD(function0_empty);
+ATF_TC_BODY(function0_empty, tc)
+{
+	DIAGS_EQ("W:no-function-0@emulations[0].slot: no device is at "
+	    "0:3:0: guests probe function 0 of a slot first and will not see "
+	    "this device at 0:3:1\n"
+	    "W:no-function-0@targets.t.emulations[0].slot: no device is at "
+	    "2:7:0: guests probe function 0 of a slot first and will not see "
+	    "this device at 2:7:5",
+	    "{" BASE ",'emulations':["
+	    "{'device':'virtio-rnd','slot':'3:1'},"
+	    "{'device':'virtio-rnd','slot':'4:0'},"
+	    "{'device':'virtio-rnd','slot':'4:7'},"
+	    "{'device':'virtio-rnd','slot':'0:0:2'},"
+	    "{'device':'virtio-rnd','slot':'0:31:6'}],"
+	    "'targets':{'t':{'emulations':["
+	    "{'device':'virtio-rnd','slot':'2:7:5'}]}}}",
+	    VMRUN_OK, DIAGS_MSGS);
+	/* Function 0 filled by a target's own device: no warning there. */
+	DIAGS_EQ("", "{" BASE ",'targets':{'t':{'emulations':["
+	    "{'device':'virtio-rnd','slot':'5:1'},"
+	    "{'device':'virtio-rnd','slot':'5:0'}]}}}", VMRUN_OK, DIAGS_MSGS);
+}
+
 ATF_TC_WITHOUT_HEAD(two_pins_one_slot);
 ATF_TC_BODY(two_pins_one_slot, tc)
 {
@@ -510,7 +541,8 @@ ATF_TC_BODY(two_pins_one_slot, tc)
 	BAD_EQ("slot-conflict@targets.t.emulations[0].slot: slot 0:4:2 is "
 	    "also pinned by emulations[1]",
 	    "{" BASE ",'emulations':[" RND ","
-	    "{'device':'virtio-rnd','slot':'4:2'}],"
+	    "{'device':'virtio-rnd','slot':'4:2'},"
+	    "{'device':'virtio-rnd','slot':'4:0'}],"
 	    "'targets':{'t':{'emulations':["
 	    "{'device':'virtio-rnd','slot':'0:4:2'}]}}}");
 	/* Two devices of one target. */
@@ -551,6 +583,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bus0_full_spills);
 	ATF_TP_ADD_TC(tp, pin_reserved_slot_is_error);
 	ATF_TP_ADD_TC(tp, two_pins_one_slot);
+	ATF_TP_ADD_TC(tp, function0_empty);
 
 	return (atf_no_error());
 }

@@ -325,8 +325,33 @@ ATF_TC_BODY(match_idname_rule, tc)
 	ID_BAD("ab", 1);
 }
 
-#define HP(expected, s, v6) ATF_CHECK_MSG(hostport_parse(s, v6) == \
+#define HP(expected, s, v6) ATF_CHECK_MSG(hostport_parse(s, v6, NULL) == \
 	(expected), "hostport_parse(\"%s\", %d) != %d", s, v6, expected)
+
+/* Equal listening addresses compare equal whatever their spelling. */
+ATF_TC_WITHOUT_HEAD(tcpaddr_values);
+ATF_TC_BODY(tcpaddr_values, tc)
+{
+	struct tcpaddr a, b;
+
+	ATF_REQUIRE(hostport_parse("[::1]:4000", true, &a));
+	ATF_REQUIRE(hostport_parse("[0:0::0:1]:4000", true, &b));
+	ATF_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	ATF_REQUIRE(tcpaddr_make("0::1", 4000, &b));
+	ATF_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	ATF_REQUIRE(hostport_parse("127.0.0.1:5900", false, &a));
+	ATF_REQUIRE(tcpaddr_make("127.0.0.1", 5900, &b));
+	ATF_CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	ATF_REQUIRE(tcpaddr_make("127.0.0.1", 5901, &b));
+	ATF_CHECK(memcmp(&a, &b, sizeof(a)) != 0);
+	ATF_REQUIRE(tcpaddr_make("127.0.0.2", 5900, &b));
+	ATF_CHECK(memcmp(&a, &b, sizeof(a)) != 0);
+	/* ::ffff:127.0.0.1 is an IPv6 socket, another listener. */
+	ATF_REQUIRE(tcpaddr_make("::ffff:127.0.0.1", 5900, &b));
+	ATF_CHECK(memcmp(&a, &b, sizeof(a)) != 0);
+	ATF_CHECK(!tcpaddr_make("localhost", 5900, &b));
+	ATF_CHECK_EQ(19, sizeof(struct tcpaddr));
+}
 
 ATF_TC_WITHOUT_HEAD(hostport_parse_forms);
 ATF_TC_BODY(hostport_parse_forms, tc)
@@ -630,6 +655,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, match_tapname_rule);
 	ATF_TP_ADD_TC(tp, match_idname_rule);
 	ATF_TP_ADD_TC(tp, hostport_parse_forms);
+	ATF_TP_ADD_TC(tp, tcpaddr_values);
 	ATF_TP_ADD_TC(tp, edit_distance_levenshtein);
 	ATF_TP_ADD_TC(tp, escape_value_percent);
 	ATF_TP_ADD_TC(tp, check_mem_rules);
