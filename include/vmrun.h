@@ -131,17 +131,32 @@ const char	*vmrun_vm_slot_device(const struct vmrun_vm *, size_t i);
 const char	*vmrun_vm_slot_id(const struct vmrun_vm *, size_t i);
 
 /*
+ * The COM port the target captures ("capture", vmrun.json(5)): 1 to 4,
+ * or 0 when it captures none.
+ */
+int		 vmrun_vm_capture(const struct vmrun_vm *);
+
+/*
  * Render the bhyve command.  bhyve is argv[0] (NULL: "/usr/sbin/bhyve");
  * extra is a NULL-terminated list of arguments placed before the VM name
  * (may be NULL).  On VMRUN_OK *argvp is a new NULL-terminated vector (free
  * it with vmrun_argv_free; it and its strings are one allocation, so no
- * string of it is freed on its own).  A passthru device given by "lookup" needs the
- * host to resolve it: where it cannot, the result is VMRUN_ERR_HOST with a
- * diagnostic in diags (which may be NULL).
+ * string of it is freed on its own).  A passthru device given by "lookup"
+ * needs the host to resolve it: where it cannot, the result is
+ * VMRUN_ERR_HOST with a diagnostic in diags (which may be NULL).
+ *
+ * A captured COM port is given the terminal tty (borrowed; a path such as
+ * the slave side of a pseudo-terminal the caller made), rendered as any
+ * other COM port backend: "-l comN,TTY".  tty NULL renders the placeholder
+ * "/dev/pts/N" there, as vmrun -d does; "" is VMRUN_ERR_ARG.
+ * vmrun_vm_bhyve_argv is vmrun_vm_bhyve_argv_tty with tty NULL.
  */
 enum vmrun_status vmrun_vm_bhyve_argv(const struct vmrun_vm *,
 		    const char *bhyve, const char *const *extra,
 		    struct vmrun_diags *diags, char ***argvp);
+enum vmrun_status vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *,
+		    const char *bhyve, const char *const *extra,
+		    const char *tty, struct vmrun_diags *diags, char ***argvp);
 
 /*
  * Render the loader command (bhyveload).  When the target has no loader,
