@@ -166,6 +166,13 @@ enum vmrun_status vmrun_vm_loader_argv(const struct vmrun_vm *,
 		    const char *bhyveload, char ***argvp);
 
 void		 vmrun_argv_free(char **);
+/*
+ * Hide the VNC password of an argument vector for showing it: the value
+ * of every "password=" option, in a legacy option string or as a
+ * configuration key (-o pci.0.5.0.password=P), becomes "*", in place.
+ * Returns how many were masked.  The vector keeps its one allocation.
+ */
+size_t		 vmrun_argv_mask(char **);
 
 /*
  * The target as a bhyve_config(5) file (key=value lines) for "bhyve -k".
@@ -178,8 +185,8 @@ enum vmrun_status vmrun_vm_bhyve_config(const struct vmrun_vm *,
 
 /*
  * The resolved target as JSON text (targets merged, defaults and slots
- * filled in).  Returns a new string (free(3) it), or NULL when out of
- * memory.
+ * filled in, the VNC password as "*").  Returns a new string (free(3)
+ * it), or NULL when out of memory.
  */
 char		*vmrun_vm_json(const struct vmrun_vm *);
 
@@ -303,7 +310,10 @@ struct vmrun_event {
 
 typedef void	 vmrun_event_fn(const struct vmrun_event *, void *arg);
 
-/* One JSON object (one line, no newline) for an event: new string. */
+/*
+ * One JSON object (one line, no newline) for an event: new string.  Its
+ * "argv" is masked as by vmrun_argv_mask; ev_argv is the vector as run.
+ */
 char		*vmrun_event_json(const struct vmrun_event *);
 
 /*

@@ -486,6 +486,53 @@ log_file_body()
 	no_leftovers
 }
 
+tc private_files "--events and --log are made 0600, or 0640 of the --control-group; a file that is there keeps its mode"
+private_files_body()
+{
+	local g
+
+	setup
+	config
+	umask 022
+	atf_check -s exit:1 -o empty -e ignore ./run --log "$PWD/vmrun.log"
+	[ "$(stat -c '%a' events.jsonl vmrun.log | sort -u)" = 600 ] ||
+	    atf_fail "modes: $(stat -c '%n %a' events.jsonl vmrun.log | tr '\n' ' ')"
+	# Root can give a file to any group: one that is not its own.
+	g=$(id -gn)
+	[ "$(id -u)" = 0 ] && g=daemon
+	reset
+	rm -f vmrun.log
+	atf_check -s exit:1 -o empty -e ignore ./run --log "$PWD/vmrun.log" \
+	    --control-group "$g"
+	[ "$(stat -c '%a %G' events.jsonl vmrun.log | sort -u)" = "640 $g" ] ||
+	    atf_fail "modes: $(stat -c '%n %a %G' events.jsonl vmrun.log | tr '\n' ' ')"
+	reset
+	echo earlier > events.jsonl
+	chmod 644 events.jsonl
+	atf_check -s exit:1 -o empty -e ignore ./run
+	[ "$(stat -c '%a' events.jsonl)" = 644 ] ||
+	    atf_fail "the user's file changed mode: $(stat -c '%a' events.jsonl)"
+	grep -qx earlier events.jsonl || atf_fail "not appended to"
+	no_leftovers
+}
+
+tc vnc_password "the VNC password reaches bhyve, and is password=* in the start event"
+vnc_password_body()
+{
+	setup
+	# Both forms: -o for a value with a comma, a legacy -s string.
+	config '"emulations": [{"device": "fbuf", "password": "two,words"}, {"device": "raw", "value": "fbuf,tcp=127.0.0.1:5901,password=s3cret,wait"}]'
+	atf_check -s exit:1 -o empty -e ignore ./run
+	argvs | grep -qF ' -o pci.0.1.0.password=two,words ' ||
+	    atf_fail "argv: $(argvs)"
+	argvs | grep -qF ' -s 0:2:0,fbuf,tcp=127.0.0.1:5901,password=s3cret,wait ' ||
+	    atf_fail "argv: $(argvs)"
+	ev_assert "[w for w in ev('start')[0]['argv'] if 'password' in w] == ['pci.0.1.0.password=*', '0:2:0,fbuf,tcp=127.0.0.1:5901,password=*,wait']"
+	! grep -qE 's3cret|two,words' events.jsonl ||
+	    atf_fail "the password is in the events: $(oneline events.jsonl)"
+	no_leftovers
+}
+
 tc bhyve_args_after_dashdash "arguments after -- reach bhyve before the VM name"
 bhyve_args_after_dashdash_body()
 {

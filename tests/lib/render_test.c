@@ -366,6 +366,59 @@ ATF_TC_BODY(capture_tty, tc)
 	ATF_CHECK_EQ(0, vmrun_vm_capture(NULL));
 }
 
+/*
+ * vmrun_argv_mask hides fbuf's password, in place, in both of bhyve's
+ * forms, and nothing else: a path that merely holds "password=" is not
+ * an option.
+ */
+ATF_TC_WITHOUT_HEAD(argv_mask);
+ATF_TC_BODY(argv_mask, tc)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+		size_t		 n;
+	} words[] = {
+		{ "0:5:0,fbuf,tcp=127.0.0.1:5900,password=s3cret,wait",
+		    "0:5:0,fbuf,tcp=127.0.0.1:5900,password=*,wait", 1 },
+		{ "0:5:0,fbuf,password=a,password=bb",
+		    "0:5:0,fbuf,password=*,password=*", 2 },
+		{ "0:5:0,fbuf,tcp=127.0.0.1:5900,password=",
+		    "0:5:0,fbuf,tcp=127.0.0.1:5900,password=", 0 },
+		{ "pci.0.5.0.password=a,b=c", "pci.0.5.0.password=*", 1 },
+		{ "password=x", "password=*", 1 },
+		{ "pci.0.5.0.password=", "pci.0.5.0.password=", 0 },
+		{ "pci.0.5.0.mypassword=x", "pci.0.5.0.mypassword=x", 0 },
+		{ "pci.0.3.0.path=/vm/a,password=b",
+		    "pci.0.3.0.path=/vm/a,password=b", 0 },
+		{ "0:3:0,virtio-blk,/vm/password=b",
+		    "0:3:0,virtio-blk,/vm/password=b", 0 },
+		{ "0:3:0,virtio-blk,/vm/x.password=b",
+		    "0:3:0,virtio-blk,/vm/x.password=b", 0 },
+		{ "password", "password", 0 },
+		{ "", "", 0 },
+	};
+	char *v[sizeof(words) / sizeof(words[0]) + 1];
+	size_t i, n, want;
+
+	for (want = i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		ATF_REQUIRE((v[i] = strdup(words[i].in)) != NULL);
+		want += words[i].n;
+		v[i + 1] = NULL;
+		n = vmrun_argv_mask(v + i);
+		ATF_CHECK_EQ_MSG(words[i].n, n, "%s: %zu masked", words[i].in,
+		    n);
+		ATF_CHECK_STREQ(words[i].out, v[i]);
+	}
+	/* A second pass finds the same passwords, and "*" stays "*". */
+	ATF_CHECK_EQ(want, vmrun_argv_mask(v));
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		ATF_CHECK_STREQ(words[i].out, v[i]);
+		free(v[i]);
+	}
+	ATF_CHECK_EQ(0, vmrun_argv_mask(NULL));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, seed_example);
@@ -377,6 +430,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bhyveload_argv);
 	ATF_TP_ADD_TC(tp, argv_one_block);
 	ATF_TP_ADD_TC(tp, capture_tty);
+	ATF_TP_ADD_TC(tp, argv_mask);
 
 	return (atf_no_error());
 }
