@@ -192,9 +192,9 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
 
 
 /*
- * Host checks (design §6): everything the target needs from the host,
- * each problem one diagnostic under the group of the device that needs it,
- * with its fix where one is known.  Flags: VMRUN_CHECK_FIX applies the
+ * Host checks (vmrun(8) HOST CHECKS): everything the target needs from
+ * the host, each problem one diagnostic under the group of the device
+ * that needs it, with its fix where one is known.  Flags: VMRUN_CHECK_FIX applies the
  * fixes of devices with "fix": true, VMRUN_CHECK_FIX_ALL every known fix,
  * VMRUN_CHECK_STATE also reports a VM left behind and a held lock (what
  * starting handles itself).  Returns the number of problems (errors) that
@@ -269,7 +269,7 @@ enum vmrun_status vmrun_opts_set_force(struct vmrun_opts *, int);
 enum vmrun_status vmrun_opts_set_checks(struct vmrun_opts *, int flags);
 
 /*
- * Events (design §7.4) reach a callback as this struct, valid only during
+ * Events (vmrun(8) EVENTS) reach a callback as this struct, valid only during
  * the call; fields that do not apply to an event are NULL, 0 or -1.
  * Fields may be added at the end in later versions.
  */
@@ -339,9 +339,9 @@ void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *fn,
  */
 void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
 /*
- * Run the VM until it ends: returns the exit status of vmrun(8) (design
- * §8.1) and explains failures in diags.  Every child it started has ended
- * when it returns.
+ * Run the VM until it ends: returns the exit status of vmrun(8) (its
+ * EXIT STATUS) and explains failures in diags.  Every child it started
+ * has ended when it returns.
  */
 int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
 

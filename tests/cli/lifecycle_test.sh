@@ -1,6 +1,7 @@
 #! /usr/bin/env atf-sh
 #
-# The supervisor's runs against the fake programs (design §3, §7, §8.1):
+# The supervisor's runs against the fake programs (vmrun.json(5) TARGETS,
+# vmrun(8) SUPERVISION, EXIT STATUS):
 # reboot and next_target, exit statuses, restart policy, programs that
 # cannot run and the loader, post_start_script, events and --log.
 # stop_test covers stopping and signals, state_test the pid files, the
@@ -24,7 +25,7 @@ argvs()
 TC_CLEANUP=kill_leftovers
 
 # ---------------------------------------------------------------------
-# Reboots, targets and exit statuses (§3, §7.2, §8.1)
+# Reboots, targets and exit statuses (TARGETS, Restart policy, EXIT STATUS)
 
 tc reboot_into_next_target "a guest reboot in install restarts into next_target (default) with its argv"
 reboot_into_next_target_body()
@@ -164,7 +165,7 @@ stderr_flood_body()
 }
 
 # ---------------------------------------------------------------------
-# Restart policy (§7.2)
+# Restart policy (vmrun(8) SUPERVISION)
 
 tc no_reboot "--no-reboot: a guest reboot ends vmrun with 0"
 no_reboot_body()
@@ -287,7 +288,7 @@ restart_limit_window_body()
 }
 
 # ---------------------------------------------------------------------
-# Programs that cannot run, the loader (§7.1 step 5, §8.1)
+# Programs that cannot run, the loader (One run, EXIT STATUS)
 
 tc bhyve_missing "bhyve missing or not executable: 69, no restart loop"
 bhyve_missing_body()
@@ -363,7 +364,7 @@ loader_sequencing_body()
 }
 
 # ---------------------------------------------------------------------
-# post_start_script (§7.1 step 6)
+# post_start_script (One run)
 
 tc hook_not_blocking "a long post_start_script never delays supervision; it is terminated at the end"
 hook_not_blocking_body()
@@ -447,9 +448,9 @@ hook_group_after_exit_body()
 }
 
 # ---------------------------------------------------------------------
-# Events, --log and bhyve's arguments (§7.1 step 7, §7.4, §8)
+# Events, --log and bhyve's arguments (One run, EVENTS, OPTIONS)
 
-tc events_json "--events: one JSON object per line, appended, in order, with the design's fields"
+tc events_json "--events: one JSON object per line, appended, in order, with the fields of vmrun(8) EVENTS"
 events_json_body()
 {
 	setup
@@ -479,7 +480,7 @@ log_file_body()
 	atf_check -s exit:4 -o empty -e save:err ./run --log "$PWD/vmrun.log"
 	grep -qF 'bhyve: hello from bhyve' err || atf_fail "not on stderr"
 	grep -qF 'bhyve: hello from bhyve' vmrun.log || atf_fail "not in --log"
-	# vmrun's own messages go there too (§8).
+	# vmrun's own messages go there too (--log in vmrun(8)).
 	grep -q '^vmrun: ' vmrun.log ||
 	    atf_fail "vmrun's message not in --log: $(oneline vmrun.log)"
 	grep -qx 'earlier line' vmrun.log || atf_fail "--log was not appended to"

@@ -1,7 +1,7 @@
 #! /usr/bin/env atf-sh
 #
 # vmrun's command line: options, their combinations and exit statuses
-# (design §8, §8.1).
+# (vmrun(8) OPTIONS, EXIT STATUS).
 
 . "$(atf_get_srcdir)/layout.subr"
 
