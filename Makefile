@@ -65,6 +65,7 @@ LDFLAGS?=
 LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
+		libvmrun/mask.o \
 		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/optlist.o libvmrun/host.o \

@@ -131,17 +131,32 @@ const char	*vmrun_vm_slot_device(const struct vmrun_vm *, size_t i);
 const char	*vmrun_vm_slot_id(const struct vmrun_vm *, size_t i);
 
 /*
+ * The COM port the target captures ("capture", vmrun.json(5)): 1 to 4,
+ * or 0 when it captures none.
+ */
+int		 vmrun_vm_capture(const struct vmrun_vm *);
+
+/*
  * Render the bhyve command.  bhyve is argv[0] (NULL: "/usr/sbin/bhyve");
  * extra is a NULL-terminated list of arguments placed before the VM name
  * (may be NULL).  On VMRUN_OK *argvp is a new NULL-terminated vector (free
  * it with vmrun_argv_free; it and its strings are one allocation, so no
- * string of it is freed on its own).  A passthru device given by "lookup" needs the
- * host to resolve it: where it cannot, the result is VMRUN_ERR_HOST with a
- * diagnostic in diags (which may be NULL).
+ * string of it is freed on its own).  A passthru device given by "lookup"
+ * needs the host to resolve it: where it cannot, the result is
+ * VMRUN_ERR_HOST with a diagnostic in diags (which may be NULL).
+ *
+ * A captured COM port is given the terminal tty (borrowed; a path such as
+ * the slave side of a pseudo-terminal the caller made), rendered as any
+ * other COM port backend: "-l comN,TTY".  tty NULL renders the placeholder
+ * "/dev/pts/N" there, as vmrun -d does; "" is VMRUN_ERR_ARG.
+ * vmrun_vm_bhyve_argv is vmrun_vm_bhyve_argv_tty with tty NULL.
  */
 enum vmrun_status vmrun_vm_bhyve_argv(const struct vmrun_vm *,
 		    const char *bhyve, const char *const *extra,
 		    struct vmrun_diags *diags, char ***argvp);
+enum vmrun_status vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *,
+		    const char *bhyve, const char *const *extra,
+		    const char *tty, struct vmrun_diags *diags, char ***argvp);
 
 /*
  * Render the loader command (bhyveload).  When the target has no loader,
@@ -151,6 +166,13 @@ enum vmrun_status vmrun_vm_loader_argv(const struct vmrun_vm *,
 		    const char *bhyveload, char ***argvp);
 
 void		 vmrun_argv_free(char **);
+/*
+ * Hide the VNC password of an argument vector for showing it: the value
+ * of every "password=" option, in a legacy option string or as a
+ * configuration key (-o pci.0.5.0.password=P), becomes "*", in place.
+ * Returns how many were masked.  The vector keeps its one allocation.
+ */
+size_t		 vmrun_argv_mask(char **);
 
 /*
  * The target as a bhyve_config(5) file (key=value lines) for "bhyve -k".
@@ -163,16 +185,16 @@ enum vmrun_status vmrun_vm_bhyve_config(const struct vmrun_vm *,
 
 /*
  * The resolved target as JSON text (targets merged, defaults and slots
- * filled in).  Returns a new string (free(3) it), or NULL when out of
- * memory.
+ * filled in, the VNC password as "*").  Returns a new string (free(3)
+ * it), or NULL when out of memory.
  */
 char		*vmrun_vm_json(const struct vmrun_vm *);
 
 
 /*
- * Host checks (design §6): everything the target needs from the host,
- * each problem one diagnostic under the group of the device that needs it,
- * with its fix where one is known.  Flags: VMRUN_CHECK_FIX applies the
+ * Host checks (vmrun(8) HOST CHECKS): everything the target needs from
+ * the host, each problem one diagnostic under the group of the device
+ * that needs it, with its fix where one is known.  Flags: VMRUN_CHECK_FIX applies the
  * fixes of devices with "fix": true, VMRUN_CHECK_FIX_ALL every known fix,
  * VMRUN_CHECK_STATE also reports a VM left behind and a held lock (what
  * starting handles itself).  VMRUN_CHECK_PREVIEW changes nothing on the
@@ -251,7 +273,7 @@ enum vmrun_status vmrun_opts_set_force(struct vmrun_opts *, int);
 enum vmrun_status vmrun_opts_set_checks(struct vmrun_opts *, int flags);
 
 /*
- * Events (design §7.4) reach a callback as this struct, valid only during
+ * Events (vmrun(8) EVENTS) reach a callback as this struct, valid only during
  * the call; fields that do not apply to an event are NULL, 0 or -1.
  * Fields may be added at the end in later versions.
  */
@@ -292,7 +314,10 @@ struct vmrun_event {
 
 typedef void	 vmrun_event_fn(const struct vmrun_event *, void *arg);
 
-/* One JSON object (one line, no newline) for an event: new string. */
+/*
+ * One JSON object (one line, no newline) for an event: new string.  Its
+ * "argv" is masked as by vmrun_argv_mask; ev_argv is the vector as run.
+ */
 char		*vmrun_event_json(const struct vmrun_event *);
 
 /*
@@ -327,8 +352,8 @@ void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
  */
 int		 vmrun_sup_lock(struct vmrun_sup *, struct vmrun_diags *);
 /*
- * Run the VM until it ends: returns the exit status of vmrun(8) (design
- * §8.1) and explains failures in diags.  Every child it started has ended
+ * Run the VM until it ends: returns the exit status of vmrun(8) (its
+ * EXIT STATUS) and explains failures in diags.  Every child it started has ended
  * when it returns.  A supervisor runs once: a second call starts nothing
  * and returns 70 (diagnostic "already-run").
  */

@@ -120,6 +120,7 @@ status_or_null(int st)
 	return (st >= 0 ? json_integer(st) : json_null());
 }
 
+/* An argv, the VNC password masked (the real one is in ps(1)). */
 static json_t *
 argv_json(const char *const *v)
 {
@@ -131,7 +132,7 @@ argv_json(const char *const *v)
 	if ((a = json_array()) == NULL)
 		return (NULL);
 	for (i = 0; v[i] != NULL; i++)
-		if (json_array_append_new(a, json_text(v[i])) != 0) {
+		if (json_array_append_new(a, json_masked(v[i])) != 0) {
 			json_decref(a);
 			return (NULL);
 		}

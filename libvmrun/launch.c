@@ -163,44 +163,6 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 }
 
 /*
- * The captured port renders as "-l comN,capture" (vmrun.json(5)); bhyve
- * gets the terminal end of vmrun's pty there.  The vector is one
- * allocation (argv_pack), so the result is a new one: 0, or -1 when out
- * of memory, with *argvp unchanged.
- */
-static int
-capture_path(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
-{
-	char want[32], com[sizeof(su->su_con.co_path) + 16], **argv, **nv;
-	char *was;
-	size_t i, n;
-
-	argv = *argvp;
-	snprintf(want, sizeof(want), "com%d,capture", vm->vm_capture + 1);
-	for (n = 0; argv[n] != NULL; n++)
-		;
-	for (i = 1; i < n; i++) {
-		if (strcmp(argv[i - 1], "-l") != 0 ||
-		    strcmp(argv[i], want) != 0)
-			continue;
-		if (su->su_con.co_master < 0 || (size_t)snprintf(com,
-		    sizeof(com), "com%d,%s", vm->vm_capture + 1,
-		    su->su_con.co_path) >= sizeof(com))
-			return (-1);
-		was = argv[i];
-		argv[i] = com;
-		nv = argv_pack((const char *const *)argv, n);
-		argv[i] = was;
-		if (nv == NULL)
-			return (-1);
-		vmrun_argv_free(argv);
-		*argvp = nv;
-		return (0);
-	}
-	return (0);
-}
-
-/*
  * Start bhyve (design §7.1 step 6): 0 with *argvp its argv (new), or an
  * exit status.
  */
@@ -212,16 +174,16 @@ launch_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 	unsigned fl;
 
 	*argvp = NULL;
-	st = vmrun_vm_bhyve_argv(vm, sup_prog(su, VMRUN_PROG_BHYVE),
-	    (const char *const *)su->su_opts->op_extra, su->su_diags, &argv);
+	/* The captured port gets the terminal end of vmrun's pty. */
+	if (vm->vm_capture >= 0 && su->su_con.co_master < 0)
+		return (71);
+	st = vmrun_vm_bhyve_argv_tty(vm, sup_prog(su, VMRUN_PROG_BHYVE),
+	    (const char *const *)su->su_opts->op_extra, vm->vm_capture >= 0 ?
+	    su->su_con.co_path : NULL, su->su_diags, &argv);
 	if (st == VMRUN_ERR_HOST)
 		return (69);
 	if (st != VMRUN_OK)
 		return (71);
-	if (vm->vm_capture >= 0 && capture_path(su, vm, &argv) != 0) {
-		vmrun_argv_free(argv);
-		return (71);
-	}
 	memset(&su->su_tail, 0, sizeof(su->su_tail));
 	/*
 	 * SIGPIPE ignored, so bhyve survives vmrun's death.  A VM on stdio

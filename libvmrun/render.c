@@ -18,6 +18,11 @@
 
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+/*
+ * The captured COM port's terminal before there is one: the form of the
+ * pty's name on FreeBSD and Linux, N where its number will be.
+ */
+#define CAPTURE_PLACEHOLDER	"/dev/pts/N"
 
 /* Escape a value for bhyve's read-time expansion; new string in p. */
 const char *
@@ -368,25 +373,31 @@ render_pci_opts(struct av *av, const struct pcient *pe, struct optlist *ol)
 	}
 }
 
+/*
+ * The COM ports and the boot ROM.  The captured port is given tty, the
+ * terminal bhyve gets there, as any other backend path: "-l comN,TTY".
+ */
 static void
-render_lpc(struct av *av, const struct vmrun_vm *vm)
+render_lpc(struct av *av, const struct vmrun_vm *vm, const char *tty)
 {
 	struct pool *p;
-	const char *rom, *vars, *com;
+	const char *rom, *vars, *com, *be;
 	char n[21];
 	unsigned i;
 	bool cfgform;
 
 	p = av->av_pool;
 	for (i = 0; i < VMRUN_NCOM; i++) {
-		if (vm->vm_com[i] == NULL)
+		if ((be = vm->vm_com[i]) == NULL)
 			continue;
+		if ((int)i == vm->vm_capture)
+			be = tty;
 		/* Never hand a NULL to "%s" when out of memory. */
-		if ((com = escape_value(p, vm->vm_com[i])) == NULL) {
+		if ((com = escape_value(p, be)) == NULL) {
 			av->av_nomem = true;
 			return;
 		}
-		if (strchr(vm->vm_com[i], ',') != NULL) {
+		if (strchr(be, ',') != NULL) {
 			av_add(av, "-o");
 			av_add(av, pool_cat(p, "lpc.com", u64_str(i + 1, n),
 			    ".path=", com, (char *)NULL));
@@ -430,6 +441,18 @@ enum vmrun_status
 vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
     const char *const *extra, struct vmrun_diags *ds, char ***argvp)
 {
+	return (vmrun_vm_bhyve_argv_tty(vm, bhyve, extra, NULL, ds, argvp));
+}
+
+/*
+ * tty NULL: CAPTURE_PLACEHOLDER, what a dry run shows of the terminal
+ * vmrun makes only when it starts.  Never "": a COM port with no backend.
+ */
+enum vmrun_status
+vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, const char *tty, struct vmrun_diags *ds,
+    char ***argvp)
+{
 	static const struct {
 		char	 f_opt[3];
 		size_t	 f_off;
@@ -453,7 +476,7 @@ vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
 	if (argvp == NULL)
 		return (VMRUN_ERR_ARG);
 	*argvp = NULL;
-	if (vm == NULL)
+	if (vm == NULL || (tty != NULL && *tty == '\0'))
 		return (VMRUN_ERR_ARG);
 	memset(&av, 0, sizeof(av));
 	if ((av.av_pool = pool_new()) == NULL)
@@ -483,7 +506,7 @@ vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
 		av.av_nomem = true;
 	for (i = 0; pl != NULL && i < n; i++)
 		render_pci(&av, &pl[i], ds, &host);
-	render_lpc(&av, vm);
+	render_lpc(&av, vm, tty != NULL ? tty : CAPTURE_PLACEHOLDER);
 	for (i = 0; i < vm->vm_nextra; i++)
 		av_add(&av, vm->vm_extra[i]);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)

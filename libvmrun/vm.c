@@ -453,6 +453,12 @@ vmrun_vm_next_target(const struct vmrun_vm *vm)
 	return (vm == NULL ? NULL : vm->vm_next_target);
 }
 
+int
+vmrun_vm_capture(const struct vmrun_vm *vm)
+{
+	return (vm == NULL || vm->vm_capture < 0 ? 0 : vm->vm_capture + 1);
+}
+
 size_t
 vmrun_vm_nslots(const struct vmrun_vm *vm)
 {

@@ -1,6 +1,7 @@
 /*
  * vm_json: the resolved target as JSON, for "vmrun --debug": targets
- * merged, defaults filled in, every PCI device with its slot.
+ * merged, defaults filled in, every PCI device with its slot; the VNC
+ * password written "*" (mask.c).
  */
 
 #include <stdlib.h>
@@ -34,7 +35,7 @@ argv_json(const char **v, size_t n)
 	if ((a = json_array()) == NULL)
 		return (NULL);
 	for (i = 0; i < n; i++)
-		if (json_array_append_new(a, json_string(v[i])) != 0) {
+		if (json_array_append_new(a, json_masked(v[i])) != 0) {
 			json_decref(a);
 			return (NULL);
 		}
@@ -85,6 +86,11 @@ devices_json(const struct vmrun_vm *vm)
 			o = jv_to_json(pe->pe_dev->dv_obj);
 		else
 			o = json_object();
+		/* A raw device's text is an -s string: masked like one. */
+		if (o != NULL && pe->pe_dev != NULL && pe->pe_dev->dv_type ==
+		    &devtype_raw && jstr(pe->pe_dev->dv_obj, "value") != NULL)
+			jset(&bad, o, "value",
+			    json_masked(jstr(pe->pe_dev->dv_obj, "value")));
 		if (o == NULL) {
 			json_decref(a);
 			return (NULL);
@@ -102,6 +108,9 @@ devices_json(const struct vmrun_vm *vm)
 				bad = true;
 			json_decref(g);
 			json_object_del(o, "xhci_table");
+			if (jstr(pe->pe_dev->dv_obj, "password") != NULL &&
+			    *jstr(pe->pe_dev->dv_obj, "password") != '\0')
+				jset(&bad, o, "password", json_string("*"));
 			if (json_object_get(o, "host") == NULL)
 				jset(&bad, o, "host", json_string("127.0.0.1"));
 			if (json_object_get(o, "port") == NULL)

@@ -362,6 +362,10 @@ json_t		*json_text(const char *);	/* new; any bytes */
 char		*sb_take(struct strbuf *);	/* new string or NULL */
 void		 sb_free(struct strbuf *);
 
+/* mask.c: passwords out of what is shown */
+size_t		 word_mask(char *);		/* in place */
+json_t		*json_masked(const char *);	/* new */
+
 /* hash.c */
 struct hmap {
 	uint32_t	*h_hash;

@@ -204,6 +204,8 @@ dry_run(const struct options *o, const struct vmrun_vm *vm,
 		vmrun_argv_free(loader);
 		return (EX_OSERR);
 	}
+	/* Shown, not run: the VNC password as "password=*". */
+	(void)vmrun_argv_mask(bhyve);
 	if (o->json)
 		rc = dry_run_json(vm, ds, loader, bhyve);
 	else {

@@ -4,9 +4,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,15 +161,75 @@ want_host(const struct vmrun_diag *d)
 	return (is_host_code(vmrun_diag_code(d)));
 }
 
-static int
-open_append(const char *path, const char *what)
+/*
+ * The gid of group name, or -1 when there is none (the library refuses
+ * the run then, with its message).  getgrnam_r, grown while too small
+ * up to 1 MiB: the members are listed.
+ */
+static gid_t
+group_gid(const char *name)
 {
-	int fd;
+	struct group grp, *gr;
+	size_t len;
+	gid_t gid;
+	char *buf;
+	int e;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		warnx_("%s %s: %s", what, path, strerror(errno));
-	return (fd);
+	gid = (gid_t)-1;
+	for (len = 4096; len <= 1024 * 1024; len *= 2) {
+		if ((buf = malloc(len)) == NULL)
+			break;
+		gr = NULL;
+		e = getgrnam_r(name, &grp, buf, len, &gr);
+		if (e == 0 && gr != NULL)
+			gid = gr->gr_gid;
+		free(buf);
+		if (e != ERANGE)
+			break;
+	}
+	return (gid);
+}
+
+static int
+open_failed(const char *what, const char *path)
+{
+	warnx_("%s %s: %s", what, path, strerror(errno));
+	return (-1);
+}
+
+/*
+ * Open --events or --log for appending.  What vmrun creates is its
+ * owner's alone, 0600: the events hold bhyve's arguments, the log its
+ * messages.  With --control-group, whose members may follow the VM
+ * anyway, it is of that group and 0640.  A file that exists keeps its
+ * owner, group and mode: it is the user's.
+ */
+static int
+open_append(const char *path, const char *what, const char *group)
+{
+	gid_t gid;
+	int fd, fl, tries;
+
+	fl = O_WRONLY | O_APPEND | O_CLOEXEC;
+	/* Made, or there: twice, for one removed between the two opens. */
+	for (tries = 0; tries < 2; tries++) {
+		fd = open(path, fl | O_CREAT | O_EXCL, group != NULL ? 0640 :
+		    0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		if ((fd = open(path, fl)) >= 0 || errno != ENOENT)
+			return (fd >= 0 ? fd : open_failed(what, path));
+	}
+	if (fd >= 0 && group != NULL && (gid = group_gid(group)) !=
+	    (gid_t)-1 && (fchown(fd, (uid_t)-1, gid) != 0 ||
+	    fchmod(fd, 0640) != 0)) {
+		warnx_("%s %s: cannot give it to group %s: %s", what, path,
+		    group, strerror(errno));
+		close(fd);
+		(void)unlink(path);
+		return (-1);
+	}
+	return (fd >= 0 ? fd : open_failed(what, path));
 }
 
 int
@@ -190,7 +252,8 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	op = NULL;
 	ds = NULL;
 	rc = EX_OSERR;
-	if (o->log != NULL && (out.o_log = open_append(o->log, "log")) < 0)
+	if (o->log != NULL && (out.o_log = open_append(o->log, "log",
+	    o->control_group)) < 0)
 		goto out;
 	if ((op = vmrun_opts_new()) == NULL || (ds = vmrun_diags_new()) ==
 	    NULL) {
@@ -217,7 +280,8 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	}
 	/* The lock first: a VM another vmrun holds gets no events file. */
 	if ((rc = vmrun_sup_lock(g_sup, ds)) == 0 && o->events != NULL &&
-	    (out.o_events = open_append(o->events, "events file")) < 0) {
+	    (out.o_events = open_append(o->events, "events file",
+	    o->control_group)) < 0) {
 		rc = EX_OSERR;
 		goto out;
 	}

@@ -1,7 +1,7 @@
 #! /usr/bin/env atf-sh
 #
-# Diagnostics no other program reaches (design §10: every error or warning
-# vmrun can report has a test that fails without it): command-line errors,
+# Diagnostics no other program reaches (every error or warning vmrun can
+# report has a test that fails without it): command-line errors,
 # the lock and pid files, stale VMs, console sockets, varfile copies,
 # bhyvectl failures, and a configuration with more devices than PCI slots.
 # Each case asserts the exact message and exit status.

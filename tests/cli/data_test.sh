@@ -1,7 +1,7 @@
 #! /usr/bin/env atf-sh
 #
-# Data-driven configuration cases (design §10): one test case per file in
-# tests/data.
+# Data-driven configuration cases (vmrun.json(5), vmrun -d): one test case
+# per file in tests/data.
 #
 #   pass-NAME.json   a valid configuration
 #   pass-NAME.out    exact expected standard output
@@ -20,7 +20,8 @@
 #
 # vmrun runs inside tests/data, so messages name the bare file name.
 # To add a case, write the .json, run vmrun as above from tests/data, and
-# read the output against design.md and bhyve.md before saving it.
+# read the output against vmrun.json(5), bhyve(8) and bhyve_config(5)
+# before saving it.
 
 . "$(atf_get_srcdir)/layout.subr"
 

@@ -1,6 +1,6 @@
 #! /usr/bin/env atf-sh
 #
-# The host checks of design §6 against the real (Linux) host: tap
+# The host checks (vmrun(8) HOST CHECKS) against the real (Linux) host: tap
 # interfaces made inside a private network namespace (unshare -n, ip
 # tuntap), files with and without permission (vmrun run as nobody), UNIX
 # sockets with and without a listener, a temporary directory standing in
@@ -72,7 +72,7 @@ config()
 	    "${1:+, $1}" > vm.json
 }
 
-# seed_config: the example of design §6 (examples/freebsd-test.json) with
+# seed_config: the example configuration (examples/freebsd-test.json) with
 # its firmware in the work directory, where nothing exists yet.
 seed_config()
 {

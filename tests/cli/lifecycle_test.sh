@@ -1,6 +1,7 @@
 #! /usr/bin/env atf-sh
 #
-# The supervisor's runs against the fake programs (design §3, §7, §8.1):
+# The supervisor's runs against the fake programs (vmrun.json(5) TARGETS,
+# vmrun(8) SUPERVISION, EXIT STATUS):
 # reboot and next_target, exit statuses, restart policy, programs that
 # cannot run and the loader, post_start_script, events and --log.
 # stop_test covers stopping and signals, state_test the pid files, the
@@ -24,7 +25,7 @@ argvs()
 TC_CLEANUP=kill_leftovers
 
 # ---------------------------------------------------------------------
-# Reboots, targets and exit statuses (§3, §7.2, §8.1)
+# Reboots, targets and exit statuses (TARGETS, Restart policy, EXIT STATUS)
 
 tc reboot_into_next_target "a guest reboot in install restarts into next_target (default) with its argv"
 reboot_into_next_target_body()
@@ -164,7 +165,7 @@ stderr_flood_body()
 }
 
 # ---------------------------------------------------------------------
-# Restart policy (§7.2)
+# Restart policy (vmrun(8) SUPERVISION)
 
 tc no_reboot "--no-reboot: a guest reboot ends vmrun with 0"
 no_reboot_body()
@@ -287,7 +288,7 @@ restart_limit_window_body()
 }
 
 # ---------------------------------------------------------------------
-# Programs that cannot run, the loader (§7.1 step 5, §8.1)
+# Programs that cannot run, the loader (One run, EXIT STATUS)
 
 tc bhyve_missing "bhyve missing or not executable: 69, no restart loop"
 bhyve_missing_body()
@@ -363,7 +364,7 @@ loader_sequencing_body()
 }
 
 # ---------------------------------------------------------------------
-# post_start_script (§7.1 step 6)
+# post_start_script (One run)
 
 tc hook_not_blocking "a long post_start_script never delays supervision; it is terminated at the end"
 hook_not_blocking_body()
@@ -447,9 +448,9 @@ hook_group_after_exit_body()
 }
 
 # ---------------------------------------------------------------------
-# Events, --log and bhyve's arguments (§7.1 step 7, §7.4, §8)
+# Events, --log and bhyve's arguments (One run, EVENTS, OPTIONS)
 
-tc events_json "--events: one JSON object per line, appended, in order, with the design's fields"
+tc events_json "--events: one JSON object per line, appended, in order, with the fields of vmrun(8) EVENTS"
 events_json_body()
 {
 	setup
@@ -479,10 +480,57 @@ log_file_body()
 	atf_check -s exit:4 -o empty -e save:err ./run --log "$PWD/vmrun.log"
 	grep -qF 'bhyve: hello from bhyve' err || atf_fail "not on stderr"
 	grep -qF 'bhyve: hello from bhyve' vmrun.log || atf_fail "not in --log"
-	# vmrun's own messages go there too (§8).
+	# vmrun's own messages go there too (--log in vmrun(8)).
 	grep -q '^vmrun: ' vmrun.log ||
 	    atf_fail "vmrun's message not in --log: $(oneline vmrun.log)"
 	grep -qx 'earlier line' vmrun.log || atf_fail "--log was not appended to"
+	no_leftovers
+}
+
+tc private_files "--events and --log are made 0600, or 0640 of the --control-group; a file that is there keeps its mode"
+private_files_body()
+{
+	local g
+
+	setup
+	config
+	umask 022
+	atf_check -s exit:1 -o empty -e ignore ./run --log "$PWD/vmrun.log"
+	[ "$(stat -c '%a' events.jsonl vmrun.log | sort -u)" = 600 ] ||
+	    atf_fail "modes: $(stat -c '%n %a' events.jsonl vmrun.log | tr '\n' ' ')"
+	# Root can give a file to any group: one that is not its own.
+	g=$(id -gn)
+	[ "$(id -u)" = 0 ] && g=daemon
+	reset
+	rm -f vmrun.log
+	atf_check -s exit:1 -o empty -e ignore ./run --log "$PWD/vmrun.log" \
+	    --control-group "$g"
+	[ "$(stat -c '%a %G' events.jsonl vmrun.log | sort -u)" = "640 $g" ] ||
+	    atf_fail "modes: $(stat -c '%n %a %G' events.jsonl vmrun.log | tr '\n' ' ')"
+	reset
+	echo earlier > events.jsonl
+	chmod 644 events.jsonl
+	atf_check -s exit:1 -o empty -e ignore ./run
+	[ "$(stat -c '%a' events.jsonl)" = 644 ] ||
+	    atf_fail "the user's file changed mode: $(stat -c '%a' events.jsonl)"
+	grep -qx earlier events.jsonl || atf_fail "not appended to"
+	no_leftovers
+}
+
+tc vnc_password "the VNC password reaches bhyve, and is password=* in the start event"
+vnc_password_body()
+{
+	setup
+	# Both forms: -o for a value with a comma, a legacy -s string.
+	config '"emulations": [{"device": "fbuf", "password": "two,words"}, {"device": "raw", "value": "fbuf,tcp=127.0.0.1:5901,password=s3cret,wait"}]'
+	atf_check -s exit:1 -o empty -e ignore ./run
+	argvs | grep -qF ' -o pci.0.1.0.password=two,words ' ||
+	    atf_fail "argv: $(argvs)"
+	argvs | grep -qF ' -s 0:2:0,fbuf,tcp=127.0.0.1:5901,password=s3cret,wait ' ||
+	    atf_fail "argv: $(argvs)"
+	ev_assert "[w for w in ev('start')[0]['argv'] if 'password' in w] == ['pci.0.1.0.password=*', '0:2:0,fbuf,tcp=127.0.0.1:5901,password=*,wait']"
+	! grep -qE 's3cret|two,words' events.jsonl ||
+	    atf_fail "the password is in the events: $(oneline events.jsonl)"
 	no_leftovers
 }
 

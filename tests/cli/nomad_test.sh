@@ -189,7 +189,7 @@ dry_run_body()
 	    atf_fail "expected one line (bhyve, no loader): $(cat out)"
 	for want in '^/usr/sbin/bhyve ' ' -c cpus=3,' ' -m 768M ' \
 	    ',virtio-blk,/vm/web1/disk\.img ' ',virtio-net,tap7 ' \
-	    ' -l com1,capture ' ' web1$'; do
+	    ' -l com1,/dev/pts/N ' ' web1$'; do
 		grep -Eq -- "$want" out ||
 		    atf_fail "the bhyve command does not match '$want':" \
 		    "$(cat out)"

@@ -1,7 +1,7 @@
 #! /usr/bin/env atf-sh
 #
 # vmrun's command line: options, their combinations and exit statuses
-# (design §8, §8.1).
+# (vmrun(8) OPTIONS, EXIT STATUS).
 
 . "$(atf_get_srcdir)/layout.subr"
 
@@ -233,6 +233,36 @@ for d in json.load(open("c.json"))["diagnostics"]:
 	    "$V" -c w.json -d
 }
 
+atf_test_case json_documented
+json_documented_head()
+{
+	atf_set descr "vmrun(8) shows every member of the -d --json" \
+	    "document, the warnings included"
+}
+json_documented_body()
+{
+	local src
+
+	setup
+	src=$(layout source) || atf_skip "the installed suite has no" \
+	    "manual page sources"
+	printf '%s\n' '{"name": "w", "cpu": 1, "mem": "1G", "graphic": {"vga": "on"}}' > w.json
+	atf_check -s exit:0 -e empty -o save:d.json "$V" -c w.json -d --json
+	# The members of the literal block under "Dry run", and the real ones.
+	atf_check -o inline:'same\n' python3 -c '
+import json, re, sys
+man = open(sys.argv[1]).read()
+block = re.search(r"^\.Ss Dry run\n(?:.*\n)*?\.Bd -literal.*\n((?:.*\n)*?)\.Ed$",
+    man, re.M).group(1)
+shown = set(re.findall(r"\"([a-z_]+)\":", block))
+d = json.load(open("d.json"))
+real = set(d) | set().union(*[set(s) for s in d["slots"]])
+assert [w["code"] for w in d["diagnostics"]] == ["vga-on"], d
+print("same" if shown == real else
+    "only in vmrun(8): %s; only in the document: %s" %
+    (sorted(shown - real), sorted(real - shown)))' "$src/man/vmrun.8"
+}
+
 atf_test_case json_any_bytes
 json_any_bytes_head() { atf_set descr "a syntax error quoting bytes that are not UTF-8 still gives a JSON document"; }
 json_any_bytes_body() {
@@ -440,6 +470,7 @@ atf_init_test_cases() {
 	atf_add_test_case emit_config
 	atf_add_test_case option_values
 	atf_add_test_case json_warnings
+	atf_add_test_case json_documented
 	atf_add_test_case json_any_bytes
 	atf_add_test_case too_large
 	atf_add_test_case emit_config_refuses_raw

@@ -495,8 +495,34 @@ archs_body()
 	    "line, and the port is for: $PV"
 }
 
+atf_test_case cites_manuals
+cites_manuals_head()
+{
+	atf_set descr "what make install puts (header, manual pages, the" \
+	    "test suite and its helpers) cites the manual pages, never the" \
+	    "design notes, which are not installed"
+}
+cites_manuals_body()
+{
+	local sect found
+
+	setup
+	port_var TEST_MAKE_ARGS TEST_MAKE_ARGS_ON
+	# shellcheck disable=SC2086 # the port's words, split
+	stage $PV
+	[ -f "stage$PORT_PREFIX/include/vmrun.h" ] ||
+	    atf_fail "make install put no header"
+	# The section sign made here, or this file would find itself.
+	sect=$(printf '\302\247')
+	found=$(grep -rIlE "design[.]md|bhyve[.]md|$sect" stage |
+	    sed "s|^stage$PORT_PREFIX/||")
+	[ -z "$found" ] || atf_fail "installed files cite what is not" \
+	    "installed: $(echo $found)"
+}
+
 atf_init_test_cases()
 {
+	atf_add_test_case cites_manuals
 	atf_add_test_case plist
 	atf_add_test_case plist_no_tests
 	atf_add_test_case uninstall

@@ -1,9 +1,10 @@
 #! /usr/bin/env atf-sh
 #
 # The state the supervisor keeps and leaves on the host, against the fake
-# programs (design §6, §7.1, §8, §11): pid files and the lock, a stale or
-# busy VM, cleanup after every exit, virtio-console sockets,
-# varfile_template, and the descriptors bhyve inherits.
+# programs (vmrun(8) HOST CHECKS, SUPERVISION, OPTIONS, FILES): pid files
+# and the lock, a stale or busy VM, cleanup after every exit,
+# virtio-console sockets, varfile_template, and the descriptors bhyve
+# inherits.
 #
 # Every case runs vmrun through ./run (written by setup, in common.subr);
 # every wait is bounded and every case has a cleanup part that kills
@@ -25,7 +26,7 @@ is_locked()
 TC_CLEANUP=kill_leftovers
 
 # ---------------------------------------------------------------------
-# Pid files and the lock (§7.1 step 1 and 6, §8, §11)
+# Pid files and the lock (-p, -P; One run)
 
 tc bhyve_pidfile "-p: bhyve's pid while it runs, removed at the end"
 bhyve_pidfile_body()
@@ -162,7 +163,7 @@ vmrun_killed_body()
 }
 
 # ---------------------------------------------------------------------
-# Stale state and cleanup (§6, §7.1 step 3 and 8, §11)
+# Stale state and cleanup (HOST CHECKS, One run)
 
 tc stale_vm "a stale VM without --force: 75, nothing started or destroyed"
 stale_vm_body()
@@ -287,7 +288,7 @@ console_not_socket_body()
 }
 
 # ---------------------------------------------------------------------
-# varfile_template (§7.1 step 4)
+# varfile_template (vmrun.json(5); One run)
 
 tc varfile_template "varfile_template is copied when varfile is missing, before bhyve starts"
 varfile_template_body()
@@ -330,7 +331,7 @@ varfile_template_missing_body()
 }
 
 # ---------------------------------------------------------------------
-# Descriptors (§7.1 step 7, §11)
+# Descriptors (One run)
 
 tc no_fd_leak "bhyve inherits only descriptors 0, 1 and 2"
 no_fd_leak_body()

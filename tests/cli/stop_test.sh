@@ -1,6 +1,6 @@
 #! /usr/bin/env atf-sh
 #
-# Stopping the supervised VM against the fake programs (design §7.3):
+# Stopping the supervised VM against the fake programs (vmrun(8) SIGNALS):
 # SIGTERM, SIGINT and SIGHUP, escalation to the forced power-off and
 # SIGKILL, a second signal, SIGUSR1, stops while no bhyve runs, Ctrl-C,
 # and the process groups and signal state bhyve starts with.
@@ -17,7 +17,7 @@
 TC_CLEANUP=kill_leftovers
 
 # ---------------------------------------------------------------------
-# Stopping and signals (§7.3)
+# Stopping and signals
 
 # graceful SIG: SIG to vmrun sends SIGTERM to bhyve, which powers off;
 # no restart even though 1 is in --reboot-on.
@@ -91,7 +91,7 @@ stop_kill_body()
 	    atf_fail "force-poweroff not tried once: $(oneline bhyvectl.log)"
 	ev_assert "[e['step'] for e in ev('escalate')][0] == 'force-poweroff' and len(ev('escalate')) == 2"
 	ev_assert "ev('exit')[0]['signal'] == 'SIGKILL'"
-	# SIGKILL 10 s after the forced power-off (§7.3).
+	# SIGKILL 10 s after the forced power-off (vmrun(8) SIGNALS).
 	ev_assert "9.5 <= t(ev('escalate')[1]) - t(ev('escalate')[0]) <= 12"
 	ev_assert "ev('end')[0]['exit_status'] == 1"
 	no_leftovers
@@ -180,7 +180,7 @@ killed_by_signal_body()
 }
 
 # ---------------------------------------------------------------------
-# A stop while no bhyve runs (§7.1 step 5, §7.3)
+# A stop while no bhyve runs (One run, SIGNALS)
 
 tc loader_stop "a stop during the loader ends vmrun with 1 and starts no bhyve"
 loader_stop_body()
@@ -221,7 +221,7 @@ stop_between_runs_body()
 }
 
 # ---------------------------------------------------------------------
-# Process groups and signal state (§7.3, §11)
+# Process groups and signal state (SIGNALS, One run)
 
 tc ctrl_c "Ctrl-C (SIGINT to vmrun's process group) without stdio stops the VM gracefully"
 ctrl_c_body()

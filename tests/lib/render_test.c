@@ -299,6 +299,126 @@ ATF_TC_BODY(argv_one_block, tc)
 	vmrun_argv_free(NULL);
 }
 
+/* The captured port's terminal, joined; NULL when status is not want. */
+static char *
+tty_of(const struct vmrun_vm *vm, const char *tty, enum vmrun_status want)
+{
+	enum vmrun_status st;
+	char **av, *s;
+
+	st = vmrun_vm_bhyve_argv_tty(vm, NULL, NULL, tty, NULL, &av);
+	ATF_CHECK_EQ_MSG(want, st, "tty \"%s\": %s", tty == NULL ? "(null)" :
+	    tty, vmrun_strstatus(st));
+	if (st != VMRUN_OK) {
+		ATF_CHECK(av == NULL);
+		return (NULL);
+	}
+	s = join(av);
+	vmrun_argv_free(av);
+	return (s);
+}
+
+/*
+ * A captured COM port renders in bhyve's own form, "-l comN,TTY": with
+ * the terminal the caller gives, else the placeholder /dev/pts/N (what
+ * vmrun -d prints), never the word "capture", which bhyve would take
+ * for a device path.
+ */
+ATF_TC_WITHOUT_HEAD(capture_tty);
+ATF_TC_BODY(capture_tty, tc)
+{
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+	char *got;
+
+	cf = LOAD("{" BASE ",'com3':'capture','com1':'/dev/nmdm1A'}");
+	vm = resolve(cf, NULL);
+	ATF_CHECK_EQ(3, vmrun_vm_capture(vm));
+	got = bhyve_of(vm, NULL, NULL);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,/dev/nmdm1A "
+	    "-l com3,/dev/pts/N " ROM " vm", got);
+	free(got);
+	got = tty_of(vm, NULL, VMRUN_OK);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,/dev/nmdm1A "
+	    "-l com3,/dev/pts/N " ROM " vm", got);
+	free(got);
+	got = tty_of(vm, "/dev/pts/7", VMRUN_OK);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,/dev/nmdm1A "
+	    "-l com3,/dev/pts/7 " ROM " vm", got);
+	free(got);
+	/* The caller's path gets the care of any backend: comma and '%'. */
+	got = tty_of(vm, "/tmp/a,b%1", VMRUN_OK);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,/dev/nmdm1A "
+	    "-o lpc.com3.path=/tmp/a,b\\%1 " ROM " vm", got);
+	free(got);
+	/* No backend at all is no COM port bhyve can make. */
+	ATF_CHECK(tty_of(vm, "", VMRUN_ERR_ARG) == NULL);
+	vmrun_config_free(cf);
+
+	/* A target that captures nothing ignores tty. */
+	cf = LOAD("{" BASE ",'com1':'stdio'}");
+	vm = resolve(cf, NULL);
+	ATF_CHECK_EQ(0, vmrun_vm_capture(vm));
+	got = tty_of(vm, "/dev/pts/7", VMRUN_OK);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,stdio " ROM " vm", got);
+	free(got);
+	vmrun_config_free(cf);
+	ATF_CHECK_EQ(0, vmrun_vm_capture(NULL));
+}
+
+/*
+ * vmrun_argv_mask hides fbuf's password, in place, in both of bhyve's
+ * forms, and nothing else: a path that merely holds "password=" is not
+ * an option.
+ */
+ATF_TC_WITHOUT_HEAD(argv_mask);
+ATF_TC_BODY(argv_mask, tc)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+		size_t		 n;
+	} words[] = {
+		{ "0:5:0,fbuf,tcp=127.0.0.1:5900,password=s3cret,wait",
+		    "0:5:0,fbuf,tcp=127.0.0.1:5900,password=*,wait", 1 },
+		{ "0:5:0,fbuf,password=a,password=bb",
+		    "0:5:0,fbuf,password=*,password=*", 2 },
+		{ "0:5:0,fbuf,tcp=127.0.0.1:5900,password=",
+		    "0:5:0,fbuf,tcp=127.0.0.1:5900,password=", 0 },
+		{ "pci.0.5.0.password=a,b=c", "pci.0.5.0.password=*", 1 },
+		{ "password=x", "password=*", 1 },
+		{ "pci.0.5.0.password=", "pci.0.5.0.password=", 0 },
+		{ "pci.0.5.0.mypassword=x", "pci.0.5.0.mypassword=x", 0 },
+		{ "pci.0.3.0.path=/vm/a,password=b",
+		    "pci.0.3.0.path=/vm/a,password=b", 0 },
+		{ "0:3:0,virtio-blk,/vm/password=b",
+		    "0:3:0,virtio-blk,/vm/password=b", 0 },
+		{ "0:3:0,virtio-blk,/vm/x.password=b",
+		    "0:3:0,virtio-blk,/vm/x.password=b", 0 },
+		{ "password", "password", 0 },
+		{ "", "", 0 },
+	};
+	char *v[sizeof(words) / sizeof(words[0]) + 1];
+	size_t i, n, want;
+
+	for (want = i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		ATF_REQUIRE((v[i] = strdup(words[i].in)) != NULL);
+		want += words[i].n;
+		v[i + 1] = NULL;
+		n = vmrun_argv_mask(v + i);
+		ATF_CHECK_EQ_MSG(words[i].n, n, "%s: %zu masked", words[i].in,
+		    n);
+		ATF_CHECK_STREQ(words[i].out, v[i]);
+	}
+	/* A second pass finds the same passwords, and "*" stays "*". */
+	ATF_CHECK_EQ(want, vmrun_argv_mask(v));
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		ATF_CHECK_STREQ(words[i].out, v[i]);
+		free(v[i]);
+	}
+	ATF_CHECK_EQ(0, vmrun_argv_mask(NULL));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, seed_example);
@@ -309,6 +429,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, argv0_and_extra);
 	ATF_TP_ADD_TC(tp, bhyveload_argv);
 	ATF_TP_ADD_TC(tp, argv_one_block);
+	ATF_TP_ADD_TC(tp, capture_tty);
+	ATF_TP_ADD_TC(tp, argv_mask);
 
 	return (atf_no_error());
 }
