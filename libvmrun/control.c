@@ -122,10 +122,11 @@ bhyve_running(const struct vmrun_sup *su)
  * A stop request (design §7.3): from signal sig, or from the control
  * socket (sig 0).  The first one presses the power button, or with
  * force powers the VM off at once (a loader is killed); another one
- * skips ahead a step.
+ * skips ahead a step when skip says so, and otherwise leaves the stop
+ * to its timer.
  */
 void
-control_stop(struct vmrun_sup *su, int sig, bool force)
+control_stop(struct vmrun_sup *su, int sig, bool force, bool skip)
 {
 	struct vmrun_event ev;
 	enum stop_phase next;
@@ -143,12 +144,15 @@ control_stop(struct vmrun_sup *su, int sig, bool force)
 		next = policy_escalate(su->su_phase);
 		if (next < PH_POWEROFF)
 			next = su->su_isbhyve ? PH_POWEROFF : PH_KILL;
-	} else if (su->su_stop)
+	} else if (su->su_stop && skip)
 		next = policy_escalate(su->su_phase);
 	else if (su->su_phase == PH_NONE)
 		next = PH_TERM;
 	else {
-		/* A restart's power button is pressed already. */
+		/*
+		 * A stop runs already (its timer decides), or a restart's
+		 * power button is pressed already.
+		 */
 		su->su_stop = true;
 		return;
 	}
@@ -199,12 +203,15 @@ control_restart(struct vmrun_sup *su, const char *target)
 void
 control_requests(struct vmrun_sup *su)
 {
-	int n;
+	int i, n;
 
-	n = su->su_nstop;
-	while (su->su_stops_seen < n) {
-		su->su_stops_seen++;
-		control_stop(su, su->su_lastsig, false);
+	for (i = 0; i < NSTOPSIG; i++) {
+		n = su->su_nsig[i];
+		while (su->su_sigseen[i] < n) {
+			su->su_sigseen[i]++;
+			control_stop(su, policy_stopsig_signo(i), false,
+			    policy_stopsig_skips(i));
+		}
 	}
 	n = su->su_nreset;
 	while (su->su_resets_seen < n) {
@@ -217,7 +224,12 @@ control_requests(struct vmrun_sup *su)
 bool
 stop_pending(struct vmrun_sup *su)
 {
-	return (su->su_stop || su->su_nstop > su->su_stops_seen);
+	int i;
+
+	for (i = 0; i < NSTOPSIG; i++)
+		if (su->su_nsig[i] > su->su_sigseen[i])
+			return (true);
+	return (su->su_stop);
 }
 
 static void
