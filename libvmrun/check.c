@@ -202,6 +202,7 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 	char path[PATH_MAX], lock[PATH_MAX], fix[320];
 	struct stat sb;
 	long pid;
+	pid_t bpid;
 	int r;
 	unsigned n;
 	bool exists;
@@ -244,12 +245,10 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		host_problem(hc, "vm-supervised", "", NULL,
 		    "VM %s is supervised "
 		    "by vmrun (pid %ld, lock %s)", vm->vm_name, pid, lock);
-	else if (exists && pidfile_live(o != NULL ? o->op_pidfile : NULL) != 0)
-		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (its "
-		    "bhyve is alive)", vm->vm_name);
-	else if (exists && plat_bhyve_running(vm->vm_name))
-		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (a "
-		    "bhyve process has its name)", vm->vm_name);
+	else if (exists && (bpid = vm_bhyve_alive(o != NULL ? o->op_pidfile :
+	    NULL, vm->vm_name, fix, sizeof(fix))) != 0)
+		host_problem(hc, "vm-busy", "", fix, "VM %s is running (bhyve "
+		    "pid %ld)", vm->vm_name, (long)bpid);
 	else if (exists) {
 		snprintf(fix, sizeof(fix), "bhyvectl --destroy --vm=%s, or "
 		    "start with --force", vm->vm_name);

@@ -205,6 +205,25 @@ pidfile_live(const char *path)
 }
 
 /*
+ * Is a bhyve for VM name alive?  Its pid: the one in bhyve's pid file
+ * (-p; NULL: none) if that process lives, else a process titled
+ * "bhyve: NAME"; 0 when there is none.  A VM whose bhyve may be alive is
+ * never to be destroyed: fix (len bytes) gets how to stop it instead.
+ */
+pid_t
+vm_bhyve_alive(const char *pidfile, const char *name, char *fix, size_t len)
+{
+	pid_t pid;
+
+	if ((pid = pidfile_live(pidfile)) == 0 &&
+	    (pid = plat_bhyve_pid(name)) == 0)
+		return (0);
+	snprintf(fix, len, "stop the guest: kill %ld (its power button), "
+	    "and start it again once bhyve has exited", (long)pid);
+	return (pid);
+}
+
+/*
  * design §7.1 step 3: a VM node left behind may be destroyed with
  * --force, unless a bhyve for it is still alive.  Returns 0 (no node),
  * 1 (a node to destroy: the caller runs bhyvectl), or 75 (refused).
@@ -220,16 +239,10 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 	name = vmrun_vm_name(vm);
 	if (!vm_node_exists(su, name))
 		return (0);
-	if ((pid = pidfile_live(su->su_opts->op_pidfile)) != 0 ||
-	    plat_bhyve_running(name)) {
-		if (pid != 0)
-			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
-			    "VM %s is running (bhyve pid %ld); stop it "
-			    "first", name, (long)pid);
-		else
-			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
-			    "VM %s is running (a bhyve process has its "
-			    "name); stop it first", name);
+	if ((pid = vm_bhyve_alive(su->su_opts->op_pidfile, name, fix,
+	    sizeof(fix))) != 0) {
+		diag_add(ds, VMRUN_ERROR, "vm-busy", "", fix,
+		    "VM %s is running (bhyve pid %ld)", name, (long)pid);
 		return (75);
 	}
 	if (!su->su_opts->op_force && su->su_destroy_failed) {

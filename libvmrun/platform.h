@@ -59,10 +59,15 @@ void		 plat_hook_kill(pid_t hook, int sig);
 int		 plat_pgrp_live(pid_t pg);
 
 /*
- * Is a bhyve for VM name running?  FreeBSD: a process whose title is
- * "bhyve: NAME".  Elsewhere there is no real bhyve: false.
+ * The pid of a running bhyve for VM name, or 0: a process whose title
+ * (the first string of its arguments, as ps(1) shows it) is
+ * "bhyve: NAME", which bhyve sets with setproctitle(3).
  */
-bool		 plat_bhyve_running(const char *name);
+pid_t		 plat_bhyve_pid(const char *name);
+
+/* platform.c: is title (len bytes, maybe not NUL-terminated) bhyve's for name? */
+bool		 plat_bhyve_title(const char *title, size_t len,
+		    const char *name);
 
 /*
  * Host facts for the checks of design §6, as a table of functions so

@@ -282,6 +282,7 @@ int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
 bool		 vm_node_exists(struct vmrun_sup *, const char *);
 const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
 pid_t		 pidfile_live(const char *);
+pid_t		 vm_bhyve_alive(const char *, const char *, char *, size_t);
 
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);

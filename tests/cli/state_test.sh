@@ -160,6 +160,48 @@ vmrun_killed_body()
 	wait_for '! alive $bpid'
 }
 
+tc vmrun_killed_check "after vmrun is killed with SIGKILL, --check and --force without -p find bhyve by its title and never advise destroying the VM"
+vmrun_killed_check_body()
+{
+	local bpid
+
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever
+	command -v bash > /dev/null ||
+	    atf_skip "the fake bhyve takes bhyve's process title through bash"
+	start_bg
+	bpid=$(oneline bhyve.pid)
+	kill -KILL "$VMRUN"
+	wait "$BG"
+	alive "$bpid" || atf_fail "bhyve did not survive vmrun"
+	# (The other problem is the UEFI firmware this host lacks.)
+	atf_check -s exit:69 -o empty \
+	    -e match:"^    VM lt is running \(bhyve pid $bpid\)\$" \
+	    -e match:"^      fix: stop the guest: kill $bpid \(its power button\)" \
+	    -e not-match:destroy -e not-match:--force \
+	    "$V" -c vm.json --check --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
+	atf_check -s exit:69 -o match:'"code":"vm-busy"' -o not-match:destroy \
+	    -e empty "$V" -c vm.json --check --json --vmm-dir "$PWD/vmm" \
+	    -P "$PWD/vmrun.pid"
+	# --force without -p: refused, the guest unharmed.
+	atf_check -s exit:75 -o empty -e save:err2 \
+	    env EVENTS="$PWD/e2.jsonl" ./run -f
+	grep -q "VM lt is running (bhyve pid $bpid)" err2 ||
+	    atf_fail "not refused as running: $(oneline err2)"
+	! grep -q -- '--destroy' err2 || atf_fail "advice to destroy: $(oneline err2)"
+	[ "$(count_in bhyvectl.log destroy)" = 0 ] ||
+	    atf_fail "bhyvectl --destroy run on a running VM"
+	[ -e vmm/lt ] || atf_fail "the running VM was destroyed"
+	alive "$bpid" || atf_fail "the surviving bhyve was harmed"
+	runs 1
+	kill -TERM "$bpid"
+	wait_for '! alive $bpid'
+	# Gone: now it is left behind, and the advice may say so.
+	atf_check -s exit:69 -o empty -e match:'left behind by an earlier run' \
+	    "$V" -c vm.json --check --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
+}
+
 # ---------------------------------------------------------------------
 # Stale state and cleanup (§6, §7.1 step 3 and 8, §11)
 
