@@ -173,7 +173,10 @@ check_lpc(struct hctx *hc, const struct vmrun_vm *vm)
 		    NULL);
 }
 
-/* Is the per-VM lock (a pid file) held by a live vmrun?  Its pid, or 0. */
+/*
+ * Is the per-VM lock (a pid file) held by a live vmrun?  Its pid, 0 when
+ * not held, or -1 when held by one that has not written its pid yet.
+ */
 static long
 lock_holder(const char *path)
 {
@@ -241,10 +244,14 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		snprintf(lock, sizeof(lock), "/var/run/vmrun/%s.pid",
 		    vm->vm_name);
 	/* A running VM is never to be destroyed: no such advice for it. */
-	if ((pid = lock_holder(lock)) != 0)
+	if ((pid = lock_holder(lock)) > 0)
 		host_problem(hc, "vm-supervised", "", NULL,
 		    "VM %s is supervised "
 		    "by vmrun (pid %ld, lock %s)", vm->vm_name, pid, lock);
+	else if (pid < 0)	/* its holder is starting */
+		host_problem(hc, "vm-supervised", "", NULL, "VM %s is "
+		    "supervised by vmrun (lock %s, its pid not written yet)",
+		    vm->vm_name, lock);
 	else if (exists && (bpid = vm_bhyve_alive(o != NULL ? o->op_pidfile :
 	    NULL, vm->vm_name, fix, sizeof(fix))) != 0)
 		host_problem(hc, "vm-busy", "", fix, "VM %s is running (bhyve "

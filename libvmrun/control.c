@@ -238,12 +238,27 @@ hook_end_finish(struct vmrun_sup *su)
 	pid_t pg;
 
 	pg = su->su_hook_pgid;
+	/* While the hook's zombie still holds its ids. */
+	(void)plat_reap_hook_orphans(pg);
 	child_reap(&su->su_hook);
 	/* The group's zombies that came to us when the leader went. */
 	(void)plat_pgrp_live(pg);
 	su->su_hook_pgid = 0;
 	su->su_hook_end = HE_NONE;
 	su->su_hook_deadline = 0;
+}
+
+/*
+ * The hook's descendants come to us, the reaper, when their parent
+ * ends (a daemonizing hook's child): reap those that have ended, and
+ * only those, never a child of the program that embeds the library.
+ * Asked when a signal woke the loop, SIGCHLD among them.
+ */
+void
+hook_orphans(struct vmrun_sup *su)
+{
+	if (su->su_hook_pgid > 0)
+		(void)plat_reap_hook_orphans(su->su_hook_pgid);
 }
 
 /* How many of the hook's processes live; unknown: the leader alone. */

@@ -59,10 +59,16 @@ lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 	}
 	other = -1;
 	if ((su->su_lock = plat_pidfile_open(path, 0600, &other)) == NULL) {
-		if (errno == EEXIST) {
+		if (errno == EEXIST && other > 0) {
 			diag_add(ds, VMRUN_ERROR, "vm-supervised", "", NULL,
 			    "VM %s is already supervised by vmrun (pid %ld, "
 			    "lock %s)", su->su_name, (long)other, path);
+			return (75);
+		}
+		if (errno == EEXIST) {	/* its holder is starting */
+			diag_add(ds, VMRUN_ERROR, "vm-supervised", "", NULL,
+			    "VM %s is already supervised by vmrun (lock %s, "
+			    "its pid not written yet)", su->su_name, path);
 			return (75);
 		}
 		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
@@ -70,10 +76,10 @@ lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 		return (71);
 	}
 	if (plat_pidfile_write(su->su_lock) != 0) {
+		/* The handle is gone with the file. */
+		su->su_lock = NULL;
 		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
 		    "cannot write the lock %s: %s", path, strerror(errno));
-		plat_pidfile_remove(su->su_lock);
-		su->su_lock = NULL;
 		return (71);
 	}
 	return (0);
@@ -85,6 +91,22 @@ lock_release(struct vmrun_sup *su)
 	if (su->su_lock != NULL)
 		plat_pidfile_remove(su->su_lock);
 	su->su_lock = NULL;
+}
+
+/*
+ * Why an open(2) with O_NOFOLLOW of path failed with err: a symbolic
+ * link at path is ELOOP on Linux but EMLINK on FreeBSD, whose strerror
+ * ("Too many links") would mislead; the link is looked at to be sure.
+ */
+const char *
+nofollow_error(const char *path, int err)
+{
+	struct stat sb;
+
+	if ((err == ELOOP || err == EMLINK) && lstat(path, &sb) == 0 &&
+	    S_ISLNK(sb.st_mode))
+		return ("it is a symbolic link");
+	return (strerror(err));
 }
 
 /*
@@ -103,8 +125,7 @@ pidfile_prepare(struct vmrun_sup *su, struct vmrun_diags *ds)
 	if (fd < 0) {
 		diag_add(ds, VMRUN_ERROR, "pidfile-failed", "", NULL,
 		    "cannot open the pid file %s: %s", path,
-		    errno == ELOOP ? "it is a symbolic link" :
-		    strerror(errno));
+		    nofollow_error(path, errno));
 		return (71);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -265,15 +286,16 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 /*
  * Does anything listen on the UNIX socket at path?  The connect does not
  * block: a listener whose queue is full (EAGAIN, EINPROGRESS) is live
- * too; only ECONNREFUSED (nobody bound) makes a socket stale.  When in
- * doubt the socket counts as live, so it is never removed.
+ * too.  A refusal (ECONNREFUSED) makes it stale only when the system
+ * finds no listener bound to the path, as FreeBSD refuses a live one
+ * whose queue is full.  When in doubt the socket counts as live, so it
+ * is never removed.
  */
 bool
 unix_socket_live(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd, fl;
-	bool live;
+	int fd, fl, err;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -285,10 +307,11 @@ unix_socket_live(const char *path)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    errno != ECONNREFUSED;
+	err = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? 0 :
+	    errno;
 	close(fd);
-	return (live);
+	return (!plat_socket_stale(err, err == ECONNREFUSED ?
+	    plat_refused_listener(path) : -1));
 }
 
 /*

@@ -14,7 +14,11 @@
 
 struct pidfh;
 
-/* pidfile(3): libutil on FreeBSD, libbsd on Linux. */
+/*
+ * pidfile(3): libutil on FreeBSD, libbsd on Linux.  plat_pidfile_write
+ * releases the handle when it fails (the file is removed): it is not
+ * to be used again.
+ */
 struct pidfh	*plat_pidfile_open(const char *, mode_t, pid_t *);
 int		 plat_pidfile_write(struct pidfh *);
 int		 plat_pidfile_remove(struct pidfh *);
@@ -44,12 +48,29 @@ int		 plat_procfd(pid_t pid);
 int		 plat_subreaper(void);
 
 /*
- * Send sig to what the child hook started: its process group hook (the
- * caller keeps the group's leader unreaped, so the id names no other
- * group), and on FreeBSD every descendant of hook, even one that left
- * the group, as its reaper.
+ * Send sig once to each process the child hook started: on FreeBSD
+ * every descendant of hook, even one that left its group, as its reaper
+ * (PROC_REAP_KILL), falling back on the process group when that reaches
+ * none; elsewhere its process group hook (the caller keeps the group's
+ * leader unreaped, so the id names no other group).
  */
 void		 plat_hook_kill(pid_t hook, int sig);
+/* platform.c: after PROC_REAP_KILL (rc, rk_killed), is killpg needed? */
+bool		 plat_reapkill_fallback(int rc, unsigned killed);
+
+/*
+ * Reap the zombies among this process's children that descend from
+ * the child hook and came to it as their reaper (FreeBSD: the reaper
+ * subtree of hook; Linux: the process group hook), but never hook
+ * itself, whose zombie holds its ids, nor any other child: a program
+ * that embeds the library reaps its own.  Returns how many it reaped.
+ */
+int		 plat_reap_hook_orphans(pid_t hook);
+/*
+ * platform.c: is child pid of this process, a zombie or not, its
+ * subtree (FreeBSD) or process group (Linux) from, one to reap for hook?
+ */
+bool		 plat_orphan_of(pid_t pid, bool zombie, pid_t from, pid_t hook);
 
 /*
  * How many processes of group pg are alive (zombies do not count), or
@@ -57,6 +78,26 @@ void		 plat_hook_kill(pid_t hook, int sig);
  * group that are this process's children, except pg's leader itself.
  */
 int		 plat_pgrp_live(pid_t pg);
+
+/*
+ * A non-blocking connect(2) to the UNIX socket path was refused: does a
+ * listener hold it all the same?  1 yes, 0 no, -1 cannot tell.  FreeBSD
+ * refuses a live listener whose queue is full (net.local.stream.pcblist
+ * says); Linux refuses only when nobody listens (a full queue answers
+ * EAGAIN): 0.
+ */
+int		 plat_refused_listener(const char *path);
+/*
+ * platform.c: how connect(2) to a socket ended (0 or an errno) and
+ * plat_refused_listener's answer: is it stale, nobody listening?
+ */
+bool		 plat_socket_stale(int err, int listener);
+/*
+ * platform.c: might a socket bound to bound (as the system reports it:
+ * possibly relative, from the binder's directory) be the one at path?
+ * 1 surely, -1 perhaps, 0 no.
+ */
+int		 plat_unix_path_match(const char *bound, const char *path);
 
 /*
  * The pid of a running bhyve for VM name, or 0: a process whose title

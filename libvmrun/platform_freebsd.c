@@ -10,8 +10,11 @@
 #include <sys/pciio.h>
 #include <sys/procctl.h>
 #include <sys/socket.h>
+#include <sys/socketvar.h>
 #include <sys/sockio.h>
 #include <sys/sysctl.h>
+#include <sys/un.h>
+#include <sys/unpcb.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -21,6 +24,7 @@
 #include <fcntl.h>
 #include <libutil.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +38,22 @@ plat_pidfile_open(const char *path, mode_t mode, pid_t *otherpid)
 	return (pidfile_open(path, mode, otherpid));
 }
 
+/*
+ * On failure libutil has closed the file but kept pfh, which
+ * pidfile_remove and pidfile_close then refuse (EINVAL): freed here.
+ */
 int
 plat_pidfile_write(struct pidfh *pfh)
 {
-	return (pidfile_write(pfh));
+	int e;
+
+	if (pidfile_write(pfh) == 0)
+		return (0);
+	e = errno;
+	if (pidfile_remove(pfh) != 0)
+		free(pfh);
+	errno = e;
+	return (-1);
 }
 
 int
@@ -96,14 +112,73 @@ void
 plat_hook_kill(pid_t hook, int sig)
 {
 	struct procctl_reaper_kill rk;
+	int rc;
 
-	(void)killpg(hook, sig);
-	/* What left the group: the hook's subtree below its reaper, us. */
+	/* The hook's subtree below its reaper, us: its group and more. */
 	memset(&rk, 0, sizeof(rk));
 	rk.rk_sig = sig;
 	rk.rk_flags = REAPER_KILL_SUBTREE;
 	rk.rk_subtree = hook;
-	(void)procctl(P_PID, getpid(), PROC_REAP_KILL, &rk);
+	rc = procctl(P_PID, getpid(), PROC_REAP_KILL, &rk);
+	if (plat_reapkill_fallback(rc, rk.rk_killed))
+		(void)killpg(hook, sig);
+}
+
+/* The descendants whose reaper this process is (new array), or NULL. */
+static struct procctl_reaper_pidinfo *
+reaper_pids(u_int *np)
+{
+	struct procctl_reaper_status rs;
+	struct procctl_reaper_pids rp;
+	struct procctl_reaper_pidinfo *pi;
+	u_int n;
+
+	if (procctl(P_PID, getpid(), PROC_REAP_STATUS, &rs) != 0)
+		return (NULL);
+	/* Room for some that come meanwhile. */
+	n = rs.rs_descendants + 16;
+	if ((pi = calloc(n, sizeof(*pi))) == NULL)
+		return (NULL);
+	memset(&rp, 0, sizeof(rp));
+	rp.rp_count = n;
+	rp.rp_pids = pi;
+	if (procctl(P_PID, getpid(), PROC_REAP_GETPIDS, &rp) != 0) {
+		free(pi);
+		return (NULL);
+	}
+	*np = n;
+	return (pi);
+}
+
+int
+plat_reap_hook_orphans(pid_t hook)
+{
+	struct procctl_reaper_pidinfo *pi;
+	u_int i, n, want;
+	int reaped;
+
+	if ((pi = reaper_pids(&n)) == NULL)
+		return (0);
+	want = REAPER_PIDINFO_VALID | REAPER_PIDINFO_CHILD;
+	reaped = 0;
+	for (i = 0; i < n; i++) {
+		if ((pi[i].pi_flags & want) != want)
+			continue;
+#ifdef REAPER_PIDINFO_ZOMBIE
+		if (!plat_orphan_of(pi[i].pi_pid, (pi[i].pi_flags &
+		    REAPER_PIDINFO_ZOMBIE) != 0, pi[i].pi_subtree, hook))
+			continue;
+#else
+		/* No zombie flag: WNOHANG leaves a live one alone. */
+		if (!plat_orphan_of(pi[i].pi_pid, true, pi[i].pi_subtree,
+		    hook))
+			continue;
+#endif
+		if (waitpid(pi[i].pi_pid, NULL, WNOHANG) == pi[i].pi_pid)
+			reaped++;
+	}
+	free(pi);
+	return (reaped);
 }
 
 int
@@ -130,11 +205,61 @@ plat_pgrp_live(pid_t pg)
 	for (i = 0; i < len / sizeof(*kp); i++) {
 		if (kp[i].ki_stat != SZOMB)
 			n++;
-		else if (kp[i].ki_ppid == getpid() && kp[i].ki_pid != pg)
+		else if (kp[i].ki_ppid == getpid() &&
+		    plat_orphan_of(kp[i].ki_pid, true, kp[i].ki_pgid, pg))
 			(void)waitpid(kp[i].ki_pid, NULL, WNOHANG);
 	}
 	free(kp);
 	return (n);
+}
+
+/*
+ * A listener bound to path, from the list netstat(1) reads: a refused
+ * connect may be its full queue (solisten's backlog), not its absence.
+ */
+int
+plat_refused_listener(const char *path)
+{
+	struct xunpgen *xug, *end;
+	struct xunpcb *xu;
+	char *buf, bound[sizeof(xu->xu_addr.sun_path) + 1];
+	size_t len, plen;
+	int found, m;
+
+	if (sysctlbyname("net.local.stream.pcblist", NULL, &len, NULL, 0) != 0)
+		return (-1);
+	len += len / 4;
+	if ((buf = malloc(len)) == NULL)
+		return (-1);
+	if (sysctlbyname("net.local.stream.pcblist", buf, &len, NULL, 0) != 0 ||
+	    len < sizeof(*xug)) {
+		free(buf);
+		return (-1);
+	}
+	found = 0;
+	end = (struct xunpgen *)(void *)(buf + len);
+	xug = (struct xunpgen *)(void *)buf;
+	for (xug = (struct xunpgen *)(void *)((char *)xug + xug->xug_len);
+	    xug < end && xug->xug_len > sizeof(struct xunpgen) && found != 1;
+	    xug = (struct xunpgen *)(void *)((char *)xug + xug->xug_len)) {
+		xu = (struct xunpcb *)(void *)xug;
+		if ((char *)xu + sizeof(*xu) > buf + len)
+			break;
+		if (!(xu->xu_socket.so_options & SO_ACCEPTCONN) ||
+		    xu->xu_addr.sun_len <= offsetof(struct sockaddr_un,
+		    sun_path))
+			continue;
+		plen = xu->xu_addr.sun_len - offsetof(struct sockaddr_un,
+		    sun_path);
+		if (plen > sizeof(xu->xu_addr.sun_path))
+			plen = sizeof(xu->xu_addr.sun_path);
+		memcpy(bound, xu->xu_addr.sun_path, plen);
+		bound[plen] = '\0';
+		if ((m = plat_unix_path_match(bound, path)) != 0)
+			found = m;
+	}
+	free(buf);
+	return (found);
 }
 
 /* The title of process pid as ps(1) shows it; false if unknown. */

@@ -112,12 +112,16 @@ int
 plat_pidfile_write(struct pidfh *pfh)
 {
 	char buf[32];
-	int n;
+	int n, e;
 
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(pfh->pf_fd, 0) != 0 ||
-	    pwrite(pfh->pf_fd, buf, (size_t)n, 0) != n)
+	    pwrite(pfh->pf_fd, buf, (size_t)n, 0) != n) {
+		e = errno;
+		(void)plat_pidfile_remove(pfh);
+		errno = e;
 		return (-1);
+	}
 	return (0);
 }
 
@@ -225,11 +229,52 @@ plat_pgrp_live(pid_t pg)
 		pid = atol(de->d_name);
 		if (state != 'Z' && state != 'X')
 			n++;
-		else if (ppid == (long)getpid() && pid != (long)pg)
+		else if (ppid == (long)getpid() &&
+		    plat_orphan_of((pid_t)pid, true, (pid_t)pgrp, pg))
 			(void)waitpid((pid_t)pid, NULL, WNOHANG);
 	}
 	closedir(d);
 	return (n);
+}
+
+/*
+ * Linux does not say which child of ours a process came from; the
+ * hook's process group does, for what stayed in it.  What left it
+ * (setsid) is not told apart from the caller's own children, so it is
+ * left alone.
+ */
+int
+plat_reap_hook_orphans(pid_t hook)
+{
+	DIR *d;
+	struct dirent *de;
+	long ppid, pgrp;
+	pid_t pid;
+	char state;
+	int n;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (0);
+	n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    !proc_stat(de->d_name, &state, &ppid, &pgrp) ||
+		    ppid != (long)getpid())
+			continue;
+		pid = (pid_t)atol(de->d_name);
+		if (plat_orphan_of(pid, state == 'Z', (pid_t)pgrp, hook) &&
+		    waitpid(pid, NULL, WNOHANG) == pid)
+			n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+int
+plat_refused_listener(const char *path)
+{
+	(void)path;
+	return (0);
 }
 
 /*

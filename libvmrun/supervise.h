@@ -282,6 +282,7 @@ int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
 bool		 vm_node_exists(struct vmrun_sup *, const char *);
 const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
 pid_t		 pidfile_live(const char *);
+const char	*nofollow_error(const char *, int);
 pid_t		 vm_bhyve_alive(const char *, const char *, char *, size_t);
 
 /* launch.c */
@@ -346,6 +347,7 @@ void		 ctl_ended(struct vmrun_sup *, struct ctl *);
 void		 hook_ended(struct vmrun_sup *);
 void		 hook_end_begin(struct vmrun_sup *);
 void		 hook_end_check(struct vmrun_sup *);
+void		 hook_orphans(struct vmrun_sup *);
 
 /* ctlreq.c, ctlsrv.c */
 enum ctl_req {

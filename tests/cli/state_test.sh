@@ -116,6 +116,29 @@ lock_held_body()
 	no_leftovers
 }
 
+tc lock_held_no_pid "a lock whose holder has not written its pid yet: 75, and no \"pid -1\""
+lock_held_no_pid_body()
+{
+	setup
+	command -v flock > /dev/null || atf_skip "no flock(1) here"
+	config
+	# Held, still empty: a vmrun that has just taken it.
+	: > vmrun.pid
+	timeout 60 flock vmrun.pid sleep 60 &
+	echo $! >> bg.pids
+	wait_for '! flock -n vmrun.pid true'
+	atf_check -s exit:75 -o empty -e save:err2 ./run
+	grep -q "VM lt is already supervised by vmrun (lock $PWD/vmrun.pid, its pid not written yet)" err2 ||
+	    atf_fail "start: $(oneline err2)"
+	! grep -q 'pid -1' err2 || atf_fail "pid -1 printed: $(oneline err2)"
+	atf_check -s exit:69 -o empty -e save:err3 "$V" -c vm.json --check \
+	    --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
+	grep -q "VM lt is supervised by vmrun (lock $PWD/vmrun.pid, its pid not written yet)" err3 ||
+	    atf_fail "--check: $(oneline err3)"
+	! grep -q 'pid -1' err3 || atf_fail "pid -1 printed: $(oneline err3)"
+	runs 0
+}
+
 tc stale_lock "a supervisor pid file naming a dead process does not block the start"
 stale_lock_body()
 {
