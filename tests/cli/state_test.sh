@@ -186,11 +186,13 @@ vmrun_killed_body()
 tc vmrun_killed_check "after vmrun is killed with SIGKILL, --check and --force without -p find bhyve by its title and never advise destroying the VM"
 vmrun_killed_check_body()
 {
-	local bpid
+	local bpid name
 
 	setup
-	config
-	export FAKE_BHYVE_RUNTIME=forever
+	# A name of its own: titles are seen by every test run on the host.
+	name=kt$$
+	printf '{"name": "%s", "cpu": 1, "mem": "256M"}\n' "$name" > vm.json
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TITLE=1
 	command -v bash > /dev/null ||
 	    atf_skip "the fake bhyve takes bhyve's process title through bash"
 	start_bg
@@ -200,7 +202,7 @@ vmrun_killed_check_body()
 	alive "$bpid" || atf_fail "bhyve did not survive vmrun"
 	# (The other problem is the UEFI firmware this host lacks.)
 	atf_check -s exit:69 -o empty \
-	    -e match:"^    VM lt is running \(bhyve pid $bpid\)\$" \
+	    -e match:"^    VM $name is running \(bhyve pid $bpid\)\$" \
 	    -e match:"^      fix: stop the guest: kill $bpid \(its power button\)" \
 	    -e not-match:destroy -e not-match:--force \
 	    "$V" -c vm.json --check --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
@@ -210,12 +212,12 @@ vmrun_killed_check_body()
 	# --force without -p: refused, the guest unharmed.
 	atf_check -s exit:75 -o empty -e save:err2 \
 	    env EVENTS="$PWD/e2.jsonl" ./run -f
-	grep -q "VM lt is running (bhyve pid $bpid)" err2 ||
+	grep -q "VM $name is running (bhyve pid $bpid)" err2 ||
 	    atf_fail "not refused as running: $(oneline err2)"
 	! grep -q -- '--destroy' err2 || atf_fail "advice to destroy: $(oneline err2)"
 	[ "$(count_in bhyvectl.log destroy)" = 0 ] ||
 	    atf_fail "bhyvectl --destroy run on a running VM"
-	[ -e vmm/lt ] || atf_fail "the running VM was destroyed"
+	[ -e vmm/$name ] || atf_fail "the running VM was destroyed"
 	alive "$bpid" || atf_fail "the surviving bhyve was harmed"
 	runs 1
 	kill -TERM "$bpid"
