@@ -209,15 +209,22 @@ proc_stat(const char *pid, char *state, long *ppid, long *pgrp)
 	return (sscanf(p + 1, " %c %ld %ld", state, ppid, pgrp) == 3);
 }
 
-int
-plat_pgrp_live(pid_t pg)
+/*
+ * Look at process group pg: how many of its processes live (*live), and
+ * reap the zombies of it that are our children, but pg's leader itself
+ * (plat_orphan_of).  Returns how many it reaped, or -1 with no /proc.
+ */
+static int
+pgrp_scan(pid_t pg, int *live)
 {
 	DIR *d;
 	struct dirent *de;
-	long ppid, pgrp, pid;
+	long ppid, pgrp;
+	pid_t pid;
 	char state;
 	int n;
 
+	*live = 0;
 	if ((d = opendir("/proc")) == NULL)
 		return (-1);
 	n = 0;
@@ -226,15 +233,24 @@ plat_pgrp_live(pid_t pg)
 		    !proc_stat(de->d_name, &state, &ppid, &pgrp) ||
 		    pgrp != (long)pg)
 			continue;
-		pid = atol(de->d_name);
+		pid = (pid_t)atol(de->d_name);
 		if (state != 'Z' && state != 'X')
-			n++;
+			(*live)++;
 		else if (ppid == (long)getpid() &&
-		    plat_orphan_of((pid_t)pid, true, (pid_t)pgrp, pg))
-			(void)waitpid((pid_t)pid, NULL, WNOHANG);
+		    plat_orphan_of(pid, true, (pid_t)pgrp, pg) &&
+		    waitpid(pid, NULL, WNOHANG) == pid)
+			n++;
 	}
 	closedir(d);
 	return (n);
+}
+
+int
+plat_pgrp_live(pid_t pg)
+{
+	int live;
+
+	return (pgrp_scan(pg, &live) < 0 ? -1 : live);
 }
 
 /*
@@ -246,28 +262,9 @@ plat_pgrp_live(pid_t pg)
 int
 plat_reap_hook_orphans(pid_t hook)
 {
-	DIR *d;
-	struct dirent *de;
-	long ppid, pgrp;
-	pid_t pid;
-	char state;
-	int n;
+	int live, n;
 
-	if ((d = opendir("/proc")) == NULL)
-		return (0);
-	n = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    !proc_stat(de->d_name, &state, &ppid, &pgrp) ||
-		    ppid != (long)getpid())
-			continue;
-		pid = (pid_t)atol(de->d_name);
-		if (plat_orphan_of(pid, state == 'Z', (pid_t)pgrp, hook) &&
-		    waitpid(pid, NULL, WNOHANG) == pid)
-			n++;
-	}
-	closedir(d);
-	return (n);
+	return ((n = pgrp_scan(hook, &live)) < 0 ? 0 : n);
 }
 
 int
