@@ -73,9 +73,11 @@ int		 plat_reap_hook_orphans(pid_t hook);
 bool		 plat_orphan_of(pid_t pid, bool zombie, pid_t from, pid_t hook);
 
 /*
- * How many processes of group pg are alive (zombies do not count), or
- * -1 when the system cannot tell.  Reaps on the way the zombies of the
- * group that are this process's children, except pg's leader itself.
+ * How many of the processes the hook pg started are alive (zombies do
+ * not count), or -1 when the system cannot tell: its process group, and
+ * on FreeBSD its whole reaper subtree (what left the group too).  Reaps
+ * on the way those zombies that are this process's children, except pg
+ * itself.
  */
 int		 plat_pgrp_live(pid_t pg);
 

@@ -150,31 +150,41 @@ reaper_pids(u_int *np)
 	return (pi);
 }
 
-int
-plat_reap_hook_orphans(pid_t hook)
+/*
+ * The reaper subtree of hook (its process group and what left it): its
+ * zombies that are our children reaped, but hook itself (how many:
+ * returned), and its live processes counted in *live (-1 when this
+ * kernel does not tell zombies in the list).  -1 when unknown.
+ */
+static int
+subtree_scan(pid_t hook, int *live)
 {
 	struct procctl_reaper_pidinfo *pi;
-	u_int i, n, want;
+	u_int i, n;
 	int reaped;
+	bool zombie;
 
+	*live = -1;
 	if ((pi = reaper_pids(&n)) == NULL)
-		return (0);
-	want = REAPER_PIDINFO_VALID | REAPER_PIDINFO_CHILD;
+		return (-1);
+	*live = 0;
 	reaped = 0;
 	for (i = 0; i < n; i++) {
-		if ((pi[i].pi_flags & want) != want)
+		if (!(pi[i].pi_flags & REAPER_PIDINFO_VALID) ||
+		    pi[i].pi_subtree != hook)
 			continue;
 #ifdef REAPER_PIDINFO_ZOMBIE
-		if (!plat_orphan_of(pi[i].pi_pid, (pi[i].pi_flags &
-		    REAPER_PIDINFO_ZOMBIE) != 0, pi[i].pi_subtree, hook))
-			continue;
+		zombie = (pi[i].pi_flags & REAPER_PIDINFO_ZOMBIE) != 0;
 #else
-		/* No zombie flag: WNOHANG leaves a live one alone. */
-		if (!plat_orphan_of(pi[i].pi_pid, true, pi[i].pi_subtree,
-		    hook))
-			continue;
+		/* Not told: WNOHANG leaves a live one alone. */
+		zombie = true;
+		*live = -1;
 #endif
-		if (waitpid(pi[i].pi_pid, NULL, WNOHANG) == pi[i].pi_pid)
+		if (!zombie && *live >= 0)
+			(*live)++;
+		if ((pi[i].pi_flags & REAPER_PIDINFO_CHILD) &&
+		    plat_orphan_of(pi[i].pi_pid, zombie, hook, hook) &&
+		    waitpid(pi[i].pi_pid, NULL, WNOHANG) == pi[i].pi_pid)
 			reaped++;
 	}
 	free(pi);
@@ -182,11 +192,29 @@ plat_reap_hook_orphans(pid_t hook)
 }
 
 int
+plat_reap_hook_orphans(pid_t hook)
+{
+	int live, n;
+
+	return ((n = subtree_scan(hook, &live)) < 0 ? 0 : n);
+}
+
+/*
+ * What the hook left running, as its end sees it: on a kernel that
+ * tells zombies in the reaper's list, its whole subtree, so that what
+ * left the group (and PROC_REAP_KILL reached) is waited for and reaped
+ * too; else its process group.
+ */
+int
 plat_pgrp_live(pid_t pg)
 {
 	struct kinfo_proc *kp;
 	int mib[4], n;
 	size_t len, i;
+
+	(void)subtree_scan(pg, &n);
+	if (n >= 0)
+		return (n);
 
 	mib[0] = CTL_KERN;
 	mib[1] = KERN_PROC;
