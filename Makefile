@@ -57,6 +57,7 @@ LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
 		libvmrun/target.o \
@@ -68,7 +69,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
-		libvmrun/platform.o \
+		libvmrun/platform.o libvmrun/platrules.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h libvmrun/jread.h
@@ -88,7 +89,8 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
-		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test
+		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
+		tests/cli/layers_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
@@ -121,7 +123,7 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 	    -o $@ $(LIB_OBJS) $(LIBS)
 
 CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/vis.o vmrun/plan.o vmrun/run.o \
-		vmrun/report.o vmrun/ctl.o vmrun/console.o
+		vmrun/report.o vmrun/ctl.o vmrun/console.o vmrun/print.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 

@@ -317,6 +317,15 @@ void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *fn,
  */
 void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
 /*
+ * Take the VM's lock now, before vmrun_sup_run, which otherwise takes it
+ * first: for a caller that must make something only once it is the VM's
+ * one supervisor (vmrun(8) creates its --events file then).  Returns 0
+ * (also when the lock is held already), or 71 or 75 as vmrun_sup_run
+ * would end with, explained in diags; vmrun_sup_run or vmrun_sup_free
+ * releases it.
+ */
+int		 vmrun_sup_lock(struct vmrun_sup *, struct vmrun_diags *);
+/*
  * Run the VM until it ends: returns the exit status of vmrun(8) (design
  * §8.1) and explains failures in diags.  Every child it started has ended
  * when it returns.

@@ -205,16 +205,6 @@ const struct key top_keys[] = {
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-/* The path of top-level key: under the overlay when the overlay sets it. */
-const char *
-config_keypath(struct vctx *vc, jv_t *overlay, const char *tname,
-    const char *key)
-{
-	if (overlay != NULL && jv_get(overlay, key) != NULL)
-		return (vpath(vc, vpath(vc, "targets", tname), key));
-	return (key);
-}
-
 /* Split a string on blanks, or take an array of strings. */
 static const char **
 argv_of(struct pool *p, jv_t *v, size_t *np)

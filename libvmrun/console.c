@@ -101,9 +101,14 @@ console_close(struct vmrun_sup *su)
 	co->co_master = co->co_slave = co->co_logfd = -1;
 }
 
-/* Keep the last co_cap bytes; the ring grows to that size as it fills. */
-static void
-ring_add(struct console *co, const char *buf, size_t n)
+/*
+ * Keep the last co_cap bytes; the ring grows to that size as it fills.
+ * Until it is full size it never wraps: its bytes are co_ring[0, co_len),
+ * oldest first, and co_head is co_len -- or 0 when a read filled it to
+ * exactly co_size, which growing puts back to co_len.
+ */
+void
+console_ring_add(struct console *co, const char *buf, size_t n)
 {
 	size_t size, k;
 	char *p;
@@ -121,6 +126,7 @@ ring_add(struct console *co, const char *buf, size_t n)
 		if ((p = xrealloc(co->co_ring, size)) != NULL) {
 			co->co_ring = p;
 			co->co_size = size;
+			co->co_head = co->co_len;
 		} else
 			co->co_cap = co->co_size;	/* stays this size */
 	}
@@ -130,7 +136,6 @@ ring_add(struct console *co, const char *buf, size_t n)
 		buf += n - co->co_size;
 		n = co->co_size;
 	}
-	/* Until it is full size the ring never wraps: co_head == co_len. */
 	k = co->co_size - co->co_head;
 	if (k > n)
 		k = n;
@@ -212,7 +217,7 @@ console_read(struct vmrun_sup *su)
 			continue;
 		if (n <= 0)
 			return;		/* EAGAIN, or EIO with no bhyve */
-		ring_add(co, buf, (size_t)n);
+		console_ring_add(co, buf, (size_t)n);
 		co->co_total += (unsigned long long)n;
 		log_add(su, buf, (size_t)n);
 		if (su->su_con_tap != NULL)
@@ -239,10 +244,11 @@ console_write(struct vmrun_sup *su, const char *buf, size_t n)
 
 /*
  * The last lines of the ring (a partial last line counts), at most
- * nlines: a new string, NULL when out of memory.
+ * nlines: a new string of *lenp bytes (the guest may have written NUL),
+ * NUL-terminated; NULL when out of memory.
  */
 char *
-console_tail(const struct console *co, size_t nlines)
+console_tail(const struct console *co, size_t nlines, size_t *lenp)
 {
 	char *all, *p;
 	size_t n, i, seen;
@@ -261,5 +267,6 @@ console_tail(const struct console *co, size_t nlines)
 			break;
 	p = all;
 	memmove(p, all + i, n - i + 1);
+	*lenp = n - i;
 	return (p);
 }

@@ -118,6 +118,17 @@ bhyve_running(const struct vmrun_sup *su)
 	return (su->su_child.c_running && su->su_isbhyve);
 }
 
+/* A stop was asked for: by signal sig, or on the control socket (0). */
+static void
+stop_event(struct vmrun_sup *su, int sig)
+{
+	struct vmrun_event ev;
+
+	sup_event_init(&ev, VMRUN_EV_STOP_REQUESTED);
+	ev.ev_signal = sig;
+	sup_event(su, &ev);
+}
+
 /*
  * A stop request (design §7.3): from signal sig, or from the control
  * socket (sig 0).  The first one presses the power button, or with
@@ -128,12 +139,9 @@ bhyve_running(const struct vmrun_sup *su)
 void
 control_stop(struct vmrun_sup *su, int sig, bool force, bool skip)
 {
-	struct vmrun_event ev;
 	enum stop_phase next;
 
-	sup_event_init(&ev, VMRUN_EV_STOP_REQUESTED);
-	ev.ev_signal = sig;
-	sup_event(su, &ev);
+	stop_event(su, sig);
 	if (!su->su_child.c_running) {
 		su->su_stop = true;
 		return;
@@ -178,7 +186,8 @@ control_bhyve(struct vmrun_sup *su, const char *action)
 /*
  * Stop the running VM gracefully and start it again, into target (NULL:
  * the next target as a reboot would have it).  False when no bhyve runs
- * or a stop is under way.
+ * or a stop is under way.  Its power-off is asked for, as a stop's is:
+ * the events say so before bhyve's exit does.
  */
 bool
 control_restart(struct vmrun_sup *su, const char *target)
@@ -192,6 +201,7 @@ control_restart(struct vmrun_sup *su, const char *target)
 		return (false);
 	xfree(su->su_restart_to);
 	su->su_restart_to = t;
+	stop_event(su, 0);
 	if (!su->su_restart) {
 		su->su_restart = true;
 		enter_phase(su, PH_TERM);

@@ -13,7 +13,7 @@
 #include "vmrun_impl.h"
 #include "supervise.h"
 
-/* The requests, and the one member each may take besides "request". */
+/* What a value is, for a message: "an array". */
 static const char *
 json_type_word(const json_t *j)
 {
@@ -37,6 +37,7 @@ json_type_word(const json_t *j)
 	return ("?");
 }
 
+/* The requests, and the one member each may take besides "request". */
 static const struct {
 	const char	*rq_name;
 	enum ctl_req	 rq_req;
@@ -85,16 +86,19 @@ ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
 
 	memset(rq, 0, sizeof(*rq));
 	msg[0] = '\0';
-	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err)) ==
-	    NULL) {
+	/* Any JSON value is JSON: one that is not an object is a request. */
+	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES |
+	    JSON_DECODE_ANY, &err)) == NULL) {
 		snprintf(msg, msglen, "not JSON: %s", err.text);
 		return ("bad-json");
 	}
 	rq->cr_json = o;
 	if (!json_is_object(o)) {
-		snprintf(msg, msglen, "a request is a JSON object");
+		snprintf(msg, msglen, "a request is a JSON object, not %s",
+		    json_type_word(o));
 		return ("bad-request");
 	}
+	rq->cr_name = json_string_value(json_object_get(o, "request"));
 	v = json_object_get(o, "version");
 	if (v != NULL && (!json_is_integer(v) ||
 	    json_integer_value(v) != SRV_VERSION)) {
@@ -102,8 +106,7 @@ ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
 		    SRV_VERSION);
 		return ("bad-version");
 	}
-	if ((name = json_string_value(json_object_get(o, "request"))) ==
-	    NULL) {
+	if ((name = rq->cr_name) == NULL) {
 		snprintf(msg, msglen, "\"request\" (a string) is missing");
 		return ("bad-request");
 	}
@@ -305,18 +308,27 @@ console_writer(const struct vmrun_sup *su)
 	return (false);
 }
 
-/* The console's last lines, as text that JSON can hold. */
+/*
+ * The console's last lines, as text that JSON can hold: what is not
+ * UTF-8, and NUL, which a client need not take in a string, is U+FFFD.
+ */
 static void
 reply_tail(struct vmrun_sup *su, struct client *cl, size_t lines)
 {
 	struct strbuf sb;
 	json_t *o;
-	char *t;
+	char *t, *p, *nul;
+	size_t n;
 
 	o = NULL;
 	sb_init(&sb);
-	if ((t = console_tail(&su->su_con, lines)) != NULL) {
-		sb_add_utf8(&sb, t, strlen(t));
+	if ((t = console_tail(&su->su_con, lines, &n)) != NULL) {
+		for (p = t; (nul = memchr(p, '\0', n - (size_t)(p - t))) !=
+		    NULL; p = nul + 1) {
+			sb_add_utf8(&sb, p, (size_t)(nul - p));
+			sb_add(&sb, "\xef\xbf\xbd");
+		}
+		sb_add_utf8(&sb, p, n - (size_t)(p - t));
 		xfree(t);
 		if (!sb.sb_nomem && (o = answer(true, "console-tail")) != NULL &&
 		    json_object_set_new(o, "text", json_stringn(sb.sb_buf ?
@@ -373,7 +385,7 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 	json_t *o;
 
 	if ((code = ctl_parse(line, len, &rq, msg, sizeof(msg))) != NULL) {
-		ctlreq_error(cl, NULL, code, msg);
+		ctlreq_error(cl, rq.cr_name, code, msg);
 		ctl_req_free(&rq);
 		return;
 	}

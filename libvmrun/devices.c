@@ -1,10 +1,9 @@
 /*
  * devices: the device table (design §2.5) and what every device shares:
- * the common keys, building a device from its JSON object, and the option
- * list that rendering turns into legacy strings or bhyve_config keys.
+ * the common keys and building a device from its JSON object.  The option
+ * list a device renders into is optlist.c's.
  */
 
-#include <stdio.h>
 #include <string.h>
 
 #include "vmrun_impl.h"
@@ -82,36 +81,6 @@ devtype_closest(const char *name)
 		}
 	}
 	return (best);
-}
-
-const char *
-jstr(jv_t *obj, const char *key)
-{
-	jv_t *v;
-
-	v = jv_get(obj, key);
-	return (jv_is_str(v) ? jv_str(v) : NULL);
-}
-
-bool
-jbool(jv_t *obj, const char *key, bool def)
-{
-	jv_t *v;
-
-	v = jv_get(obj, key);
-	return (jv_is_bool(v) ? jv_is_true(v) : def);
-}
-
-bool
-jint(jv_t *obj, const char *key, long long *np)
-{
-	jv_t *v;
-
-	v = jv_get(obj, key);
-	if (!jv_is_int(v))
-		return (false);
-	*np = jv_int(v);
-	return (true);
 }
 
 /*
@@ -206,88 +175,6 @@ dev_what(const struct dev *dev, struct pool *p)
 	if (dev->dv_type == NULL || dev->dv_type->dt_what == NULL)
 		return (NULL);
 	return (dev->dv_type->dt_what(dev, p));
-}
-
-void
-opt_add(struct optlist *ol, const char *cfgkey, enum lstyle ls,
-    const char *lkey, const char *val)
-{
-	struct opt *v;
-	size_t cap;
-
-	if (ol->ol_nomem)
-		return;
-	if (val == NULL) {
-		ol->ol_nomem = true;
-		return;
-	}
-	/* Scratch for one device, on the heap: optlist_free gives it back. */
-	if (ol->ol_n == ol->ol_cap) {
-		cap = ol->ol_cap == 0 ? 8 : ol->ol_cap * 2;
-		if ((v = xrealloc(ol->ol_opts, cap * sizeof(*v))) == NULL) {
-			ol->ol_nomem = true;
-			return;
-		}
-		ol->ol_opts = v;
-		ol->ol_cap = cap;
-	}
-	v = &ol->ol_opts[ol->ol_n++];
-	v->o_cfgkey = cfgkey;
-	v->o_lstyle = ls;
-	v->o_lkey = lkey;
-	v->o_val = val;
-	v->o_special = false;
-}
-
-/* The options' array; what they point to stays in the pool. */
-void
-optlist_free(struct optlist *ol)
-{
-	xfree(ol->ol_opts);
-	ol->ol_opts = NULL;
-	ol->ol_n = ol->ol_cap = 0;
-}
-
-void
-opt_addf(struct optlist *ol, const char *cfgkey, enum lstyle ls,
-    const char *lkey, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	opt_add(ol, cfgkey, ls, lkey, pool_strdup(ol->ol_pool, buf));
-}
-
-/* Add string option key if present; its bhyve_config key is cfgkey. */
-void
-opt_add_str(struct optlist *ol, jv_t *obj, const char *key,
-    const char *cfgkey, enum lstyle ls)
-{
-	const char *s;
-
-	if ((s = jstr(obj, key)) != NULL)
-		opt_add(ol, cfgkey, ls, ls == LS_BARE ? NULL : key, s);
-}
-
-void
-opt_add_int(struct optlist *ol, jv_t *obj, const char *key,
-    const char *cfgkey)
-{
-	long long n;
-
-	if (jint(obj, key, &n))
-		opt_addf(ol, cfgkey, LS_KV, key, "%lld", n);
-}
-
-void
-opt_add_flag(struct optlist *ol, jv_t *obj, const char *key,
-    const char *cfgkey)
-{
-	if (jbool(obj, key, false))
-		opt_add(ol, cfgkey, LS_FLAG, key, "true");
 }
 
 /* The group label of a device (design §6): "pci B:S:F DEVICE WHAT". */

@@ -284,37 +284,6 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 }
 
 /*
- * Does anything listen on the UNIX socket at path?  The connect does not
- * block: a listener whose queue is full (EAGAIN, EINPROGRESS) is live
- * too.  A refusal (ECONNREFUSED) makes it stale only when the system
- * finds no listener bound to the path, as FreeBSD refuses a live one
- * whose queue is full.  When in doubt the socket counts as live, so it
- * is never removed.
- */
-bool
-unix_socket_live(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd, fl, err;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return (true);
-	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		return (true);
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	fl = fcntl(fd, F_GETFL);
-	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	err = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? 0 :
-	    errno;
-	close(fd);
-	return (!plat_socket_stale(err, err == ECONNREFUSED ?
-	    plat_refused_listener(path) : -1));
-}
-
-/*
  * virtio-console sockets (bhyve.md §5: bhyve creates them and never
  * removes them).  Before a start (strict): a stale socket is removed, a
  * live one or a non-socket refuses the start (69) and is left alone.

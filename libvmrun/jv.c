@@ -76,6 +76,36 @@ jv_type_word(const struct jv *v)
 	return (v == NULL ? "nothing" : words[v->j_type]);
 }
 
+const char *
+jstr(jv_t *obj, const char *key)
+{
+	jv_t *v;
+
+	v = jv_get(obj, key);
+	return (jv_is_str(v) ? jv_str(v) : NULL);
+}
+
+bool
+jbool(jv_t *obj, const char *key, bool def)
+{
+	jv_t *v;
+
+	v = jv_get(obj, key);
+	return (jv_is_bool(v) ? jv_is_true(v) : def);
+}
+
+bool
+jint(jv_t *obj, const char *key, long long *np)
+{
+	jv_t *v;
+
+	v = jv_get(obj, key);
+	if (!jv_is_int(v))
+		return (false);
+	*np = jv_int(v);
+	return (true);
+}
+
 /* Building objects: a target's merged top level. */
 
 struct built {				/* an object jv_obj_new made */

@@ -55,7 +55,7 @@ int		 plat_subreaper(void);
  * leader unreaped, so the id names no other group).
  */
 void		 plat_hook_kill(pid_t hook, int sig);
-/* platform.c: after PROC_REAP_KILL (rc, rk_killed), is killpg needed? */
+/* platrules.c: after PROC_REAP_KILL (rc, rk_killed), is killpg needed? */
 bool		 plat_reapkill_fallback(int rc, unsigned killed);
 
 /*
@@ -67,7 +67,7 @@ bool		 plat_reapkill_fallback(int rc, unsigned killed);
  */
 int		 plat_reap_hook_orphans(pid_t hook);
 /*
- * platform.c: is child pid of this process, a zombie or not, its
+ * platrules.c: is child pid of this process, a zombie or not, its
  * subtree (FreeBSD) or process group (Linux) from, one to reap for hook?
  */
 bool		 plat_orphan_of(pid_t pid, bool zombie, pid_t from, pid_t hook);
@@ -90,12 +90,12 @@ int		 plat_pgrp_live(pid_t pg);
  */
 int		 plat_refused_listener(const char *path);
 /*
- * platform.c: how connect(2) to a socket ended (0 or an errno) and
+ * platrules.c: how connect(2) to a socket ended (0 or an errno) and
  * plat_refused_listener's answer: is it stale, nobody listening?
  */
 bool		 plat_socket_stale(int err, int listener);
 /*
- * platform.c: might a socket bound to bound (as the system reports it:
+ * platrules.c: might a socket bound to bound (as the system reports it:
  * possibly relative, from the binder's directory) be the one at path?
  * 1 surely, -1 perhaps, 0 no.
  */
@@ -108,7 +108,10 @@ int		 plat_unix_path_match(const char *bound, const char *path);
  */
 pid_t		 plat_bhyve_pid(const char *name);
 
-/* platform.c: is title (len bytes, maybe not NUL-terminated) bhyve's for name? */
+/*
+ * platrules.c: is title (len bytes, maybe not NUL-terminated) the one
+ * bhyve takes for VM name?
+ */
 bool		 plat_bhyve_title(const char *title, size_t len,
 		    const char *name);
 

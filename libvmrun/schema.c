@@ -129,6 +129,16 @@ vpathi(struct vctx *vc, const char *base, size_t i)
 	return (p);
 }
 
+/* The path of top-level key: under the overlay when the overlay sets it. */
+const char *
+config_keypath(struct vctx *vc, jv_t *overlay, const char *tname,
+    const char *key)
+{
+	if (overlay != NULL && jv_get(overlay, key) != NULL)
+		return (vpath(vc, vpath(vc, "targets", tname), key));
+	return (key);
+}
+
 static unsigned
 type_bit(const jv_t *j)
 {

@@ -503,6 +503,21 @@ sigchld_default(void)
 	}
 }
 
+/*
+ * The lock, taken before vmrun_sup_run, for a caller that makes what
+ * only a supervisor holding it may make (vmrun's --events file): 0, or
+ * 71 or 75 as vmrun_sup_run would end with, explained in ds.
+ */
+int
+vmrun_sup_lock(struct vmrun_sup *su, struct vmrun_diags *ds)
+{
+	if (su == NULL)
+		return (70);
+	if (su->su_lock != NULL)
+		return (0);
+	return (lock_take(su, ds));
+}
+
 int
 vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 {
@@ -516,7 +531,7 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 	su->su_diags = ds;
 	su->su_started_ms = event_now_ms();
 	sigchld_default();
-	if ((rc = lock_take(su, ds)) != 0)
+	if ((rc = vmrun_sup_lock(su, ds)) != 0)
 		return (rc);
 	if ((rc = ctlsrv_open(su, ds)) != 0) {
 		lock_release(su);

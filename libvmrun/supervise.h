@@ -306,8 +306,9 @@ int		 console_open(struct vmrun_sup *, const struct vmrun_vm *,
 void		 console_close(struct vmrun_sup *);
 void		 console_read(struct vmrun_sup *);
 void		 console_write(struct vmrun_sup *, const char *, size_t);
+void		 console_ring_add(struct console *, const char *, size_t);
 size_t		 console_ring_copy(const struct console *, char *, size_t);
-char		*console_tail(const struct console *, size_t);
+char		*console_tail(const struct console *, size_t, size_t *);
 
 /* policy.c */
 struct outcome {		/* how bhyve ended, and what the policy allows */
@@ -366,6 +367,8 @@ struct ctlreq {
 	bool		 cr_force;
 	bool		 cr_readonly;	/* console: "write": false */
 	long long	 cr_lines;	/* console-tail; 0: the default */
+	const char	*cr_name;	/* "request", if a string: borrowed
+					   from cr_json, or NULL */
 	const char	*cr_target;	/* borrowed from cr_json, or NULL */
 	void		*cr_json;	/* the parsed line (json_t) */
 };

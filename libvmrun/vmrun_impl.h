@@ -4,6 +4,12 @@
  * Every function shared between files is declared here under the name of
  * the file that defines it, so reading this header top to bottom is reading
  * the pipeline: load -> validate -> resolve -> assign -> render.
+ *
+ * The files are in layers, numbered from the bottom, each under a "Layer
+ * N:" heading: a file calls only files of its own layer or of lower ones,
+ * never in a circle; upward only through a function pointer it is given.
+ * Every file has a heading here, those another header declares too.
+ * tests/cli/layers_test checks the objects against this map.
  */
 
 #ifndef VMRUN_IMPL_H
@@ -306,6 +312,10 @@ struct vctx {
 	bool		 vc_clean;	/* no string holds NUL, CR or LF */
 };
 
+/*
+ * Layer 0: memory, text, hashes, diagnostics, and the platform seam.
+ */
+
 /* alloc.c */
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -376,7 +386,14 @@ void		 diag_set_group(struct vmrun_diags *, size_t from,
 		    const char *(*)(void *, const char *), void *);
 bool		 diags_nomem(const struct vmrun_diags *);
 
-/* jread.c (with jtoken.c, behind jread.h) */
+/* platform.c, platform_freebsd.c, platform_linux.c: behind platform.h */
+/* platrules.c: in platform.h, what both platforms decide alike */
+
+/*
+ * Layer 1: the JSON tree, read and checked against key tables.
+ */
+
+/* jread.c, jtoken.c: the reader, behind jread.h */
 enum vmrun_status jv_read(const void *, size_t, struct pool *,
 		    struct vmrun_diags *, jv_t **, bool *);
 
@@ -386,6 +403,9 @@ jv_t		*jv_at(const jv_t *, size_t);
 const char	*jv_key(const jv_t *, size_t);
 jv_t		*jv_member(const jv_t *, size_t);
 const char	*jv_type_word(const jv_t *);
+const char	*jstr(jv_t *, const char *);	/* borrowed or NULL */
+bool		 jbool(jv_t *, const char *, bool);
+bool		 jint(jv_t *, const char *, long long *);
 jv_t		*jv_obj_new(struct pool *, size_t);
 bool		 jv_obj_set(jv_t *, const char *, const jv_t *);
 bool		 jv_obj_add(jv_t *, const jv_t *, size_t);
@@ -405,6 +425,8 @@ void		 vwarn(struct vctx *, const char *code, const char *path,
 		    __attribute__((__format__(__printf__, 4, 5)));
 const char	*vpath(struct vctx *, const char *base, const char *key);
 const char	*vpathi(struct vctx *, const char *base, size_t);
+const char	*config_keypath(struct vctx *, jv_t *overlay,
+		    const char *tname, const char *key);
 void		 schema_check(struct vctx *, jv_t *, const struct key *,
 		    const struct key *, const char *, bool);
 const struct key *schema_find(const struct key *, const char *);
@@ -435,6 +457,12 @@ bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
 extern const struct key cpu_keys[];
 
+/*
+ * Layer 2: the model -- the device types, and a configuration built of
+ * them for a target, checked by its rules, given its slots; and the host
+ * checks' tools the device types call.
+ */
+
 /* devices.c */
 extern const struct key dev_common_keys[];
 extern const struct key graphic_keys[];
@@ -445,9 +473,8 @@ void		 dev_build_graphic(struct vctx *, jv_t *, const char *,
 		    struct dev *, struct dev *, bool *);
 const char	*dev_what(const struct dev *, struct pool *);
 const char	*dev_group(const struct dev *, struct pool *);
-const char	*jstr(jv_t *, const char *);	/* borrowed or NULL */
-bool		 jbool(jv_t *, const char *, bool);
-bool		 jint(jv_t *, const char *, long long *);
+
+/* optlist.c */
 void		 opt_add(struct optlist *, const char *cfgkey, enum lstyle,
 		    const char *lkey, const char *val);
 void		 optlist_free(struct optlist *);
@@ -504,8 +531,6 @@ struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const char *tname, const struct devsrc *, size_t,
 		    const struct vmrun_vm *);
 void		 vm_free(struct vmrun_vm *);
-const char	*config_keypath(struct vctx *, jv_t *overlay,
-		    const char *tname, const char *key);
 
 /* rules.c */
 void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
@@ -521,7 +546,7 @@ void		 target_check_next(struct vctx *, struct vmrun_config *);
 /* slots.c */
 void		 slots_assign(struct vctx *, struct vmrun_config *);
 
-/* check.c: the host checks; a device's own are its dt_host. */
+/* host.c: the host checks' tools; a device's own are its dt_host. */
 struct hctx {			/* host-check context */
 	struct vmrun_diags *hc_ds;
 	const struct vmrun_vm *hc_vm;
@@ -551,9 +576,12 @@ const char	*host_jpi(struct hctx *, const char *, const char *, size_t);
 void		 host_need_file(struct hctx *, const char *, const char *,
 		    enum filekind, bool, const char *);
 void		 host_need_tty(struct hctx *, const char *, const char *);
-
-/* hostfs.c */
 bool		 unix_socket_live(const char *);
+
+/*
+ * Layer 3: what a model becomes -- bhyve's command lines, a bhyve_config
+ * file, the JSON of -d -- and the library's functions over it.
+ */
 
 /* render.c */
 char		**argv_pack(const char *const *, size_t);	/* new */
@@ -561,5 +589,26 @@ bool		 optlist_needs_cfgform(const struct optlist *);
 void		 dev_optlist(const struct dev *, struct optlist *);
 const char	*escape_value(struct pool *, const char *);
 struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
+
+/* render_config.c: vmrun_vm_bhyve_config() of vmrun.h */
+/* vm_json.c: vmrun_vm_json() of vmrun.h */
+/* vm.c: vmrun_config_*() and vmrun_vm_*() of vmrun.h */
+
+/*
+ * Layer 4: the host a VM starts on: what it needs there, and what the
+ * supervisor owns there.
+ */
+
+/* check.c: vmrun_vm_check() of vmrun.h; a device's checks are its dt_host */
+/* hostfs.c: in supervise.h */
+
+/*
+ * Layer 5: supervision, declared in supervise.h, and the control client.
+ */
+
+/* opts.c, spawn.c, event.c, pty.c, console.c, launch.c: in supervise.h */
+/* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
+/* loop.c, supervise.c: in supervise.h */
+/* ctlcli.c: the control socket's client, vmrun_ctl_*() of vmrun.h */
 
 #endif /* VMRUN_IMPL_H */

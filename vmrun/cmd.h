@@ -1,5 +1,9 @@
 /*
- * cmd.h: what the files of the vmrun command share.
+ * cmd.h: what the files of the vmrun command share, the map of the
+ * command as vmrun_impl.h is the library's.  The files are in layers,
+ * numbered from the bottom, each under a "Layer N:" heading: a file calls
+ * only files of its own layer or of lower ones, never in a circle.
+ * tests/cli/layers_test checks the objects against this map.
  */
 
 #ifndef CMD_H
@@ -61,12 +65,22 @@ struct options {
 	bool		 fix;
 };
 
-/* vmrun.c */
+/*
+ * Layer 0: messages, made safe for a terminal.
+ */
+
+/* vis.c */
+void	 vis_fputs(const char *, FILE *);
+size_t	 vis_str(const char *, char *, size_t);
+
+/* print.c */
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
-void	 vis_fputs(const char *, FILE *);
-size_t	 vis_str(const char *, char *, size_t);
+
+/*
+ * Layer 1: the command line, and what each mode and subcommand does.
+ */
 
 /* args.c */
 int	 args_parse(int, char *[], struct options *, FILE *);
@@ -93,5 +107,11 @@ int	 cmd_check(const struct options *, const struct vmrun_config *,
 /* run.c */
 int	 cmd_run(const struct options *, const struct vmrun_config *,
 	    const struct vmrun_vm *);
+
+/*
+ * Layer 2: main().
+ */
+
+/* vmrun.c: reads the configuration and picks the mode or subcommand */
 
 #endif /* CMD_H */

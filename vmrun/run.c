@@ -190,9 +190,6 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 	op = NULL;
 	ds = NULL;
 	rc = EX_OSERR;
-	if (o->events != NULL &&
-	    (out.o_events = open_append(o->events, "events file")) < 0)
-		goto out;
 	if (o->log != NULL && (out.o_log = open_append(o->log, "log")) < 0)
 		goto out;
 	if ((op = vmrun_opts_new()) == NULL || (ds = vmrun_diags_new()) ==
@@ -218,7 +215,14 @@ cmd_run(const struct options *o, const struct vmrun_config *cf,
 		rc = EX_OSERR;
 		goto out;
 	}
-	rc = vmrun_sup_run(g_sup, ds);
+	/* The lock first: a VM another vmrun holds gets no events file. */
+	if ((rc = vmrun_sup_lock(g_sup, ds)) == 0 && o->events != NULL &&
+	    (out.o_events = open_append(o->events, "events file")) < 0) {
+		rc = EX_OSERR;
+		goto out;
+	}
+	if (rc == 0)
+		rc = vmrun_sup_run(g_sup, ds);
 	print_runtime(&out);
 	report_grouped(ds, vmrun_vm_name(vm), out.o_started ?
 	    "; the VM was not restarted" : "; the VM was not started",

@@ -105,6 +105,54 @@ log_rotation_body()
 	    atf_fail "output lost: $(cat c.log.1 c.log | wc -c) bytes"
 }
 
+tc replay_after_growth "a boot that fills the ring's first 4096 bytes, then another: the replay and the tail are what the guest wrote"
+replay_after_growth_body()
+{
+	local page
+
+	setup
+	config '"com1": "capture", "console_log": "'"$PWD"'/c.log"'
+	# One boot writes 4096 bytes, 64 lines of 64: the ring's first size,
+	# filled exactly; the reset's boot writes as much again.
+	page=$(python3 -c '
+for i in range(64):
+    print("boot line %02d " % i + "x" * 50, end="\\n")')
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_CONSOLE="$page"
+	start_bg
+	wait_for '[ -S lt.sock ] && [ "$(wc -c < c.log)" = 4096 ]'
+	atf_check -o ignore "$V" ctl "$PWD/lt.sock" reset
+	wait_for '[ "$(wc -c < c.log)" = 8192 ]'
+	"$V" console --read-only "$PWD/lt.sock" < /dev/null > replay.out \
+	    2> replay.err &
+	con=$!
+	wait_for '[ "$(wc -c < replay.out)" -ge 8192 ]'
+	cmp -s c.log replay.out ||
+	    atf_fail "the replay is not what the guest wrote: $(od -An -c replay.out | head -2 | tr -s "\n " " ")"
+	atf_check -o file:c.log "$V" ctl "$PWD/lt.sock" console-tail 100000
+	sig_vmrun TERM
+	finish_bg 1
+	wait "$con" || atf_fail "vmrun console exited $?: $(oneline replay.err)"
+	cmp -s c.log replay.out ||
+	    atf_fail "the console got more than the guest wrote: $(wc -c < replay.out) bytes"
+}
+
+tc tail_nul "console-tail: a NUL the guest wrote is U+FFFD, and what follows it is kept"
+tail_nul_body()
+{
+	setup
+	config '"com1": "capture"'
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_CONSOLE='a\0b\r\nlogin: '
+	start_bg
+	wait_for '"$V" ctl "$PWD/lt.sock" console-tail | grep -q login'
+	atf_check -o save:tail.json "$V" ctl --json "$PWD/lt.sock" console-tail
+	atf_check python3 -c '
+import json
+a = json.load(open("tail.json"))
+assert a["ok"] and a["text"] == "a\ufffdb\r\nlogin: ", a'
+	sig_vmrun TERM
+	finish_bg 1
+}
+
 tc no_console "console requests without a captured port: no-console (69)"
 no_console_body()
 {

@@ -211,6 +211,8 @@ events_unopenable_body()
 	    -e inline:"vmrun: events file $PWD/nodir/e.jsonl: No such file or directory\n" \
 	    ./run -P "$PWD/l.pid" --events "$PWD/nodir/e.jsonl"
 	[ "$(nruns)" = 0 ] || atf_fail "bhyve started"
+	[ ! -e l.pid ] && [ ! -e lt.sock ] ||
+	    atf_fail "the lock or the socket was left behind: $(ls)"
 }
 
 tc log_unopenable "a --log file that cannot be opened: 71, nothing started"

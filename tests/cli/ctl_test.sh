@@ -96,6 +96,8 @@ reset_poweroff_body()
 	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" poweroff
 	finish_bg 1
 	ev_assert "[e['step'] for e in ev('escalate')] == ['force-reset', 'force-poweroff']"
+	# As SIGUSR1's: an escalate step before the exit, no stop asked for.
+	ev_assert "main == ['start', 'escalate', 'exit', 'restart', 'start', 'escalate', 'exit', 'end']"
 	ev_assert "[e['status'] for e in ev('exit')] == [0, 1]"
 	ev_assert "ev('end')[0]['reason'] == 'poweroff'"
 }
@@ -135,6 +137,9 @@ restart_body()
 	finish_bg 1
 	ev_assert "[e['to'] for e in ev('restart')] == ['install', 'install']"
 	ev_assert "ev('end')[0]['reason'] == 'stopped'"
+	# Each power-off was asked for: the events say so before the exit.
+	ev_assert "main == ['start', 'stop-requested', 'exit', 'restart'] * 2 + ['start', 'stop-requested', 'exit', 'end']"
+	ev_assert "[e['signal'] for e in ev('stop-requested')] == [None] * 3"
 }
 
 tc stopping "reset, poweroff and restart are refused once a stop is under way"
@@ -171,17 +176,19 @@ subscribe_body()
 	    atf_fail "subscribed events differ: $(oneline sub.events)"
 }
 
-tc bad_requests "bad JSON, unknown requests and members get an error answer; the connection goes on"
+tc bad_requests "bad JSON, unknown requests and members get an error answer naming the request; the connection goes on"
 bad_requests_body()
 {
 	running
-	raw send 'garbage\n{"request":"x"}\n[1]\n{"request":"stop","force":1}\n{"request":"status","x":1}\n{"version":2,"request":"status"}\n{"request":"next-target"}\n{"request":"status"}\n' > out.raw
-	atf_check -o inline:'bad-json\nunknown-request\nbad-request\nbad-request\nbad-request\nbad-version\nbad-request\nok\n' \
+	raw send 'garbage\n{"request":"x"}\n[1]\n{"request":"stop","force":1}\n{"request":"status","x":1}\n{"version":2,"request":"status"}\n{"request":"next-target"}\n"status"\n42\nnull\ntrue\n{"request":7}\n{"request":"status"}\n' > out.raw
+	atf_check -o inline:'bad-json -\nunknown-request x\nbad-request -\nbad-request stop\nbad-request status\nbad-version status\nbad-request next-target\nbad-request -\nbad-request -\nbad-request -\nbad-request -\nbad-request -\nok status\n' \
 	    python3 -c '
 import json
 for l in open("out.raw"):
     a = json.loads(l)
-    print("ok" if a["ok"] else a["error"])
+    assert a["version"] == 1 and list(a)[:2] == ["version", "ok"], a
+    assert a["ok"] or list(a)[-2:] == ["error", "message"], a
+    print("ok" if a["ok"] else a["error"], a.get("request", "-"))
 '
 	atf_check -o match:'^state +running$' "$V" status "$PWD/lt.sock"
 	sig_vmrun TERM

@@ -106,6 +106,7 @@ lock_held_body()
 	atf_check -s exit:75 -o empty -e save:err2 \
 	    env EVENTS="$PWD/events2.jsonl" ./run -f
 	vmrun_says 'lt' err2
+	[ ! -e events2.jsonl ] || atf_fail "the refused vmrun made its events file"
 	runs 1
 	[ ! -s bhyvectl.log ] || atf_fail "bhyvectl run: $(oneline bhyvectl.log)"
 	[ -e vmm/lt ] || atf_fail "the running VM was destroyed"

@@ -615,6 +615,43 @@ ATF_TC_BODY(vm_json_parses, tc)
 	vmrun_config_free(cf);
 }
 
+/*
+ * vmrun_sup_lock takes the VM's lock ahead of the run: a second
+ * supervisor of the VM is refused with 75 until the first one is freed.
+ */
+ATF_TC_WITHOUT_HEAD(sup_lock);
+ATF_TC_BODY(sup_lock, tc)
+{
+	static const char cfg[] = "{\"name\":\"lt\",\"cpu\":1,\"mem\":\"256M\"}";
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	struct vmrun_opts *op;
+	struct vmrun_sup *a, *b;
+
+	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_config_load(cfg, strlen(cfg), ds, &cf));
+	ATF_REQUIRE((op = vmrun_opts_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_lockfile(op, "./lt.pid"));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_new(cf, NULL, op, &a));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_new(cf, NULL, op, &b));
+	ATF_CHECK_EQ(70, vmrun_sup_lock(NULL, ds));
+	ATF_CHECK_EQ(0, vmrun_sup_lock(a, ds));
+	ATF_CHECK_MSG(access("./lt.pid", F_OK) == 0, "no lock file");
+	ATF_CHECK_EQ(0, vmrun_sup_lock(a, ds));		/* held already */
+	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
+	ATF_CHECK_EQ(75, vmrun_sup_lock(b, ds));
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	ATF_CHECK_STREQ("vm-supervised", vmrun_diag_code(vmrun_diags_get(ds,
+	    0)));
+	vmrun_sup_free(a);
+	ATF_CHECK_MSG(access("./lt.pid", F_OK) != 0, "the lock was left");
+	ATF_CHECK_EQ(0, vmrun_sup_lock(b, ds));
+	vmrun_sup_free(b);
+	vmrun_opts_free(op);
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, version_and_status);
@@ -625,6 +662,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, slot_map);
 	ATF_TP_ADD_TC(tp, diags_json_shape);
 	ATF_TP_ADD_TC(tp, vm_json_parses);
+	ATF_TP_ADD_TC(tp, sup_lock);
 
 	return (atf_no_error());
 }

@@ -83,7 +83,12 @@ ATF_TC_BODY(parse_errors, tc)
 	expect_parse("{\"request\":\"status\",\"request\":\"stop\"}",
 	    "bad-json");
 	expect_parse("[\"status\"]", "bad-request");
-	expect_parse("\"status\"", "bad-json");
+	/* JSON that is not an object is a bad request, not bad JSON. */
+	expect_parse("\"status\"", "bad-request");
+	expect_parse("42", "bad-request");
+	expect_parse("null", "bad-request");
+	expect_parse("true", "bad-request");
+	expect_parse("4 2", "bad-json");
 	expect_parse("{}", "bad-request");
 	expect_parse("{\"request\":7}", "bad-request");
 	expect_parse("{\"request\":\"reboot\"}", "unknown-request");
@@ -97,6 +102,145 @@ ATF_TC_BODY(parse_errors, tc)
 	    "bad-request");
 	expect_parse("{\"request\":\"restart\",\"target\":[\"a\"]}",
 	    "bad-request");
+}
+
+/*
+ * What the guest writes, as the ring must give it back: printable bytes
+ * and newlines, never NUL (a NUL in the ring was never written), from a
+ * generator that repeats no pattern a misplaced copy could match.
+ */
+static char *
+guest_text(size_t n)
+{
+	unsigned long x;
+	char *t;
+	size_t i;
+
+	ATF_REQUIRE((t = malloc(n)) != NULL);
+	x = 12345;
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245UL + 12345UL;
+		t[i] = (x >> 16) % 61 == 0 ? '\n' : 'a' + (x >> 16) % 26;
+	}
+	return (t);
+}
+
+/*
+ * Feed a ring of cap bytes the guest's text in reads of the sizes plan
+ * gives, in turn, until 3 * cap + 4096 bytes are written; after every
+ * read, what a client would get -- the whole ring replayed, and the
+ * console-tail of every line -- is exactly the last bytes written.
+ */
+static void
+ring_feed(size_t cap, const size_t *plan, size_t nplan)
+{
+	struct console co;
+	char *text, *out, *t;
+	size_t end, total, want, n, i, maxn, tn;
+
+	maxn = 0;
+	for (i = 0; i < nplan; i++)
+		maxn = plan[i] > maxn ? plan[i] : maxn;
+	end = 3 * cap + 4096;
+	text = guest_text(end + maxn);
+	ATF_REQUIRE((out = malloc(cap)) != NULL);
+	memset(&co, 0, sizeof(co));
+	co.co_cap = cap;
+	for (total = 0, i = 0; total < end; i++) {
+		n = plan[i % nplan];
+		console_ring_add(&co, text + total, n);
+		total += n;
+		want = total < cap ? total : cap;
+		ATF_REQUIRE_EQ_MSG(want, co.co_len, "cap %zu, %zu bytes in "
+		    "reads of %zu: %zu bytes held", cap, total, n, co.co_len);
+		ATF_REQUIRE_MSG(co.co_size <= cap && co.co_len <= co.co_size,
+		    "cap %zu: size %zu, len %zu", cap, co.co_size, co.co_len);
+		ATF_REQUIRE_EQ(want, console_ring_copy(&co, out, want));
+		ATF_REQUIRE_MSG(memcmp(out, text + total - want, want) == 0,
+		    "cap %zu, %zu bytes in reads of %zu: the replay is not "
+		    "the last %zu bytes written", cap, total, n, want);
+		ATF_REQUIRE((t = console_tail(&co, 100000, &tn)) != NULL);
+		ATF_REQUIRE_EQ_MSG(want, tn, "cap %zu, %zu bytes: "
+		    "console-tail has %zu", cap, total, tn);
+		ATF_REQUIRE_EQ(want, strlen(t));
+		ATF_REQUIRE(memcmp(t, text + total - want, want) == 0);
+		xfree(t);
+	}
+	xfree(co.co_ring);
+	free(out);
+	free(text);
+}
+
+/*
+ * The ring grows from 4096 bytes, doubling, to its size: reads that end
+ * exactly on each size it passes through, and across them, leave it in
+ * order -- a read that fills it to its current size must not wrap it.
+ */
+ATF_TC_WITHOUT_HEAD(console_ring_growth);
+ATF_TC_BODY(console_ring_growth, tc)
+{
+	static const size_t caps[] = { 4096, 4097, 6000, 8192, 8193, 12288,
+	    16384, 20000, 32768 + 7 };
+	size_t plans[][3] = {
+		{ 4096, 0, 0 },		/* a page, a pause, a page */
+		{ 2048, 0, 0 },
+		{ 4095, 1, 0 },
+		{ 1, 4095, 0 },
+		{ 4097, 0, 0 },
+		{ 3000, 0, 0 },
+		{ 4096, 4096, 8192 },
+		{ 0, 0, 0 },		/* the ring's size in one read */
+		{ 0, 1, 0 },		/* one byte short of it, then one */
+		{ 0, 0, 0 },		/* one byte more than it */
+	};
+	size_t i, j, n, np;
+
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		for (j = 0; j < sizeof(plans) / sizeof(plans[0]); j++) {
+			if (j == 7)
+				plans[j][0] = caps[i];
+			else if (j == 8)
+				plans[j][0] = caps[i] - 1;
+			else if (j == 9)
+				plans[j][0] = caps[i] + 1;
+			for (np = 0, n = 0; n < 3 && plans[j][n] != 0; n++)
+				np++;
+			ring_feed(caps[i], plans[j], np);
+		}
+}
+
+/* The "request" an error answer carries: the request's, when readable. */
+static void
+expect_name(const char *line, const char *code, const char *want)
+{
+	struct ctlreq rq;
+
+	ATF_CHECK_STREQ_MSG(code, parse(line, &rq), "%s", line);
+	if (want == NULL)
+		ATF_CHECK_MSG(rq.cr_name == NULL, "%s: request %s", line,
+		    rq.cr_name);
+	else
+		ATF_CHECK_STREQ_MSG(want, rq.cr_name != NULL ? rq.cr_name :
+		    "(none)", "%s", line);
+	ctl_req_free(&rq);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_error_names);
+ATF_TC_BODY(parse_error_names, tc)
+{
+	expect_name("{\"request\":\"reboot\"}", "unknown-request", "reboot");
+	expect_name("{\"version\":2,\"request\":\"status\"}", "bad-version",
+	    "status");
+	expect_name("{\"request\":\"stop\",\"force\":1}", "bad-request",
+	    "stop");
+	expect_name("{\"request\":\"next-target\"}", "bad-request",
+	    "next-target");
+	expect_name("{\"request\":\"console-tail\",\"lines\":0}",
+	    "bad-request", "console-tail");
+	expect_name("{\"request\":7}", "bad-request", NULL);
+	expect_name("{}", "bad-request", NULL);
+	expect_name("\"status\"", "bad-request", NULL);
+	expect_name("{\"request\":", "bad-json", NULL);
 }
 
 ATF_TC_WITHOUT_HEAD(client_text);
@@ -339,6 +483,8 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_requests);
 	ATF_TP_ADD_TC(tp, parse_errors);
+	ATF_TP_ADD_TC(tp, parse_error_names);
+	ATF_TP_ADD_TC(tp, console_ring_growth);
 	ATF_TP_ADD_TC(tp, client_text);
 	ATF_TP_ADD_TC(tp, server_client);
 	ATF_TP_ADD_TC(tp, group_lookup);
