@@ -80,7 +80,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
-		libvmrun/platform.o \
+		libvmrun/platform.o libvmrun/platrules.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h libvmrun/jread.h
@@ -94,7 +94,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
-		tests/lib/args_test tests/lib/policy_test
+		tests/lib/args_test tests/lib/policy_test \
+		tests/lib/platform_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -178,6 +179,9 @@ tests/lib/args_test: tests/lib/args_test.c vmrun/args.o vmrun/vis.o \
 	    vmrun/args.o vmrun/vis.o libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/policy_test: tests/lib/policy_test.c libvmrun.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/policy_test.c \
+	    libvmrun.a $(ATF_LIBS) $(LIBS)
+tests/lib/platform_test: tests/lib/platform_test.c libvmrun.a $(LIB_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/platform_test.c \
 	    libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/jv_test: tests/lib/jv_test.c libvmrun.a libvmrun/vmrun_impl.h
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/jv_test.c \

@@ -335,11 +335,14 @@ void		 vmrun_sup_set_callback(struct vmrun_sup *, vmrun_event_fn *fn,
 		    void *arg);
 /*
  * Tell the supervisor about a signal: SIGTERM, SIGINT or SIGHUP request
- * a stop (a second one forces it), and so do SIGQUIT, SIGUSR2 and
- * SIGALRM, which would otherwise end the program and leave bhyve running;
- * SIGUSR1 requests a reset; SIGCHLD only wakes the supervisor, which
- * then looks at what the hook left running.  Async-signal-safe: call it
- * from a signal handler.
+ * a stop, and so do SIGQUIT, SIGUSR2 and SIGALRM, which would otherwise
+ * end the program and leave bhyve running.  A SIGINT while a stop runs
+ * skips ahead (forced power-off, then SIGKILL); any other stop signal
+ * then changes nothing, the stop timer decides.  SIGUSR1 requests a
+ * reset; SIGCHLD only wakes the supervisor, which then reaps what the
+ * hook left behind.  Other signals are ignored.  Install a handler
+ * calling this for every one of them.  Async-signal-safe: call it from
+ * a signal handler.
  */
 void		 vmrun_sup_signal(struct vmrun_sup *, int signo);
 /*

@@ -53,7 +53,10 @@ check_lpc(struct hctx *hc, const struct vmrun_vm *vm)
 		    NULL);
 }
 
-/* Is the per-VM lock (a pid file) held by a live vmrun?  Its pid, or 0. */
+/*
+ * Is the per-VM lock (a pid file) held by a live vmrun?  Its pid, 0 when
+ * not held, or -1 when held by one that has not written its pid yet.
+ */
 static long
 lock_holder(const char *path)
 {
@@ -82,6 +85,7 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 	char path[PATH_MAX], lock[PATH_MAX], fix[320];
 	struct stat sb;
 	long pid;
+	pid_t bpid;
 	int r;
 	unsigned n;
 	bool exists;
@@ -126,16 +130,18 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		snprintf(lock, sizeof(lock), "/var/run/vmrun/%s.pid",
 		    vm->vm_name);
 	/* A running VM is never to be destroyed: no such advice for it. */
-	if ((pid = lock_holder(lock)) != 0)
+	if ((pid = lock_holder(lock)) > 0)
 		host_problem(hc, "vm-supervised", "", NULL,
 		    "VM %s is supervised "
 		    "by vmrun (pid %ld, lock %s)", vm->vm_name, pid, lock);
-	else if (exists && pidfile_live(o != NULL ? o->op_pidfile : NULL) != 0)
-		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (its "
-		    "bhyve is alive)", vm->vm_name);
-	else if (exists && plat_bhyve_running(vm->vm_name))
-		host_problem(hc, "vm-busy", "", NULL, "VM %s is running (a "
-		    "bhyve process has its name)", vm->vm_name);
+	else if (pid < 0)	/* its holder is starting */
+		host_problem(hc, "vm-supervised", "", NULL, "VM %s is "
+		    "supervised by vmrun (lock %s, its pid not written yet)",
+		    vm->vm_name, lock);
+	else if (exists && (bpid = vm_bhyve_alive(o != NULL ? o->op_pidfile :
+	    NULL, vm->vm_name, fix, sizeof(fix))) != 0)
+		host_problem(hc, "vm-busy", "", fix, "VM %s is running (bhyve "
+		    "pid %ld)", vm->vm_name, (long)bpid);
 	else if (exists) {
 		snprintf(fix, sizeof(fix), "bhyvectl --destroy --vm=%s, or "
 		    "start with --force", vm->vm_name);

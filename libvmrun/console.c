@@ -33,7 +33,8 @@ log_open(struct console *co, struct vmrun_diags *ds)
 	    !S_ISREG(sb.st_mode)) {
 		diag_add(ds, VMRUN_ERROR, "console-failed", "console_log",
 		    NULL, "cannot open the console log %s: %s", co->co_logpath,
-		    co->co_logfd < 0 ? strerror(errno) : "not a regular file");
+		    co->co_logfd < 0 ? nofollow_error(co->co_logpath, errno) :
+		    "not a regular file");
 		if (co->co_logfd >= 0)
 			close(co->co_logfd);
 		co->co_logfd = -1;

@@ -133,10 +133,11 @@ stop_event(struct vmrun_sup *su, int sig)
  * A stop request (design §7.3): from signal sig, or from the control
  * socket (sig 0).  The first one presses the power button, or with
  * force powers the VM off at once (a loader is killed); another one
- * skips ahead a step.
+ * skips ahead a step when skip says so, and otherwise leaves the stop
+ * to its timer.
  */
 void
-control_stop(struct vmrun_sup *su, int sig, bool force)
+control_stop(struct vmrun_sup *su, int sig, bool force, bool skip)
 {
 	enum stop_phase next;
 
@@ -151,12 +152,15 @@ control_stop(struct vmrun_sup *su, int sig, bool force)
 		next = policy_escalate(su->su_phase);
 		if (next < PH_POWEROFF)
 			next = su->su_isbhyve ? PH_POWEROFF : PH_KILL;
-	} else if (su->su_stop)
+	} else if (su->su_stop && skip)
 		next = policy_escalate(su->su_phase);
 	else if (su->su_phase == PH_NONE)
 		next = PH_TERM;
 	else {
-		/* A restart's power button is pressed already. */
+		/*
+		 * A stop runs already (its timer decides), or a restart's
+		 * power button is pressed already.
+		 */
 		su->su_stop = true;
 		return;
 	}
@@ -209,12 +213,15 @@ control_restart(struct vmrun_sup *su, const char *target)
 void
 control_requests(struct vmrun_sup *su)
 {
-	int n;
+	int i, n;
 
-	n = su->su_nstop;
-	while (su->su_stops_seen < n) {
-		su->su_stops_seen++;
-		control_stop(su, su->su_lastsig, false);
+	for (i = 0; i < NSTOPSIG; i++) {
+		n = su->su_nsig[i];
+		while (su->su_sigseen[i] < n) {
+			su->su_sigseen[i]++;
+			control_stop(su, policy_stopsig_signo(i), false,
+			    policy_stopsig_skips(i));
+		}
 	}
 	n = su->su_nreset;
 	while (su->su_resets_seen < n) {
@@ -227,7 +234,12 @@ control_requests(struct vmrun_sup *su)
 bool
 stop_pending(struct vmrun_sup *su)
 {
-	return (su->su_stop || su->su_nstop > su->su_stops_seen);
+	int i;
+
+	for (i = 0; i < NSTOPSIG; i++)
+		if (su->su_nsig[i] > su->su_sigseen[i])
+			return (true);
+	return (su->su_stop);
 }
 
 static void
@@ -236,12 +248,27 @@ hook_end_finish(struct vmrun_sup *su)
 	pid_t pg;
 
 	pg = su->su_hook_pgid;
+	/* While the hook's zombie still holds its ids. */
+	(void)plat_reap_hook_orphans(pg);
 	child_reap(&su->su_hook);
 	/* The group's zombies that came to us when the leader went. */
 	(void)plat_pgrp_live(pg);
 	su->su_hook_pgid = 0;
 	su->su_hook_end = HE_NONE;
 	su->su_hook_deadline = 0;
+}
+
+/*
+ * The hook's descendants come to us, the reaper, when their parent
+ * ends (a daemonizing hook's child): reap those that have ended, and
+ * only those, never a child of the program that embeds the library.
+ * Asked when a signal woke the loop, SIGCHLD among them.
+ */
+void
+hook_orphans(struct vmrun_sup *su)
+{
+	if (su->su_hook_pgid > 0)
+		(void)plat_reap_hook_orphans(su->su_hook_pgid);
 }
 
 /* How many of the hook's processes live; unknown: the leader alone. */

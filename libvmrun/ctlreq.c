@@ -402,7 +402,7 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 			reply_status(su, cl);
 		break;
 	case CR_STOP:
-		control_stop(su, 0, rq.cr_force);
+		control_stop(su, 0, rq.cr_force, true);
 		break;
 	case CR_RESET:
 	case CR_POWEROFF:

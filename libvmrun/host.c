@@ -177,15 +177,16 @@ host_need_tty(struct hctx *hc, const char *path, const char *backend)
 /*
  * Does anything listen on the UNIX socket at path?  The connect does not
  * block: a listener whose queue is full (EAGAIN, EINPROGRESS) is live
- * too; only ECONNREFUSED (nobody bound) makes a socket stale.  When in
- * doubt the socket counts as live, so it is never removed.
+ * too.  A refusal (ECONNREFUSED) makes it stale only when the system
+ * finds no listener bound to the path, as FreeBSD refuses a live one
+ * whose queue is full.  When in doubt the socket counts as live, so it
+ * is never removed.
  */
 bool
 unix_socket_live(const char *path)
 {
 	struct sockaddr_un sun;
-	int fd, fl;
-	bool live;
+	int fd, fl, err;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -197,8 +198,9 @@ unix_socket_live(const char *path)
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	fl = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    errno != ECONNREFUSED;
+	err = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ? 0 :
+	    errno;
 	close(fd);
-	return (live);
+	return (!plat_socket_stale(err, err == ECONNREFUSED ?
+	    plat_refused_listener(path) : -1));
 }

@@ -59,10 +59,16 @@ lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 	}
 	other = -1;
 	if ((su->su_lock = plat_pidfile_open(path, 0600, &other)) == NULL) {
-		if (errno == EEXIST) {
+		if (errno == EEXIST && other > 0) {
 			diag_add(ds, VMRUN_ERROR, "vm-supervised", "", NULL,
 			    "VM %s is already supervised by vmrun (pid %ld, "
 			    "lock %s)", su->su_name, (long)other, path);
+			return (75);
+		}
+		if (errno == EEXIST) {	/* its holder is starting */
+			diag_add(ds, VMRUN_ERROR, "vm-supervised", "", NULL,
+			    "VM %s is already supervised by vmrun (lock %s, "
+			    "its pid not written yet)", su->su_name, path);
 			return (75);
 		}
 		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
@@ -70,10 +76,10 @@ lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 		return (71);
 	}
 	if (plat_pidfile_write(su->su_lock) != 0) {
+		/* The handle is gone with the file. */
+		su->su_lock = NULL;
 		diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
 		    "cannot write the lock %s: %s", path, strerror(errno));
-		plat_pidfile_remove(su->su_lock);
-		su->su_lock = NULL;
 		return (71);
 	}
 	return (0);
@@ -85,6 +91,22 @@ lock_release(struct vmrun_sup *su)
 	if (su->su_lock != NULL)
 		plat_pidfile_remove(su->su_lock);
 	su->su_lock = NULL;
+}
+
+/*
+ * Why an open(2) with O_NOFOLLOW of path failed with err: a symbolic
+ * link at path is ELOOP on Linux but EMLINK on FreeBSD, whose strerror
+ * ("Too many links") would mislead; the link is looked at to be sure.
+ */
+const char *
+nofollow_error(const char *path, int err)
+{
+	struct stat sb;
+
+	if ((err == ELOOP || err == EMLINK) && lstat(path, &sb) == 0 &&
+	    S_ISLNK(sb.st_mode))
+		return ("it is a symbolic link");
+	return (strerror(err));
 }
 
 /*
@@ -103,8 +125,7 @@ pidfile_prepare(struct vmrun_sup *su, struct vmrun_diags *ds)
 	if (fd < 0) {
 		diag_add(ds, VMRUN_ERROR, "pidfile-failed", "", NULL,
 		    "cannot open the pid file %s: %s", path,
-		    errno == ELOOP ? "it is a symbolic link" :
-		    strerror(errno));
+		    nofollow_error(path, errno));
 		return (71);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -205,6 +226,25 @@ pidfile_live(const char *path)
 }
 
 /*
+ * Is a bhyve for VM name alive?  Its pid: the one in bhyve's pid file
+ * (-p; NULL: none) if that process lives, else a process titled
+ * "bhyve: NAME"; 0 when there is none.  A VM whose bhyve may be alive is
+ * never to be destroyed: fix (len bytes) gets how to stop it instead.
+ */
+pid_t
+vm_bhyve_alive(const char *pidfile, const char *name, char *fix, size_t len)
+{
+	pid_t pid;
+
+	if ((pid = pidfile_live(pidfile)) == 0 &&
+	    (pid = plat_bhyve_pid(name)) == 0)
+		return (0);
+	snprintf(fix, len, "stop the guest: kill %ld (its power button), "
+	    "and start it again once bhyve has exited", (long)pid);
+	return (pid);
+}
+
+/*
  * design §7.1 step 3: a VM node left behind may be destroyed with
  * --force, unless a bhyve for it is still alive.  Returns 0 (no node),
  * 1 (a node to destroy: the caller runs bhyvectl), or 75 (refused).
@@ -220,16 +260,10 @@ stale_vm(struct vmrun_sup *su, const struct vmrun_vm *vm,
 	name = vmrun_vm_name(vm);
 	if (!vm_node_exists(su, name))
 		return (0);
-	if ((pid = pidfile_live(su->su_opts->op_pidfile)) != 0 ||
-	    plat_bhyve_running(name)) {
-		if (pid != 0)
-			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
-			    "VM %s is running (bhyve pid %ld); stop it "
-			    "first", name, (long)pid);
-		else
-			diag_add(ds, VMRUN_ERROR, "vm-busy", "", NULL,
-			    "VM %s is running (a bhyve process has its "
-			    "name); stop it first", name);
+	if ((pid = vm_bhyve_alive(su->su_opts->op_pidfile, name, fix,
+	    sizeof(fix))) != 0) {
+		diag_add(ds, VMRUN_ERROR, "vm-busy", "", fix,
+		    "VM %s is running (bhyve pid %ld)", name, (long)pid);
 		return (75);
 	}
 	if (!su->su_opts->op_force && su->su_destroy_failed) {

@@ -73,8 +73,10 @@ serve(struct vmrun_sup *su, const struct watch *w)
 
 	errfd = su->su_opts->op_errfd;
 	logfd = su->su_opts->op_logfd;
-	if (fired(w, su->su_wake[0]))
+	if (fired(w, su->su_wake[0])) {
 		drain_wake(su);
+		hook_orphans(su);
+	}
 	if (su->su_child.c_errfd >= 0 && fired(w, su->su_child.c_errfd))
 		(void)child_pump(&su->su_child, &su->su_tail, errfd, logfd);
 	/* Its end is decided after what it wrote before it is read. */

@@ -14,7 +14,11 @@
 
 struct pidfh;
 
-/* pidfile(3): libutil on FreeBSD, libbsd on Linux. */
+/*
+ * pidfile(3): libutil on FreeBSD, libbsd on Linux.  plat_pidfile_write
+ * releases the handle when it fails (the file is removed): it is not
+ * to be used again.
+ */
 struct pidfh	*plat_pidfile_open(const char *, mode_t, pid_t *);
 int		 plat_pidfile_write(struct pidfh *);
 int		 plat_pidfile_remove(struct pidfh *);
@@ -44,25 +48,72 @@ int		 plat_procfd(pid_t pid);
 int		 plat_subreaper(void);
 
 /*
- * Send sig to what the child hook started: its process group hook (the
- * caller keeps the group's leader unreaped, so the id names no other
- * group), and on FreeBSD every descendant of hook, even one that left
- * the group, as its reaper.
+ * Send sig once to each process the child hook started: on FreeBSD
+ * every descendant of hook, even one that left its group, as its reaper
+ * (PROC_REAP_KILL), falling back on the process group when that reaches
+ * none; elsewhere its process group hook (the caller keeps the group's
+ * leader unreaped, so the id names no other group).
  */
 void		 plat_hook_kill(pid_t hook, int sig);
+/* platrules.c: after PROC_REAP_KILL (rc, rk_killed), is killpg needed? */
+bool		 plat_reapkill_fallback(int rc, unsigned killed);
 
 /*
- * How many processes of group pg are alive (zombies do not count), or
- * -1 when the system cannot tell.  Reaps on the way the zombies of the
- * group that are this process's children, except pg's leader itself.
+ * Reap the zombies among this process's children that descend from
+ * the child hook and came to it as their reaper (FreeBSD: the reaper
+ * subtree of hook; Linux: the process group hook), but never hook
+ * itself, whose zombie holds its ids, nor any other child: a program
+ * that embeds the library reaps its own.  Returns how many it reaped.
+ */
+int		 plat_reap_hook_orphans(pid_t hook);
+/*
+ * platrules.c: is child pid of this process, a zombie or not, its
+ * subtree (FreeBSD) or process group (Linux) from, one to reap for hook?
+ */
+bool		 plat_orphan_of(pid_t pid, bool zombie, pid_t from, pid_t hook);
+
+/*
+ * How many of the processes the hook pg started are alive (zombies do
+ * not count), or -1 when the system cannot tell: its process group, and
+ * on FreeBSD its whole reaper subtree (what left the group too).  Reaps
+ * on the way those zombies that are this process's children, except pg
+ * itself.
  */
 int		 plat_pgrp_live(pid_t pg);
 
 /*
- * Is a bhyve for VM name running?  FreeBSD: a process whose title is
- * "bhyve: NAME".  Elsewhere there is no real bhyve: false.
+ * A non-blocking connect(2) to the UNIX socket path was refused: does a
+ * listener hold it all the same?  1 yes, 0 no, -1 cannot tell.  FreeBSD
+ * refuses a live listener whose queue is full (net.local.stream.pcblist
+ * says); Linux refuses only when nobody listens (a full queue answers
+ * EAGAIN): 0.
  */
-bool		 plat_bhyve_running(const char *name);
+int		 plat_refused_listener(const char *path);
+/*
+ * platrules.c: how connect(2) to a socket ended (0 or an errno) and
+ * plat_refused_listener's answer: is it stale, nobody listening?
+ */
+bool		 plat_socket_stale(int err, int listener);
+/*
+ * platrules.c: might a socket bound to bound (as the system reports it:
+ * possibly relative, from the binder's directory) be the one at path?
+ * 1 surely, -1 perhaps, 0 no.
+ */
+int		 plat_unix_path_match(const char *bound, const char *path);
+
+/*
+ * The pid of a running bhyve for VM name, or 0: a process whose title
+ * (the first string of its arguments, as ps(1) shows it) is
+ * "bhyve: NAME", which bhyve sets with setproctitle(3).
+ */
+pid_t		 plat_bhyve_pid(const char *name);
+
+/*
+ * platrules.c: is title (len bytes, maybe not NUL-terminated) the one
+ * bhyve takes for VM name?
+ */
+bool		 plat_bhyve_title(const char *title, size_t len,
+		    const char *name);
 
 /*
  * Host facts for the checks of design §6, as a table of functions so

@@ -10,8 +10,11 @@
 #include <sys/pciio.h>
 #include <sys/procctl.h>
 #include <sys/socket.h>
+#include <sys/socketvar.h>
 #include <sys/sockio.h>
 #include <sys/sysctl.h>
+#include <sys/un.h>
+#include <sys/unpcb.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -21,6 +24,7 @@
 #include <fcntl.h>
 #include <libutil.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +38,22 @@ plat_pidfile_open(const char *path, mode_t mode, pid_t *otherpid)
 	return (pidfile_open(path, mode, otherpid));
 }
 
+/*
+ * On failure libutil has closed the file but kept pfh, which
+ * pidfile_remove and pidfile_close then refuse (EINVAL): freed here.
+ */
 int
 plat_pidfile_write(struct pidfh *pfh)
 {
-	return (pidfile_write(pfh));
+	int e;
+
+	if (pidfile_write(pfh) == 0)
+		return (0);
+	e = errno;
+	if (pidfile_remove(pfh) != 0)
+		free(pfh);
+	errno = e;
+	return (-1);
 }
 
 int
@@ -96,22 +112,109 @@ void
 plat_hook_kill(pid_t hook, int sig)
 {
 	struct procctl_reaper_kill rk;
+	int rc;
 
-	(void)killpg(hook, sig);
-	/* What left the group: the hook's subtree below its reaper, us. */
+	/* The hook's subtree below its reaper, us: its group and more. */
 	memset(&rk, 0, sizeof(rk));
 	rk.rk_sig = sig;
 	rk.rk_flags = REAPER_KILL_SUBTREE;
 	rk.rk_subtree = hook;
-	(void)procctl(P_PID, getpid(), PROC_REAP_KILL, &rk);
+	rc = procctl(P_PID, getpid(), PROC_REAP_KILL, &rk);
+	if (plat_reapkill_fallback(rc, rk.rk_killed))
+		(void)killpg(hook, sig);
 }
 
+/* The descendants whose reaper this process is (new array), or NULL. */
+static struct procctl_reaper_pidinfo *
+reaper_pids(u_int *np)
+{
+	struct procctl_reaper_status rs;
+	struct procctl_reaper_pids rp;
+	struct procctl_reaper_pidinfo *pi;
+	u_int n;
+
+	if (procctl(P_PID, getpid(), PROC_REAP_STATUS, &rs) != 0)
+		return (NULL);
+	/* Room for some that come meanwhile. */
+	n = rs.rs_descendants + 16;
+	if ((pi = calloc(n, sizeof(*pi))) == NULL)
+		return (NULL);
+	memset(&rp, 0, sizeof(rp));
+	rp.rp_count = n;
+	rp.rp_pids = pi;
+	if (procctl(P_PID, getpid(), PROC_REAP_GETPIDS, &rp) != 0) {
+		free(pi);
+		return (NULL);
+	}
+	*np = n;
+	return (pi);
+}
+
+/*
+ * The reaper subtree of hook (its process group and what left it): its
+ * zombies that are our children reaped, but hook itself (how many:
+ * returned), and its live processes counted in *live (-1 when this
+ * kernel does not tell zombies in the list).  -1 when unknown.
+ */
+static int
+subtree_scan(pid_t hook, int *live)
+{
+	struct procctl_reaper_pidinfo *pi;
+	u_int i, n;
+	int reaped;
+	bool zombie;
+
+	*live = -1;
+	if ((pi = reaper_pids(&n)) == NULL)
+		return (-1);
+	*live = 0;
+	reaped = 0;
+	for (i = 0; i < n; i++) {
+		if (!(pi[i].pi_flags & REAPER_PIDINFO_VALID) ||
+		    pi[i].pi_subtree != hook)
+			continue;
+#ifdef REAPER_PIDINFO_ZOMBIE
+		zombie = (pi[i].pi_flags & REAPER_PIDINFO_ZOMBIE) != 0;
+#else
+		/* Not told: WNOHANG leaves a live one alone. */
+		zombie = true;
+		*live = -1;
+#endif
+		if (!zombie && *live >= 0)
+			(*live)++;
+		if ((pi[i].pi_flags & REAPER_PIDINFO_CHILD) &&
+		    plat_orphan_of(pi[i].pi_pid, zombie, hook, hook) &&
+		    waitpid(pi[i].pi_pid, NULL, WNOHANG) == pi[i].pi_pid)
+			reaped++;
+	}
+	free(pi);
+	return (reaped);
+}
+
+int
+plat_reap_hook_orphans(pid_t hook)
+{
+	int live, n;
+
+	return ((n = subtree_scan(hook, &live)) < 0 ? 0 : n);
+}
+
+/*
+ * What the hook left running, as its end sees it: on a kernel that
+ * tells zombies in the reaper's list, its whole subtree, so that what
+ * left the group (and PROC_REAP_KILL reached) is waited for and reaped
+ * too; else its process group.
+ */
 int
 plat_pgrp_live(pid_t pg)
 {
 	struct kinfo_proc *kp;
 	int mib[4], n;
 	size_t len, i;
+
+	(void)subtree_scan(pg, &n);
+	if (n >= 0)
+		return (n);
 
 	mib[0] = CTL_KERN;
 	mib[1] = KERN_PROC;
@@ -130,11 +233,61 @@ plat_pgrp_live(pid_t pg)
 	for (i = 0; i < len / sizeof(*kp); i++) {
 		if (kp[i].ki_stat != SZOMB)
 			n++;
-		else if (kp[i].ki_ppid == getpid() && kp[i].ki_pid != pg)
+		else if (kp[i].ki_ppid == getpid() &&
+		    plat_orphan_of(kp[i].ki_pid, true, kp[i].ki_pgid, pg))
 			(void)waitpid(kp[i].ki_pid, NULL, WNOHANG);
 	}
 	free(kp);
 	return (n);
+}
+
+/*
+ * A listener bound to path, from the list netstat(1) reads: a refused
+ * connect may be its full queue (solisten's backlog), not its absence.
+ */
+int
+plat_refused_listener(const char *path)
+{
+	struct xunpgen *xug, *end;
+	struct xunpcb *xu;
+	char *buf, bound[sizeof(xu->xu_addr.sun_path) + 1];
+	size_t len, plen;
+	int found, m;
+
+	if (sysctlbyname("net.local.stream.pcblist", NULL, &len, NULL, 0) != 0)
+		return (-1);
+	len += len / 4;
+	if ((buf = malloc(len)) == NULL)
+		return (-1);
+	if (sysctlbyname("net.local.stream.pcblist", buf, &len, NULL, 0) != 0 ||
+	    len < sizeof(*xug)) {
+		free(buf);
+		return (-1);
+	}
+	found = 0;
+	end = (struct xunpgen *)(void *)(buf + len);
+	xug = (struct xunpgen *)(void *)buf;
+	for (xug = (struct xunpgen *)(void *)((char *)xug + xug->xug_len);
+	    xug < end && xug->xug_len > sizeof(struct xunpgen) && found != 1;
+	    xug = (struct xunpgen *)(void *)((char *)xug + xug->xug_len)) {
+		xu = (struct xunpcb *)(void *)xug;
+		if ((char *)xu + sizeof(*xu) > buf + len)
+			break;
+		if (!(xu->xu_socket.so_options & SO_ACCEPTCONN) ||
+		    xu->xu_addr.sun_len <= offsetof(struct sockaddr_un,
+		    sun_path))
+			continue;
+		plen = xu->xu_addr.sun_len - offsetof(struct sockaddr_un,
+		    sun_path);
+		if (plen > sizeof(xu->xu_addr.sun_path))
+			plen = sizeof(xu->xu_addr.sun_path);
+		memcpy(bound, xu->xu_addr.sun_path, plen);
+		bound[plen] = '\0';
+		if ((m = plat_unix_path_match(bound, path)) != 0)
+			found = m;
+	}
+	free(buf);
+	return (found);
 }
 
 /* The title of process pid as ps(1) shows it; false if unknown. */
@@ -149,45 +302,52 @@ proc_title(pid_t pid, char *buf, size_t len)
 	mib[2] = KERN_PROC_ARGS;
 	mib[3] = (int)pid;
 	n = len - 1;
-	if (sysctl(mib, 4, buf, &n, NULL, 0) != 0 || n == 0)
+	/* ENOMEM: the arguments are longer; their start is in buf. */
+	if (sysctl(mib, 4, buf, &n, NULL, 0) != 0) {
+		if (errno != ENOMEM)
+			return (false);
+		n = len - 1;
+	}
+	if (n == 0 || n > len - 1)
 		return (false);
 	buf[n] = '\0';
 	return (true);
 }
 
-/* bhyve sets its title to the VM name: "bhyve: NAME" (bhyve.md §1). */
-bool
-plat_bhyve_running(const char *name)
+/*
+ * bhyve sets its title to the VM name: "bhyve: NAME" (bhyve.md §1).  Any
+ * process with that title counts, whatever its command, so that a
+ * stand-in (the test suite's) is found as bhyve would be.
+ */
+pid_t
+plat_bhyve_pid(const char *name)
 {
 	struct kinfo_proc *kp;
-	char title[256], want[256];
+	char title[256];
 	int mib[4];
 	size_t len, i, n;
-	bool found;
+	pid_t found;
 
 	mib[0] = CTL_KERN;
 	mib[1] = KERN_PROC;
 	mib[2] = KERN_PROC_PROC;
 	mib[3] = 0;
 	if (sysctl(mib, 4, NULL, &len, NULL, 0) != 0)
-		return (false);
+		return (0);
 	len += len / 8;
 	if ((kp = malloc(len)) == NULL)
-		return (false);
+		return (0);
 	if (sysctl(mib, 4, kp, &len, NULL, 0) != 0) {
 		free(kp);
-		return (false);
+		return (0);
 	}
-	snprintf(want, sizeof(want), "bhyve: %s", name);
 	n = len / sizeof(*kp);
-	found = false;
-	for (i = 0; i < n && !found; i++) {
-		if (strcmp(kp[i].ki_comm, "bhyve") != 0)
-			continue;
-		if (proc_title(kp[i].ki_pid, title, sizeof(title)) &&
-		    strcmp(title, want) == 0)
-			found = true;
-	}
+	found = 0;
+	for (i = 0; i < n && found == 0; i++)
+		if (kp[i].ki_stat != SZOMB && kp[i].ki_pid != getpid() &&
+		    proc_title(kp[i].ki_pid, title, sizeof(title)) &&
+		    plat_bhyve_title(title, strlen(title), name))
+			found = kp[i].ki_pid;
 	free(kp);
 	return (found);
 }

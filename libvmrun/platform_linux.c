@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,12 +112,16 @@ int
 plat_pidfile_write(struct pidfh *pfh)
 {
 	char buf[32];
-	int n;
+	int n, e;
 
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(pfh->pf_fd, 0) != 0 ||
-	    pwrite(pfh->pf_fd, buf, (size_t)n, 0) != n)
+	    pwrite(pfh->pf_fd, buf, (size_t)n, 0) != n) {
+		e = errno;
+		(void)plat_pidfile_remove(pfh);
+		errno = e;
 		return (-1);
+	}
 	return (0);
 }
 
@@ -204,15 +209,22 @@ proc_stat(const char *pid, char *state, long *ppid, long *pgrp)
 	return (sscanf(p + 1, " %c %ld %ld", state, ppid, pgrp) == 3);
 }
 
-int
-plat_pgrp_live(pid_t pg)
+/*
+ * Look at process group pg: how many of its processes live (*live), and
+ * reap the zombies of it that are our children, but pg's leader itself
+ * (plat_orphan_of).  Returns how many it reaped, or -1 with no /proc.
+ */
+static int
+pgrp_scan(pid_t pg, int *live)
 {
 	DIR *d;
 	struct dirent *de;
-	long ppid, pgrp, pid;
+	long ppid, pgrp;
+	pid_t pid;
 	char state;
 	int n;
 
+	*live = 0;
 	if ((d = opendir("/proc")) == NULL)
 		return (-1);
 	n = 0;
@@ -221,21 +233,78 @@ plat_pgrp_live(pid_t pg)
 		    !proc_stat(de->d_name, &state, &ppid, &pgrp) ||
 		    pgrp != (long)pg)
 			continue;
-		pid = atol(de->d_name);
+		pid = (pid_t)atol(de->d_name);
 		if (state != 'Z' && state != 'X')
+			(*live)++;
+		else if (ppid == (long)getpid() &&
+		    plat_orphan_of(pid, true, (pid_t)pgrp, pg) &&
+		    waitpid(pid, NULL, WNOHANG) == pid)
 			n++;
-		else if (ppid == (long)getpid() && pid != (long)pg)
-			(void)waitpid((pid_t)pid, NULL, WNOHANG);
 	}
 	closedir(d);
 	return (n);
 }
 
-bool
-plat_bhyve_running(const char *name)
+int
+plat_pgrp_live(pid_t pg)
 {
-	(void)name;
-	return (false);
+	int live;
+
+	return (pgrp_scan(pg, &live) < 0 ? -1 : live);
+}
+
+/*
+ * Linux does not say which child of ours a process came from; the
+ * hook's process group does, for what stayed in it.  What left it
+ * (setsid) is not told apart from the caller's own children, so it is
+ * left alone.
+ */
+int
+plat_reap_hook_orphans(pid_t hook)
+{
+	int live, n;
+
+	return ((n = pgrp_scan(hook, &live)) < 0 ? 0 : n);
+}
+
+int
+plat_refused_listener(const char *path)
+{
+	(void)path;
+	return (0);
+}
+
+/*
+ * There is no real bhyve here, but the tests' stand-in names itself as
+ * bhyve does: the first string of /proc/PID/cmdline.
+ */
+pid_t
+plat_bhyve_pid(const char *name)
+{
+	DIR *d;
+	struct dirent *de;
+	char path[PATH_MAX], buf[256];
+	ssize_t n;
+	pid_t found;
+	int fd;
+
+	if ((d = opendir("/proc")) == NULL)
+		return (0);
+	found = 0;
+	while (found == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    atol(de->d_name) == (long)getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n > 0 && plat_bhyve_title(buf, (size_t)n, name))
+			found = (pid_t)atol(de->d_name);
+	}
+	closedir(d);
+	return (found);
 }
 
 /*

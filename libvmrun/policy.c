@@ -5,6 +5,7 @@
  * Nothing here runs, waits, or reports.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -145,4 +146,52 @@ policy_escalate(enum stop_phase phase)
 	default:
 		return (PH_KILL);
 	}
+}
+
+/*
+ * design §7.3: the signals that request a stop, and whether one that
+ * comes while a stop is under way skips ahead a step.  Only SIGINT does
+ * (an interactive Ctrl-C twice): at host shutdown init and daemon(8)
+ * each send SIGTERM at once, and that must never become a forced
+ * power-off; the stop timer decides.  SIGQUIT, SIGUSR2 and SIGALRM would
+ * end the program and leave bhyve running: they stop like SIGTERM.
+ * SIGINT is the last row, so that a SIGTERM and a SIGINT seen in one
+ * look count the SIGINT as the second signal.
+ */
+static const struct {
+	int	 ss_sig;
+	bool	 ss_skips;
+} stopsigs[NSTOPSIG] = {
+	{ SIGTERM, false },
+	{ SIGHUP, false },
+	{ SIGQUIT, false },
+	{ SIGUSR2, false },
+	{ SIGALRM, false },
+	{ SIGINT, true }
+};
+
+/* The row of stop signal sig, or -1.  Async-signal-safe. */
+int
+policy_stopsig(int sig)
+{
+	int i;
+
+	for (i = 0; i < NSTOPSIG; i++)
+		if (stopsigs[i].ss_sig == sig)
+			return (i);
+	return (-1);
+}
+
+/* The signal of row i. */
+int
+policy_stopsig_signo(int i)
+{
+	return (stopsigs[i].ss_sig);
+}
+
+/* Does the signal of row i, while a stop is under way, skip ahead? */
+bool
+policy_stopsig_skips(int i)
+{
+	return (stopsigs[i].ss_skips);
 }

@@ -102,31 +102,21 @@ vmrun_sup_set_callback(struct vmrun_sup *su, vmrun_event_fn *fn, void *arg)
 	su->su_cbarg = arg;
 }
 
-/* Async-signal-safe: count, remember, wake the loop. */
+/* Async-signal-safe: count, wake the loop. */
 void
 vmrun_sup_signal(struct vmrun_sup *su, int signo)
 {
-	int e;
+	int e, i;
 
 	if (su == NULL)
 		return;
 	e = errno;
-	switch (signo) {
-	case SIGTERM:
-	case SIGINT:
-	case SIGHUP:
-	case SIGQUIT:	/* would otherwise end vmrun and leave bhyve */
-	case SIGUSR2:
-	case SIGALRM:
-		su->su_lastsig = signo;
-		su->su_nstop++;
-		break;
-	case SIGUSR1:
+	if ((i = policy_stopsig(signo)) >= 0)
+		su->su_nsig[i]++;
+	else if (signo == SIGUSR1)
 		su->su_nreset++;
-		break;
-	case SIGCHLD:	/* only a wake: a child of ours may have ended */
-		break;
-	default:
+	else if (signo != SIGCHLD) {	/* SIGCHLD: only a wake */
+		errno = e;
 		return;
 	}
 	if (su->su_wake[1] >= 0 && write(su->su_wake[1], "", 1) < 0) {

@@ -29,6 +29,7 @@
 #define SRV_OUTBUF	(256 * 1024) /* what a client may leave unread */
 #define SRV_VERSION	1	/* of the control protocol */
 
+#define NSTOPSIG	6	/* signals that stop the VM (policy_stopsig) */
 #define TAIL_LINES	20	/* design §7.1: the last 20 lines of stderr */
 #define TAIL_LINELEN	512
 
@@ -159,10 +160,10 @@ struct vmrun_sup {
 	vmrun_event_fn	*su_cb;
 	void		*su_cbarg;
 	int		 su_wake[2];	/* self-pipe: signals wake the loop */
-	volatile sig_atomic_t su_nstop;	/* stop signals received */
+	/* Stop signals received, per row of policy_stopsig (policy.c). */
+	volatile sig_atomic_t su_nsig[NSTOPSIG];
 	volatile sig_atomic_t su_nreset; /* SIGUSR1 received */
-	volatile sig_atomic_t su_lastsig;
-	int		 su_stops_seen;
+	int		 su_sigseen[NSTOPSIG];
 	int		 su_resets_seen;
 	struct vmrun_diags *su_diags;
 
@@ -282,6 +283,8 @@ int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
 bool		 vm_node_exists(struct vmrun_sup *, const char *);
 const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
 pid_t		 pidfile_live(const char *);
+const char	*nofollow_error(const char *, int);
+pid_t		 vm_bhyve_alive(const char *, const char *, char *, size_t);
 
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
@@ -327,13 +330,16 @@ bool		 policy_restart_ok(const double *, size_t, double, long long,
 size_t		 policy_restarts_keep(double *, size_t, double, long long,
 		    long long);
 enum stop_phase	 policy_escalate(enum stop_phase);
+int		 policy_stopsig(int);
+int		 policy_stopsig_signo(int);
+bool		 policy_stopsig_skips(int);
 
 /* control.c */
 void		 control_requests(struct vmrun_sup *);
 void		 control_timers(struct vmrun_sup *, double);
 double		 control_deadline(const struct vmrun_sup *);
 bool		 stop_pending(struct vmrun_sup *);
-void		 control_stop(struct vmrun_sup *, int, bool);
+void		 control_stop(struct vmrun_sup *, int, bool, bool);
 bool		 control_bhyve(struct vmrun_sup *, const char *);
 bool		 control_restart(struct vmrun_sup *, const char *);
 bool		 bhyve_running(const struct vmrun_sup *);
@@ -343,6 +349,7 @@ void		 ctl_ended(struct vmrun_sup *, struct ctl *);
 void		 hook_ended(struct vmrun_sup *);
 void		 hook_end_begin(struct vmrun_sup *);
 void		 hook_end_check(struct vmrun_sup *);
+void		 hook_orphans(struct vmrun_sup *);
 
 /* ctlreq.c, ctlsrv.c */
 enum ctl_req {

@@ -400,6 +400,7 @@ void		 diag_set_group(struct vmrun_diags *, size_t from,
 bool		 diags_nomem(const struct vmrun_diags *);
 
 /* platform.c, platform_freebsd.c, platform_linux.c: behind platform.h */
+/* platrules.c: in platform.h, what both platforms decide alike */
 
 /*
  * Layer 1: the JSON tree, read and checked against key tables.

@@ -548,7 +548,8 @@ vm_busy_body()
 	cat > expect <<EOF
 vmrun: ht: 1 problem
   vm
-    VM ht is running (its bhyve is alive)
+    VM ht is running (bhyve pid $!)
+      fix: stop the guest: kill $! (its power button), and start it again once bhyve has exited
 EOF
 	atf_check -s exit:69 -o empty -e file:expect ./check -p "$PWD/bhyve.pid"
 	# Its bhyve gone: a leftover after all.

@@ -450,6 +450,41 @@ hook_group_after_exit_body()
 # ---------------------------------------------------------------------
 # Events, --log and bhyve's arguments (One run, EVENTS, OPTIONS)
 
+# zombies PID: the zombie children of PID, one pid a line.
+zombies()
+{
+	local d
+
+	for d in /proc/[0-9]*; do
+		awk -v p="$1" '{ sub(/^.*\) /, ""); if ($1 == "Z" && $2 == p)
+		    found = 1 } END { exit !found }' "$d/stat" 2>/dev/null &&
+		    echo "${d#/proc/}"
+	done
+}
+
+tc hook_daemon_reaped "what a daemonizing hook leaves behind comes to vmrun and is reaped when it ends, while the VM runs"
+hook_daemon_reaped_body()
+{
+	local orphan
+
+	[ -d /proc/self ] || atf_skip "no /proc to see zombies in"
+	setup
+	config '"post_start_script": ["'"$H"'/fake-hook"]'
+	export FAKE_BHYVE_RUNTIME=forever FAKE_HOOK_ORPHAN=0.5
+	start_bg
+	wait_for 'grep -q "^exit 0" hook.log'
+	orphan=$(awk '$1 == "orphan" { print $2 }' hook.log)
+	[ -n "$orphan" ] || atf_fail "the hook left nothing: $(oneline hook.log)"
+	wait_for 'grep -q "^orphan-exit" hook.log'
+	# Ended, it is reaped: no zombie of vmrun but the hook's own, which
+	# holds its process group's id until the VM ends.
+	wait_for '[ -z "$(zombies "$VMRUN" | grep -vx "$(oneline hook.pid)")" ]'
+	alive "$(oneline bhyve.pid)" || atf_fail "bhyve ended"
+	sig_vmrun TERM
+	finish_bg 1
+	no_leftovers
+}
+
 tc events_json "--events: one JSON object per line, appended, in order, with the fields of vmrun(8) EVENTS"
 events_json_body()
 {

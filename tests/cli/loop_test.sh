@@ -138,7 +138,8 @@ while [ "$try" -lt 20 ]; do
 	    while :; do sleep 0.1; done' < /dev/null > /dev/null 2>&1 &
 	by=$!
 	[ "$by" = "$hook" ] && break
-	kill "$by"
+	# Not the one: no trap of its may run and log a TERM.
+	kill -KILL "$by"
 	try=$((try + 1))
 done
 sleep 0.3

@@ -118,6 +118,29 @@ lock_held_body()
 	no_leftovers
 }
 
+tc lock_held_no_pid "a lock whose holder has not written its pid yet: 75, and no \"pid -1\""
+lock_held_no_pid_body()
+{
+	setup
+	command -v flock > /dev/null || atf_skip "no flock(1) here"
+	config
+	# Held, still empty: a vmrun that has just taken it.
+	: > vmrun.pid
+	timeout 60 flock vmrun.pid sleep 60 &
+	echo $! >> bg.pids
+	wait_for '! flock -n vmrun.pid true'
+	atf_check -s exit:75 -o empty -e save:err2 ./run
+	grep -q "VM lt is already supervised by vmrun (lock $PWD/vmrun.pid, its pid not written yet)" err2 ||
+	    atf_fail "start: $(oneline err2)"
+	! grep -q 'pid -1' err2 || atf_fail "pid -1 printed: $(oneline err2)"
+	atf_check -s exit:69 -o empty -e save:err3 "$V" -c vm.json --check \
+	    --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
+	grep -q "VM lt is supervised by vmrun (lock $PWD/vmrun.pid, its pid not written yet)" err3 ||
+	    atf_fail "--check: $(oneline err3)"
+	! grep -q 'pid -1' err3 || atf_fail "pid -1 printed: $(oneline err3)"
+	runs 0
+}
+
 tc stale_lock "a supervisor pid file naming a dead process does not block the start"
 stale_lock_body()
 {
@@ -160,6 +183,50 @@ vmrun_killed_body()
 	runs 1
 	kill -TERM "$bpid"
 	wait_for '! alive $bpid'
+}
+
+tc vmrun_killed_check "after vmrun is killed with SIGKILL, --check and --force without -p find bhyve by its title and never advise destroying the VM"
+vmrun_killed_check_body()
+{
+	local bpid name
+
+	setup
+	# A name of its own: titles are seen by every test run on the host.
+	name=kt$$
+	printf '{"name": "%s", "cpu": 1, "mem": "256M"}\n' "$name" > vm.json
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TITLE=1
+	command -v bash > /dev/null ||
+	    atf_skip "the fake bhyve takes bhyve's process title through bash"
+	start_bg
+	bpid=$(oneline bhyve.pid)
+	kill -KILL "$VMRUN"
+	wait "$BG"
+	alive "$bpid" || atf_fail "bhyve did not survive vmrun"
+	# (The other problem is the UEFI firmware this host lacks.)
+	atf_check -s exit:69 -o empty \
+	    -e match:"^    VM $name is running \(bhyve pid $bpid\)\$" \
+	    -e match:"^      fix: stop the guest: kill $bpid \(its power button\)" \
+	    -e not-match:destroy -e not-match:--force \
+	    "$V" -c vm.json --check --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
+	atf_check -s exit:69 -o match:'"code":"vm-busy"' -o not-match:destroy \
+	    -e empty "$V" -c vm.json --check --json --vmm-dir "$PWD/vmm" \
+	    -P "$PWD/vmrun.pid"
+	# --force without -p: refused, the guest unharmed.
+	atf_check -s exit:75 -o empty -e save:err2 \
+	    env EVENTS="$PWD/e2.jsonl" ./run -f
+	grep -q "VM $name is running (bhyve pid $bpid)" err2 ||
+	    atf_fail "not refused as running: $(oneline err2)"
+	! grep -q -- '--destroy' err2 || atf_fail "advice to destroy: $(oneline err2)"
+	[ "$(count_in bhyvectl.log destroy)" = 0 ] ||
+	    atf_fail "bhyvectl --destroy run on a running VM"
+	[ -e vmm/$name ] || atf_fail "the running VM was destroyed"
+	alive "$bpid" || atf_fail "the surviving bhyve was harmed"
+	runs 1
+	kill -TERM "$bpid"
+	wait_for '! alive $bpid'
+	# Gone: now it is left behind, and the advice may say so.
+	atf_check -s exit:69 -o empty -e match:'left behind by an earlier run' \
+	    "$V" -c vm.json --check --vmm-dir "$PWD/vmm" -P "$PWD/vmrun.pid"
 }
 
 # ---------------------------------------------------------------------

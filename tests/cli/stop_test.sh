@@ -97,7 +97,7 @@ stop_kill_body()
 	no_leftovers
 }
 
-tc second_signal "a second signal skips ahead to the forced power-off"
+tc second_signal "a SIGINT while a stop runs skips ahead to the forced power-off"
 second_signal_body()
 {
 	setup
@@ -115,6 +115,129 @@ second_signal_body()
 	ev_assert "main == ['start', 'stop-requested', 'stop-requested', 'escalate', 'exit', 'end'] or main == ['start', 'stop-requested', 'escalate', 'exit', 'end']"
 	ev_assert "ev('escalate')[0]['step'] == 'force-poweroff'"
 	no_leftovers
+}
+
+tc repeated_term "a second SIGTERM or SIGHUP (host shutdown: init and daemon(8) each send one) leaves the stop to its timer"
+repeated_term_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=ignore
+	start_bg --stop-timeout 2
+	sig_vmrun TERM
+	wait_for 'grep -q "^signal TERM" bhyve.log'
+	sig_vmrun TERM
+	sig_vmrun HUP
+	# An escalation would be written right after its stop-requested
+	# event, so before the third signal's.
+	wait_for '[ "$(count_in events.jsonl stop-requested)" = 3 ]'
+	[ "$(count_in events.jsonl escalate)" = 0 ] ||
+	    atf_fail "a repeated signal escalated: $(oneline events.jsonl)"
+	[ "$(count_in bhyvectl.log force-poweroff)" = 0 ] ||
+	    atf_fail "forced power-off on a repeated signal"
+	[ "$(count_in bhyve.log 'signal TERM')" = 1 ] ||
+	    atf_fail "bhyve's power button pressed again: $(oneline bhyve.log)"
+	# The stop timer forces it, from the first signal on.
+	finish_bg 1
+	ev_assert "[e['signal'] for e in ev('stop-requested')] == ['SIGTERM', 'SIGTERM', 'SIGHUP']"
+	ev_assert "[e['step'] for e in ev('escalate')] == ['force-poweroff']"
+	ev_assert "t(ev('escalate')[0]) - t(ev('stop-requested')[0]) >= 1.9"
+	no_leftovers
+}
+
+tc second_sigint "a second SIGINT (Ctrl-C twice) skips ahead to the forced power-off, a third to SIGKILL"
+second_sigint_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever FAKE_BHYVE_TERM=ignore
+	export FAKE_BHYVECTL_FAIL=force-poweroff
+	start_bg --stop-timeout 60
+	sig_vmrun INT
+	wait_for 'grep -q "^signal TERM" bhyve.log'
+	sig_vmrun INT
+	wait_for '[ "$(count_in bhyvectl.log force-poweroff)" = 1 ]'
+	sig_vmrun INT
+	# Bounded well below the 60 s stop timeout and the 10 s SIGKILL.
+	wait_for '! alive $BG' 8
+	finish_bg 1
+	ev_assert "[e['step'] for e in ev('escalate')] == ['force-poweroff', 'kill']"
+	ev_assert "ev('exit')[0]['signal'] == 'SIGKILL'"
+	no_leftovers
+}
+
+# The example of libvmrun(3) that supervises a VM, from the page, with
+# the fake programs put in its options: ./supervise.
+manpage_supervisor()
+{
+	local src cc san libs
+
+	src=$(layout source) ||
+	    atf_skip "the installed suite has no source (the man page example)"
+	cc=${CC:-cc}
+	command -v "$cc" > /dev/null || atf_skip "no C compiler ($cc)"
+	# The literal display after "Supervise a VM", \e unescaped.
+	awk '/^Supervise a VM as/ { on = 1 } on && /^\.Ed/ { exit }
+	    on == 2 { print } on && /^\.Bd -literal/ { on = 2 }' \
+	    "$src/man/libvmrun.3" | sed 's/\\e/\\/g' > supervise.c
+	grep -q 'vmrun_sup_signal' supervise.c ||
+	    atf_fail "no supervisor example found in libvmrun.3"
+	# Only the options change: the fakes, and no host checks.
+	awk '{ print }
+	    /vmrun_opts_set_stop_timeout\(op, 30\) != VMRUN_OK \|\|/ {
+		print "vmrun_opts_set_program(op, VMRUN_PROG_BHYVE, getenv(\"T_BHYVE\")) ||"
+		print "vmrun_opts_set_program(op, VMRUN_PROG_BHYVECTL, getenv(\"T_CTL\")) ||"
+		print "vmrun_opts_set_vmm_dir(op, getenv(\"T_VMM\")) ||"
+		print "vmrun_opts_set_lockfile(op, getenv(\"T_LOCK\")) ||"
+		print "vmrun_opts_set_checks(op, -1) ||"
+	    }' supervise.c > supervise-t.c
+	grep -q T_BHYVE supervise-t.c || atf_fail "the example's options moved"
+	# Built as the library was: with the sanitizers it carries, whose
+	# runtime must come first.
+	san=
+	libs=$(ldd "$(layout library)" 2>/dev/null)
+	case $libs in
+	*libasan*)	san=address ;;
+	esac
+	case $libs in
+	*libubsan*)	san="${san:+$san,}undefined" ;;
+	esac
+	[ -z "$san" ] || san="-fsanitize=$san"
+	atf_check -o ignore -e ignore "$cc" $san -std=c11 \
+	    -D_POSIX_C_SOURCE=200809L -I"$(dirname "$(layout header)")" \
+	    -o supervise supervise-t.c "$(layout library)" \
+	    -Wl,-rpath,"$(dirname "$(layout library)")"
+	export T_BHYVE="$H/fake-bhyve" T_CTL="$H/fake-bhyvectl"
+	export T_VMM="$PWD/vmm" T_LOCK="$PWD/vmrun.pid"
+}
+
+tc manpage_example_signals "libvmrun(3)'s example handles every signal the library acts on: SIGQUIT stops the VM, none leaves bhyve running"
+manpage_example_signals_body()
+{
+	local sig
+
+	setup
+	config
+	manpage_supervisor
+	export FAKE_BHYVE_RUNTIME=forever
+	for sig in QUIT USR2 ALRM; do
+		reset
+		timeout -k 5 30 ./supervise vm.json > ex.out 2> ex.err &
+		BG=$!
+		echo "$BG" >> bg.pids
+		wait_for '[ "$(nruns)" -ge 1 ] || ! alive $BG'
+		alive "$BG" || atf_fail "the example ended early: $(oneline ex.err)"
+		wait_for '[ -s vmrun.pid ]'
+		# The example itself, not timeout(1), which handles some.
+		VMRUN=$(oneline vmrun.pid)
+		sig_vmrun "$sig"
+		finish_bg 1
+		grep -q '"event":"stop-requested","signal":"SIG'"$sig"'"' ex.out ||
+		    atf_fail "SIG$sig was no stop request: $(oneline ex.out)"
+		[ "$(count_in bhyve.log 'signal TERM')" = 1 ] ||
+		    atf_fail "bhyve not stopped on SIG$sig: $(oneline bhyve.log)"
+		no_leftovers
+	done
 }
 
 tc sigusr1_reset "SIGUSR1: bhyvectl --force-reset, and the guest restarts"

@@ -279,7 +279,7 @@ ATF_TC_BODY(vm_busy, tc)
 {
 	struct vmrun_opts *o;
 	struct run r;
-	char pid[32];
+	char pid[32], msg[64], fix[128];
 
 	setup();
 	o = state_opts();
@@ -292,9 +292,13 @@ ATF_TC_BODY(vm_busy, tc)
 	LOAD(&r, "{" BASE "}", NULL);
 	check(&r, o, VMRUN_CHECK_STATE);
 	PROBLEMS(&r, 1);
-	/* Never advice to destroy a running VM. */
-	EXPECT(&r, "vm-busy", "", "vm", "VM vm is running (its bhyve is "
-	    "alive)", NULL);
+	/* Never advice to destroy a running VM: how to stop it. */
+	snprintf(msg, sizeof(msg), "VM vm is running (bhyve pid %ld)",
+	    (long)getppid());
+	snprintf(fix, sizeof(fix), "stop the guest: kill %ld (its power "
+	    "button), and start it again once bhyve has exited",
+	    (long)getppid());
+	EXPECT(&r, "vm-busy", "", "vm", msg, fix);
 	run_done(&r);
 	/* Without the VM node, the pid file alone means nothing. */
 	unlink("vmm/vm");
