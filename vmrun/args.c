@@ -95,7 +95,8 @@ usage(FILE *fp)
 	    "[-- BHYVE_ARGS...]\n"
 	    "       vmrun ctl [--json] NAME|SOCKET REQUEST [ARG]\n"
 	    "       vmrun status [--json] NAME|SOCKET\n"
-	    "       vmrun console [--read-only] NAME|SOCKET\n");
+	    "       vmrun console [--read-only] NAME|SOCKET\n"
+	    "       vmrun list [--json] [DIRECTORY]\n");
 	for (i = 0; i < NOPTS; i++) {
 		if (opttab[i].ot_short != 0)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s",

@@ -97,6 +97,9 @@ int	 cmd_console(int, char *[]);
 int	 cmd_ctl(int, char *[]);
 int	 ctl_connect(const char *, struct vmrun_ctl **, char **);
 
+/* list.c */
+int	 cmd_list(int, char *[]);
+
 /* nostdio.c */
 int	 nostdio_check(const struct options *, const struct vmrun_config *,
 	    const struct vmrun_vm *, const char *);

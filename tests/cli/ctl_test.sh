@@ -286,3 +286,55 @@ ctl_errors_body()
 	atf_check -s exit:69 -o empty -e match:"cannot reach vmrun at $PWD/none.sock" \
 	    "$V" ctl "$PWD/none.sock" status
 }
+
+tc list "vmrun list: every supervisor of a directory, a stale socket and a silent one reported and kept"
+list_body()
+{
+	running '"targets": {"install": {}}' "-t install"
+	printf '{"name": "two", "cpu": 1, "mem": "256M"}\n' > two.json
+	timeout -k 5 30 "$V" -c two.json --bhyve "$H/fake-bhyve" \
+	    --bhyvectl "$H/fake-bhyvectl" --vmm-dir "$PWD/vmm" \
+	    -P "$PWD/two.pid" --no-requirement-check > two.out 2>&1 &
+	echo $! >> bg.pids
+	wait_for '[ -S two.sock ]'
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])' old.sock
+	# Listens, never answers: costs the one deadline, not a hang.
+	timeout 30 python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+open("mute.ready", "w").close()
+time.sleep(30)' mute.sock &
+	echo $! >> bg.pids
+	wait_for '[ -e mute.ready ]'
+	echo not-a-socket > file.sock
+	atf_check -o save:list.json "$V" list --json "$PWD"
+	atf_check python3 -c '
+import json
+a = json.load(open("list.json"))
+vms = {v["vm"]: v for v in a}
+assert [v["vm"] for v in a] == ["lt", "mute", "old", "two"], a
+lt, two = vms["lt"], vms["two"]
+assert lt["state"] == "running" and lt["target"] == "install", lt
+assert two["state"] == "running" and two["target"] == "default", two
+assert isinstance(lt["pid"], int) and isinstance(two["pid"], int), a
+assert lt["pid"] != two["pid"] and lt["uptime"] >= 0, a
+assert vms["old"]["state"] == "stale", a
+assert vms["mute"]["state"] == "no-answer", a
+assert lt["control"].endswith("/lt.sock"), lt
+'
+	atf_check -o match:'^NAME +STATE +TARGET +PID +UPTIME$' \
+	    -o match:'^lt +running +install +[0-9]+ +[0-9]+:[0-9]{2}:[0-9]{2}$' \
+	    -o match:'^old +stale +- +- +-$' -o not-match:'file' \
+	    "$V" list "$PWD"
+	[ -S old.sock ] || atf_fail "list removed the stale socket"
+	atf_check -o inline:'NAME                 STATE      TARGET                PID     UPTIME\n' \
+	    "$V" list "$PWD/vmm"
+	atf_check -s exit:64 -o empty -e match:'usage: vmrun list' \
+	    "$V" list a b
+	"$V" ctl "$PWD/two.sock" stop > /dev/null
+	sig_vmrun TERM
+	finish_bg 1
+}
