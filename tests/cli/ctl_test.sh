@@ -338,3 +338,43 @@ assert lt["control"].endswith("/lt.sock"), lt
 	sig_vmrun TERM
 	finish_bg 1
 }
+
+tc stop_wait "stop --wait: returns once the VM ended, with its reason and exit status"
+stop_wait_body()
+{
+	running
+	atf_check -o inline:'ended: stopped, exit status 1\n' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait
+	# The end event came before vmrun's own end: it has ended or is ending.
+	finish_bg 1
+	ev_assert "main == ['start', 'stop-requested', 'exit', 'end']"
+	reset
+	running
+	atf_check -o save:end.json "$V" ctl --json "$PWD/lt.sock" stop --wait 20
+	atf_check python3 -c '
+import json
+e = json.load(open("end.json"))
+assert e["event"] == "end" and e["exit_status"] == 1, e
+assert e["reason"] == "stopped", e
+'
+	finish_bg 1
+}
+
+tc stop_wait_timeout "stop --wait SEC: 75 when the VM still runs after SEC; force ends it"
+stop_wait_timeout_body()
+{
+	export FAKE_BHYVE_TERM=ignore
+	running "" "--stop-timeout 60"
+	atf_check -s exit:75 -o empty -e match:'still running after 0.3 seconds' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 0.3
+	alive "$VMRUN" || atf_fail "vmrun ended"
+	# Already stopping: the wait waits on, and force ends it.
+	atf_check -o match:'^ended: ' "$V" ctl "$PWD/lt.sock" stop force --wait 20
+	finish_bg 1
+	atf_check -s exit:64 -o empty -e match:'--wait takes seconds' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait -1
+	atf_check -s exit:64 -o empty -e match:'--wait takes seconds' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 1x
+	atf_check -s exit:64 -o empty -e match:'stop takes only' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 1 2
+}
