@@ -90,6 +90,9 @@ vmrun_sup_free(struct vmrun_sup *su)
 	xfree(su->su_restarts);
 	xfree(su->su_next);
 	xfree(su->su_restart_to);
+	reload_settle(su);
+	xfree(su->su_cf_old);
+	vmrun_config_free(su->su_cf_own);
 	xfree(su);
 }
 
@@ -558,6 +561,7 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 			reason = "start-failed";
 			break;
 		}
+		reload_settle(su);	/* no run uses a replaced config now */
 		su->su_run++;
 		next = NULL;
 		if ((rc = one_run(su, vm, &next, &reason)) >= 0)

@@ -469,6 +469,9 @@ args_opts(const struct options *o, int logfd, struct vmrun_opts *op)
 		st = vmrun_opts_set_control(op, o->control);
 	if (st == VMRUN_OK && o->control_group != NULL)
 		st = vmrun_opts_set_control_group(op, o->control_group);
+	/* Standard input cannot be read again: no file to reload. */
+	if (st == VMRUN_OK && o->config != NULL && strcmp(o->config, "-") != 0)
+		st = vmrun_opts_set_config_file(op, o->config);
 	if (st == VMRUN_OK && o->pidfile != NULL)
 		st = vmrun_opts_set_pidfile(op, o->pidfile);
 	if (st == VMRUN_OK && o->lockfile != NULL)

@@ -24,7 +24,7 @@ static const struct {
 } reqs[] = {
 	{ "status", 0 }, { "stop", 2 }, { "reset", 0 }, { "poweroff", 0 },
 	{ "next-target", 2 }, { "restart", 2 }, { "subscribe", 0 },
-	{ "console-tail", 2 },
+	{ "console-tail", 2 }, { "reload", 0 },
 };
 
 /* An error answer's exit status (sysexits). */
@@ -32,8 +32,11 @@ static int
 error_status(const char *code)
 {
 	if (strcmp(code, "not-running") == 0 ||
-	    strcmp(code, "stopping") == 0 || strcmp(code, "no-console") == 0)
+	    strcmp(code, "stopping") == 0 || strcmp(code, "no-console") == 0 ||
+	    strcmp(code, "no-config-file") == 0)
 		return (EX_UNAVAILABLE);
+	if (strcmp(code, "cannot-read") == 0)
+		return (EX_NOINPUT);
 	if (strcmp(code, "too-many-clients") == 0 ||
 	    strcmp(code, "console-busy") == 0)
 		return (EX_TEMPFAIL);
@@ -63,7 +66,8 @@ ctl_usage(const char *verb)
 		fprintf(stderr, "usage: vmrun ctl [--json] NAME|SOCKET "
 		    "REQUEST [ARG]\n  requests: status, stop [force] [--wait "
 		    "[SEC]], reset, poweroff,\n  next-target [TARGET], "
-		    "restart [TARGET], subscribe, console-tail [LINES]\n");
+		    "restart [TARGET], subscribe, console-tail [LINES],\n"
+		    "  reload\n");
 	return (EX_USAGE);
 }
 

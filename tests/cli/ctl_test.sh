@@ -378,3 +378,79 @@ stop_wait_timeout_body()
 	atf_check -s exit:64 -o empty -e match:'stop takes only' \
 	    "$V" ctl "$PWD/lt.sock" stop --wait 1 2
 }
+
+# cpus N: the -c of the bhyve start number N (from 1), in the events.
+cpus()
+{
+	python3 -c 'import json, sys
+s = [e for e in map(json.loads, open("events.jsonl")) if e["event"] == "start"]
+a = s[int(sys.argv[1]) - 1]["argv"]
+print(a[a.index("-c") + 1].split(",")[0].split("=")[1])' "$1"
+}
+
+tc reload "reload: the file re-read and validated, used from the next start; an invalid one or a new name is refused, the old one stays"
+reload_body()
+{
+	running
+	config '"cpu": 2'
+	sed -i 's/"cpu": 1, //' vm.json
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" reload
+	[ "$(cpus 1)" = 1 ] || atf_fail "the running bhyve changed"
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" reset
+	wait_for '[ "$(nruns)" = 2 ]'
+	wait_for '[ "$(cpus 2 2>/dev/null)" != "" ]'
+	[ "$(cpus 2)" = 2 ] || atf_fail "the next start did not use it: $(cpus 2)"
+	# Invalid: the diagnostics, and the running configuration stays.
+	printf '{"name": "lt", "cpu": 0, "mem": "256M"}\n' > vm.json
+	atf_check -s exit:65 -o save:bad.json "$V" ctl --json "$PWD/lt.sock" reload
+	atf_check python3 -c '
+import json
+a = json.load(open("bad.json"))
+assert a["ok"] is False and a["error"] == "invalid-config", a
+assert a["request"] == "reload", a
+d = a["diagnostics"]
+assert d and d[0]["severity"] == "error" and d[0]["path"] == "cpu", a
+'
+	atf_check -s exit:65 -o match:'^error: invalid-config: .*vm.json is not valid' \
+	    -o match:"^  cpu: " "$V" ctl "$PWD/lt.sock" reload
+	printf '{"name": "other", "cpu": 3, "mem": "256M"}\n' > vm.json
+	atf_check -s exit:65 -o match:'^error: name-changed: .*"other", not "lt"' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	echo '{"name": ' > vm.json
+	atf_check -s exit:65 -o match:'invalid-config' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	rm vm.json
+	atf_check -s exit:66 -o match:'cannot-read' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	# restart re-reads too, and a refused file stops the restart.
+	printf '{"name": "lt", "cpu": 0, "mem": "256M"}\n' > vm.json
+	atf_check -s exit:65 -o match:'invalid-config' \
+	    "$V" ctl "$PWD/lt.sock" restart
+	printf '{"name": "lt", "cpu": 3, "mem": "256M"}\n' > vm.json
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" restart
+	wait_for '[ "$(nruns)" = 3 ]'
+	wait_for '[ "$(cpus 3 2>/dev/null)" != "" ]'
+	[ "$(cpus 3)" = 3 ] || atf_fail "restart did not use the file: $(cpus 3)"
+	sig_vmrun TERM
+	finish_bg 1
+}
+
+tc reload_stdin "reload: a configuration from standard input has no file to re-read"
+reload_stdin_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever
+	./run -c - < vm.json > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ -S lt.sock ]'
+	VMRUN=$(oneline vmrun.pid)
+	atf_check -s exit:69 -o match:'^error: no-config-file: .*standard input' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	# restart still works, with the configuration it has.
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" restart
+	wait_for '[ "$(nruns)" = 2 ]'
+	sig_vmrun TERM
+	finish_bg 1
+}
