@@ -317,6 +317,7 @@ struct vmrun_event {
 	int		 ev_ok;		/* cleanup */
 	int		 ev_exit_status; /* end */
 	const char	*ev_reason;	/* end */
+	double		 ev_delay;	/* restart: seconds before the start */
 };
 
 typedef void	 vmrun_event_fn(const struct vmrun_event *, void *arg);

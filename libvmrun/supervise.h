@@ -213,6 +213,9 @@ struct vmrun_sup {
 	size_t		 su_nrestarts;
 	size_t		 su_restarts_cap;	/* room in su_restarts */
 	long long	 su_reboots;
+	unsigned	 su_nfailed;	/* restarts after failed runs, in a row */
+	double		 su_delay;	/* before the coming restart, seconds */
+	double		 su_backoff_end; /* the backoff timer; 0: none */
 	int		 su_run;
 	bool		 su_used;	/* vmrun_sup_run was called */
 };
@@ -334,6 +337,7 @@ bool		 policy_restart_ok(const double *, size_t, double, long long,
 		    long long);
 size_t		 policy_restarts_keep(double *, size_t, double, long long,
 		    long long);
+double		 policy_backoff(long long, unsigned);
 enum stop_phase	 policy_escalate(enum stop_phase);
 int		 policy_stopsig(int);
 int		 policy_stopsig_signo(int);
