@@ -136,7 +136,8 @@ ask(const char *name, const char *req, const char *arg, bool json)
 	return (rc);
 }
 
-static long long
+/* Milliseconds of the monotonic clock, for deadlines. */
+long long
 mono_ms(void)
 {
 	struct timespec ts;
@@ -285,35 +286,51 @@ stop_args(int n, char *argv[], bool *forcep, double *secp, bool *waitp)
 	return (EX_OK);
 }
 
+/*
+ * The options of a subcommand, --json and --help, up to its first
+ * operand (optind then): -1 to go on, or the exit status, usage(verb)
+ * said.
+ */
 int
-cmd_ctl(int argc, char *argv[])
+ctl_options(int argc, char *argv[], const char *verb, bool *jsonp,
+    int (*usage)(const char *))
 {
 	static const struct option lopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *verb, *req;
-	size_t i;
-	double sec;
-	bool json, force, wait;
-	int ch, n, rc;
+	int ch;
 
-	verb = argv[0];
-	json = false;
+	*jsonp = false;
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
 		if (ch == 'j')
-			json = true;
+			*jsonp = true;
 		else if (ch == 'h') {
-			(void)ctl_usage(verb);
+			(void)usage(verb);
 			return (EX_OK);
 		} else {
 			warnx_("%s: unknown option %s", verb, argv[optind - 1]);
-			return (ctl_usage(verb));
+			return (usage(verb));
 		}
 	}
+	return (-1);
+}
+
+int
+cmd_ctl(int argc, char *argv[])
+{
+	const char *verb, *req;
+	size_t i;
+	double sec;
+	bool json, force, wait;
+	int n, rc;
+
+	verb = argv[0];
+	if ((rc = ctl_options(argc, argv, verb, &json, ctl_usage)) >= 0)
+		return (rc);
 	argc -= optind;
 	argv += optind;
 	if (strcmp(verb, "status") == 0) {

@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,18 +47,10 @@ struct entry {
 	json_t		*e_answer;	/* the status answer */
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static int
-list_usage(void)
+list_usage(const char *verb)
 {
+	(void)verb;
 	fprintf(stderr, "usage: vmrun list [--json] [DIRECTORY]\n");
 	return (EX_USAGE);
 }
@@ -172,7 +163,7 @@ ask_all(struct entry *es, size_t n)
 	long long end, left;
 	int r;
 
-	end = now_ms() + LIST_MS;
+	end = mono_ms() + LIST_MS;
 	for (;;) {
 		k = 0;
 		done = 0;
@@ -191,7 +182,7 @@ ask_all(struct entry *es, size_t n)
 			pfd[k].revents = 0;
 			idx[k++] = i;
 		}
-		if (done == n || (left = end - now_ms()) <= 0)
+		if (done == n || (left = end - mono_ms()) <= 0)
 			break;
 		if ((r = poll(pfd, (nfds_t)k, (int)left)) < 0 &&
 		    errno != EINTR)
@@ -391,35 +382,18 @@ print_json(const struct entry *es, size_t n)
 int
 cmd_list(int argc, char *argv[])
 {
-	static const struct option lopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct entry *es;
 	char *dir;
 	size_t n, i;
 	bool json;
-	int ch, e, rc;
+	int e, rc;
 
-	json = false;
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", lopts, NULL)) != -1) {
-		if (ch == 'j')
-			json = true;
-		else if (ch == 'h') {
-			(void)list_usage();
-			return (EX_OK);
-		} else {
-			warnx_("list: unknown option %s", argv[optind - 1]);
-			return (list_usage());
-		}
-	}
+	if ((rc = ctl_options(argc, argv, "list", &json, list_usage)) >= 0)
+		return (rc);
 	argc -= optind;
 	argv += optind;
 	if (argc > 1 || (argc == 1 && argv[0][0] == '\0'))
-		return (list_usage());
+		return (list_usage("list"));
 	dir = argc == 1 ? strdup(argv[0]) : run_dir();
 	if (dir == NULL) {
 		warnx_("out of memory");
