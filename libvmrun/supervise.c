@@ -90,6 +90,9 @@ vmrun_sup_free(struct vmrun_sup *su)
 	xfree(su->su_restarts);
 	xfree(su->su_next);
 	xfree(su->su_restart_to);
+	reload_settle(su);
+	xfree(su->su_cf_old);
+	vmrun_config_free(su->su_cf_own);
 	xfree(su);
 }
 
@@ -409,6 +412,13 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		if (su->su_nrestarts < su->su_restarts_cap)
 			su->su_restarts[su->su_nrestarts++] = now;
 	}
+	/* The backoff: after a run that was not a guest reboot, doubling. */
+	su->su_delay = 0;
+	if (oc.oc_restart || oc.oc_exit == 0)
+		su->su_nfailed = 0;
+	else if ((su->su_delay = policy_backoff(vm->vm_rl_backoff,
+	    su->su_nfailed)) > 0 && su->su_nfailed < 64)
+		su->su_nfailed++;
 	*nextp = next_target(su, vm, oc.oc_restart ? su->su_restart_to :
 	    NULL);
 	return (-1);
@@ -429,6 +439,14 @@ stale(struct vmrun_sup *su, const struct vmrun_vm *vm)
 		return (75);
 	}
 	return (0);
+}
+
+/* The backoff before a restart has passed, or a stop cut it short. */
+static bool
+backoff_over(struct vmrun_sup *su, void *arg)
+{
+	(void)arg;
+	return (su->su_backoff_end == 0 || stop_pending(su));
 }
 
 /* One run: steps 2 to 8 of design §7.1.  Returns -1 to go on. */
@@ -558,6 +576,7 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 			reason = "start-failed";
 			break;
 		}
+		reload_settle(su);	/* no run uses a replaced config now */
 		su->su_run++;
 		next = NULL;
 		if ((rc = one_run(su, vm, &next, &reason)) >= 0)
@@ -567,8 +586,15 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 		ev.ev_from = vm->vm_target;
 		ev.ev_to = next;
 		ev.ev_reboots = (int)su->su_reboots;
+		ev.ev_delay = su->su_delay;
 		sup_event(su, &ev);
 		target = next;
+		if (su->su_delay > 0) {
+			/* A timer in the loop: a stop ends the wait at once. */
+			su->su_backoff_end = mono_now() + su->su_delay;
+			loop_until(su, backoff_over, NULL);
+			su->su_backoff_end = 0;
+		}
 	}
 	sup_event_init(&ev, VMRUN_EV_END);
 	ev.ev_exit_status = rc;

@@ -37,6 +37,7 @@ struct vmrun_opts {
 	char		*op_prog[3];
 	char		*op_control;	/* control socket; NULL: default, "": none */
 	char		*op_control_group; /* group that may use it, or NULL */
+	char		*op_config_file; /* what reload re-reads, or NULL */
 	char		*op_vmm_dir;
 	char		*op_pidfile;
 	char		*op_lockfile;
@@ -153,7 +154,11 @@ enum sup_state {
 
 /* A supervisor: options, the lock, and the state of the current run. */
 struct vmrun_sup {
-	const struct vmrun_config *su_cf;
+	const struct vmrun_config *su_cf;	/* the caller's, or su_cf_own */
+	struct vmrun_config *su_cf_own;	/* the last reload's, or NULL */
+	struct vmrun_config **su_cf_old; /* reloads replaced, until no run
+					   uses them */
+	size_t		 su_ncf_old;
 	struct vmrun_opts *su_opts;	/* private copy */
 	char		*su_target;	/* first target */
 	const char	*su_name;	/* VM name (borrowed from su_cf) */
@@ -208,6 +213,9 @@ struct vmrun_sup {
 	size_t		 su_nrestarts;
 	size_t		 su_restarts_cap;	/* room in su_restarts */
 	long long	 su_reboots;
+	unsigned	 su_nfailed;	/* restarts after failed runs, in a row */
+	double		 su_delay;	/* before the coming restart, seconds */
+	double		 su_backoff_end; /* the backoff timer; 0: none */
 	int		 su_run;
 	bool		 su_used;	/* vmrun_sup_run was called */
 };
@@ -329,6 +337,7 @@ bool		 policy_restart_ok(const double *, size_t, double, long long,
 		    long long);
 size_t		 policy_restarts_keep(double *, size_t, double, long long,
 		    long long);
+double		 policy_backoff(long long, unsigned);
 enum stop_phase	 policy_escalate(enum stop_phase);
 int		 policy_stopsig(int);
 int		 policy_stopsig_signo(int);
@@ -361,7 +370,8 @@ enum ctl_req {
 	CR_RESTART,
 	CR_SUBSCRIBE,
 	CR_CONSOLE,
-	CR_CONSOLE_TAIL
+	CR_CONSOLE_TAIL,
+	CR_RELOAD
 };
 struct ctlreq {
 	enum ctl_req	 cr_req;
@@ -388,6 +398,9 @@ void		 ctlreq_handle(struct vmrun_sup *, struct client *, const char *,
 		    size_t);
 void		 ctlreq_error(struct client *, const char *, const char *,
 		    const char *);
+
+/* ctlreq.c: reload */
+void		 reload_settle(struct vmrun_sup *);
 
 /* ctlsrv.c */
 int		 ctlsrv_open(struct vmrun_sup *, struct vmrun_diags *);
