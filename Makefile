@@ -38,6 +38,8 @@ RANLIB?=	ranlib
 INSTALL?=	install
 PKG_CONFIG?=	pkg-config
 
+# Only tests parse vmrun's JSON with jansson, a second opinion on its
+# text; the library and the command need no JSON library.
 JANSSON_CFLAGS!=	$(PKG_CONFIG) --cflags jansson 2>/dev/null || true
 JANSSON_LIBS!=		$(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson
 # The platform file and its library: pidfile(3) is in FreeBSD's libutil;
@@ -59,14 +61,13 @@ WARNS=		-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 # them by default, which an explicit _POSIX_C_SOURCE would hide.
 CSTD=		-std=c11 -D_DEFAULT_SOURCE
 CFLAGS?=	$(OPT)
-ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun \
-		$(JANSSON_CFLAGS)
+ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun
 LDFLAGS?=
-LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
+LIBS=		$(PLATFORM_LIBS)
 
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/mask.o \
-		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o \
+		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o libvmrun/jw.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
@@ -83,7 +84,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/platform.o libvmrun/platrules.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
-		libvmrun/platform.h libvmrun/jread.h
+		libvmrun/platform.h libvmrun/jread.h libvmrun/jw.h
 
 TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/config_input_test \
@@ -155,7 +156,7 @@ vmrun.pc: vmrun.pc.in Makefile
 
 # Tests: atf-c programs link the static library (they reach internal
 # functions too); atf-sh scripts are installed executable by suffix rule.
-TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
+TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) $(JANSSON_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
 TEST_UTIL=	tests/lib/testutil.o
 TEST_UTIL_HDRS=	tests/lib/testutil.h tests/lib/cfgtext.h $(LIB_HDRS)
 FAKEHOST=	tests/lib/fakehost.o
@@ -171,89 +172,89 @@ tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
 tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 # The command's parser, linked from its object as vmrun is.
 tests/lib/args_test: tests/lib/args_test.c vmrun/args.o vmrun/vis.o \
     libvmrun.a vmrun/cmd.h include/vmrun.h
 	$(CC) $(TEST_CFLAGS) -Ivmrun $(LDFLAGS) -o $@ tests/lib/args_test.c \
-	    vmrun/args.o vmrun/vis.o libvmrun.a $(ATF_LIBS) $(LIBS)
+	    vmrun/args.o vmrun/vis.o libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/policy_test: tests/lib/policy_test.c libvmrun.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/policy_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
+	    libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/platform_test: tests/lib/platform_test.c libvmrun.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/platform_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
+	    libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/jv_test: tests/lib/jv_test.c libvmrun.a libvmrun/vmrun_impl.h
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/jv_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
+	    libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/values_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/slots_test: tests/lib/slots_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/slots_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_test: tests/lib/config_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_input_test: tests/lib/config_input_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_input_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_targets_test: tests/lib/config_targets_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_targets_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_devices_test: tests/lib/config_devices_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_devices_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_test: tests/lib/render_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_devices_test: tests/lib/render_devices_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_devices_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_safety_test: tests/lib/render_safety_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_safety_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_config_test: tests/lib/render_config_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_config_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_symbols_test: tests/lib/api_symbols_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_symbols_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_alloc_test: tests/lib/api_alloc_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_alloc_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_net_test: tests/lib/check_net_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_net_test.c \
-	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_files_test: tests/lib/check_files_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_files_test.c \
-	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/schema_tables_test: tests/lib/schema_tables_test.c $(TEST_UTIL) \
     libvmrun.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/schema_tables_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
-	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 
 # The interpreter is written into them: made again when the Makefile is.
 $(TEST_SCRIPTS): Makefile
@@ -408,13 +409,13 @@ FUZZ_DICTS=	tests/fuzz/plan.dict tests/fuzz/opts.dict
 
 tests/fuzz/plan_fuzz: tests/fuzz/plan_fuzz.c $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun \
-	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/plan_fuzz.c \
+	    -o $@ tests/fuzz/plan_fuzz.c \
 	    $(LIB_OBJS:.o=.c) $(LIBS)
 
 tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/vis.c \
     vmrun/cmd.h $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun -Ivmrun \
-	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
+	    -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
 	    vmrun/vis.c $(LIB_OBJS:.o=.c) $(LIBS)
 
 tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
