@@ -367,7 +367,9 @@ jw_pack(const char *fmt, ...)
 		default:
 			abort();	/* a format of the library's own */
 		}
-		if (bad || jw_object_set_new(o, k, v) != 0)
+		if (bad)
+			jw_decref(v);
+		else if (jw_object_set_new(o, k, v) != 0)
 			bad = true;
 	}
 	va_end(ap);
