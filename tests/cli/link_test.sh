@@ -175,24 +175,15 @@ EOC
 # VM's name and threads as its JSON library read them.
 build_and_run()
 {
-	local cc san libs jflags jlibs plat a so
+	local cc san jflags jlibs plat a so
 
 	cc=${CC:-cc}
 	a=$(layout archive) || atf_fail "no archive in the layout"
 	so=$(layout library) || atf_fail "no library in the layout"
 	jflags=$(pkg-config --cflags "$1") && jlibs=$(pkg-config --libs "$1") ||
 	    atf_fail "pkg-config does not know $1: install it to run this test"
-	# Built as the library was: with the sanitizers it carries, whose
-	# runtime must come first.
-	san=
-	libs=$(ldd "$so" 2>/dev/null)
-	case $libs in
-	*libasan*)	san=address ;;
-	esac
-	case $libs in
-	*libubsan*)	san="${san:+$san,}undefined" ;;
-	esac
-	[ -z "$san" ] || san="-fsanitize=$san"
+	# Built as the library was: with the sanitizers it carries.
+	san=$(san_flags "$so")
 	# What vmrun.pc's Libs.private names: FreeBSD's libutil.
 	plat=
 	[ "$(uname -s)" != FreeBSD ] || plat=-lutil
@@ -213,7 +204,7 @@ with_jsonc_head()
 	atf_set descr "a program using json-c links libvmrun static and" \
 	    "shared, and both libraries work: json-c's json_object_get," \
 	    "json_object_iter_next are json-c's"
-	atf_set require.progs "pkg-config nm"
+	atf_set require.progs "cc pkg-config nm"
 }
 with_jsonc_body()
 {
@@ -227,7 +218,7 @@ with_jansson_head()
 	atf_set descr "a program using jansson links libvmrun static and" \
 	    "shared, and both libraries work: jansson's json_object_get is" \
 	    "jansson's"
-	atf_set require.progs "pkg-config nm"
+	atf_set require.progs "cc pkg-config nm"
 }
 with_jansson_body()
 {
