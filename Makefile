@@ -34,10 +34,13 @@ STRIP?=
 
 CC?=		cc
 AR?=		ar
+OBJCOPY?=	objcopy
 RANLIB?=	ranlib
 INSTALL?=	install
 PKG_CONFIG?=	pkg-config
 
+# Only tests parse vmrun's JSON with jansson, a second opinion on its
+# text; the library and the command need no JSON library.
 JANSSON_CFLAGS!=	$(PKG_CONFIG) --cflags jansson 2>/dev/null || true
 JANSSON_LIBS!=		$(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson
 # The platform file and its library: pidfile(3) is in FreeBSD's libutil;
@@ -59,14 +62,13 @@ WARNS=		-Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes \
 # them by default, which an explicit _POSIX_C_SOURCE would hide.
 CSTD=		-std=c11 -D_DEFAULT_SOURCE
 CFLAGS?=	$(OPT)
-ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun \
-		$(JANSSON_CFLAGS)
+ALL_CFLAGS=	$(CSTD) $(WARNS) $(CFLAGS) -fPIC -Iinclude -Ilibvmrun
 LDFLAGS?=
-LIBS=		$(JANSSON_LIBS) $(PLATFORM_LIBS)
+LIBS=		$(PLATFORM_LIBS)
 
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/mask.o \
-		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o \
+		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o libvmrun/jw.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
@@ -83,7 +85,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/platform.o libvmrun/platrules.o \
 		libvmrun/check.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
-		libvmrun/platform.h libvmrun/jread.h
+		libvmrun/platform.h libvmrun/jread.h libvmrun/jw.h
 
 TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_test tests/lib/config_input_test \
@@ -101,7 +103,7 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test
+		tests/cli/layers_test tests/cli/link_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
@@ -113,14 +115,30 @@ EXAMPLE_PROGS=	examples/slotmap
 
 .SUFFIXES: .c .o .sh
 
-all: libvmrun.a libvmrun.so vmrun/vmrun vmrun.pc $(EXAMPLE_PROGS)
+all: libvmrun.a libvmrun/internal.a libvmrun.so vmrun/vmrun vmrun.pc $(EXAMPLE_PROGS)
 
 .c.o:
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB_OBJS): $(LIB_HDRS)
 
-libvmrun.a: $(LIB_OBJS)
+# libvmrun.a holds one object, its files linked together (cc -r), in
+# which only the functions the version script exports stay global
+# (objcopy --keep-global-symbols): the library's own functions cannot
+# clash with a caller's.  The command and the tests link the objects as
+# they are (libvmrun/internal.a): they reach internal functions too.
+libvmrun.a: $(LIB_OBJS) libvmrun/exports
+	rm -f $@ libvmrun/libvmrun.o
+	$(CC) -r -nostdlib -o libvmrun/libvmrun.o $(LIB_OBJS)
+	$(OBJCOPY) --keep-global-symbols=libvmrun/exports libvmrun/libvmrun.o
+	$(AR) rc $@ libvmrun/libvmrun.o
+	$(RANLIB) $@
+
+libvmrun/exports: libvmrun/libvmrun.map
+	sed -n 's/^[[:space:]]*\(vmrun_[a-z0-9_]*\);$$/\1/p' \
+	    libvmrun/libvmrun.map > $@
+
+libvmrun/internal.a: $(LIB_OBJS)
 	rm -f $@
 	$(AR) rc $@ $(LIB_OBJS)
 	$(RANLIB) $@
@@ -139,8 +157,8 @@ CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/vis.o vmrun/plan.o vmrun/run.o \
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 
-vmrun/vmrun: $(CMD_OBJS) libvmrun.a
-	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) libvmrun.a $(LIBS)
+vmrun/vmrun: $(CMD_OBJS) libvmrun/internal.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) libvmrun/internal.a $(LIBS)
 
 examples/slotmap.o: include/vmrun.h
 
@@ -153,9 +171,9 @@ vmrun.pc: vmrun.pc.in Makefile
 	    -e 's|@PLATFORM_LIBS@|$(PLATFORM_LIBS)|g' \
 	    vmrun.pc.in > $@
 
-# Tests: atf-c programs link the static library (they reach internal
+# Tests: atf-c programs link the library's objects (they reach internal
 # functions too); atf-sh scripts are installed executable by suffix rule.
-TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
+TEST_CFLAGS=	$(ALL_CFLAGS) $(ATF_CFLAGS) $(JANSSON_CFLAGS) -DSRCDIR=\"$(.CURDIR)$(CURDIR)\"
 TEST_UTIL=	tests/lib/testutil.o
 TEST_UTIL_HDRS=	tests/lib/testutil.h tests/lib/cfgtext.h $(LIB_HDRS)
 FAKEHOST=	tests/lib/fakehost.o
@@ -168,92 +186,92 @@ tests/lib/testutil.o: tests/lib/testutil.c $(TEST_UTIL_HDRS)
 tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/fakehost.c
 
-tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
+tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 # The command's parser, linked from its object as vmrun is.
 tests/lib/args_test: tests/lib/args_test.c vmrun/args.o vmrun/vis.o \
-    libvmrun.a vmrun/cmd.h include/vmrun.h
+    libvmrun/internal.a vmrun/cmd.h include/vmrun.h
 	$(CC) $(TEST_CFLAGS) -Ivmrun $(LDFLAGS) -o $@ tests/lib/args_test.c \
-	    vmrun/args.o vmrun/vis.o libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/policy_test: tests/lib/policy_test.c libvmrun.a $(LIB_HDRS)
+	    vmrun/args.o vmrun/vis.o libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/policy_test: tests/lib/policy_test.c libvmrun/internal.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/policy_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/platform_test: tests/lib/platform_test.c libvmrun.a $(LIB_HDRS)
+	    libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/platform_test: tests/lib/platform_test.c libvmrun/internal.a $(LIB_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/platform_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/jv_test: tests/lib/jv_test.c libvmrun.a libvmrun/vmrun_impl.h
+	    libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/jv_test: tests/lib/jv_test.c libvmrun/internal.a libvmrun/vmrun_impl.h
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/jv_test.c \
-	    libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun.a \
+	    libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/values_test: tests/lib/values_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/values_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/slots_test: tests/lib/slots_test.c $(TEST_UTIL) libvmrun.a \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/slots_test: tests/lib/slots_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/slots_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/config_test: tests/lib/config_test.c $(TEST_UTIL) libvmrun.a \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/config_test: tests/lib/config_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_input_test: tests/lib/config_input_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_input_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_targets_test: tests/lib/config_targets_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_targets_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/config_devices_test: tests/lib/config_devices_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/config_devices_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/render_test: tests/lib/render_test.c $(TEST_UTIL) libvmrun.a \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/render_test: tests/lib/render_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_devices_test: tests/lib/render_devices_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_devices_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_safety_test: tests/lib/render_safety_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_safety_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/render_config_test: tests/lib/render_config_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/render_config_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
-tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun.a \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_symbols_test: tests/lib/api_symbols_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_symbols_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_alloc_test: tests/lib/api_alloc_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_alloc_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_net_test: tests/lib/check_net_test.c $(TEST_UTIL) \
-    $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_net_test.c \
-	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_files_test: tests/lib/check_files_test.c $(TEST_UTIL) \
-    $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_files_test.c \
-	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/schema_tables_test: tests/lib/schema_tables_test.c $(TEST_UTIL) \
-    libvmrun.a $(TEST_UTIL_HDRS)
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/schema_tables_test.c \
-	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
-    $(FAKEHOST) libvmrun.a $(FAKEHOST_HDRS)
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
-	    $(TEST_UTIL) $(FAKEHOST) libvmrun.a $(ATF_LIBS) $(LIBS)
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 
 # The interpreter is written into them: made again when the Makefile is.
 $(TEST_SCRIPTS): Makefile
@@ -338,6 +356,7 @@ install-tests-yes: all tests
 	rm -f $(DESTDIR)$(TESTSDIR)/layout
 	sh tools/testlayout.sh $(TESTSDIR) vmrun=$(BINDIR)/vmrun \
 	    library=$(LIBDIR)/libvmrun.so.$(SOVERSION) \
+	    archive=$(LIBDIR)/libvmrun.a \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
 	    example=$(EXDIR)/freebsd-test.json \
 	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
@@ -408,13 +427,13 @@ FUZZ_DICTS=	tests/fuzz/plan.dict tests/fuzz/opts.dict
 
 tests/fuzz/plan_fuzz: tests/fuzz/plan_fuzz.c $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun \
-	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/plan_fuzz.c \
+	    -o $@ tests/fuzz/plan_fuzz.c \
 	    $(LIB_OBJS:.o=.c) $(LIBS)
 
 tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/vis.c \
     vmrun/cmd.h $(LIB_OBJS:.o=.c) $(LIB_HDRS)
 	$(FUZZ_CC) $(CSTD) $(FUZZ_FLAGS) -Iinclude -Ilibvmrun -Ivmrun \
-	    $(JANSSON_CFLAGS) -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
+	    -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
 	    vmrun/vis.c $(LIB_OBJS:.o=.c) $(LIBS)
 
 tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
@@ -438,6 +457,7 @@ fuzz: $(FUZZ_PROGS) $(FUZZ_DICTS)
 clean:
 	rm -rf $(FUZZ_PROGS) $(FUZZ_DICTS) tests/fuzz/corpus
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
+	    libvmrun/libvmrun.o libvmrun/internal.a libvmrun/exports \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
 	    $(TEST_SCRIPTS) $(BENCH_PROGS)

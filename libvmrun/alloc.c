@@ -37,9 +37,6 @@ alloc_should_fail(void)
  * How many allocations have failed so far.  A stage compares the count
  * before and after to learn that something inside it ran out of memory,
  * even where the code carried on (a NULL pool string taken for "none").
- * jansson, when it allocates through xmalloc as the tests make it, also
- * reports some failures as syntax errors or drops a character: load_json
- * catches those the same way.
  */
 unsigned long
 alloc_failures(void)

@@ -90,18 +90,17 @@ client_put(struct client *cl, const char *s)
 
 /* Send o (taken) as a line. */
 void
-client_json(struct client *cl, json_t *o)
+client_json(struct client *cl, jw_t *o)
 {
 	char *s;
 
-	s = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) :
-	    NULL;
-	json_decref(o);
+	s = o != NULL ? jw_dumps(o, JW_COMPACT) : NULL;
+	jw_decref(o);
 	if (s == NULL) {
 		client_drop(cl);
 		return;
 	}
 	client_put(cl, s);
-	free(s);
+	xfree(s);
 }
 

@@ -95,7 +95,7 @@ vmrun_ctl_fd(const struct vmrun_ctl *cc)
 enum vmrun_status
 vmrun_ctl_send(struct vmrun_ctl *cc, const char *request, const char *arg)
 {
-	json_t *o;
+	jw_t *o;
 	char *s;
 	size_t n, off;
 	ssize_t w;
@@ -103,30 +103,30 @@ vmrun_ctl_send(struct vmrun_ctl *cc, const char *request, const char *arg)
 
 	if (cc == NULL || request == NULL)
 		return (VMRUN_ERR_ARG);
-	if ((o = json_object()) == NULL)
+	if ((o = jw_object()) == NULL)
 		return (VMRUN_ERR_NOMEM);
-	bad = json_object_set_new(o, "version", json_integer(SRV_VERSION));
-	bad |= json_object_set_new(o, "request", json_string(request));
+	bad = jw_object_set_new(o, "version", jw_integer(SRV_VERSION));
+	bad |= jw_object_set_new(o, "request", jw_string(request));
 	if (strcmp(request, "stop") == 0 && arg != NULL)
-		bad |= json_object_set_new(o, "force",
-		    json_boolean(strcmp(arg, "force") == 0));
+		bad |= jw_object_set_new(o, "force",
+		    jw_boolean(strcmp(arg, "force") == 0));
 	else if (strcmp(request, "console") == 0)
-		bad |= json_object_set_new(o, "write",
-		    json_boolean(arg != NULL && strcmp(arg, "write") == 0));
+		bad |= jw_object_set_new(o, "write",
+		    jw_boolean(arg != NULL && strcmp(arg, "write") == 0));
 	else if (strcmp(request, "console-tail") == 0 && arg != NULL)
-		bad |= json_object_set_new(o, "lines",
-		    json_integer(strtoll(arg, NULL, 10)));
+		bad |= jw_object_set_new(o, "lines",
+		    jw_integer(strtoll(arg, NULL, 10)));
 	else if (strcmp(request, "next-target") == 0)
-		bad |= json_object_set_new(o, "target", arg != NULL ?
-		    json_string(arg) : json_null());
+		bad |= jw_object_set_new(o, "target", arg != NULL ?
+		    jw_string(arg) : jw_null());
 	else if (arg != NULL)
-		bad |= json_object_set_new(o, "target", json_string(arg));
-	s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
+		bad |= jw_object_set_new(o, "target", jw_string(arg));
+	s = bad ? NULL : jw_dumps(o, JW_COMPACT);
+	jw_decref(o);
 	if (s == NULL)
 		return (bad ? VMRUN_ERR_ARG : VMRUN_ERR_NOMEM);
 	n = strlen(s);
-	s[n++] = '\n';		/* json_dumps left room: it ended in '\0' */
+	s[n++] = '\n';		/* jw_dumps left room: it ended in '\0' */
 	for (off = 0; off < n; off += (size_t)w)
 		if ((w = send(cc->cc_fd, s + off, n - off, MSG_NOSIGNAL)) <
 		    0) {
@@ -134,10 +134,10 @@ vmrun_ctl_send(struct vmrun_ctl *cc, const char *request, const char *arg)
 				w = 0;
 				continue;
 			}
-			free(s);
+			xfree(s);
 			return (VMRUN_ERR_IO);
 		}
-	free(s);
+	xfree(s);
 	return (VMRUN_OK);
 }
 
@@ -249,46 +249,45 @@ sb_vis(struct strbuf *sb, const char *s)
 }
 
 static void
-sb_value(struct strbuf *sb, json_t *v)
+sb_value(struct strbuf *sb, jw_t *v)
 {
 	char *s;
 
-	if (json_is_string(v))
-		sb_vis(sb, json_string_value(v));
-	else if (v == NULL || json_is_null(v))
+	if (jw_is_string(v))
+		sb_vis(sb, jw_string_value(v));
+	else if (v == NULL || jw_is_null(v))
 		sb_add(sb, "-");
-	else if ((s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER |
-	    JSON_ENCODE_ANY)) != NULL) {
+	else if ((s = jw_dumps(v, JW_COMPACT | JW_ENCODE_ANY)) != NULL) {
 		sb_vis(sb, s);
-		free(s);
+		xfree(s);
 	}
 }
 
 /* A status answer, one "key: value" line each. */
 static void
-text_status(struct strbuf *sb, json_t *o)
+text_status(struct strbuf *sb, jw_t *o)
 {
 	static const char *const keys[] = { "vm", "state", "target", "run",
 	    "pid", "reboots", "started", "next_target", "control",
 	    "console" };
-	json_t *x;
+	jw_t *x;
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		sb_printf(sb, "%-12s ", keys[i]);
-		sb_value(sb, json_object_get(o, keys[i]));
+		sb_value(sb, jw_object_get(o, keys[i]));
 		sb_addc(sb, '\n');
 		if (i == 5) {
-			x = json_object_get(o, "last_exit");
+			x = jw_object_get(o, "last_exit");
 			sb_printf(sb, "%-12s ", "last_exit");
-			if (!json_is_object(x))
+			if (!jw_is_object(x))
 				sb_add(sb, "-");
 			else {
-				sb_value(sb, json_object_get(x, "meaning"));
+				sb_value(sb, jw_object_get(x, "meaning"));
 				sb_add(sb, " (status ");
-				sb_value(sb, json_object_get(x, "status"));
+				sb_value(sb, jw_object_get(x, "status"));
 				sb_add(sb, ", signal ");
-				sb_value(sb, json_object_get(x, "signal"));
+				sb_value(sb, jw_object_get(x, "signal"));
 				sb_addc(sb, ')');
 			}
 			sb_addc(sb, '\n');
@@ -300,56 +299,56 @@ char *
 vmrun_ctl_text(const char *line)
 {
 	struct strbuf sb;
-	json_t *o, *v;
+	jw_t *o, *v;
 	const char *k, *req;
 	size_t i;
 
-	if (line == NULL || (o = json_loads(line, 0, NULL)) == NULL)
+	if (line == NULL || (o = jw_loads(line, strlen(line), NULL, 0)) == NULL)
 		return (NULL);
 	sb_init(&sb);
-	req = json_string_value(json_object_get(o, "request"));
-	if (!json_is_object(o))
+	req = jw_string_value(jw_object_get(o, "request"));
+	if (!jw_is_object(o))
 		sb_vis(&sb, line);
-	else if (json_object_get(o, "event") != NULL) {
+	else if (jw_object_get(o, "event") != NULL) {
 		/* An event: its time and name, then key=value. */
-		sb_value(&sb, json_object_get(o, "time"));
+		sb_value(&sb, jw_object_get(o, "time"));
 		sb_addc(&sb, ' ');
-		sb_value(&sb, json_object_get(o, "event"));
-		json_object_foreach(o, k, v) {
+		sb_value(&sb, jw_object_get(o, "event"));
+		jw_object_foreach(o, k, v) {
 			if (strcmp(k, "time") == 0 || strcmp(k, "vm") == 0 ||
 			    strcmp(k, "event") == 0)
 				continue;
 			sb_printf(&sb, " %s=", k);
 			sb_value(&sb, v);
 		}
-	} else if (json_is_false(json_object_get(o, "ok"))) {
+	} else if (jw_is_false(jw_object_get(o, "ok"))) {
 		sb_add(&sb, "error: ");
-		sb_value(&sb, json_object_get(o, "error"));
+		sb_value(&sb, jw_object_get(o, "error"));
 		sb_add(&sb, ": ");
-		sb_value(&sb, json_object_get(o, "message"));
+		sb_value(&sb, jw_object_get(o, "message"));
 		/* A reload's diagnostics: one line each. */
-		json_array_foreach(json_object_get(o, "diagnostics"), i, v) {
+		jw_array_foreach(jw_object_get(o, "diagnostics"), i, v) {
 			sb_add(&sb, "\n  ");
-			if (json_string_length(json_object_get(v, "path")) > 0) {
-				sb_value(&sb, json_object_get(v, "path"));
+			if (jw_string_length(jw_object_get(v, "path")) > 0) {
+				sb_value(&sb, jw_object_get(v, "path"));
 				sb_add(&sb, ": ");
 			}
-			sb_value(&sb, json_object_get(v, "message"));
+			sb_value(&sb, jw_object_get(v, "message"));
 		}
 	} else if (req != NULL && strcmp(req, "status") == 0)
 		text_status(&sb, o);
 	else if (req != NULL && strcmp(req, "console-tail") == 0 &&
-	    json_string_value(json_object_get(o, "text")) != NULL)
-		sb_vis_text(&sb, json_string_value(json_object_get(o, "text")),
+	    jw_string_value(jw_object_get(o, "text")) != NULL)
+		sb_vis_text(&sb, jw_string_value(jw_object_get(o, "text")),
 		    true);
 	else {
 		sb_add(&sb, "ok");
-		if ((v = json_object_get(o, "next_target")) != NULL) {
+		if ((v = jw_object_get(o, "next_target")) != NULL) {
 			sb_add(&sb, ": next target ");
 			sb_value(&sb, v);
 		}
 	}
-	json_decref(o);
+	jw_decref(o);
 	if (sb.sb_len == 0 || sb.sb_buf[sb.sb_len - 1] != '\n')
 		sb_addc(&sb, '\n');
 	return (sb_take(&sb));
@@ -358,24 +357,24 @@ vmrun_ctl_text(const char *line)
 int
 vmrun_ctl_result(const char *line, char *code, size_t len)
 {
-	json_t *o, *ok;
+	jw_t *o, *ok;
 	int r;
 
 	if (code != NULL && len > 0)
 		code[0] = '\0';
-	if (line == NULL || (o = json_loads(line, 0, NULL)) == NULL)
+	if (line == NULL || (o = jw_loads(line, strlen(line), NULL, 0)) == NULL)
 		return (-1);
 	r = -1;
-	ok = json_object_get(o, "ok");
-	if (json_is_object(o) && json_is_boolean(ok) &&
-	    json_object_get(o, "event") == NULL) {
-		r = json_is_true(ok) ? 1 : 0;
+	ok = jw_object_get(o, "ok");
+	if (jw_is_object(o) && jw_is_boolean(ok) &&
+	    jw_object_get(o, "event") == NULL) {
+		r = jw_is_true(ok) ? 1 : 0;
 		if (r == 0 && code != NULL && len > 0)
-			snprintf(code, len, "%s", json_string_value(
-			    json_object_get(o, "error")) != NULL ?
-			    json_string_value(json_object_get(o, "error")) :
+			snprintf(code, len, "%s", jw_string_value(
+			    jw_object_get(o, "error")) != NULL ?
+			    jw_string_value(jw_object_get(o, "error")) :
 			    "");
 	}
-	json_decref(o);
+	jw_decref(o);
 	return (r);
 }

@@ -17,23 +17,23 @@
 
 /* What a value is, for a message: "an array". */
 static const char *
-json_type_word(const json_t *j)
+jw_type_word(const jw_t *j)
 {
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
+	switch (jw_typeof(j)) {
+	case JW_OBJECT:
 		return ("an object");
-	case JSON_ARRAY:
+	case JW_ARRAY:
 		return ("an array");
-	case JSON_STRING:
+	case JW_STRING:
 		return ("a string");
-	case JSON_INTEGER:
+	case JW_INTEGER:
 		return ("an integer");
-	case JSON_REAL:
+	case JW_REAL:
 		return ("a number with a fraction or exponent");
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case JW_TRUE:
+	case JW_FALSE:
 		return ("a boolean");
-	case JSON_NULL:
+	case JW_NULL:
 		return ("null");
 	}
 	return ("?");
@@ -61,15 +61,15 @@ static const struct {
 #define NREQS	(sizeof(reqs) / sizeof(reqs[0]))
 
 static unsigned
-type_bit(const json_t *v)
+type_bit(const jw_t *v)
 {
-	if (json_is_string(v))
+	if (jw_is_string(v))
 		return (T_STR);
-	if (json_is_boolean(v))
+	if (jw_is_boolean(v))
 		return (T_BOOL);
-	if (json_is_null(v))
+	if (jw_is_null(v))
 		return (T_NULL);
-	if (json_is_integer(v))
+	if (jw_is_integer(v))
 		return (T_INT);
 	return (0);
 }
@@ -82,29 +82,28 @@ const char *
 ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
     size_t msglen)
 {
-	json_error_t err;
-	json_t *o, *v;
+	char why[200];
+	jw_t *o, *v;
 	const char *k, *name;
 	size_t i;
 
 	memset(rq, 0, sizeof(*rq));
 	msg[0] = '\0';
 	/* Any JSON value is JSON: one that is not an object is a request. */
-	if ((o = json_loadb(line, len, JSON_REJECT_DUPLICATES |
-	    JSON_DECODE_ANY, &err)) == NULL) {
-		snprintf(msg, msglen, "not JSON: %s", err.text);
+	if ((o = jw_loads(line, len, why, sizeof(why))) == NULL) {
+		snprintf(msg, msglen, "not JSON: %s", why);
 		return ("bad-json");
 	}
 	rq->cr_json = o;
-	if (!json_is_object(o)) {
+	if (!jw_is_object(o)) {
 		snprintf(msg, msglen, "a request is a JSON object, not %s",
-		    json_type_word(o));
+		    jw_type_word(o));
 		return ("bad-request");
 	}
-	rq->cr_name = json_string_value(json_object_get(o, "request"));
-	v = json_object_get(o, "version");
-	if (v != NULL && (!json_is_integer(v) ||
-	    json_integer_value(v) != SRV_VERSION)) {
+	rq->cr_name = jw_string_value(jw_object_get(o, "request"));
+	v = jw_object_get(o, "version");
+	if (v != NULL && (!jw_is_integer(v) ||
+	    jw_integer_value(v) != SRV_VERSION)) {
 		snprintf(msg, msglen, "this vmrun speaks version %d",
 		    SRV_VERSION);
 		return ("bad-version");
@@ -120,7 +119,7 @@ ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
 		return ("unknown-request");
 	}
 	rq->cr_req = reqs[i].rq_req;
-	json_object_foreach(o, k, v) {
+	jw_object_foreach(o, k, v) {
 		if (strcmp(k, "request") == 0 || strcmp(k, "version") == 0)
 			continue;
 		if (reqs[i].rq_member == NULL ||
@@ -131,22 +130,22 @@ ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
 		}
 		if (!(type_bit(v) & reqs[i].rq_types)) {
 			snprintf(msg, msglen, "%s: \"%s\" is %s", name, k,
-			    json_type_word(v));
+			    jw_type_word(v));
 			return ("bad-request");
 		}
 	}
 	v = reqs[i].rq_member != NULL ?
-	    json_object_get(o, reqs[i].rq_member) : NULL;
+	    jw_object_get(o, reqs[i].rq_member) : NULL;
 	if (reqs[i].rq_required && v == NULL) {
 		snprintf(msg, msglen, "%s needs \"%s\"", name,
 		    reqs[i].rq_member);
 		return ("bad-request");
 	}
-	rq->cr_force = json_is_true(v);
-	rq->cr_readonly = !json_is_true(v);
-	rq->cr_target = json_string_value(v);
-	if (json_is_integer(v)) {
-		rq->cr_lines = json_integer_value(v);
+	rq->cr_force = jw_is_true(v);
+	rq->cr_readonly = !jw_is_true(v);
+	rq->cr_target = jw_string_value(v);
+	if (jw_is_integer(v)) {
+		rq->cr_lines = jw_integer_value(v);
 		if (rq->cr_lines < 1 || rq->cr_lines > 100000) {
 			snprintf(msg, msglen, "%s: \"%s\" is 1 to 100000", name,
 			    reqs[i].rq_member);
@@ -159,22 +158,22 @@ ctl_parse(const char *line, size_t len, struct ctlreq *rq, char *msg,
 void
 ctl_req_free(struct ctlreq *rq)
 {
-	json_decref(rq->cr_json);
+	jw_decref(rq->cr_json);
 	rq->cr_json = NULL;
 }
 
-static json_t *
+static jw_t *
 answer(bool ok, const char *request)
 {
-	json_t *o;
+	jw_t *o;
 
-	if ((o = json_object()) == NULL)
+	if ((o = jw_object()) == NULL)
 		return (NULL);
-	if (json_object_set_new(o, "version", json_integer(SRV_VERSION)) ||
-	    json_object_set_new(o, "ok", json_boolean(ok)) ||
+	if (jw_object_set_new(o, "version", jw_integer(SRV_VERSION)) ||
+	    jw_object_set_new(o, "ok", jw_boolean(ok)) ||
 	    (request != NULL &&
-	    json_object_set_new(o, "request", json_string(request)))) {
-		json_decref(o);
+	    jw_object_set_new(o, "request", jw_string(request)))) {
+		jw_decref(o);
 		return (NULL);
 	}
 	return (o);
@@ -184,21 +183,21 @@ void
 ctlreq_error(struct client *cl, const char *request, const char *code,
     const char *msg)
 {
-	json_t *o;
+	jw_t *o;
 
 	if ((o = answer(false, request)) != NULL &&
-	    (json_object_set_new(o, "error", json_string(code)) ||
-	    json_object_set_new(o, "message", json_string(msg)))) {
-		json_decref(o);
+	    (jw_object_set_new(o, "error", jw_string(code)) ||
+	    jw_object_set_new(o, "message", jw_string(msg)))) {
+		jw_decref(o);
 		o = NULL;
 	}
 	client_json(cl, o);
 }
 
-static json_t *
+static jw_t *
 str_or_null(const char *s)
 {
-	return (s != NULL ? json_string(s) : json_null());
+	return (s != NULL ? jw_string(s) : jw_null());
 }
 
 /* What the next run would be, as it stands: nothing is used up. */
@@ -231,7 +230,7 @@ state_word(const struct vmrun_sup *su)
 static void
 reply_status(struct vmrun_sup *su, struct client *cl)
 {
-	json_t *o, *x;
+	jw_t *o, *x;
 	char t[64];
 	int bad;
 
@@ -240,31 +239,31 @@ reply_status(struct vmrun_sup *su, struct client *cl)
 		return;
 	}
 	event_time(su->su_started_ms, t, sizeof(t));
-	bad = json_object_set_new(o, "vm", json_string(su->su_name));
-	bad |= json_object_set_new(o, "state", json_string(state_word(su)));
-	bad |= json_object_set_new(o, "target", json_string(su->su_vm != NULL ?
+	bad = jw_object_set_new(o, "vm", jw_string(su->su_name));
+	bad |= jw_object_set_new(o, "state", jw_string(state_word(su)));
+	bad |= jw_object_set_new(o, "target", jw_string(su->su_vm != NULL ?
 	    vmrun_vm_target(su->su_vm) : su->su_target));
-	bad |= json_object_set_new(o, "run", json_integer(su->su_run));
-	bad |= json_object_set_new(o, "pid", bhyve_running(su) ?
-	    json_integer(su->su_child.c_pid) : json_null());
-	bad |= json_object_set_new(o, "reboots", json_integer(su->su_reboots));
-	bad |= json_object_set_new(o, "started", json_string(t));
-	x = json_null();
-	if (su->su_exited && (x = json_object()) != NULL) {
-		bad |= json_object_set_new(x, "status", su->su_last_exit >= 0 ?
-		    json_integer(su->su_last_exit) : json_null());
-		bad |= json_object_set_new(x, "signal",
+	bad |= jw_object_set_new(o, "run", jw_integer(su->su_run));
+	bad |= jw_object_set_new(o, "pid", bhyve_running(su) ?
+	    jw_integer(su->su_child.c_pid) : jw_null());
+	bad |= jw_object_set_new(o, "reboots", jw_integer(su->su_reboots));
+	bad |= jw_object_set_new(o, "started", jw_string(t));
+	x = jw_null();
+	if (su->su_exited && (x = jw_object()) != NULL) {
+		bad |= jw_object_set_new(x, "status", su->su_last_exit >= 0 ?
+		    jw_integer(su->su_last_exit) : jw_null());
+		bad |= jw_object_set_new(x, "signal",
 		    sig_or_null(su->su_last_sig));
-		bad |= json_object_set_new(x, "meaning",
-		    json_string(su->su_last_meaning));
+		bad |= jw_object_set_new(x, "meaning",
+		    jw_string(su->su_last_meaning));
 	}
-	bad |= json_object_set_new(o, "last_exit", x);
-	bad |= json_object_set_new(o, "next_target", str_or_null(next_of(su)));
-	bad |= json_object_set_new(o, "control", json_string(su->su_srv.cs_path));
-	bad |= json_object_set_new(o, "console", su->su_con.co_master >= 0 ?
-	    json_string(su->su_con.co_path) : json_null());
+	bad |= jw_object_set_new(o, "last_exit", x);
+	bad |= jw_object_set_new(o, "next_target", str_or_null(next_of(su)));
+	bad |= jw_object_set_new(o, "control", jw_string(su->su_srv.cs_path));
+	bad |= jw_object_set_new(o, "console", su->su_con.co_master >= 0 ?
+	    jw_string(su->su_con.co_path) : jw_null());
 	if (bad) {
-		json_decref(o);
+		jw_decref(o);
 		o = NULL;
 	}
 	client_json(cl, o);
@@ -319,7 +318,7 @@ static void
 reply_tail(struct vmrun_sup *su, struct client *cl, size_t lines)
 {
 	struct strbuf sb;
-	json_t *o;
+	jw_t *o;
 	char *t, *p, *nul;
 	size_t n;
 
@@ -334,9 +333,9 @@ reply_tail(struct vmrun_sup *su, struct client *cl, size_t lines)
 		sb_add_utf8(&sb, p, n - (size_t)(p - t));
 		xfree(t);
 		if (!sb.sb_nomem && (o = answer(true, "console-tail")) != NULL &&
-		    json_object_set_new(o, "text", json_stringn(sb.sb_buf ?
+		    jw_object_set_new(o, "text", jw_stringn(sb.sb_buf ?
 		    sb.sb_buf : "", sb.sb_len))) {
-			json_decref(o);
+			jw_decref(o);
 			o = NULL;
 		}
 	}
@@ -383,29 +382,29 @@ reload_settle(struct vmrun_sup *su)
 }
 
 /* An error answer for reload carrying the diagnostics of ds. */
-static json_t *
+static jw_t *
 reload_error(const char *request, const char *code, const char *msg,
     const struct vmrun_diags *ds)
 {
-	json_t *o, *doc;
+	jw_t *o, *doc;
 	char *s;
 	int bad;
 
 	if ((o = answer(false, request)) == NULL)
 		return (NULL);
-	bad = json_object_set_new(o, "error", json_string(code));
-	bad |= json_object_set_new(o, "message", json_string(msg));
+	bad = jw_object_set_new(o, "error", jw_string(code));
+	bad |= jw_object_set_new(o, "message", jw_string(msg));
 	doc = NULL;
 	if (ds != NULL && (s = vmrun_diags_json(ds, NULL)) != NULL) {
-		doc = json_loads(s, 0, NULL);
+		doc = jw_loads(s, strlen(s), NULL, 0);
 		free(s);
 	}
 	if (doc != NULL)
-		bad |= json_object_set(o, "diagnostics",
-		    json_object_get(doc, "diagnostics"));
-	json_decref(doc);
+		bad |= jw_object_set(o, "diagnostics",
+		    jw_object_get(doc, "diagnostics"));
+	jw_decref(doc);
 	if (bad) {
-		json_decref(o);
+		jw_decref(o);
 		return (NULL);
 	}
 	return (o);
@@ -417,7 +416,7 @@ reload_error(const char *request, const char *code, const char *msg,
  * stays.  The file is read only when it is a regular file, so that a
  * FIFO put in its place cannot block the loop.
  */
-static json_t *
+static jw_t *
 reload(struct vmrun_sup *su, const char *request)
 {
 	struct vmrun_config *cf, **old;
@@ -427,7 +426,7 @@ reload(struct vmrun_sup *su, const char *request)
 	const char *file, *next;
 	struct stat sb;
 	char msg[512];
-	json_t *o;
+	jw_t *o;
 	size_t i;
 
 	if ((file = su->su_opts->op_config_file) == NULL)
@@ -502,7 +501,7 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 	struct ctlreq rq;
 	const char *code, *name;
 	char msg[256], *t;
-	json_t *o;
+	jw_t *o;
 
 	if ((code = ctl_parse(line, len, &rq, msg, sizeof(msg))) != NULL) {
 		ctlreq_error(cl, rq.cr_name, code, msg);
@@ -579,9 +578,9 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 	else if (rq.cr_req != CR_STATUS) {
 		o = answer(true, name);
 		if (o != NULL && rq.cr_req == CR_NEXT_TARGET &&
-		    json_object_set_new(o, "next_target",
+		    jw_object_set_new(o, "next_target",
 		    str_or_null(next_of(su)))) {
-			json_decref(o);
+			jw_decref(o);
 			o = NULL;
 		}
 		client_json(cl, o);

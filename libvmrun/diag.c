@@ -348,50 +348,45 @@ vmrun_diag_column(const struct vmrun_diag *d)
 char *
 vmrun_diags_json(const struct vmrun_diags *ds, const char *vmname)
 {
-	json_t *doc, *arr, *o;
+	jw_t *doc, *arr, *o;
 	const struct vmrun_diag *d;
-	char *s, *r;
+	char *s;
 	size_t i;
 	int bad;
 
 	/* A list that lost a diagnostic cannot say whether all is ok. */
 	if (ds != NULL && ds->ds_nomem)
 		return (NULL);
-	doc = json_object();
-	arr = json_array();
+	doc = jw_object();
+	arr = jw_array();
 	if (doc == NULL || arr == NULL) {
-		json_decref(doc);
-		json_decref(arr);
+		jw_decref(doc);
+		jw_decref(arr);
 		return (NULL);
 	}
-	bad = json_object_set_new(doc, "vm",
-	    vmname != NULL ? json_string(vmname) : json_null());
-	bad |= json_object_set_new(doc, "ok",
-	    json_boolean(vmrun_diags_errors(ds) == 0));
-	bad |= json_object_set_new(doc, "diagnostics", arr);
+	bad = jw_object_set_new(doc, "vm",
+	    vmname != NULL ? jw_string(vmname) : jw_null());
+	bad |= jw_object_set_new(doc, "ok",
+	    jw_boolean(vmrun_diags_errors(ds) == 0));
+	bad |= jw_object_set_new(doc, "diagnostics", arr);
 	for (i = 0; bad == 0 && i < vmrun_diags_count(ds); i++) {
 		d = ds->ds_v[i];
-		/* Messages may quote the input's bytes: json_text. */
-		o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+		/* Messages may quote the input's bytes: jw_text. */
+		o = jw_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
 		    "severity", d->d_sev == VMRUN_ERROR ? "error" : "warning",
-		    "code", d->d_code, "group", json_text(d->d_group),
-		    "path", json_text(d->d_path), "message",
-		    json_text(d->d_msg), "fix", d->d_fix != NULL ?
-		    json_text(d->d_fix) : json_null());
+		    "code", d->d_code, "group", jw_text(d->d_group),
+		    "path", jw_text(d->d_path), "message",
+		    jw_text(d->d_msg), "fix", d->d_fix != NULL ?
+		    jw_text(d->d_fix) : jw_null());
 		if (o != NULL && d->d_line > 0) {
-			bad |= json_object_set_new(o, "line",
-			    json_integer(d->d_line));
-			bad |= json_object_set_new(o, "column",
-			    json_integer(d->d_col));
+			bad |= jw_object_set_new(o, "line",
+			    jw_integer(d->d_line));
+			bad |= jw_object_set_new(o, "column",
+			    jw_integer(d->d_col));
 		}
-		bad |= json_array_append_new(arr, o);
+		bad |= jw_array_append_new(arr, o);
 	}
-	s = bad ? NULL : json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	if (s == NULL)
-		return (NULL);
-	/* jansson's string comes from its allocator; hand back ours. */
-	r = xstrdup(s);
-	free(s);
-	return (r);
+	s = bad ? NULL : jw_dumps(doc, JW_COMPACT);
+	jw_decref(doc);
+	return (s);
 }

@@ -92,97 +92,97 @@ event_signame(int sig)
 	return (NULL);
 }
 
-static json_t *
+static jw_t *
 str_or_null(const char *s)
 {
-	return (s != NULL ? json_text(s) : json_null());
+	return (s != NULL ? jw_text(s) : jw_null());
 }
 
 /* A signal by name ("SIGTERM", "SIG33"), or null: new reference. */
-json_t *
+jw_t *
 sig_or_null(int sig)
 {
 	const char *n;
 	char buf[16];
 
 	if (sig <= 0)
-		return (json_null());
+		return (jw_null());
 	if ((n = event_signame(sig)) == NULL) {
 		snprintf(buf, sizeof(buf), "SIG%d", sig);
-		return (json_string(buf));
+		return (jw_string(buf));
 	}
-	return (json_string(n));
+	return (jw_string(n));
 }
 
-static json_t *
+static jw_t *
 status_or_null(int st)
 {
-	return (st >= 0 ? json_integer(st) : json_null());
+	return (st >= 0 ? jw_integer(st) : jw_null());
 }
 
 /* An argv, the VNC password masked (the real one is in ps(1)). */
-static json_t *
+static jw_t *
 argv_json(const char *const *v)
 {
-	json_t *a;
+	jw_t *a;
 	size_t i;
 
 	if (v == NULL)
-		return (json_null());
-	if ((a = json_array()) == NULL)
+		return (jw_null());
+	if ((a = jw_array()) == NULL)
 		return (NULL);
 	for (i = 0; v[i] != NULL; i++)
-		if (json_array_append_new(a, json_masked(v[i])) != 0) {
-			json_decref(a);
+		if (jw_array_append_new(a, jw_masked(v[i])) != 0) {
+			jw_decref(a);
 			return (NULL);
 		}
 	return (a);
 }
 
 static int
-put(json_t *o, const char *k, json_t *v)
+put(jw_t *o, const char *k, jw_t *v)
 {
-	return (v == NULL ? -1 : json_object_set_new(o, k, v));
+	return (v == NULL ? -1 : jw_object_set_new(o, k, v));
 }
 
 char *
 vmrun_event_json(const struct vmrun_event *ev)
 {
-	json_t *o;
-	char tbuf[96], *s, *r;
+	jw_t *o;
+	char tbuf[96], *s;
 	int bad;
 
-	if (ev == NULL || ev->ev_name == NULL || (o = json_object()) == NULL)
+	if (ev == NULL || ev->ev_name == NULL || (o = jw_object()) == NULL)
 		return (NULL);
 	event_time(ev->ev_time_ms, tbuf, sizeof(tbuf));
-	bad = put(o, "time", json_string(tbuf));
+	bad = put(o, "time", jw_string(tbuf));
 	bad |= put(o, "vm", str_or_null(ev->ev_vm));
-	bad |= put(o, "event", json_string(ev->ev_name));
+	bad |= put(o, "event", jw_string(ev->ev_name));
 	switch (ev->ev_type) {
 	case VMRUN_EV_LOADER:
 		bad |= put(o, "target", str_or_null(ev->ev_target));
-		bad |= put(o, "run", json_integer(ev->ev_run));
+		bad |= put(o, "run", jw_integer(ev->ev_run));
 		bad |= put(o, "pid", ev->ev_pid > 0 ?
-		    json_integer(ev->ev_pid) : json_null());
+		    jw_integer(ev->ev_pid) : jw_null());
 		bad |= put(o, "argv", argv_json(ev->ev_argv));
 		bad |= put(o, "status", status_or_null(ev->ev_status));
 		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
 		break;
 	case VMRUN_EV_START:
 		bad |= put(o, "target", str_or_null(ev->ev_target));
-		bad |= put(o, "run", json_integer(ev->ev_run));
-		bad |= put(o, "pid", json_integer(ev->ev_pid));
+		bad |= put(o, "run", jw_integer(ev->ev_run));
+		bad |= put(o, "pid", jw_integer(ev->ev_pid));
 		bad |= put(o, "argv", argv_json(ev->ev_argv));
 		break;
 	case VMRUN_EV_HOOK:
-		bad |= put(o, "pid", json_integer(ev->ev_pid));
+		bad |= put(o, "pid", jw_integer(ev->ev_pid));
 		bad |= put(o, "argv", argv_json(ev->ev_argv));
 		bad |= put(o, "status", status_or_null(ev->ev_status));
 		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
 		break;
 	case VMRUN_EV_EXIT:
 		bad |= put(o, "target", str_or_null(ev->ev_target));
-		bad |= put(o, "run", json_integer(ev->ev_run));
+		bad |= put(o, "run", jw_integer(ev->ev_run));
 		bad |= put(o, "status", status_or_null(ev->ev_status));
 		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
 		bad |= put(o, "meaning", str_or_null(ev->ev_meaning));
@@ -190,8 +190,8 @@ vmrun_event_json(const struct vmrun_event *ev)
 	case VMRUN_EV_RESTART:
 		bad |= put(o, "from", str_or_null(ev->ev_from));
 		bad |= put(o, "to", str_or_null(ev->ev_to));
-		bad |= put(o, "reboots", json_integer(ev->ev_reboots));
-		bad |= put(o, "delay", json_real(ev->ev_delay));
+		bad |= put(o, "reboots", jw_integer(ev->ev_reboots));
+		bad |= put(o, "delay", jw_real(ev->ev_delay));
 		break;
 	case VMRUN_EV_STOP_REQUESTED:
 		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
@@ -202,18 +202,14 @@ vmrun_event_json(const struct vmrun_event *ev)
 	case VMRUN_EV_CLEANUP:
 		bad |= put(o, "resource", str_or_null(ev->ev_resource));
 		bad |= put(o, "action", str_or_null(ev->ev_action));
-		bad |= put(o, "ok", json_boolean(ev->ev_ok));
+		bad |= put(o, "ok", jw_boolean(ev->ev_ok));
 		break;
 	case VMRUN_EV_END:
-		bad |= put(o, "exit_status", json_integer(ev->ev_exit_status));
+		bad |= put(o, "exit_status", jw_integer(ev->ev_exit_status));
 		bad |= put(o, "reason", str_or_null(ev->ev_reason));
 		break;
 	}
-	s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (s == NULL)
-		return (NULL);
-	r = xstrdup(s);
-	free(s);
-	return (r);
+	s = bad ? NULL : jw_dumps(o, JW_COMPACT);
+	jw_decref(o);
+	return (s);
 }

@@ -4,8 +4,8 @@
  * an array's elements and an object's members are contiguous, every
  * string is copied once into one block the size of the text.
  *
- * jansson's parser and tree cost more than the rest of the plan path
- * (jansson stays for the documents vmrun writes); this reader also knows
+ * A general parser and tree would cost more than the rest of the plan
+ * path (jw.c holds the documents vmrun writes); this reader also knows
  * where it is, so an error names its JSON path as well as its position.
  * This file reads the structure; jtoken.c the tokens.
  */
@@ -378,3 +378,62 @@ jv_read(const void *text, size_t n, struct pool *pl, struct vmrun_diags *ds,
 	return (VMRUN_OK);
 }
 
+/* Whether a string or a key of v holds a NUL. */
+static bool
+has_nul(const struct jv *v)
+{
+	size_t i;
+
+	switch (v->j_type) {
+	case JV_STR:
+		return (memchr(v->j_u.ju_str, '\0', v->j_len) != NULL);
+	case JV_ARR:
+		for (i = 0; i < v->j_len; i++)
+			if (has_nul(&v->j_u.ju_elems[i]))
+				return (true);
+		return (false);
+	case JV_OBJ:
+		for (i = 0; i < v->j_len; i++)
+			if (strlen(v->j_u.ju_mems[i].m_key) !=
+			    v->j_u.ju_mems[i].m_klen ||
+			    has_nul(&v->j_u.ju_mems[i].m_val))
+				return (true);
+		return (false);
+	default:
+		return (false);
+	}
+}
+
+/*
+ * For jw.h: a request or an answer read as the values vmrun writes.  A
+ * NUL in a string would cut it short where it is used: refused.
+ */
+jw_t *
+jw_loads(const char *s, size_t n, char *msg, size_t msglen)
+{
+	struct vmrun_diags *ds;
+	struct pool *pl;
+	jv_t *root;
+	jw_t *v;
+	bool ctl;
+
+	v = NULL;
+	if (msglen > 0)
+		snprintf(msg, msglen, "out of memory");
+	pl = pool_new();
+	ds = vmrun_diags_new();
+	if (pl != NULL && ds != NULL) {
+		if (jv_read(s, n, pl, ds, &root, &ctl) != VMRUN_OK) {
+			if (vmrun_diags_count(ds) > 0 && msglen > 0)
+				snprintf(msg, msglen, "%s", vmrun_diag_message(
+				    vmrun_diags_get(ds, 0)));
+		} else if (ctl && has_nul(root)) {
+			if (msglen > 0)
+				snprintf(msg, msglen, "a string holds \\u0000");
+		} else
+			v = jw_from_jv(root);
+	}
+	vmrun_diags_free(ds);
+	pool_free(pl);
+	return (v);
+}

@@ -147,43 +147,6 @@ put_utf8(char *d, unsigned long c)
 }
 
 /*
- * The length of the well-formed UTF-8 sequence at p (n bytes left), or 0:
- * no overlong forms, no surrogates, nothing above U+10FFFF.
- */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c, lo, hi;
-	size_t len, i;
-
-	c = p[0];
-	lo = 0x80;
-	hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return (0);
-	if (len > n || p[1] < lo || p[1] > hi)
-		return (0);
-	for (i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return (0);
-	return (len);
-}
-
-/*
  * A string at r_pos (the opening quote): its text, NUL-terminated, in the
  * string space; *lenp its length, which counts any NUL it holds.
  */

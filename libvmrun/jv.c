@@ -1,12 +1,14 @@
 /*
  * jv: the configuration's JSON tree, as jread.c builds it: read-only once
  * built, so a target's merged top level can share the base's values.
- * Lookups, the objects a target's merge builds, and the jansson copy for
- * the documents vmrun writes.
+ * Lookups, the objects a target's merge builds, and the copy of a tree
+ * as the values vmrun writes (jw.c), which is how requests are read.
  */
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmrun_impl.h"
@@ -191,47 +193,44 @@ jv_obj_del(struct jv *o, const char *key)
 	}
 }
 
-/* A new jansson value equal to v, for the documents vmrun writes. */
-json_t *
-jv_to_json(const struct jv *v)
+/* A new value equal to v, a value of the reader. */
+jw_t *
+jw_from_jv(const jv_t *v)
 {
-	json_t *j, *e;
+	jw_t *j;
 	size_t i;
 
 	switch (v->j_type) {
 	case JV_NULL:
-		return (json_null());
+		return (jw_null());
 	case JV_BOOL:
-		return (json_boolean(v->j_true));
+		return (jw_boolean(v->j_true));
 	case JV_INT:
-		return (json_integer(v->j_u.ju_int));
+		return (jw_integer(v->j_u.ju_int));
 	case JV_REAL:
-		/* jansson converts its own way, whatever the locale. */
-		return (json_loads(v->j_u.ju_str, JSON_DECODE_ANY, NULL));
+		return (jw_real(strtod(v->j_u.ju_str, NULL)));
 	case JV_STR:
-		return (json_stringn(v->j_u.ju_str, v->j_len));
+		return (jw_stringn(v->j_u.ju_str, v->j_len));
 	case JV_ARR:
-		if ((j = json_array()) == NULL)
+		if ((j = jw_array()) == NULL)
 			return (NULL);
 		for (i = 0; i < v->j_len; i++)
-			if ((e = jv_to_json(&v->j_u.ju_elems[i])) ==
-			    NULL || json_array_append_new(j, e) != 0) {
-				json_decref(j);
+			if (jw_array_append_new(j,
+			    jw_from_jv(&v->j_u.ju_elems[i])) != 0) {
+				jw_decref(j);
 				return (NULL);
 			}
 		return (j);
 	case JV_OBJ:
-		if ((j = json_object()) == NULL)
+		if ((j = jw_object()) == NULL)
 			return (NULL);
 		for (i = 0; i < v->j_len; i++)
-			if ((e = jv_to_json(&v->j_u.ju_mems[i].m_val)) ==
-			    NULL || json_object_set_new(j,
-			    v->j_u.ju_mems[i].m_key, e) != 0) {
-				json_decref(j);
+			if (jw_object_set_new(j, v->j_u.ju_mems[i].m_key,
+			    jw_from_jv(&v->j_u.ju_mems[i].m_val)) != 0) {
+				jw_decref(j);
 				return (NULL);
 			}
 		return (j);
 	}
 	return (NULL);
 }
-

@@ -82,18 +82,18 @@ word_mask(char *w)
 }
 
 /* Word w as JSON text, its passwords masked: new reference or NULL. */
-json_t *
-json_masked(const char *w)
+jw_t *
+jw_masked(const char *w)
 {
-	json_t *j;
+	jw_t *j;
 	char *m;
 
 	if (secret_at(w) == NULL)
-		return (json_text(w));
+		return (jw_text(w));
 	if ((m = xstrdup(w)) == NULL)
 		return (NULL);
 	(void)word_mask(m);
-	j = json_text(m);
+	j = jw_text(m);
 	xfree(m);
 	return (j);
 }

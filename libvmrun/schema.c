@@ -67,18 +67,18 @@ path_word(const char *key)
 static const char *
 path_quoted(struct pool *pl, const char *base, const char *key)
 {
-	json_t *v;
+	jw_t *v;
 	char *q;
 	const char *p;
 
-	if ((v = json_text(key)) == NULL)
+	if ((v = jw_text(key)) == NULL)
 		return (NULL);
-	q = json_dumps(v, JSON_ENCODE_ANY);
-	json_decref(v);
+	q = jw_dumps(v, JW_ENCODE_ANY);
+	jw_decref(v);
 	if (q == NULL)
 		return (NULL);
 	p = pool_printf(pl, "%s[%s]", base != NULL ? base : "", q);
-	free(q);
+	xfree(q);
 	return (p);
 }
 

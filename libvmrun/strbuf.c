@@ -116,33 +116,14 @@ sb_free(struct strbuf *sb)
 void
 sb_add_utf8(struct strbuf *sb, const char *s, size_t n)
 {
-	const unsigned char *p;
-	size_t i, k, len;
-	unsigned long c;
+	size_t i, len;
 
-	p = (const unsigned char *)s;
 	for (i = 0; i < n; i += len) {
-		len = 1;
-		if (p[i] < 0x80) {
-			sb_addc(sb, (char)p[i]);
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			len = 2;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			len = 3;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			len = 4;
-		c = p[i] & (0x7f >> len);
-		for (k = 1; len > 1 && k < len; k++) {
-			if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
-				break;
-			c = c << 6 | (p[i + k] & 0x3f);
-		}
-		/* Short, overlong, a surrogate or past U+10FFFF: one bad byte. */
-		if (len == 1 || k < len || (len == 3 && c < 0x800) ||
-		    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-		    (c >= 0xd800 && c <= 0xdfff)) {
+		if ((unsigned char)s[i] < 0x80)
+			len = 1;
+		else if ((len = utf8_len((const unsigned char *)s + i,
+		    n - i)) == 0) {
+			/* Short, overlong, a surrogate or past U+10FFFF. */
 			sb_add(sb, "\xef\xbf\xbd");
 			len = 1;
 			continue;
@@ -152,23 +133,38 @@ sb_add_utf8(struct strbuf *sb, const char *s, size_t n)
 }
 
 /*
- * A JSON string of s, whatever bytes it holds (a message quoting the
- * input, an argument from the command line): bytes that are not UTF-8
- * become U+FFFD, so that writing JSON never fails on them.  New
- * reference, NULL only when out of memory.
+ * The length of the well-formed UTF-8 sequence at p (n bytes left), or 0:
+ * no overlong forms, no surrogates, nothing above U+10FFFF.
  */
-json_t *
-json_text(const char *s)
+size_t
+utf8_len(const unsigned char *p, size_t n)
 {
-	struct strbuf sb;
-	json_t *v;
+	unsigned char c, lo, hi;
+	size_t len, i;
 
-	if ((v = json_string(s)) != NULL || s == NULL)
-		return (v);
-	sb_init(&sb);
-	sb_add_utf8(&sb, s, strlen(s));
-	v = sb.sb_nomem ? NULL : json_stringn(sb.sb_buf != NULL ? sb.sb_buf :
-	    "", sb.sb_len);
-	sb_free(&sb);
-	return (v);
+	c = p[0];
+	lo = 0x80;
+	hi = 0xbf;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return (0);
+	if (len > n || p[1] < lo || p[1] > hi)
+		return (0);
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return (0);
+	return (len);
 }

@@ -12,9 +12,9 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include <jansson.h>
 
 #include "vmrun.h"
+#include "jw.h"
 
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
@@ -272,7 +272,7 @@ void		 event_time(long long, char *, size_t);
 void		 sup_event_init(struct vmrun_event *, enum vmrun_event_type);
 long long	 event_now_ms(void);
 const char	*event_signame(int);
-json_t		*sig_or_null(int);
+jw_t		*sig_or_null(int);
 
 /* hostfs.c */
 typedef void	 cleanup_fn(struct vmrun_sup *, const char *resource,
@@ -381,14 +381,14 @@ struct ctlreq {
 	const char	*cr_name;	/* "request", if a string: borrowed
 					   from cr_json, or NULL */
 	const char	*cr_target;	/* borrowed from cr_json, or NULL */
-	void		*cr_json;	/* the parsed line (json_t) */
+	void		*cr_json;	/* the parsed line (jw_t) */
 };
 /* client.c */
 void		 client_drop(struct client *);
 void		 client_flush(struct client *);
 void		 client_put_raw(struct client *, const char *, size_t, bool);
 void		 client_put(struct client *, const char *);
-void		 client_json(struct client *, json_t *);
+void		 client_json(struct client *, jw_t *);
 
 /* ctlreq.c */
 const char	*ctl_parse(const char *, size_t, struct ctlreq *, char *,

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "jw.h"
 
 #include "vmrun.h"
 
@@ -359,13 +359,16 @@ void		 sb_addc(struct strbuf *, char);
 void		 sb_printf(struct strbuf *, const char *, ...)
 		    __attribute__((__format__(__printf__, 2, 3)));
 void		 sb_add_utf8(struct strbuf *, const char *, size_t);
-json_t		*json_text(const char *);	/* new; any bytes */
+size_t		 utf8_len(const unsigned char *, size_t); /* 0: not UTF-8 */
 char		*sb_take(struct strbuf *);	/* new string or NULL */
 void		 sb_free(struct strbuf *);
 
+/* jw.c: the JSON values vmrun writes, behind jw.h */
+jw_t		*jw_text(const char *);	/* new; any bytes */
+
 /* mask.c: passwords out of what is shown */
 size_t		 word_mask(char *);		/* in place */
-json_t		*json_masked(const char *);	/* new */
+jw_t		*jw_masked(const char *);	/* new */
 
 /* hash.c */
 struct hmap {
@@ -424,7 +427,7 @@ jv_t		*jv_obj_new(struct pool *, size_t);
 bool		 jv_obj_set(jv_t *, const char *, const jv_t *);
 bool		 jv_obj_add(jv_t *, const jv_t *, size_t);
 void		 jv_obj_del(jv_t *, const char *);
-json_t		*jv_to_json(const jv_t *);		/* new */
+jw_t		*jw_from_jv(const jv_t *);		/* new */
 
 /* load.c */
 enum vmrun_status load_json(const void *, size_t, struct pool *,

@@ -5,12 +5,15 @@
 missing=""
 have() { command -v "$1" >/dev/null 2>&1; }
 hdr() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - \
-    $(pkg-config --cflags jansson atf-c 2>/dev/null) >/dev/null 2>&1; }
+    $(pkg-config --cflags jansson json-c atf-c 2>/dev/null) >/dev/null 2>&1; }
 
 have cc || missing="$missing cc"
 have make || missing="$missing make"
 have pkg-config || missing="$missing pkg-config"
+# Only the tests use jansson (a second reader and writer of vmrun's
+# JSON) and json-c (cli/link_test links both beside libvmrun).
 hdr jansson.h || missing="$missing jansson"
+hdr json.h || missing="$missing json-c"
 hdr atf-c.h || missing="$missing atf-c"
 if [ "$(uname -s)" != FreeBSD ]; then
 	# The host tests make real tap interfaces in a private namespace.
@@ -32,7 +35,7 @@ have kyua || missing="$missing kyua"
 os=$(uname -s)
 if [ "$os" = FreeBSD ]; then
 	echo "vmrun: missing:$missing" >&2
-	echo "vmrun: install them with: pkg install jansson atf kyua pkgconf" \
+	echo "vmrun: install them with: pkg install jansson json-c atf kyua pkgconf" \
 	    "python3 py311-jsonschema" >&2
 	exit 1
 fi
@@ -41,7 +44,7 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq >/dev/null &&
 	apt-get install -y -qq build-essential pkg-config libjansson-dev \
-	    libatf-dev atf-sh kyua iproute2 python3 python3-jsonschema \
+	    libjson-c-dev libatf-dev atf-sh kyua iproute2 python3 python3-jsonschema \
 	    >/dev/null || {
 		echo "vmrun: apt-get install failed" >&2
 		exit 1
@@ -50,6 +53,6 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 fi
 echo "vmrun: missing:$missing" >&2
 echo "vmrun: on Debian run as root: apt-get install build-essential" \
-    "pkg-config libjansson-dev libatf-dev atf-sh kyua iproute2" \
-    "python3 python3-jsonschema" >&2
+    "pkg-config libjansson-dev libjson-c-dev libatf-dev atf-sh kyua" \
+    "iproute2 python3 python3-jsonschema" >&2
 exit 1

@@ -79,8 +79,8 @@ size_t	 vis_str(const char *, char *, size_t);
 void	 print_diags(const struct vmrun_diags *, const char *);
 int	 print_diags_json(const struct vmrun_diags *, const char *);
 void	 warnx_(const char *, ...) __attribute__((__format__(__printf__, 1, 2)));
-struct json_t;
-int	 print_doc(struct json_t *);
+struct jw;
+int	 print_doc(struct jw *);
 
 /*
  * Layer 1: the command line, and what each mode and subcommand does.

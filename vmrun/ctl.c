@@ -11,8 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "jw.h"
 #include "vmrun.h"
 #include "cmd.h"
 
@@ -153,7 +152,7 @@ mono_ms(void)
 static int
 wait_line(const char *name, const char *line, bool json, int *rcp)
 {
-	json_t *o;
+	jw_t *o;
 	const char *ev, *reason;
 	char code[64];
 	int r;
@@ -168,27 +167,27 @@ wait_line(const char *name, const char *line, bool json, int *rcp)
 		*rcp = error_status(code);
 		return (-1);
 	}
-	if ((o = json_loads(line, 0, NULL)) == NULL ||
-	    (ev = json_string_value(json_object_get(o, "event"))) == NULL) {
-		json_decref(o);
+	if ((o = jw_loads(line, strlen(line), NULL, 0)) == NULL ||
+	    (ev = jw_string_value(jw_object_get(o, "event"))) == NULL) {
+		jw_decref(o);
 		warnx_("%s: the answer is not the control protocol", name);
 		*rcp = EX_PROTOCOL;
 		return (-1);
 	}
 	if (strcmp(ev, "end") != 0) {
-		json_decref(o);
+		jw_decref(o);
 		return (0);
 	}
 	if (json)
 		print_line(line, true);
 	else {
-		reason = json_string_value(json_object_get(o, "reason"));
+		reason = jw_string_value(jw_object_get(o, "reason"));
 		fputs("ended: ", stdout);
 		vis_fputs(reason != NULL ? reason : "-", stdout);
-		printf(", exit status %lld\n", (long long)json_integer_value(
-		    json_object_get(o, "exit_status")));
+		printf(", exit status %lld\n", (long long)jw_integer_value(
+		    jw_object_get(o, "exit_status")));
 	}
-	json_decref(o);
+	jw_decref(o);
 	*rcp = EX_OK;
 	return (1);
 }

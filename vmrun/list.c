@@ -23,8 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "jw.h"
 #include "vmrun.h"
 #include "cmd.h"
 
@@ -44,7 +43,7 @@ struct entry {
 	char		*e_buf;		/* the answer so far */
 	size_t		 e_len;
 	const char	*e_fail;	/* "stale", "no-answer", ... */
-	json_t		*e_answer;	/* the status answer */
+	jw_t		*e_answer;	/* the status answer */
 };
 
 static int
@@ -150,7 +149,7 @@ entry_read(struct entry *e, short revents)
 		return;
 	*nl = '\0';
 	e->e_answer = vmrun_ctl_result(e->e_buf, NULL, 0) == 1 ?
-	    json_loads(e->e_buf, 0, NULL) : NULL;
+	    jw_loads(e->e_buf, strlen(e->e_buf), NULL, 0) : NULL;
 	entry_end(e, e->e_answer != NULL ? NULL : "bad-answer");
 }
 
@@ -271,13 +270,13 @@ days_from_civil(long long y, unsigned m, unsigned d)
 
 /* Seconds since a status answer's "started" ("...T14:00:00.123Z"): -1. */
 static long long
-uptime(json_t *a)
+uptime(jw_t *a)
 {
 	const char *s;
 	unsigned y, mo, d, h, mi, se;
 	long long t;
 
-	s = json_string_value(json_object_get(a, "started"));
+	s = jw_string_value(jw_object_get(a, "started"));
 	if (s == NULL || sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u", &y, &mo, &d, &h,
 	    &mi, &se) != 6 || mo < 1 || mo > 12 || d < 1 || d > 31)
 		return (-1);
@@ -303,7 +302,7 @@ static void
 print_text(const struct entry *es, size_t n)
 {
 	const struct entry *e;
-	json_t *a;
+	jw_t *a;
 	char name[256], state[64], target[256], up[32], pid[32];
 	long long u;
 	size_t i;
@@ -314,18 +313,18 @@ print_text(const struct entry *es, size_t n)
 		e = &es[i];
 		a = e->e_answer;
 		snprintf(pid, sizeof(pid), "-");
-		if (json_is_integer(json_object_get(a, "pid")))
+		if (jw_is_integer(jw_object_get(a, "pid")))
 			snprintf(pid, sizeof(pid), "%lld", (long long)
-			    json_integer_value(json_object_get(a, "pid")));
+			    jw_integer_value(jw_object_get(a, "pid")));
 		snprintf(up, sizeof(up), "-");
 		if (a != NULL && (u = uptime(a)) >= 0)
 			snprintf(up, sizeof(up), "%lld:%02lld:%02lld",
 			    u / 3600, u / 60 % 60, u % 60);
 		printf("%-20s %-10s %-16s %8s %10s\n",
 		    cell(e->e_name, name, sizeof(name)),
-		    cell(e->e_fail != NULL ? e->e_fail : json_string_value(
-		    json_object_get(a, "state")), state, sizeof(state)),
-		    cell(json_string_value(json_object_get(a, "target")),
+		    cell(e->e_fail != NULL ? e->e_fail : jw_string_value(
+		    jw_object_get(a, "state")), state, sizeof(state)),
+		    cell(jw_string_value(jw_object_get(a, "target")),
 		    target, sizeof(target)), pid, up);
 	}
 }
@@ -333,47 +332,47 @@ print_text(const struct entry *es, size_t n)
 static int
 print_json(const struct entry *es, size_t n)
 {
-	json_t *a, *o, *v;
+	jw_t *a, *o, *v;
 	const struct entry *e;
 	long long u;
 	size_t i;
 	int bad;
 
-	if ((a = json_array()) == NULL)
+	if ((a = jw_array()) == NULL)
 		return (print_doc(NULL));
 	bad = 0;
 	for (i = 0; i < n && !bad; i++) {
 		e = &es[i];
-		if ((o = json_object()) == NULL || json_array_append_new(a, o)) {
+		if ((o = jw_object()) == NULL || jw_array_append_new(a, o)) {
 			bad = 1;
 			break;
 		}
-		bad |= json_object_set_new(o, "vm", json_string(e->e_name));
-		bad |= json_object_set_new(o, "control",
-		    json_string(e->e_path));
+		bad |= jw_object_set_new(o, "vm", jw_string(e->e_name));
+		bad |= jw_object_set_new(o, "control",
+		    jw_string(e->e_path));
 		if (e->e_fail != NULL) {
-			bad |= json_object_set_new(o, "state",
-			    json_string(e->e_fail));
+			bad |= jw_object_set_new(o, "state",
+			    jw_string(e->e_fail));
 			continue;
 		}
-		if ((v = json_object_get(e->e_answer, "vm")) != NULL)
-			bad |= json_object_set(o, "vm", v);
-		bad |= json_object_set(o, "state", json_object_get(e->e_answer,
+		if ((v = jw_object_get(e->e_answer, "vm")) != NULL)
+			bad |= jw_object_set(o, "vm", v);
+		bad |= jw_object_set(o, "state", jw_object_get(e->e_answer,
 		    "state"));
-		bad |= json_object_set(o, "target", json_object_get(
+		bad |= jw_object_set(o, "target", jw_object_get(
 		    e->e_answer, "target"));
-		bad |= json_object_set(o, "pid", json_object_get(e->e_answer,
+		bad |= jw_object_set(o, "pid", jw_object_get(e->e_answer,
 		    "pid"));
-		bad |= json_object_set(o, "run", json_object_get(e->e_answer,
+		bad |= jw_object_set(o, "run", jw_object_get(e->e_answer,
 		    "run"));
-		bad |= json_object_set(o, "started", json_object_get(
+		bad |= jw_object_set(o, "started", jw_object_get(
 		    e->e_answer, "started"));
 		u = uptime(e->e_answer);
-		bad |= json_object_set_new(o, "uptime", u >= 0 ?
-		    json_integer(u) : json_null());
+		bad |= jw_object_set_new(o, "uptime", u >= 0 ?
+		    jw_integer(u) : jw_null());
 	}
 	if (bad) {
-		json_decref(a);
+		jw_decref(a);
 		a = NULL;
 	}
 	return (print_doc(a));
@@ -416,7 +415,7 @@ cmd_list(int argc, char *argv[])
 		free(es[i].e_name);
 		free(es[i].e_path);
 		free(es[i].e_buf);
-		json_decref(es[i].e_answer);
+		jw_decref(es[i].e_answer);
 	}
 	free(es);
 	free(dir);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
+#include "jw.h"
 
 #include "vmrun.h"
 #include "cmd.h"
@@ -28,39 +28,39 @@
 struct nsctx {
 	const struct options	*ns_o;
 	const char		*ns_name;
-	json_t			*ns_diags;	/* the refusals, in order */
-	json_t			*ns_base;	/* the default target, resolved */
+	jw_t			*ns_diags;	/* the refusals, in order */
+	jw_t			*ns_base;	/* the default target, resolved */
 	bool			 ns_nomem;
 };
 
 /* The resolved VM as JSON (a new reference), or NULL (out of memory). */
-static json_t *
+static jw_t *
 vm_doc(const struct vmrun_vm *vm)
 {
-	json_t *doc;
+	jw_t *doc;
 	char *s;
 
 	if ((s = vmrun_vm_json(vm)) == NULL)
 		return (NULL);
-	doc = json_loads(s, 0, NULL);
+	doc = jw_loads(s, strlen(s), NULL, 0);
 	free(s);
 	return (doc);
 }
 
 /* The string member key of o, or "" (never NULL, for "%s"). */
 static const char *
-member(json_t *o, const char *key)
+member(jw_t *o, const char *key)
 {
 	const char *s;
 
-	s = json_string_value(json_object_get(o, key));
+	s = jw_string_value(jw_object_get(o, key));
 	return (s != NULL ? s : "");
 }
 
 static bool
-is_stdio(json_t *v)
+is_stdio(jw_t *v)
 {
-	return (json_is_string(v) && strcmp(json_string_value(v), "stdio") ==
+	return (jw_is_string(v) && strcmp(jw_string_value(v), "stdio") ==
 	    0);
 }
 
@@ -69,16 +69,16 @@ static void
 refuse(struct nsctx *ns, const char *group, const char *path,
     const char *fix)
 {
-	json_t *d;
+	jw_t *d;
 	size_t i;
 
-	json_array_foreach(ns->ns_diags, i, d)
+	jw_array_foreach(ns->ns_diags, i, d)
 		if (strcmp(member(d, "path"), path) == 0)
 			return;
-	d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "severity", "error",
+	d = jw_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "severity", "error",
 	    "code", NS_CODE, "group", group, "path", path, "message", NS_MSG,
 	    "fix", fix);
-	if (d == NULL || json_array_append_new(ns->ns_diags, d) != 0)
+	if (d == NULL || jw_array_append_new(ns->ns_diags, d) != 0)
 		ns->ns_nomem = true;
 }
 
@@ -88,31 +88,31 @@ refuse(struct nsctx *ns, const char *group, const char *path,
  * the target then set it.
  */
 static void
-key_path(struct nsctx *ns, json_t *doc, const char *key, const char *sub,
+key_path(struct nsctx *ns, jw_t *doc, const char *key, const char *sub,
     char *buf, size_t len)
 {
 	const char *t;
 
 	t = member(doc, "target");
 	if (*t != '\0' && ns->ns_base != doc &&
-	    !json_equal(json_object_get(doc, key),
-	    json_object_get(ns->ns_base, key)))
+	    !jw_equal(jw_object_get(doc, key),
+	    jw_object_get(ns->ns_base, key)))
 		snprintf(buf, len, "targets.%s.%s%s", t, key, sub);
 	else
 		snprintf(buf, len, "%s%s", key, sub);
 }
 
 static void
-check_doc(struct nsctx *ns, json_t *doc)
+check_doc(struct nsctx *ns, jw_t *doc)
 {
 	static const char *const coms[] = { "com1", "com2", "com3", "com4" };
 	char path[512], group[256], fix[512];
-	json_t *d, *v;
+	jw_t *d, *v;
 	const char *src;
 	size_t i;
 
 	for (i = 0; i < sizeof(coms) / sizeof(coms[0]); i++) {
-		if (!is_stdio(json_object_get(doc, coms[i])))
+		if (!is_stdio(jw_object_get(doc, coms[i])))
 			continue;
 		key_path(ns, doc, coms[i], "", path, sizeof(path));
 		snprintf(group, sizeof(group), "lpc %s", coms[i]);
@@ -121,15 +121,15 @@ check_doc(struct nsctx *ns, json_t *doc)
 		    "\"/dev/nmdm0A\"", coms[i], ns->ns_name);
 		refuse(ns, group, path, fix);
 	}
-	if (is_stdio(json_object_get(json_object_get(doc, "loader"),
+	if (is_stdio(jw_object_get(jw_object_get(doc, "loader"),
 	    "console"))) {
 		key_path(ns, doc, "loader", ".console", path, sizeof(path));
 		refuse(ns, "vm", path, "set the loader's \"console\" (\"stdio\" "
 		    "when not set) to a terminal device such as "
 		    "\"/dev/nmdm0A\"");
 	}
-	json_array_foreach(json_object_get(doc, "devices"), i, d) {
-		if (!is_stdio(json_object_get(d, "backend")) ||
+	jw_array_foreach(jw_object_get(doc, "devices"), i, d) {
+		if (!is_stdio(jw_object_get(d, "backend")) ||
 		    *(src = member(d, "source")) == '\0')
 			continue;
 		snprintf(path, sizeof(path), "%s.backend", src);
@@ -138,8 +138,8 @@ check_doc(struct nsctx *ns, json_t *doc)
 		refuse(ns, group, path, "use a terminal device such as "
 		    "\"/dev/nmdm0A\" or tcp=ADDR:PORT");
 	}
-	json_array_foreach(json_object_get(doc, "extra_options"), i, v) {
-		src = json_string_value(v);
+	jw_array_foreach(jw_object_get(doc, "extra_options"), i, v) {
+		src = jw_string_value(v);
 		if (src == NULL || strlen(src) < 6 ||
 		    strcmp(src + strlen(src) - 6, "=stdio") != 0)
 			continue;
@@ -179,10 +179,10 @@ check_extra(struct nsctx *ns)
 static void
 print_refusals(const struct nsctx *ns, const char *file)
 {
-	json_t *d;
+	jw_t *d;
 	size_t i;
 
-	json_array_foreach(ns->ns_diags, i, d) {
+	jw_array_foreach(ns->ns_diags, i, d) {
 		fputs("vmrun: ", stderr);
 		vis_fputs(file, stderr);
 		fputs(": ", stderr);
@@ -198,7 +198,7 @@ print_refusals_json(const struct nsctx *ns)
 {
 	int rc;
 
-	rc = print_doc(json_pack("{s:s, s:b, s:O}", "vm", ns->ns_name, "ok",
+	rc = print_doc(jw_pack("{s:s, s:b, s:O}", "vm", ns->ns_name, "ok",
 	    0, "diagnostics", ns->ns_diags));
 	return (rc == EX_OK ? EX_DATAERR : rc);
 }
@@ -214,7 +214,7 @@ nostdio_check(const struct options *o, const struct vmrun_config *cf,
 	struct nsctx ns;
 	const struct vmrun_vm *base;
 	const char **seen, *next;
-	json_t *doc;
+	jw_t *doc;
 	size_t nseen, max, i;
 	int rc;
 
@@ -223,7 +223,7 @@ nostdio_check(const struct options *o, const struct vmrun_config *cf,
 	ns.ns_name = vmrun_vm_name(vm);
 	max = vmrun_config_ntargets(cf) + 1;
 	seen = calloc(max, sizeof(*seen));
-	ns.ns_diags = json_array();
+	ns.ns_diags = jw_array();
 	if (vmrun_config_resolve(cf, NULL, &base) == VMRUN_OK)
 		ns.ns_base = vm_doc(base);
 	if (seen == NULL || ns.ns_diags == NULL || ns.ns_base == NULL)
@@ -233,7 +233,7 @@ nostdio_check(const struct options *o, const struct vmrun_config *cf,
 	while (!ns.ns_nomem && vm != NULL && nseen < max) {
 		seen[nseen++] = vmrun_vm_target(vm);
 		if (strcmp(vmrun_vm_target(vm), vmrun_vm_target(base)) == 0)
-			doc = json_incref(ns.ns_base);
+			doc = jw_incref(ns.ns_base);
 		else
 			doc = vm_doc(vm);
 		if (doc == NULL) {
@@ -241,7 +241,7 @@ nostdio_check(const struct options *o, const struct vmrun_config *cf,
 			break;
 		}
 		check_doc(&ns, doc);
-		json_decref(doc);
+		jw_decref(doc);
 		next = vmrun_vm_next_target(vm);
 		for (i = 0; next != NULL && i < nseen; i++)
 			if (strcmp(seen[i], next) == 0)
@@ -254,7 +254,7 @@ nostdio_check(const struct options *o, const struct vmrun_config *cf,
 	if (ns.ns_nomem) {
 		warnx_("out of memory");
 		rc = EX_OSERR;
-	} else if (json_array_size(ns.ns_diags) == 0)
+	} else if (jw_array_size(ns.ns_diags) == 0)
 		rc = EX_OK;
 	else if (o->json)
 		rc = print_refusals_json(&ns);
@@ -263,7 +263,7 @@ nostdio_check(const struct options *o, const struct vmrun_config *cf,
 		rc = EX_DATAERR;
 	}
 	free(seen);
-	json_decref(ns.ns_diags);
-	json_decref(ns.ns_base);
+	jw_decref(ns.ns_diags);
+	jw_decref(ns.ns_base);
 	return (rc);
 }

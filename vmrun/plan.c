@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
+#include "jw.h"
 
 #include "vmrun.h"
 #include "cmd.h"
@@ -107,39 +107,39 @@ print_argv(char **v)
 	return (0);
 }
 
-static json_t *
+static jw_t *
 argv_json(char **v)
 {
-	json_t *a;
+	jw_t *a;
 	size_t i;
 
 	if (v == NULL)
-		return (json_null());
-	a = json_array();
+		return (jw_null());
+	a = jw_array();
 	/* An argument that is not UTF-8 fails the document, not drops. */
 	for (i = 0; a != NULL && v[i] != NULL; i++)
-		if (json_array_append_new(a, json_string(v[i])) != 0) {
+		if (jw_array_append_new(a, jw_string(v[i])) != 0) {
 			warnx_("argument \"%s\" is not UTF-8: JSON cannot hold it",
 			    v[i]);
-			json_decref(a);
+			jw_decref(a);
 			return (NULL);
 		}
 	return (a);
 }
 
 /* The warnings of ds, as the "diagnostics" of vmrun_diags_json. */
-static json_t *
+static jw_t *
 warnings_json(const struct vmrun_diags *ds, const char *name)
 {
-	json_t *d, *a;
+	jw_t *d, *a;
 	char *s;
 
 	if ((s = vmrun_diags_json(ds, name)) == NULL)
 		return (NULL);
-	d = json_loads(s, 0, NULL);
+	d = jw_loads(s, strlen(s), NULL, 0);
 	free(s);
-	a = json_incref(json_object_get(d, "diagnostics"));
-	json_decref(d);
+	a = jw_incref(jw_object_get(d, "diagnostics"));
+	jw_decref(d);
 	return (a);
 }
 
@@ -147,32 +147,32 @@ static int
 dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
     char **loader, char **bhyve)
 {
-	json_t *doc, *slots, *w, *jl, *jb;
+	jw_t *doc, *slots, *w, *jl, *jb;
 	const char *id;
 	size_t i;
 
-	slots = json_array();
+	slots = jw_array();
 	for (i = 0; slots != NULL && i < vmrun_vm_nslots(vm); i++) {
 		id = vmrun_vm_slot_id(vm, i);
-		json_array_append_new(slots, json_pack("{s:s, s:s, s:o}",
+		jw_array_append_new(slots, jw_pack("{s:s, s:s, s:o}",
 		    "slot", vmrun_vm_slot_addr(vm, i), "device",
 		    vmrun_vm_slot_device(vm, i), "id",
-		    id != NULL ? json_string(id) : json_null()));
+		    id != NULL ? jw_string(id) : jw_null()));
 	}
 	jl = argv_json(loader);
 	jb = argv_json(bhyve);
 	if (jl == NULL || jb == NULL) {
-		json_decref(jl);
-		json_decref(jb);
-		json_decref(slots);
+		jw_decref(jl);
+		jw_decref(jb);
+		jw_decref(slots);
 		return (EX_USAGE);	/* an argument after "--" */
 	}
-	doc = json_pack("{s:s, s:o, s:o, s:o}", "target", vmrun_vm_target(vm),
+	doc = jw_pack("{s:s, s:o, s:o, s:o}", "target", vmrun_vm_target(vm),
 	    "loader", jl, "bhyve", jb, "slots",
-	    slots != NULL ? slots : json_null());
+	    slots != NULL ? slots : jw_null());
 	if (doc != NULL && ((w = warnings_json(ds, vmrun_vm_name(vm))) ==
-	    NULL || json_object_set_new(doc, "diagnostics", w) != 0)) {
-		json_decref(doc);
+	    NULL || jw_object_set_new(doc, "diagnostics", w) != 0)) {
+		jw_decref(doc);
 		doc = NULL;
 	}
 	return (print_doc(doc));

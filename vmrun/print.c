@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
+#include "jw.h"
 
 #include "vmrun.h"
 #include "cmd.h"
@@ -117,18 +117,17 @@ print_diags_json(const struct vmrun_diags *ds, const char *vmname)
  * standard output: EX_OK, or EX_OSERR when out of memory.
  */
 int
-print_doc(json_t *doc)
+print_doc(jw_t *doc)
 {
 	char *s;
 
-	if (doc == NULL || (s = json_dumps(doc, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER)) == NULL) {
-		json_decref(doc);
+	if (doc == NULL || (s = jw_dumps(doc, JW_COMPACT)) == NULL) {
+		jw_decref(doc);
 		warnx_("out of memory");
 		return (EX_OSERR);
 	}
 	printf("%s\n", s);
 	free(s);
-	json_decref(doc);
+	jw_decref(doc);
 	return (EX_OK);
 }

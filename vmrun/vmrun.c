@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "vmrun.h"
 #include "cmd.h"
 

@@ -170,7 +170,7 @@ second_sigint_body()
 # the fake programs put in its options: ./supervise.
 manpage_supervisor()
 {
-	local src cc san libs
+	local src cc san
 
 	src=$(layout source) ||
 	    atf_skip "the installed suite has no source (the man page example)"
@@ -192,17 +192,8 @@ manpage_supervisor()
 		print "vmrun_opts_set_checks(op, -1) ||"
 	    }' supervise.c > supervise-t.c
 	grep -q T_BHYVE supervise-t.c || atf_fail "the example's options moved"
-	# Built as the library was: with the sanitizers it carries, whose
-	# runtime must come first.
-	san=
-	libs=$(ldd "$(layout library)" 2>/dev/null)
-	case $libs in
-	*libasan*)	san=address ;;
-	esac
-	case $libs in
-	*libubsan*)	san="${san:+$san,}undefined" ;;
-	esac
-	[ -z "$san" ] || san="-fsanitize=$san"
+	# Built as the library was: with the sanitizers it carries.
+	san=$(san_flags "$(layout library)")
 	atf_check -o ignore -e ignore "$cc" $san -std=c11 \
 	    -D_POSIX_C_SOURCE=200809L -I"$(dirname "$(layout header)")" \
 	    -o supervise supervise-t.c "$(layout library)" \

@@ -153,7 +153,6 @@ alloc_loop(const char *buf, size_t len, enum vmrun_status loadok)
 
 	alloc_fail_after(-1);
 	ATF_REQUIRE_EQ(VMRUN_OK, plan_all(buf, len, loadok, &ref));
-	json_set_alloc_funcs(xmalloc, xfree);
 	for (n = 0; n < 1000000; n++) {
 		alloc_fail_after(n);
 		st = plan_all(buf, len, loadok, &out);
@@ -175,7 +174,6 @@ alloc_loop(const char *buf, size_t len, enum vmrun_status loadok)
 			break;
 		}
 	}
-	json_set_alloc_funcs(malloc, free);
 	free(ref);
 	ATF_CHECK(n > 10);
 	printf("%ld allocations\n", n);

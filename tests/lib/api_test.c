@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <atf-c.h>
+/* jansson, not the library's own reader, reads what the library wrote. */
+#include <jansson.h>
 
 #include "vmrun_impl.h"
 #include "testutil.h"

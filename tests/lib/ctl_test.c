@@ -89,6 +89,9 @@ ATF_TC_BODY(parse_errors, tc)
 	expect_parse("null", "bad-request");
 	expect_parse("true", "bad-request");
 	expect_parse("4 2", "bad-json");
+	/* A NUL would cut the name short: "stop" is not what was sent. */
+	expect_parse("{\"request\":\"stop\\u0000now\"}", "bad-json");
+	expect_parse("{\"request\":\"status\",\"a\\u0000\":1}", "bad-json");
 	expect_parse("{}", "bad-request");
 	expect_parse("{\"request\":7}", "bad-request");
 	expect_parse("{\"request\":\"reboot\"}", "unknown-request");

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <atf-c.h>
+/* jansson: a second writer to hold jw.c's text against. */
+#include <jansson.h>
 
 #include "vmrun_impl.h"
 
@@ -336,7 +338,7 @@ ATF_TC_BODY(build_and_convert, tc)
 {
 	struct pool *pl;
 	jv_t *base, *o;
-	json_t *j;
+	jw_t *j;
 	char *s;
 
 	ATF_REQUIRE((pl = pool_new()) != NULL);
@@ -353,14 +355,173 @@ ATF_TC_BODY(build_and_convert, tc)
 	jv_obj_del(o, "nothing");
 	ATF_CHECK_EQ(2, jv_size(o));
 	ATF_CHECK_STREQ("b", jv_key(o, 0));
-	ATF_REQUIRE((j = jv_to_json(base)) != NULL);
-	ATF_REQUIRE((s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER)) !=
+	ATF_REQUIRE((j = jw_from_jv(base)) != NULL);
+	ATF_REQUIRE((s = jw_dumps(j, JW_COMPACT)) !=
 	    NULL);
 	ATF_CHECK_STREQ("{\"a\":1,\"b\":[true,null,\"x\"],\"c\":{\"d\":2.5}}",
 	    s);
 	free(s);
-	json_decref(j);
+	jw_decref(j);
 	pool_free(pl);
+}
+
+/*
+ * The same document built with jw.c and with jansson, from one list of
+ * steps: their text must be the same in every form vmrun writes.
+ */
+static const char *const texts[] = {
+	"", "plain", "quote \" and backslash \\ and slash /",
+	"\b\f\n\r\t", "\x01\x02\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	"\xe2\x80\xa8 line separator",
+};
+
+static void
+both_add(jw_t *w, json_t *j, const char *key, jw_t *wv, json_t *jv)
+{
+	ATF_REQUIRE(wv != NULL && jv != NULL);
+	if (jw_is_array(w)) {
+		ATF_REQUIRE_EQ(0, jw_array_append_new(w, wv));
+		ATF_REQUIRE_EQ(0, json_array_append_new(j, jv));
+	} else {
+		ATF_REQUIRE_EQ(0, jw_object_set_new(w, key, wv));
+		ATF_REQUIRE_EQ(0, json_object_set_new(j, key, jv));
+	}
+}
+
+static void
+both_fill(jw_t *w, json_t *j, int depth)
+{
+	static const long long ints[] = { 0, -1, 42, LLONG_MAX, LLONG_MIN };
+	static const double reals[] = { 1.0, 0.1, 2.5, -0.0, 1e300, 1e-7,
+	    123456789.0 };
+	char key[32];
+	size_t i;
+	jw_t *wc;
+	json_t *jc;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		snprintf(key, sizeof(key), "s%zu", i);
+		both_add(w, j, key, jw_string(texts[i]), json_string(texts[i]));
+	}
+	both_add(w, j, "nul", jw_stringn("a\0b", 3), json_stringn("a\0b", 3));
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		snprintf(key, sizeof(key), "i%zu", i);
+		both_add(w, j, key, jw_integer(ints[i]), json_integer(ints[i]));
+	}
+	for (i = 0; i < sizeof(reals) / sizeof(reals[0]); i++) {
+		snprintf(key, sizeof(key), "r%zu", i);
+		both_add(w, j, key, jw_real(reals[i]), json_real(reals[i]));
+	}
+	both_add(w, j, "t", jw_true(), json_true());
+	both_add(w, j, "f", jw_false(), json_false());
+	both_add(w, j, "n", jw_null(), json_null());
+	both_add(w, j, "eo", jw_object(), json_object());
+	both_add(w, j, "ea", jw_array(), json_array());
+	both_add(w, j, "k\n\"\\", jw_integer(1), json_integer(1));
+	if (depth == 0)
+		return;
+	wc = depth % 2 ? jw_array() : jw_object();
+	jc = depth % 2 ? json_array() : json_object();
+	both_fill(wc, jc, depth - 1);
+	both_add(w, j, "inner", wc, jc);
+}
+
+ATF_TC_WITHOUT_HEAD(writer_text);
+ATF_TC_BODY(writer_text, tc)
+{
+	static const struct {
+		int	 jw;
+		size_t	 jansson;
+	} forms[] = {
+		{ JW_COMPACT, JSON_COMPACT },
+		{ JW_INDENT(2), JSON_INDENT(2) },
+		{ JW_INDENT(4), JSON_INDENT(4) },
+		{ 0, 0 },
+	};
+	jw_t *w;
+	json_t *j;
+	char *ws, *js;
+	size_t i;
+
+	ATF_REQUIRE((w = jw_object()) != NULL && (j = json_object()) != NULL);
+	both_fill(w, j, 3);
+	/* Set again: the member keeps its place, takes the new value. */
+	both_add(w, j, "s1", jw_string("again"), json_string("again"));
+	ATF_REQUIRE_EQ(0, jw_object_del(w, "s0"));
+	ATF_REQUIRE_EQ(0, json_object_del(j, "s0"));
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		ws = jw_dumps(w, forms[i].jw);
+		js = json_dumps(j, forms[i].jansson | JSON_PRESERVE_ORDER);
+		ATF_REQUIRE(ws != NULL && js != NULL);
+		ATF_CHECK_STREQ_MSG(js, ws, "form %zu", i);
+		free(ws);
+		free(js);
+	}
+	/* Only an object or an array, unless any value is asked for. */
+	ATF_CHECK(jw_dumps(jw_object_get(w, "i1"), JW_COMPACT) == NULL);
+	ATF_REQUIRE((ws = jw_dumps(jw_object_get(w, "s4"), JW_ENCODE_ANY)) !=
+	    NULL);
+	ATF_CHECK_STREQ("\"\\u0001\\u0002\\u001F\x7f\"", ws);
+	free(ws);
+	jw_decref(w);
+	json_decref(j);
+}
+
+ATF_TC_WITHOUT_HEAD(writer_values);
+ATF_TC_BODY(writer_values, tc)
+{
+	jw_t *o, *v, *p, *q;
+	const char *k;
+	char *s, msg[100];
+	size_t n;
+
+	/* Not UTF-8: refused, or made U+FFFD by jw_text. */
+	ATF_CHECK(jw_string("\xc3") == NULL);
+	ATF_CHECK(jw_string("\xed\xa0\x80") == NULL);
+	ATF_CHECK(jw_string("\xc0\xaf") == NULL);
+	ATF_REQUIRE((v = jw_text("a\xff" "b\xc3")) != NULL);
+	ATF_CHECK_STREQ("a\xef\xbf\xbd" "b\xef\xbf\xbd", jw_string_value(v));
+	jw_decref(v);
+	/* A failing call takes its value all the same (ASan sees leaks). */
+	ATF_REQUIRE((o = jw_object()) != NULL);
+	ATF_CHECK_EQ(-1, jw_object_set_new(o, "\xff", jw_integer(1)));
+	ATF_CHECK_EQ(-1, jw_object_set_new(o, "k", NULL));
+	ATF_CHECK_EQ(-1, jw_array_append_new(o, jw_integer(1)));
+	ATF_CHECK(jw_pack("{s:s, s:o}", "a", NULL, "b", jw_integer(2)) ==
+	    NULL);
+	ATF_REQUIRE((p = jw_pack("{s:s, s:i, s:I, s:b, s:O}", "s", "x", "i",
+	    -3, "I", (long long)1 << 40, "b", 1, "O", o)) != NULL);
+	ATF_REQUIRE((s = jw_dumps(p, JW_COMPACT)) != NULL);
+	ATF_CHECK_STREQ("{\"s\":\"x\",\"i\":-3,\"I\":1099511627776,\"b\":true,"
+	    "\"O\":{}}", s);
+	free(s);
+	/* A value in itself is refused. */
+	ATF_CHECK_EQ(-1, jw_object_update(o, p));
+	ATF_REQUIRE((q = jw_pack("{s:i, s:i}", "z", 1, "s", 2)) != NULL);
+	ATF_CHECK_EQ(0, jw_object_update(q, p));
+	ATF_CHECK(jw_is_true(jw_object_get(q, "b")));
+	n = 0;
+	jw_object_foreach(q, k, v) {
+		ATF_CHECK_STREQ(n == 0 ? "z" : n == 1 ? "s" : "i", k);
+		if (n > 0)
+			ATF_CHECK(jw_equal(v, jw_object_get(p, k)));
+		if (++n == 3)
+			break;
+	}
+	ATF_CHECK(jw_object_iter(q, 5, &k, &v) && !jw_object_iter(q, 6, &k,
+	    &v));
+	jw_decref(q);
+	/* Read back: the same values, a NUL refused, an error said. */
+	ATF_REQUIRE((s = jw_dumps(p, JW_INDENT(2))) != NULL);
+	ATF_REQUIRE((v = jw_loads(s, strlen(s), NULL, 0)) != NULL);
+	ATF_CHECK(jw_equal(v, p));
+	jw_decref(v);
+	free(s);
+	ATF_CHECK(jw_loads("[\"a\\u0000\"]", 11, msg, sizeof(msg)) == NULL);
+	ATF_CHECK(jw_loads("{\"a\":", 5, msg, sizeof(msg)) == NULL);
+	ATF_CHECK(msg[0] != '\0');
+	jw_decref(p);
+	jw_decref(o);
 }
 
 ATF_TP_ADD_TCS(tp)
@@ -373,5 +534,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, depth);
 	ATF_TP_ADD_TC(tp, truncated);
 	ATF_TP_ADD_TC(tp, build_and_convert);
+	ATF_TP_ADD_TC(tp, writer_text);
+	ATF_TP_ADD_TC(tp, writer_values);
 	return (atf_no_error());
 }

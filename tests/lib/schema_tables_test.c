@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <atf-c.h>
+#include <jansson.h>
 
 #include "vmrun_impl.h"
 #include "testutil.h"

@@ -118,7 +118,7 @@ ATF_TC_BODY(slot_str_full_form, tc)
  * back into the tree the checks take.  The tree lives until exit.
  */
 static jv_t *
-jv_of(json_t *j)
+jv_of(jw_t *j)
 {
 	static struct pool *pl;
 	struct vmrun_diags *ds;
@@ -129,12 +129,12 @@ jv_of(json_t *j)
 		return (NULL);
 	if (pl == NULL)
 		ATF_REQUIRE((pl = pool_new()) != NULL);
-	ATF_REQUIRE((s = json_dumps(j, JSON_ENCODE_ANY)) != NULL);
+	ATF_REQUIRE((s = jw_dumps(j, JW_ENCODE_ANY)) != NULL);
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	ATF_REQUIRE_EQ(VMRUN_OK, jv_read(s, strlen(s), pl, ds, &v, NULL));
 	vmrun_diags_free(ds);
 	free(s);
-	json_decref(j);
+	jw_decref(j);
 	return (v);
 }
 
@@ -163,57 +163,57 @@ mem_of(jv_t *v, char *buf, size_t len)
 ATF_TC_WITHOUT_HEAD(mem_parse_units);
 ATF_TC_BODY(mem_parse_units, tc)
 {
-	MEM_EQ("1024", json_string("1k"));
-	MEM_EQ("1024", json_string("1K"));
-	MEM_EQ("1048576", json_string("1024K"));
-	MEM_EQ("536870912", json_string("512M"));
-	MEM_EQ("536870912", json_string("512m"));
-	MEM_EQ("1610612736", json_string("1536M"));
-	MEM_EQ("2147483648", json_string("2G"));
-	MEM_EQ("2147483648", json_string("2g"));
-	MEM_EQ("1099511627776", json_string("1T"));
-	MEM_EQ("1099511627776", json_string("1t"));
-	MEM_EQ("0", json_string("0M"));
+	MEM_EQ("1024", jw_string("1k"));
+	MEM_EQ("1024", jw_string("1K"));
+	MEM_EQ("1048576", jw_string("1024K"));
+	MEM_EQ("536870912", jw_string("512M"));
+	MEM_EQ("536870912", jw_string("512m"));
+	MEM_EQ("1610612736", jw_string("1536M"));
+	MEM_EQ("2147483648", jw_string("2G"));
+	MEM_EQ("2147483648", jw_string("2g"));
+	MEM_EQ("1099511627776", jw_string("1T"));
+	MEM_EQ("1099511627776", jw_string("1t"));
+	MEM_EQ("0", jw_string("0M"));
 	/* An integer is a number of bytes. */
-	MEM_EQ("1073741824", json_integer(1073741824));
-	MEM_EQ("1", json_integer(1));
-	MEM_EQ("0", json_integer(0));
+	MEM_EQ("1073741824", jw_integer(1073741824));
+	MEM_EQ("1", jw_integer(1));
+	MEM_EQ("0", jw_integer(0));
 }
 
 ATF_TC_WITHOUT_HEAD(mem_parse_rejects);
 ATF_TC_BODY(mem_parse_rejects, tc)
 {
-	MEM_EQ("reject", json_string("512"));
-	MEM_EQ("reject", json_string("M"));
-	MEM_EQ("reject", json_string(""));
-	MEM_EQ("reject", json_string("1.5G"));
-	MEM_EQ("reject", json_string("1P"));
-	MEM_EQ("reject", json_string("1GB"));
-	MEM_EQ("reject", json_string("1 G"));
-	MEM_EQ("reject", json_string(" 1G"));
-	MEM_EQ("reject", json_string("-1G"));
-	MEM_EQ("reject", json_string("+1G"));
-	MEM_EQ("reject", json_string("0x10M"));
-	MEM_EQ("reject", json_integer(-1));
-	MEM_EQ("reject", json_real(1.0));
-	MEM_EQ("reject", json_true());
-	MEM_EQ("reject", json_null());
+	MEM_EQ("reject", jw_string("512"));
+	MEM_EQ("reject", jw_string("M"));
+	MEM_EQ("reject", jw_string(""));
+	MEM_EQ("reject", jw_string("1.5G"));
+	MEM_EQ("reject", jw_string("1P"));
+	MEM_EQ("reject", jw_string("1GB"));
+	MEM_EQ("reject", jw_string("1 G"));
+	MEM_EQ("reject", jw_string(" 1G"));
+	MEM_EQ("reject", jw_string("-1G"));
+	MEM_EQ("reject", jw_string("+1G"));
+	MEM_EQ("reject", jw_string("0x10M"));
+	MEM_EQ("reject", jw_integer(-1));
+	MEM_EQ("reject", jw_real(1.0));
+	MEM_EQ("reject", jw_true());
+	MEM_EQ("reject", jw_null());
 }
 
 ATF_TC_WITHOUT_HEAD(mem_parse_overflow);
 ATF_TC_BODY(mem_parse_overflow, tc)
 {
 	/* 2^24 T = 2^64 bytes: one past what 64 bits hold. */
-	MEM_EQ("reject", json_string("16777216T"));
-	MEM_EQ("18446742974197923840", json_string("16777215T"));
+	MEM_EQ("reject", jw_string("16777216T"));
+	MEM_EQ("18446742974197923840", jw_string("16777215T"));
 	/* UINT64_MAX / 2^30 = 17179869183.99... */
-	MEM_EQ("18446744072635809792", json_string("17179869183G"));
-	MEM_EQ("reject", json_string("17179869184G"));
-	MEM_EQ("reject", json_string("18014398509481984K"));
-	MEM_EQ("18446744073709550592", json_string("18014398509481983K"));
+	MEM_EQ("18446744072635809792", jw_string("17179869183G"));
+	MEM_EQ("reject", jw_string("17179869184G"));
+	MEM_EQ("reject", jw_string("18014398509481984K"));
+	MEM_EQ("18446744073709550592", jw_string("18014398509481983K"));
 	/* More digits than 64 bits hold, before any unit. */
-	MEM_EQ("reject", json_string("99999999999999999999K"));
-	MEM_EQ("reject", json_string(
+	MEM_EQ("reject", jw_string("99999999999999999999K"));
+	MEM_EQ("reject", jw_string(
 	    "100000000000000000000000000000000000000M"));
 }
 
@@ -256,7 +256,7 @@ ATF_TC_BODY(mem_round_trip, tc)
 
 	ATF_REQUIRE((p = pool_new()) != NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ATF_REQUIRE((v = jv_of(json_string(cases[i].in))) != NULL);
+		ATF_REQUIRE((v = jv_of(jw_string(cases[i].in))) != NULL);
 		ATF_CHECK_MSG(mem_parse(v, &b), "mem_parse(%s)", cases[i].in);
 		ATF_CHECK_STREQ_MSG(cases[i].out, mem_str(p, b), "%s",
 		    cases[i].in);
@@ -503,55 +503,55 @@ ATF_TC_WITHOUT_HEAD(check_mem_rules);
 ATF_TC_BODY(check_mem_rules, tc)
 {
 	/* design §2.4: a whole number of MiB, at least 1 MiB. */
-	CHK("ok", check_mem, json_string("1M"));
-	CHK("ok", check_mem, json_string("1024K"));
-	CHK("ok", check_mem, json_integer(1048576));
-	CHK("ok", check_mem, json_string("1024T"));
-	CHK("bad-size@k", check_mem, json_string("1023K"));
-	CHK("bad-size@k", check_mem, json_string("1025K"));
-	CHK("bad-size@k", check_mem, json_integer(1048575));
-	CHK("bad-size@k", check_mem, json_integer(1048577));
-	CHK("bad-size@k", check_mem, json_integer(0));
-	CHK("bad-size@k", check_mem, json_integer(-1048576));
-	CHK("bad-size@k", check_mem, json_string("0G"));
-	CHK("bad-size@k", check_mem, json_string("1025T"));
-	CHK("bad-size@k", check_mem, json_string("16777216T"));
-	CHK("bad-size@k", check_mem, json_string("2 G"));
+	CHK("ok", check_mem, jw_string("1M"));
+	CHK("ok", check_mem, jw_string("1024K"));
+	CHK("ok", check_mem, jw_integer(1048576));
+	CHK("ok", check_mem, jw_string("1024T"));
+	CHK("bad-size@k", check_mem, jw_string("1023K"));
+	CHK("bad-size@k", check_mem, jw_string("1025K"));
+	CHK("bad-size@k", check_mem, jw_integer(1048575));
+	CHK("bad-size@k", check_mem, jw_integer(1048577));
+	CHK("bad-size@k", check_mem, jw_integer(0));
+	CHK("bad-size@k", check_mem, jw_integer(-1048576));
+	CHK("bad-size@k", check_mem, jw_string("0G"));
+	CHK("bad-size@k", check_mem, jw_string("1025T"));
+	CHK("bad-size@k", check_mem, jw_string("16777216T"));
+	CHK("bad-size@k", check_mem, jw_string("2 G"));
 }
 
 ATF_TC_WITHOUT_HEAD(check_vmname_rule);
 ATF_TC_BODY(check_vmname_rule, tc)
 {
 	/* design §2.1: ^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$ */
-	CHK("ok", check_vmname, json_string("freebsd-test"));
-	CHK("ok", check_vmname, json_string("a"));
-	CHK("ok", check_vmname, json_string("9.x_y-z"));
-	CHK("ok", check_vmname, json_string(
+	CHK("ok", check_vmname, jw_string("freebsd-test"));
+	CHK("ok", check_vmname, jw_string("a"));
+	CHK("ok", check_vmname, jw_string("9.x_y-z"));
+	CHK("ok", check_vmname, jw_string(
 	    "abcdefghijklmnopqrstuvwxyz01234"));
-	CHK("bad-name@k", check_vmname, json_string(
+	CHK("bad-name@k", check_vmname, jw_string(
 	    "abcdefghijklmnopqrstuvwxyz012345"));
-	CHK("bad-name@k", check_vmname, json_string("-vm"));
-	CHK("bad-name@k", check_vmname, json_string(".vm"));
-	CHK("bad-name@k", check_vmname, json_string("_vm"));
-	CHK("bad-name@k", check_vmname, json_string("vm 1"));
-	CHK("bad-name@k", check_vmname, json_string("vm/1"));
-	CHK("bad-name@k", check_vmname, json_string("vm%1"));
+	CHK("bad-name@k", check_vmname, jw_string("-vm"));
+	CHK("bad-name@k", check_vmname, jw_string(".vm"));
+	CHK("bad-name@k", check_vmname, jw_string("_vm"));
+	CHK("bad-name@k", check_vmname, jw_string("vm 1"));
+	CHK("bad-name@k", check_vmname, jw_string("vm/1"));
+	CHK("bad-name@k", check_vmname, jw_string("vm%1"));
 }
 
 ATF_TC_WITHOUT_HEAD(check_uuid_rule);
 ATF_TC_BODY(check_uuid_rule, tc)
 {
-	CHK("ok", check_uuid, json_string(
+	CHK("ok", check_uuid, jw_string(
 	    "12345678-9abc-DEF0-1234-56789abcdef0"));
-	CHK("bad-uuid@k", check_uuid, json_string(
+	CHK("bad-uuid@k", check_uuid, jw_string(
 	    "12345678-9abc-def0-1234-56789abcdef"));
-	CHK("bad-uuid@k", check_uuid, json_string(
+	CHK("bad-uuid@k", check_uuid, jw_string(
 	    "12345678-9abc-def0-1234-56789abcdef01"));
-	CHK("bad-uuid@k", check_uuid, json_string(
+	CHK("bad-uuid@k", check_uuid, jw_string(
 	    "123456789-abc-def0-1234-56789abcdef0"));
-	CHK("bad-uuid@k", check_uuid, json_string(
+	CHK("bad-uuid@k", check_uuid, jw_string(
 	    "12345678-9abc-def0-1234-56789abcdeg0"));
-	CHK("bad-uuid@k", check_uuid, json_string(
+	CHK("bad-uuid@k", check_uuid, jw_string(
 	    "{2345678-9abc-def0-1234-56789abcdef0"));
 }
 
@@ -559,86 +559,86 @@ ATF_TC_WITHOUT_HEAD(check_gdb_forms);
 ATF_TC_BODY(check_gdb_forms, tc)
 {
 	/* [w][ADDR:]PORT or an integer port (design §2.1). */
-	CHK("ok", check_gdb, json_integer(1234));
-	CHK("ok", check_gdb, json_integer(65535));
-	CHK("out-of-range@k", check_gdb, json_integer(0));
-	CHK("out-of-range@k", check_gdb, json_integer(65536));
-	CHK("ok", check_gdb, json_string("1234"));
-	CHK("ok", check_gdb, json_string("w1234"));
-	CHK("ok", check_gdb, json_string("127.0.0.1:1234"));
-	CHK("ok", check_gdb, json_string("w127.0.0.1:1234"));
-	CHK("ok", check_gdb, json_string("localhost:1234"));
-	CHK("ok", check_gdb, json_string("[::1]:1234"));
-	CHK("ok", check_gdb, json_string("::1:1234"));
-	CHK("bad-gdb@k", check_gdb, json_string("w"));
-	CHK("bad-gdb@k", check_gdb, json_string("x1234"));
-	CHK("bad-gdb@k", check_gdb, json_string(":1234"));
-	CHK("bad-gdb@k", check_gdb, json_string("example.org:1234"));
-	CHK("bad-gdb@k", check_gdb, json_string("127.0.0.1:0"));
-	CHK("bad-gdb@k", check_gdb, json_string("127.0.0.1:"));
-	CHK("bad-gdb@k", check_gdb, json_string("ww1234"));
+	CHK("ok", check_gdb, jw_integer(1234));
+	CHK("ok", check_gdb, jw_integer(65535));
+	CHK("out-of-range@k", check_gdb, jw_integer(0));
+	CHK("out-of-range@k", check_gdb, jw_integer(65536));
+	CHK("ok", check_gdb, jw_string("1234"));
+	CHK("ok", check_gdb, jw_string("w1234"));
+	CHK("ok", check_gdb, jw_string("127.0.0.1:1234"));
+	CHK("ok", check_gdb, jw_string("w127.0.0.1:1234"));
+	CHK("ok", check_gdb, jw_string("localhost:1234"));
+	CHK("ok", check_gdb, jw_string("[::1]:1234"));
+	CHK("ok", check_gdb, jw_string("::1:1234"));
+	CHK("bad-gdb@k", check_gdb, jw_string("w"));
+	CHK("bad-gdb@k", check_gdb, jw_string("x1234"));
+	CHK("bad-gdb@k", check_gdb, jw_string(":1234"));
+	CHK("bad-gdb@k", check_gdb, jw_string("example.org:1234"));
+	CHK("bad-gdb@k", check_gdb, jw_string("127.0.0.1:0"));
+	CHK("bad-gdb@k", check_gdb, jw_string("127.0.0.1:"));
+	CHK("bad-gdb@k", check_gdb, jw_string("ww1234"));
 }
 
 ATF_TC_WITHOUT_HEAD(check_tty_backend_forms);
 ATF_TC_BODY(check_tty_backend_forms, tc)
 {
-	CHK("ok", check_tty_backend, json_string("stdio"));
-	CHK("ok", check_tty_backend, json_string("/dev/nmdm0A"));
-	CHK("ok", check_tty_backend, json_string("tcp=127.0.0.1:4444"));
-	CHK("ok", check_tty_backend, json_string("tcp=[::1]:4444"));
-	CHK("bad-backend@k", check_tty_backend, json_string("/dev/"));
-	CHK("bad-backend@k", check_tty_backend, json_string("nmdm0A"));
-	CHK("bad-backend@k", check_tty_backend, json_string("STDIO"));
-	CHK("bad-backend@k", check_tty_backend, json_string("tcp=4444"));
+	CHK("ok", check_tty_backend, jw_string("stdio"));
+	CHK("ok", check_tty_backend, jw_string("/dev/nmdm0A"));
+	CHK("ok", check_tty_backend, jw_string("tcp=127.0.0.1:4444"));
+	CHK("ok", check_tty_backend, jw_string("tcp=[::1]:4444"));
+	CHK("bad-backend@k", check_tty_backend, jw_string("/dev/"));
+	CHK("bad-backend@k", check_tty_backend, jw_string("nmdm0A"));
+	CHK("bad-backend@k", check_tty_backend, jw_string("STDIO"));
+	CHK("bad-backend@k", check_tty_backend, jw_string("tcp=4444"));
 	CHK("bad-backend@k", check_tty_backend,
-	    json_string("tcp=localhost:4444"));
-	CHK("bad-backend@k", check_tty_backend, json_string("tcp=::1:4444"));
-	CHK("bad-backend@k", check_tty_backend, json_string("/tmp/x"));
+	    jw_string("tcp=localhost:4444"));
+	CHK("bad-backend@k", check_tty_backend, jw_string("tcp=::1:4444"));
+	CHK("bad-backend@k", check_tty_backend, jw_string("/tmp/x"));
 }
 
 ATF_TC_WITHOUT_HEAD(check_mac_unicast);
 ATF_TC_BODY(check_mac_unicast, tc)
 {
-	CHK("ok", check_mac, json_string("02:00:00:00:00:01"));
-	CHK("ok", check_mac, json_string("58:9c:FC:0a:1b:2c"));
-	CHK("bad-mac@k", check_mac, json_string("00:00:00:00:00:00"));
-	CHK("bad-mac@k", check_mac, json_string("01:00:5e:00:00:01"));
-	CHK("bad-mac@k", check_mac, json_string("ff:ff:ff:ff:ff:ff"));
-	CHK("bad-mac@k", check_mac, json_string("02:00:00:00:00"));
-	CHK("bad-mac@k", check_mac, json_string("02-00-00-00-00-01"));
-	CHK("bad-mac@k", check_mac, json_string("02:00:00:00:00:0g"));
-	CHK("bad-mac@k", check_mac, json_string("2:0:0:0:0:1"));
+	CHK("ok", check_mac, jw_string("02:00:00:00:00:01"));
+	CHK("ok", check_mac, jw_string("58:9c:FC:0a:1b:2c"));
+	CHK("bad-mac@k", check_mac, jw_string("00:00:00:00:00:00"));
+	CHK("bad-mac@k", check_mac, jw_string("01:00:5e:00:00:01"));
+	CHK("bad-mac@k", check_mac, jw_string("ff:ff:ff:ff:ff:ff"));
+	CHK("bad-mac@k", check_mac, jw_string("02:00:00:00:00"));
+	CHK("bad-mac@k", check_mac, jw_string("02-00-00-00-00-01"));
+	CHK("bad-mac@k", check_mac, jw_string("02:00:00:00:00:0g"));
+	CHK("bad-mac@k", check_mac, jw_string("2:0:0:0:0:1"));
 }
 
 ATF_TC_WITHOUT_HEAD(check_cpu_forms);
 ATF_TC_BODY(check_cpu_forms, tc)
 {
-	CHK("ok", check_cpu, json_integer(1));
-	CHK("ok", check_cpu, json_integer(1024));
-	CHK("out-of-range@k", check_cpu, json_integer(0));
-	CHK("out-of-range@k", check_cpu, json_integer(1025));
-	CHK("out-of-range@k", check_cpu, json_integer(-4));
-	CHK("ok", check_cpu, json_pack("{s:i, s:i, s:i}", "sockets", 2,
+	CHK("ok", check_cpu, jw_integer(1));
+	CHK("ok", check_cpu, jw_integer(1024));
+	CHK("out-of-range@k", check_cpu, jw_integer(0));
+	CHK("out-of-range@k", check_cpu, jw_integer(1025));
+	CHK("out-of-range@k", check_cpu, jw_integer(-4));
+	CHK("ok", check_cpu, jw_pack("{s:i, s:i, s:i}", "sockets", 2,
 	    "cores", 4, "threads", 2));
-	CHK("ok", check_cpu, json_pack("{s:i, s:i, s:i}", "sockets", 4,
+	CHK("ok", check_cpu, jw_pack("{s:i, s:i, s:i}", "sockets", 4,
 	    "cores", 16, "threads", 16));
-	CHK("out-of-range@k", check_cpu, json_pack("{s:i, s:i, s:i}",
+	CHK("out-of-range@k", check_cpu, jw_pack("{s:i, s:i, s:i}",
 	    "sockets", 4, "cores", 16, "threads", 17));
-	CHK("missing-key@k.threads", check_cpu, json_pack("{s:i, s:i}",
+	CHK("missing-key@k.threads", check_cpu, jw_pack("{s:i, s:i}",
 	    "sockets", 1, "cores", 1));
-	CHK("out-of-range@k.cores", check_cpu, json_pack("{s:i, s:i, s:i}",
+	CHK("out-of-range@k.cores", check_cpu, jw_pack("{s:i, s:i, s:i}",
 	    "sockets", 1, "cores", 0, "threads", 1));
-	CHK("wrong-type@k.sockets", check_cpu, json_pack("{s:s, s:i, s:i}",
+	CHK("wrong-type@k.sockets", check_cpu, jw_pack("{s:s, s:i, s:i}",
 	    "sockets", "1", "cores", 1, "threads", 1));
-	CHK("unknown-key@k.cpus", check_cpu, json_pack("{s:i, s:i, s:i, s:i}",
+	CHK("unknown-key@k.cpus", check_cpu, jw_pack("{s:i, s:i, s:i, s:i}",
 	    "sockets", 1, "cores", 1, "threads", 1, "cpus", 1));
 }
 
 ATF_TC_WITHOUT_HEAD(check_ser_length);
 ATF_TC_BODY(check_ser_length, tc)
 {
-	CHK("ok", check_ser, json_string("12345678901234567890"));
-	CHK("too-long@k", check_ser, json_string("123456789012345678901"));
+	CHK("ok", check_ser, jw_string("12345678901234567890"));
+	CHK("too-long@k", check_ser, jw_string("123456789012345678901"));
 }
 
 ATF_TP_ADD_TCS(tp)
