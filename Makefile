@@ -75,7 +75,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
-		libvmrun/supervise.o libvmrun/control.o \
+		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
@@ -95,7 +95,7 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
-		tests/lib/platform_test
+		tests/lib/platform_test tests/lib/sup_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -168,6 +168,10 @@ tests/lib/testutil.o: tests/lib/testutil.c $(TEST_UTIL_HDRS)
 tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/fakehost.c
 
+tests/lib/sup_test: tests/lib/sup_test.c $(TEST_UTIL) libvmrun.a \
+    $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/sup_test.c \
+	    $(TEST_UTIL) libvmrun.a $(ATF_LIBS) $(LIBS)
 tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \

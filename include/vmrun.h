@@ -363,6 +363,33 @@ int		 vmrun_sup_lock(struct vmrun_sup *, struct vmrun_diags *);
 int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
 
 /*
+ * Supervision in the caller's own loop, for a manager that runs many
+ * VMs in one process and one thread.  vmrun_sup_start begins (the lock,
+ * the control socket, the first run: the loader or bhyve is spawned)
+ * and returns at once: VMRUN_OK, or VMRUN_ERR_ARG when su is NULL or
+ * has been started or run already.  When it could not begin, it has
+ * ended already: its descriptor is readable and vmrun_sup_dispatch
+ * says how.  vmrun_sup_fd is the supervisor's one descriptor (borrowed:
+ * it lives as long as su): poll(2) it for reading, with no timeout of
+ * your own; it becomes readable whenever the supervisor has work, its
+ * deadlines included.  vmrun_sup_dispatch then does all that is pending,
+ * never waiting, and returns -1 while the VM is supervised, or the exit
+ * status of vmrun(8) once it has ended and every child it started has
+ * been reaped (and again on every later call: stop polling it then).
+ * Events reach the callback during vmrun_sup_start and
+ * vmrun_sup_dispatch.  Children are watched through process
+ * descriptors and reaped by pid, never by wait(-1): the caller's own
+ * children, and other supervisors', are left to them.  Signals are the
+ * caller's: it forwards them with vmrun_sup_signal.  vmrun_sup_diags
+ * gives the problems found since vmrun_sup_start (borrowed, valid while
+ * su lives; with vmrun_sup_run, the diags given to it).
+ */
+enum vmrun_status vmrun_sup_start(struct vmrun_sup *);
+int		 vmrun_sup_fd(const struct vmrun_sup *);
+int		 vmrun_sup_dispatch(struct vmrun_sup *);
+const struct vmrun_diags *vmrun_sup_diags(const struct vmrun_sup *);
+
+/*
  * The control socket's client (vmrun(8) CONTROL): a connection to a
  * running supervisor.  vmrun_ctl_path gives the socket of VM name, or
  * name itself when it holds a '/' (new string: free(3) it; NULL when out
