@@ -1,7 +1,7 @@
 /*
  * sup_test: supervisors driven by the caller's loop -- many in one
- * process beside the caller's own children -- against the fake bhyve
- * of tests/helpers.
+ * process beside the caller's own children, requests as calls, status
+ * as values -- against the fake bhyve of tests/helpers.
  */
 
 #include <sys/types.h>
@@ -228,7 +228,10 @@ ATF_TC_BODY(many_vms_and_own_children, tc)
 		    v[i].v_rc);
 		ATF_CHECK_EQ(2, v[i].v_restarts);
 		ATF_CHECK_EQ(1, v[i].v_ends);
+		ATF_CHECK_EQ(2, vmrun_sup_reboots(v[i].v_su));
+		ATF_CHECK_EQ(3, vmrun_sup_run_number(v[i].v_su));
 		ATF_CHECK(v[i].v_neg > 0);
+		ATF_CHECK_EQ(VMRUN_SUP_ENDED, vmrun_sup_state(v[i].v_su));
 		ATF_CHECK_EQ(v[i].v_rc, vmrun_sup_dispatch(v[i].v_su));
 		vm_free(&v[i]);
 	}
@@ -238,8 +241,123 @@ ATF_TC_BODY(many_vms_and_own_children, tc)
 	}
 }
 
+/* Dispatch v until cond holds, or fail after BOUND_MS. */
+#define UNTIL(v, cond) do {						\
+	int n_;								\
+	for (n_ = 0; !(cond) && n_ < BOUND_MS / 10; n_++)		\
+		(void)round_of((v), 1, 10);				\
+	ATF_REQUIRE_MSG((cond), "never: %s", #cond);			\
+} while (0)
+
+/* The pid the fake bhyve of VM name wrote once its traps were set. */
+static long
+fake_pid(const char *name)
+{
+	char path[64];
+	long pid;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s.d/bhyve.pid", name);
+	if ((fp = fopen(path, "r")) == NULL)
+		return (0);
+	if (fscanf(fp, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(fp);
+	return (pid);
+}
+
+ATF_TC_WITHOUT_HEAD(requests_and_status);
+ATF_TC_BODY(requests_and_status, tc)
+{
+	struct vm v;
+	long pid;
+	int st, sig;
+
+	fake_env();
+	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_RUNTIME", "forever", 1));
+	vm_new(tc, &v, "sv");
+	/* Before the start: nothing runs, nothing may be asked. */
+	ATF_CHECK_EQ(VMRUN_SUP_STARTING, vmrun_sup_state(v.v_su));
+	ATF_CHECK_STREQ("default", vmrun_sup_target(v.v_su));
+	ATF_CHECK_EQ(0, vmrun_sup_run_number(v.v_su));
+	ATF_CHECK_EQ(-1, vmrun_sup_pid(v.v_su));
+	ATF_CHECK_EQ(0, vmrun_sup_last_exit(v.v_su, &st, &sig));
+	ATF_CHECK_EQ(VMRUN_ERR_NOTRUNNING, vmrun_sup_stop(v.v_su, 0));
+	ATF_CHECK_EQ(VMRUN_ERR_NOTRUNNING, vmrun_sup_restart(v.v_su, NULL));
+
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_start(v.v_su));
+	ATF_CHECK_EQ(VMRUN_ERR_ARG, vmrun_sup_start(v.v_su));
+	UNTIL(&v, vmrun_sup_state(v.v_su) == VMRUN_SUP_RUNNING);
+	ATF_CHECK_EQ(1, vmrun_sup_run_number(v.v_su));
+	ATF_REQUIRE((pid = vmrun_sup_pid(v.v_su)) > 0);
+	ATF_CHECK_EQ(0, kill((pid_t)pid, 0));
+	UNTIL(&v, fake_pid("sv") == pid);
+
+	ATF_CHECK_EQ(VMRUN_ERR_NOTARGET, vmrun_sup_set_next_target(v.v_su,
+	    "nope"));
+	ATF_CHECK_EQ(VMRUN_ERR_NOTARGET, vmrun_sup_restart(v.v_su, "nope"));
+	/* A restart into "other": SIGTERM, the fake powers off (1). */
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_restart(v.v_su, "other"));
+	ATF_CHECK_EQ(VMRUN_SUP_RESTARTING, vmrun_sup_state(v.v_su));
+	UNTIL(&v, vmrun_sup_run_number(v.v_su) == 2 &&
+	    vmrun_sup_state(v.v_su) == VMRUN_SUP_RUNNING);
+	ATF_CHECK_STREQ("other", vmrun_sup_target(v.v_su));
+	ATF_CHECK_EQ(1, vmrun_sup_reboots(v.v_su));
+	ATF_CHECK(vmrun_sup_pid(v.v_su) > 0 && vmrun_sup_pid(v.v_su) != pid);
+	pid = vmrun_sup_pid(v.v_su);
+	UNTIL(&v, fake_pid("sv") == pid);
+	ATF_REQUIRE_EQ(1, vmrun_sup_last_exit(v.v_su, &st, &sig));
+	ATF_CHECK_EQ(1, st);
+	ATF_CHECK_EQ(0, sig);
+	ATF_CHECK_EQ(-1, v.v_rc);
+
+	/* The next run's target, then a stop: the stop wins. */
+	ATF_CHECK_EQ(VMRUN_OK, vmrun_sup_set_next_target(v.v_su, "default"));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_stop(v.v_su, 0));
+	ATF_CHECK_EQ(VMRUN_SUP_STOPPING, vmrun_sup_state(v.v_su));
+	ATF_CHECK_EQ(VMRUN_ERR_STOPPING, vmrun_sup_reset(v.v_su));
+	ATF_CHECK_EQ(VMRUN_ERR_STOPPING, vmrun_sup_poweroff(v.v_su));
+	ATF_CHECK_EQ(VMRUN_ERR_STOPPING, vmrun_sup_restart(v.v_su, NULL));
+	UNTIL(&v, v.v_rc >= 0);
+	ATF_CHECK_EQ(1, v.v_rc);
+	ATF_CHECK(v.v_neg > 0);
+	ATF_CHECK_EQ(VMRUN_SUP_ENDED, vmrun_sup_state(v.v_su));
+	ATF_CHECK_EQ(2, vmrun_sup_run_number(v.v_su));
+	ATF_CHECK_EQ(-1, vmrun_sup_pid(v.v_su));
+	ATF_CHECK_EQ(1, vmrun_sup_dispatch(v.v_su));
+	ATF_CHECK_EQ(VMRUN_ERR_NOTRUNNING, vmrun_sup_stop(v.v_su, 1));
+	vm_free(&v);
+}
+
+/* A supervisor that cannot begin has ended: its descriptor says so. */
+ATF_TC_WITHOUT_HEAD(start_fails_readable);
+ATF_TC_BODY(start_fails_readable, tc)
+{
+	struct vm a, b;
+	struct pollfd pfd;
+
+	fake_env();
+	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_RUNTIME", "forever", 1));
+	vm_new(tc, &a, "same");
+	vm_new(tc, &b, "same");
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_start(a.v_su));
+	/* The lock is a's: b ends at once with 75, and tells poll. */
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_sup_start(b.v_su));
+	pfd.fd = vmrun_sup_fd(b.v_su);
+	pfd.events = POLLIN;
+	ATF_REQUIRE_EQ(1, poll(&pfd, 1, BOUND_MS));
+	ATF_CHECK_EQ(75, vmrun_sup_dispatch(b.v_su));
+	ATF_CHECK(vmrun_diags_errors(vmrun_sup_diags(b.v_su)) > 0);
+	ATF_CHECK_EQ(VMRUN_OK, vmrun_sup_stop(a.v_su, 1));
+	UNTIL(&a, a.v_rc >= 0);
+	vm_free(&b);
+	vm_free(&a);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, requests_and_status);
+	ATF_TP_ADD_TC(tp, start_fails_readable);
 	ATF_TP_ADD_TC(tp, many_vms_and_own_children);
 	return (atf_no_error());
 }
