@@ -101,7 +101,7 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test
+		tests/cli/layers_test tests/cli/manager_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
@@ -109,7 +109,7 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
 		tests/helpers/schema-check
-EXAMPLE_PROGS=	examples/slotmap
+EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
 
@@ -146,6 +146,11 @@ examples/slotmap.o: include/vmrun.h
 
 examples/slotmap: examples/slotmap.o libvmrun.a
 	$(CC) $(LDFLAGS) -o $@ examples/slotmap.o libvmrun.a $(LIBS)
+
+examples/manager.o: include/vmrun.h
+
+examples/manager: examples/manager.o libvmrun.a
+	$(CC) $(LDFLAGS) -o $@ examples/manager.o libvmrun.a $(LIBS)
 
 vmrun.pc: vmrun.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
@@ -321,6 +326,7 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
 	sed 's|%%PREFIX%%|$(PREFIX)|g' rc.d/vmrun > $(DESTDIR)$(RCDIR)/vmrun
@@ -344,6 +350,7 @@ install-tests-yes: all tests
 	    library=$(LIBDIR)/libvmrun.so.$(SOVERSION) \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
 	    example=$(EXDIR)/freebsd-test.json \
+	    manager=$(TESTSDIR)/helpers/manager \
 	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
 	$(INSTALL) -m 444 tests/lib/Kyuafile libvmrun/libvmrun.map \
@@ -353,6 +360,8 @@ install-tests-yes: all tests
 	    $(DESTDIR)$(TESTSDIR)/cli
 	$(INSTALL) -m 555 $(TEST_SCRIPTS) $(DESTDIR)$(TESTSDIR)/cli
 	$(INSTALL) -m 555 $(TEST_HELPERS) $(DESTDIR)$(TESTSDIR)/helpers
+	$(INSTALL) $(STRIP) -m 555 examples/manager \
+	    $(DESTDIR)$(TESTSDIR)/helpers/manager
 	$(INSTALL) -m 444 tests/data/* $(DESTDIR)$(TESTSDIR)/data
 
 install-tests-no:
@@ -376,7 +385,8 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \
 	    $(DESTDIR)$(NEWSYSLOGDIR)/vmrun.conf.sample
@@ -388,7 +398,7 @@ uninstall:
 	    rm -f "$(DESTDIR)$(TESTSDIR)/lib/$${f##*/}"; done
 	@for f in tests/cli/Kyuafile $(TEST_SUBRS) $(TEST_SCRIPTS); do \
 	    rm -f "$(DESTDIR)$(TESTSDIR)/cli/$${f##*/}"; done
-	@for f in $(TEST_HELPERS); do \
+	@for f in $(TEST_HELPERS) examples/manager; do \
 	    rm -f "$(DESTDIR)$(TESTSDIR)/helpers/$${f##*/}"; done
 	@for f in tests/data/*; do \
 	    rm -f "$(DESTDIR)$(TESTSDIR)/data/$${f##*/}"; done
@@ -443,6 +453,7 @@ clean:
 	rm -rf $(FUZZ_PROGS) $(FUZZ_DICTS) tests/fuzz/corpus
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
+	    examples/manager.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
 	    $(TEST_SCRIPTS) $(BENCH_PROGS)
 	rm -rf tests/html

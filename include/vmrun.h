@@ -377,7 +377,8 @@ int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
  * deadlines included.  vmrun_sup_dispatch then does all that is pending,
  * never waiting, and returns -1 while the VM is supervised, or the exit
  * status of vmrun(8) once it has ended and every child it started has
- * been reaped (and again on every later call: stop polling it then).
+ * been reaped (and again on every later call: stop polling it then);
+ * 70 when su is NULL or has not been started.
  * Events reach the callback during vmrun_sup_start and
  * vmrun_sup_dispatch.  Children are watched through process
  * descriptors and reaped by pid, never by wait(-1): the caller's own

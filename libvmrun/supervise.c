@@ -279,6 +279,16 @@ loader_event(struct vmrun_sup *su, char **argv, bool ended)
 	vmrun_argv_free(argv);
 }
 
+/* After the loader (or none): bhyve, or what follows a run that failed. */
+static void
+loader_over(struct vmrun_sup *su, int rc)
+{
+	if (rc != 0)
+		sup_after(su, rc);
+	else
+		sup_bhyve(su);
+}
+
 /* The loader (design §7.1 step 5) starts, or bhyve when there is none. */
 static void
 loader_begin(struct vmrun_sup *su)
@@ -296,10 +306,7 @@ loader_begin(struct vmrun_sup *su)
 	}
 	if (argv != NULL)	/* it could not be executed */
 		loader_event(su, argv, false);
-	if (rc != 0)
-		sup_after(su, rc);
-	else
-		sup_bhyve(su);
+	loader_over(su, rc);
 }
 
 /* The loader has ended. */
@@ -321,10 +328,7 @@ loader_end(struct vmrun_sup *su)
 		rc = 4;
 	}
 	loader_event(su, argv, true);
-	if (rc != 0)
-		sup_after(su, rc);
-	else
-		sup_bhyve(su);
+	loader_over(su, rc);
 }
 
 /* Start bhyve and the hook, and tell of it: 0, or an exit status. */
