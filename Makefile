@@ -135,7 +135,7 @@ libvmrun.so.$(SOVERSION): $(LIB_OBJS) libvmrun/libvmrun.map
 
 CMD_OBJS=	vmrun/vmrun.o vmrun/args.o vmrun/vis.o vmrun/plan.o vmrun/run.o \
 		vmrun/report.o vmrun/ctl.o vmrun/console.o vmrun/print.o \
-		vmrun/nostdio.o
+		vmrun/nostdio.o vmrun/list.o
 
 $(CMD_OBJS): include/vmrun.h vmrun/cmd.h
 

@@ -248,6 +248,13 @@ enum vmrun_status vmrun_opts_set_lockfile(struct vmrun_opts *, const char *);
 enum vmrun_status vmrun_opts_set_control(struct vmrun_opts *, const char *);
 enum vmrun_status vmrun_opts_set_control_group(struct vmrun_opts *,
 		    const char *);
+/*
+ * The configuration file the control requests reload and restart
+ * re-read (vmrun(8) CONTROL), copied; NULL (the default) for none, as
+ * for a configuration read from standard input.
+ */
+enum vmrun_status vmrun_opts_set_config_file(struct vmrun_opts *,
+		    const char *);
 /* Arguments placed before the VM name (NULL-terminated; copied). */
 enum vmrun_status vmrun_opts_set_extra_args(struct vmrun_opts *,
 		    const char *const *);
@@ -312,6 +319,7 @@ struct vmrun_event {
 	int		 ev_ok;		/* cleanup */
 	int		 ev_exit_status; /* end */
 	const char	*ev_reason;	/* end */
+	double		 ev_delay;	/* restart: seconds before the start */
 };
 
 typedef void	 vmrun_event_fn(const struct vmrun_event *, void *arg);

@@ -137,6 +137,7 @@ check_reboot_on(struct vctx *vc, jv_t *v, const char *path)
 const struct key restart_limit_keys[] = {
 	{ "count", T_INT, K_REQ | K_RANGE, 1, INT_MAX, NULL },
 	{ "seconds", T_INT, K_REQ | K_RANGE, 1, INT_MAX, NULL },
+	{ "backoff", T_INT, K_RANGE, 0, 86400, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -389,6 +390,9 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 		vm->vm_rl_count = n;
 	if (jint(v, "seconds", &n) && n >= 1)
 		vm->vm_rl_seconds = n;
+	vm->vm_rl_backoff = 0;
+	if (jint(v, "backoff", &n) && n >= 0)
+		vm->vm_rl_backoff = n;
 	vm->vm_next_target = jstr(top, "next_target");
 }
 

@@ -346,6 +346,8 @@ control_timers(struct vmrun_sup *su, double now)
 			ct->ct_deadline = 0;
 		}
 	}
+	if (su->su_backoff_end > 0 && now >= su->su_backoff_end)
+		su->su_backoff_end = 0;
 	if (su->su_hook_end != HE_NONE && now >= su->su_hook_deadline) {
 		if (su->su_hook_end == HE_TERM) {
 			plat_hook_kill(su->su_hook_pgid, SIGKILL);
@@ -378,5 +380,7 @@ control_deadline(const struct vmrun_sup *su)
 			d = su->su_ctl[i].ct_deadline;
 	if (su->su_hook_end != HE_NONE && (d == 0 || su->su_hook_deadline < d))
 		d = su->su_hook_deadline;
+	if (su->su_backoff_end > 0 && (d == 0 || su->su_backoff_end < d))
+		d = su->su_backoff_end;
 	return (d);
 }

@@ -302,6 +302,7 @@ vmrun_ctl_text(const char *line)
 	struct strbuf sb;
 	json_t *o, *v;
 	const char *k, *req;
+	size_t i;
 
 	if (line == NULL || (o = json_loads(line, 0, NULL)) == NULL)
 		return (NULL);
@@ -326,6 +327,15 @@ vmrun_ctl_text(const char *line)
 		sb_value(&sb, json_object_get(o, "error"));
 		sb_add(&sb, ": ");
 		sb_value(&sb, json_object_get(o, "message"));
+		/* A reload's diagnostics: one line each. */
+		json_array_foreach(json_object_get(o, "diagnostics"), i, v) {
+			sb_add(&sb, "\n  ");
+			if (json_string_length(json_object_get(v, "path")) > 0) {
+				sb_value(&sb, json_object_get(v, "path"));
+				sb_add(&sb, ": ");
+			}
+			sb_value(&sb, json_object_get(v, "message"));
+		}
 	} else if (req != NULL && strcmp(req, "status") == 0)
 		text_status(&sb, o);
 	else if (req != NULL && strcmp(req, "console-tail") == 0 &&

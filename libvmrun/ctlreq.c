@@ -5,7 +5,9 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,7 @@ static const struct {
 	{ "subscribe", CR_SUBSCRIBE, NULL, 0, false },
 	{ "console", CR_CONSOLE, "write", T_BOOL, false },
 	{ "console-tail", CR_CONSOLE_TAIL, "lines", T_INT, false },
+	{ "reload", CR_RELOAD, NULL, 0, false },
 };
 #define NREQS	(sizeof(reqs) / sizeof(reqs[0]))
 
@@ -371,6 +374,123 @@ attach(struct vmrun_sup *su, struct client *cl, bool write)
 	xfree(buf);
 }
 
+/* Free the configurations replaced by reloads: no run uses them now. */
+void
+reload_settle(struct vmrun_sup *su)
+{
+	while (su->su_ncf_old > 0)
+		vmrun_config_free(su->su_cf_old[--su->su_ncf_old]);
+}
+
+/* An error answer for reload carrying the diagnostics of ds. */
+static json_t *
+reload_error(const char *request, const char *code, const char *msg,
+    const struct vmrun_diags *ds)
+{
+	json_t *o, *doc;
+	char *s;
+	int bad;
+
+	if ((o = answer(false, request)) == NULL)
+		return (NULL);
+	bad = json_object_set_new(o, "error", json_string(code));
+	bad |= json_object_set_new(o, "message", json_string(msg));
+	doc = NULL;
+	if (ds != NULL && (s = vmrun_diags_json(ds, NULL)) != NULL) {
+		doc = json_loads(s, 0, NULL);
+		free(s);
+	}
+	if (doc != NULL)
+		bad |= json_object_set(o, "diagnostics",
+		    json_object_get(doc, "diagnostics"));
+	json_decref(doc);
+	if (bad) {
+		json_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/*
+ * Re-read the configuration file and make it the one the next start
+ * uses: NULL, or an error answer (new) saying why the running one
+ * stays.  The file is read only when it is a regular file, so that a
+ * FIFO put in its place cannot block the loop.
+ */
+static json_t *
+reload(struct vmrun_sup *su, const char *request)
+{
+	struct vmrun_config *cf, **old;
+	struct vmrun_diags *ds;
+	const struct vmrun_vm *vm;
+	const struct vmrun_diag *d;
+	const char *file, *next;
+	struct stat sb;
+	char msg[512];
+	json_t *o;
+	size_t i;
+
+	if ((file = su->su_opts->op_config_file) == NULL)
+		return (reload_error(request, "no-config-file", "the "
+		    "configuration came from standard input: there is no "
+		    "file to re-read", NULL));
+	if (stat(file, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		snprintf(msg, sizeof(msg), "%.400s: %s", file, stat(file,
+		    &sb) != 0 ? strerror(errno) : "not a regular file");
+		return (reload_error(request, "cannot-read", msg, NULL));
+	}
+	if ((ds = vmrun_diags_new()) == NULL)
+		return (reload_error(request, "no-memory", "out of memory",
+		    NULL));
+	o = NULL;
+	cf = NULL;
+	if (vmrun_config_load_file(file, ds, &cf) != VMRUN_OK) {
+		d = NULL;
+		for (i = 0; i < vmrun_diags_count(ds) && d == NULL; i++)
+			if (vmrun_diag_severity(vmrun_diags_get(ds, i)) ==
+			    VMRUN_ERROR)
+				d = vmrun_diags_get(ds, i);
+		snprintf(msg, sizeof(msg), "%.300s is not valid%s%.150s; "
+		    "the running configuration stays", file, d != NULL ?
+		    ": " : "", d != NULL ? vmrun_diag_message(d) : "");
+		o = reload_error(request, strcmp(vmrun_diags_count(ds) > 0 ?
+		    vmrun_diag_code(vmrun_diags_get(ds, 0)) : "",
+		    "cannot-read") == 0 ? "cannot-read" : "invalid-config",
+		    msg, ds);
+		goto out;
+	}
+	next = next_of(su);
+	if (strcmp(vmrun_config_name(cf), su->su_name) != 0) {
+		snprintf(msg, sizeof(msg), "%.300s names the VM \"%.64s\", "
+		    "not \"%.64s\": a new name is a new VM; the running "
+		    "configuration stays", file, vmrun_config_name(cf),
+		    su->su_name);
+		o = reload_error(request, "name-changed", msg, NULL);
+	} else if (next != NULL && vmrun_config_resolve(cf, next, &vm) !=
+	    VMRUN_OK) {
+		snprintf(msg, sizeof(msg), "%.300s has no target \"%.64s\", "
+		    "the next run's; the running configuration stays", file,
+		    next);
+		o = reload_error(request, "unknown-target", msg, NULL);
+	} else if (su->su_cf_own != NULL && (old = xrealloc(su->su_cf_old,
+	    (su->su_ncf_old + 1) * sizeof(*old))) == NULL)
+		o = reload_error(request, "no-memory", "out of memory", NULL);
+	else {
+		/* The current run keeps the old one until it ends. */
+		if (su->su_cf_own != NULL) {
+			su->su_cf_old = old;
+			su->su_cf_old[su->su_ncf_old++] = su->su_cf_own;
+		}
+		su->su_cf = su->su_cf_own = cf;
+		su->su_name = vmrun_config_name(cf);
+		cf = NULL;
+	}
+out:
+	vmrun_config_free(cf);
+	vmrun_diags_free(ds);
+	return (o);
+}
+
 /* Act on one request line and answer it. */
 void
 ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
@@ -378,7 +498,7 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 {
 	static const char *const names[] = { "status", "stop", "reset",
 	    "poweroff", "next-target", "restart", "subscribe", "console",
-	    "console-tail" };
+	    "console-tail", "reload" };
 	struct ctlreq rq;
 	const char *code, *name;
 	char msg[256], *t;
@@ -391,6 +511,14 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 	}
 	name = names[rq.cr_req];
 	code = NULL;
+	/* reload, and restart before its target is looked up: the file. */
+	if ((rq.cr_req == CR_RELOAD || (rq.cr_req == CR_RESTART &&
+	    su->su_opts->op_config_file != NULL)) && !su->su_stop &&
+	    (o = reload(su, name)) != NULL) {
+		client_json(cl, o);
+		ctl_req_free(&rq);
+		return;
+	}
 	if (rq.cr_target != NULL && !known_target(su, rq.cr_target)) {
 		snprintf(msg, sizeof(msg), "no target named \"%.64s\"",
 		    rq.cr_target);
@@ -426,6 +554,10 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 		break;
 	case CR_SUBSCRIBE:
 		cl->cl_sub = true;
+		break;
+	case CR_RELOAD:
+		if (su->su_stop)
+			code = "stopping";
 		break;
 	case CR_CONSOLE:
 	case CR_CONSOLE_TAIL:

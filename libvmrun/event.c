@@ -191,6 +191,7 @@ vmrun_event_json(const struct vmrun_event *ev)
 		bad |= put(o, "from", str_or_null(ev->ev_from));
 		bad |= put(o, "to", str_or_null(ev->ev_to));
 		bad |= put(o, "reboots", json_integer(ev->ev_reboots));
+		bad |= put(o, "delay", json_real(ev->ev_delay));
 		break;
 	case VMRUN_EV_STOP_REQUESTED:
 		bad |= put(o, "signal", sig_or_null(ev->ev_signal));

@@ -48,6 +48,7 @@ vmrun_opts_free(struct vmrun_opts *o)
 	xfree(o->op_lockfile);
 	xfree(o->op_control);
 	xfree(o->op_control_group);
+	xfree(o->op_config_file);
 	free_argv(o->op_extra);
 	xfree(o);
 }
@@ -71,7 +72,7 @@ opts_dup(const struct vmrun_opts *o)
 	for (i = 0; i < 3; i++)
 		c->op_prog[i] = NULL;
 	c->op_vmm_dir = c->op_pidfile = c->op_lockfile = NULL;
-	c->op_control = c->op_control_group = NULL;
+	c->op_control = c->op_control_group = c->op_config_file = NULL;
 	c->op_extra = NULL;
 	for (i = 0; i < 3; i++)
 		if (set_str(&c->op_prog[i], o->op_prog[i]) != VMRUN_OK)
@@ -81,6 +82,7 @@ opts_dup(const struct vmrun_opts *o)
 	    set_str(&c->op_lockfile, o->op_lockfile) != VMRUN_OK ||
 	    set_str(&c->op_control, o->op_control) != VMRUN_OK ||
 	    set_str(&c->op_control_group, o->op_control_group) != VMRUN_OK ||
+	    set_str(&c->op_config_file, o->op_config_file) != VMRUN_OK ||
 	    vmrun_opts_set_extra_args(c, (const char *const *)o->op_extra) !=
 	    VMRUN_OK)
 		goto nomem;
@@ -154,6 +156,15 @@ vmrun_opts_set_control_group(struct vmrun_opts *o, const char *group)
 	if (o == NULL || (group != NULL && *group == '\0'))
 		return (VMRUN_ERR_ARG);
 	return (set_str(&o->op_control_group, group));
+}
+
+/* The file the reload and restart requests re-read; NULL: none. */
+enum vmrun_status
+vmrun_opts_set_config_file(struct vmrun_opts *o, const char *path)
+{
+	if (o == NULL || (path != NULL && *path == '\0'))
+		return (VMRUN_ERR_ARG);
+	return (set_str(&o->op_config_file, path));
 }
 
 enum vmrun_status

@@ -132,6 +132,25 @@ policy_restarts_keep(double *times, size_t n, double now, long long count,
 }
 
 /*
+ * The pause, in seconds, before a restart after a run that did not end
+ * in a guest reboot, when n such restarts came just before it (each
+ * after such a run): backoff, doubled n times, at most max(60, backoff).
+ * 0 without a backoff.
+ */
+double
+policy_backoff(long long backoff, unsigned n)
+{
+	double d, cap;
+
+	if (backoff <= 0)
+		return (0);
+	cap = backoff > 60 ? (double)backoff : 60;
+	for (d = (double)backoff; n > 0 && d < cap; n--)
+		d *= 2;
+	return (d < cap ? d : cap);
+}
+
+/*
  * The step after phase, on a second stop signal or when the phase's time
  * is up: SIGTERM, then the forced power-off, then SIGKILL.
  */

@@ -104,6 +104,9 @@ vmrun_sup_free(struct vmrun_sup *su)
 	xfree(su->su_restarts);
 	xfree(su->su_next);
 	xfree(su->su_restart_to);
+	reload_settle(su);
+	xfree(su->su_cf_old);
+	vmrun_config_free(su->su_cf_own);
 	xfree(su);
 }
 
@@ -229,8 +232,22 @@ sup_over(struct vmrun_sup *su, int rc)
 	ev.ev_from = su->su_vm->vm_target;
 	ev.ev_to = su->su_then;
 	ev.ev_reboots = (int)su->su_reboots;
+	ev.ev_delay = su->su_delay;
 	sup_event(su, &ev);
 	su->su_cur = su->su_then;
+	su->su_step = STEP_RUN;
+	if (su->su_delay > 0) {
+		/* A timer on the descriptor: a stop ends the wait at once. */
+		su->su_backoff_end = mono_now() + su->su_delay;
+		su->su_step = STEP_BACKOFF;
+	}
+}
+
+/* The backoff before a restart has passed, or a stop cut it short. */
+static void
+backoff_end(struct vmrun_sup *su)
+{
+	su->su_backoff_end = 0;
 	su->su_step = STEP_RUN;
 }
 
@@ -481,6 +498,13 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 		if (su->su_nrestarts < su->su_restarts_cap)
 			su->su_restarts[su->su_nrestarts++] = now;
 	}
+	/* The backoff: after a run that was not a guest reboot, doubling. */
+	su->su_delay = 0;
+	if (oc.oc_restart || oc.oc_exit == 0)
+		su->su_nfailed = 0;
+	else if ((su->su_delay = policy_backoff(vm->vm_rl_backoff,
+	    su->su_nfailed)) > 0 && su->su_nfailed < 64)
+		su->su_nfailed++;
 	*nextp = next_target(su, vm, oc.oc_restart ? su->su_restart_to :
 	    NULL);
 	return (-1);
@@ -569,6 +593,7 @@ run_begin(struct vmrun_sup *su)
 		sup_end(su, 70);
 		return;
 	}
+	reload_settle(su);	/* no run uses a replaced config now */
 	su->su_run++;
 	su->su_then = NULL;
 	su->su_state = SS_STARTING;
@@ -639,26 +664,32 @@ sup_prepare(struct vmrun_sup *su)
  * it has happened.
  */
 struct step {
-	bool		(*sp_waits)(const struct vmrun_sup *);
+	bool		(*sp_waits)(struct vmrun_sup *);
 	void		(*sp_next)(struct vmrun_sup *);
 };
 
 static bool
-child_runs(const struct vmrun_sup *su)
+child_runs(struct vmrun_sup *su)
 {
 	return (su->su_child.c_running);
 }
 
 static bool
-ctl_runs(const struct vmrun_sup *su)
+ctl_runs(struct vmrun_sup *su)
 {
 	return (su->su_wait_ct != NULL && su->su_wait_ct->ct_c.c_running);
 }
 
 static bool
-not_quiet(const struct vmrun_sup *su)
+not_quiet(struct vmrun_sup *su)
 {
 	return (!quiet(su));
+}
+
+static bool
+backoff_runs(struct vmrun_sup *su)
+{
+	return (su->su_backoff_end != 0 && !stop_pending(su));
 }
 
 static const struct step steps[] = {
@@ -669,6 +700,7 @@ static const struct step steps[] = {
 	[STEP_BHYVE] =		{ child_runs, bhyve_end },
 	[STEP_QUIET] =		{ not_quiet, after_quiet },
 	[STEP_DESTROY] =	{ ctl_runs, after_destroy },
+	[STEP_BACKOFF] =	{ backoff_runs, backoff_end },
 	[STEP_ENDED] =		{ NULL, NULL }
 };
 

@@ -39,6 +39,7 @@ struct vmrun_opts {
 	char		*op_prog[3];
 	char		*op_control;	/* control socket; NULL: default, "": none */
 	char		*op_control_group; /* group that may use it, or NULL */
+	char		*op_config_file; /* what reload re-reads, or NULL */
 	char		*op_vmm_dir;
 	char		*op_pidfile;
 	char		*op_lockfile;
@@ -180,12 +181,17 @@ enum sup_step {
 	STEP_BHYVE,		/* bhyve runs */
 	STEP_QUIET,		/* the hook's processes and bhyvectls end */
 	STEP_DESTROY,		/* bhyvectl --destroy after the run */
+	STEP_BACKOFF,		/* the pause before a restart (backoff) */
 	STEP_ENDED		/* su_exit is vmrun's exit status */
 };
 
 /* A supervisor: options, the lock, and the state of the current run. */
 struct vmrun_sup {
-	const struct vmrun_config *su_cf;
+	const struct vmrun_config *su_cf;	/* the caller's, or su_cf_own */
+	struct vmrun_config *su_cf_own;	/* the last reload's, or NULL */
+	struct vmrun_config **su_cf_old; /* reloads replaced, until no run
+					   uses them */
+	size_t		 su_ncf_old;
 	struct vmrun_opts *su_opts;	/* private copy */
 	char		*su_target;	/* first target */
 	const char	*su_name;	/* VM name (borrowed from su_cf) */
@@ -250,6 +256,9 @@ struct vmrun_sup {
 	size_t		 su_nrestarts;
 	size_t		 su_restarts_cap;	/* room in su_restarts */
 	long long	 su_reboots;
+	unsigned	 su_nfailed;	/* restarts after failed runs, in a row */
+	double		 su_delay;	/* before the coming restart, seconds */
+	double		 su_backoff_end; /* the backoff timer; 0: none */
 	int		 su_run;
 	bool		 su_used;	/* vmrun_sup_run was called */
 };
@@ -372,6 +381,7 @@ bool		 policy_restart_ok(const double *, size_t, double, long long,
 		    long long);
 size_t		 policy_restarts_keep(double *, size_t, double, long long,
 		    long long);
+double		 policy_backoff(long long, unsigned);
 enum stop_phase	 policy_escalate(enum stop_phase);
 int		 policy_stopsig(int);
 int		 policy_stopsig_signo(int);
@@ -404,7 +414,8 @@ enum ctl_req {
 	CR_RESTART,
 	CR_SUBSCRIBE,
 	CR_CONSOLE,
-	CR_CONSOLE_TAIL
+	CR_CONSOLE_TAIL,
+	CR_RELOAD
 };
 struct ctlreq {
 	enum ctl_req	 cr_req;
@@ -431,6 +442,9 @@ void		 ctlreq_handle(struct vmrun_sup *, struct client *, const char *,
 		    size_t);
 void		 ctlreq_error(struct client *, const char *, const char *,
 		    const char *);
+
+/* ctlreq.c: reload */
+void		 reload_settle(struct vmrun_sup *);
 
 /* ctlsrv.c */
 int		 ctlsrv_open(struct vmrun_sup *, struct vmrun_diags *);

@@ -187,9 +187,10 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	jset(&bad, o, "reboot_on", ro);
 	jset(&bad, o, "max_reboots", vm->vm_max_reboots < 0 ?
 	    json_null() : json_integer(vm->vm_max_reboots));
-	jset(&bad, o, "restart_limit", json_pack("{s:I, s:I}",
+	jset(&bad, o, "restart_limit", json_pack("{s:I, s:I, s:I}",
 	    "count", (json_int_t)vm->vm_rl_count, "seconds",
-	    (json_int_t)vm->vm_rl_seconds));
+	    (json_int_t)vm->vm_rl_seconds, "backoff",
+	    (json_int_t)vm->vm_rl_backoff));
 	jset(&bad, o, "devices", devices_json(vm));
 	s = bad ? NULL : json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);

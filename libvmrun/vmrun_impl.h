@@ -286,6 +286,7 @@ struct vmrun_vm {
 	long long	 vm_max_reboots;	/* -1: unlimited */
 	long long	 vm_rl_count;
 	long long	 vm_rl_seconds;
+	long long	 vm_rl_backoff;	/* seconds; 0: restart at once */
 	struct dev	*vm_devs;		/* sorted by slot once assigned */
 	size_t		 vm_ndevs;
 	jv_t		*vm_graphic;		/* or NULL */

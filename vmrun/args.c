@@ -95,7 +95,8 @@ usage(FILE *fp)
 	    "[-- BHYVE_ARGS...]\n"
 	    "       vmrun ctl [--json] NAME|SOCKET REQUEST [ARG]\n"
 	    "       vmrun status [--json] NAME|SOCKET\n"
-	    "       vmrun console [--read-only] NAME|SOCKET\n");
+	    "       vmrun console [--read-only] NAME|SOCKET\n"
+	    "       vmrun list [--json] [DIRECTORY]\n");
 	for (i = 0; i < NOPTS; i++) {
 		if (opttab[i].ot_short != 0)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s",
@@ -468,6 +469,9 @@ args_opts(const struct options *o, int logfd, struct vmrun_opts *op)
 		st = vmrun_opts_set_control(op, o->control);
 	if (st == VMRUN_OK && o->control_group != NULL)
 		st = vmrun_opts_set_control_group(op, o->control_group);
+	/* Standard input cannot be read again: no file to reload. */
+	if (st == VMRUN_OK && o->config != NULL && strcmp(o->config, "-") != 0)
+		st = vmrun_opts_set_config_file(op, o->config);
 	if (st == VMRUN_OK && o->pidfile != NULL)
 		st = vmrun_opts_set_pidfile(op, o->pidfile);
 	if (st == VMRUN_OK && o->lockfile != NULL)

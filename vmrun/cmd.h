@@ -96,6 +96,12 @@ int	 cmd_console(int, char *[]);
 /* ctl.c */
 int	 cmd_ctl(int, char *[]);
 int	 ctl_connect(const char *, struct vmrun_ctl **, char **);
+int	 ctl_options(int, char *[], const char *, bool *,
+	    int (*)(const char *));
+long long mono_ms(void);
+
+/* list.c */
+int	 cmd_list(int, char *[]);
 
 /* nostdio.c */
 int	 nostdio_check(const struct options *, const struct vmrun_config *,

@@ -149,6 +149,8 @@ main(int argc, char *argv[])
 	if (argc > 1 && (strcmp(argv[1], "ctl") == 0 ||
 	    strcmp(argv[1], "status") == 0))
 		return (cmd_ctl(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "list") == 0)
+		return (cmd_list(argc - 1, argv + 1));
 	if (argc > 1 && strcmp(argv[1], "console") == 0)
 		return (cmd_console(argc - 1, argv + 1));
 	if ((rc = args_parse(argc, argv, &o, stderr)) >= 0)

@@ -286,3 +286,171 @@ ctl_errors_body()
 	atf_check -s exit:69 -o empty -e match:"cannot reach vmrun at $PWD/none.sock" \
 	    "$V" ctl "$PWD/none.sock" status
 }
+
+tc list "vmrun list: every supervisor of a directory, a stale socket and a silent one reported and kept"
+list_body()
+{
+	running '"targets": {"install": {}}' "-t install"
+	printf '{"name": "two", "cpu": 1, "mem": "256M"}\n' > two.json
+	timeout -k 5 30 "$V" -c two.json --bhyve "$H/fake-bhyve" \
+	    --bhyvectl "$H/fake-bhyvectl" --vmm-dir "$PWD/vmm" \
+	    -P "$PWD/two.pid" --no-requirement-check > two.out 2>&1 &
+	echo $! >> bg.pids
+	wait_for '[ -S two.sock ]'
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])' old.sock
+	# Listens, never answers: costs the one deadline, not a hang.
+	timeout 30 python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(4)
+open("mute.ready", "w").close()
+time.sleep(30)' mute.sock &
+	echo $! >> bg.pids
+	wait_for '[ -e mute.ready ]'
+	echo not-a-socket > file.sock
+	atf_check -o save:list.json "$V" list --json "$PWD"
+	atf_check python3 -c '
+import json
+a = json.load(open("list.json"))
+vms = {v["vm"]: v for v in a}
+assert [v["vm"] for v in a] == ["lt", "mute", "old", "two"], a
+lt, two = vms["lt"], vms["two"]
+assert lt["state"] == "running" and lt["target"] == "install", lt
+assert two["state"] == "running" and two["target"] == "default", two
+assert isinstance(lt["pid"], int) and isinstance(two["pid"], int), a
+assert lt["pid"] != two["pid"] and lt["uptime"] >= 0, a
+assert vms["old"]["state"] == "stale", a
+assert vms["mute"]["state"] == "no-answer", a
+assert lt["control"].endswith("/lt.sock"), lt
+'
+	atf_check -o match:'^NAME +STATE +TARGET +PID +UPTIME$' \
+	    -o match:'^lt +running +install +[0-9]+ +[0-9]+:[0-9]{2}:[0-9]{2}$' \
+	    -o match:'^old +stale +- +- +-$' -o not-match:'file' \
+	    "$V" list "$PWD"
+	[ -S old.sock ] || atf_fail "list removed the stale socket"
+	atf_check -o inline:'NAME                 STATE      TARGET                PID     UPTIME\n' \
+	    "$V" list "$PWD/vmm"
+	atf_check -s exit:64 -o empty -e match:'usage: vmrun list' \
+	    "$V" list a b
+	"$V" ctl "$PWD/two.sock" stop > /dev/null
+	sig_vmrun TERM
+	finish_bg 1
+}
+
+tc stop_wait "stop --wait: returns once the VM ended, with its reason and exit status"
+stop_wait_body()
+{
+	running
+	atf_check -o inline:'ended: stopped, exit status 1\n' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait
+	# The end event came before vmrun's own end: it has ended or is ending.
+	finish_bg 1
+	ev_assert "main == ['start', 'stop-requested', 'exit', 'end']"
+	reset
+	running
+	atf_check -o save:end.json "$V" ctl --json "$PWD/lt.sock" stop --wait 20
+	atf_check python3 -c '
+import json
+e = json.load(open("end.json"))
+assert e["event"] == "end" and e["exit_status"] == 1, e
+assert e["reason"] == "stopped", e
+'
+	finish_bg 1
+}
+
+tc stop_wait_timeout "stop --wait SEC: 75 when the VM still runs after SEC; force ends it"
+stop_wait_timeout_body()
+{
+	export FAKE_BHYVE_TERM=ignore
+	running "" "--stop-timeout 60"
+	atf_check -s exit:75 -o empty -e match:'still running after 0.3 seconds' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 0.3
+	alive "$VMRUN" || atf_fail "vmrun ended"
+	# Already stopping: the wait waits on, and force ends it.
+	atf_check -o match:'^ended: ' "$V" ctl "$PWD/lt.sock" stop force --wait 20
+	finish_bg 1
+	atf_check -s exit:64 -o empty -e match:'--wait takes seconds' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait -1
+	atf_check -s exit:64 -o empty -e match:'--wait takes seconds' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 1x
+	atf_check -s exit:64 -o empty -e match:'stop takes only' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 1 2
+}
+
+# cpus N: the -c of the bhyve start number N (from 1), in the events.
+cpus()
+{
+	python3 -c 'import json, sys
+s = [e for e in map(json.loads, open("events.jsonl")) if e["event"] == "start"]
+a = s[int(sys.argv[1]) - 1]["argv"]
+print(a[a.index("-c") + 1].split(",")[0].split("=")[1])' "$1"
+}
+
+tc reload "reload: the file re-read and validated, used from the next start; an invalid one or a new name is refused, the old one stays"
+reload_body()
+{
+	running
+	config '"cpu": 2'
+	sed -i 's/"cpu": 1, //' vm.json
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" reload
+	[ "$(cpus 1)" = 1 ] || atf_fail "the running bhyve changed"
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" reset
+	wait_for '[ "$(nruns)" = 2 ]'
+	wait_for '[ "$(cpus 2 2>/dev/null)" != "" ]'
+	[ "$(cpus 2)" = 2 ] || atf_fail "the next start did not use it: $(cpus 2)"
+	# Invalid: the diagnostics, and the running configuration stays.
+	printf '{"name": "lt", "cpu": 0, "mem": "256M"}\n' > vm.json
+	atf_check -s exit:65 -o save:bad.json "$V" ctl --json "$PWD/lt.sock" reload
+	atf_check python3 -c '
+import json
+a = json.load(open("bad.json"))
+assert a["ok"] is False and a["error"] == "invalid-config", a
+assert a["request"] == "reload", a
+d = a["diagnostics"]
+assert d and d[0]["severity"] == "error" and d[0]["path"] == "cpu", a
+'
+	atf_check -s exit:65 -o match:'^error: invalid-config: .*vm.json is not valid' \
+	    -o match:"^  cpu: " "$V" ctl "$PWD/lt.sock" reload
+	printf '{"name": "other", "cpu": 3, "mem": "256M"}\n' > vm.json
+	atf_check -s exit:65 -o match:'^error: name-changed: .*"other", not "lt"' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	echo '{"name": ' > vm.json
+	atf_check -s exit:65 -o match:'invalid-config' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	rm vm.json
+	atf_check -s exit:66 -o match:'cannot-read' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	# restart re-reads too, and a refused file stops the restart.
+	printf '{"name": "lt", "cpu": 0, "mem": "256M"}\n' > vm.json
+	atf_check -s exit:65 -o match:'invalid-config' \
+	    "$V" ctl "$PWD/lt.sock" restart
+	printf '{"name": "lt", "cpu": 3, "mem": "256M"}\n' > vm.json
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" restart
+	wait_for '[ "$(nruns)" = 3 ]'
+	wait_for '[ "$(cpus 3 2>/dev/null)" != "" ]'
+	[ "$(cpus 3)" = 3 ] || atf_fail "restart did not use the file: $(cpus 3)"
+	sig_vmrun TERM
+	finish_bg 1
+}
+
+tc reload_stdin "reload: a configuration from standard input has no file to re-read"
+reload_stdin_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_RUNTIME=forever
+	./run -c - < vm.json > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ -S lt.sock ]'
+	VMRUN=$(oneline vmrun.pid)
+	atf_check -s exit:69 -o match:'^error: no-config-file: .*standard input' \
+	    "$V" ctl "$PWD/lt.sock" reload
+	# restart still works, with the configuration it has.
+	atf_check -o inline:'ok\n' "$V" ctl "$PWD/lt.sock" restart
+	wait_for '[ "$(nruns)" = 2 ]'
+	sig_vmrun TERM
+	finish_bg 1
+}

@@ -578,3 +578,50 @@ bhyve_args_after_dashdash_body()
 	argvs | grep -q ' -w lt$' || atf_fail "argv: $(argvs)"
 	no_leftovers
 }
+
+tc backoff "restart_limit.backoff: a pause before restarts after failed runs, doubling in a row, none after a reboot"
+backoff_body()
+{
+	setup
+	config '"reboot_on": [0, 3], "restart_limit": {"count": 10, "seconds": 60, "backoff": 1}'
+	export FAKE_BHYVE_STATUS="3 3 0 3 1"
+	atf_check -s exit:1 -o empty -e ignore ./run
+	runs 5
+	ev_assert "main == ['start', 'exit', 'restart'] * 4 + ['start', 'exit', 'end']"
+	# 3 then 3 again: 1 s, then 2 s; a reboot: none, and the count
+	# starts again: 1 s.
+	ev_assert "[e['delay'] for e in ev('restart')] == [1, 2, 0, 1]"
+	no_leftovers
+}
+
+tc backoff_stop "a stop during the backoff ends vmrun at once, as a stop between runs"
+backoff_stop_body()
+{
+	setup
+	config '"reboot_on": [3], "restart_limit": {"count": 10, "seconds": 60, "backoff": 600}'
+	export FAKE_BHYVE_STATUS="3"
+	./run > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for 'grep -q "\"restart\"" events.jsonl 2>/dev/null'
+	VMRUN=$(oneline vmrun.pid)
+	atf_check -o match:'^state +restarting$' "$V" status "$PWD/lt.sock"
+	sig_vmrun TERM
+	# Within ./run's 30 s, far less than the 600 s of the backoff.
+	finish_bg 1
+	runs 1
+	ev_assert "main == ['start', 'exit', 'restart', 'stop-requested', 'end']"
+	ev_assert "ev('restart')[0]['delay'] == 600"
+	ev_assert "ev('end')[0]['reason'] == 'stopped'"
+	# The stop request does the same.
+	reset
+	./run > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for 'grep -q "\"restart\"" events.jsonl 2>/dev/null'
+	atf_check -o inline:'ended: stopped, exit status 1\n' \
+	    "$V" ctl "$PWD/lt.sock" stop --wait 20
+	finish_bg 1
+	runs 1
+	no_leftovers
+}

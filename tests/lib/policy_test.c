@@ -95,10 +95,33 @@ ATF_TC_BODY(same_answers, tc)
 	free(kept);
 }
 
+/* restart_limit.backoff: doubling per failed run in a row, capped. */
+ATF_TC_WITHOUT_HEAD(backoff);
+ATF_TC_BODY(backoff, tc)
+{
+	/* None: restart at once, however many failed. */
+	ATF_CHECK(policy_backoff(0, 0) == 0);
+	ATF_CHECK(policy_backoff(0, 9) == 0);
+	/* 1 s: 1, 2, 4, 8, 16, 32, then 60 (max(60, 1)), and stays. */
+	ATF_CHECK(policy_backoff(1, 0) == 1);
+	ATF_CHECK(policy_backoff(1, 1) == 2);
+	ATF_CHECK(policy_backoff(1, 5) == 32);
+	ATF_CHECK(policy_backoff(1, 6) == 60);
+	ATF_CHECK(policy_backoff(1, 63) == 60);
+	ATF_CHECK(policy_backoff(1, 4000000000u) == 60);
+	ATF_CHECK(policy_backoff(45, 0) == 45);
+	ATF_CHECK(policy_backoff(45, 1) == 60);
+	/* Above 60 the backoff itself is the cap: it never doubles. */
+	ATF_CHECK(policy_backoff(100, 0) == 100);
+	ATF_CHECK(policy_backoff(100, 3) == 100);
+	ATF_CHECK(policy_backoff(86400, 1) == 86400);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, keep_window);
 	ATF_TP_ADD_TC(tp, keep_count);
 	ATF_TP_ADD_TC(tp, same_answers);
+	ATF_TP_ADD_TC(tp, backoff);
 	return (atf_no_error());
 }
