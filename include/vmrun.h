@@ -391,7 +391,8 @@ int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
  * vmrun_sup_dispatch.  Children are watched through process
  * descriptors and reaped by pid, never by wait(-1): the caller's own
  * children, and other supervisors', are left to them.  Signals are the
- * caller's: it forwards them with vmrun_sup_signal.  vmrun_sup_diags
+ * caller's: it forwards them with vmrun_sup_signal, the one call that
+ * may be made from a signal handler (none of these may).  vmrun_sup_diags
  * gives the problems found since vmrun_sup_start (borrowed, valid while
  * su lives; with vmrun_sup_run, the diags given to it).
  */
