@@ -77,7 +77,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/spawn.o libvmrun/hostfs.o \
-		libvmrun/supervise.o libvmrun/control.o \
+		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
@@ -97,13 +97,13 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
-		tests/lib/platform_test
+		tests/lib/platform_test tests/lib/sup_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test tests/cli/link_test
+		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
@@ -111,7 +111,7 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
 		tests/helpers/schema-check
-EXAMPLE_PROGS=	examples/slotmap
+EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
 
@@ -165,6 +165,11 @@ examples/slotmap.o: include/vmrun.h
 examples/slotmap: examples/slotmap.o libvmrun.a
 	$(CC) $(LDFLAGS) -o $@ examples/slotmap.o libvmrun.a $(LIBS)
 
+examples/manager.o: include/vmrun.h
+
+examples/manager: examples/manager.o libvmrun.a
+	$(CC) $(LDFLAGS) -o $@ examples/manager.o libvmrun.a $(LIBS)
+
 vmrun.pc: vmrun.pc.in Makefile
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(INCDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
@@ -186,6 +191,10 @@ tests/lib/testutil.o: tests/lib/testutil.c $(TEST_UTIL_HDRS)
 tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) -c -o $@ tests/lib/fakehost.c
 
+tests/lib/sup_test: tests/lib/sup_test.c $(TEST_UTIL) libvmrun/internal.a \
+    $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/sup_test.c \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/ctl_test: tests/lib/ctl_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/ctl_test.c \
@@ -335,6 +344,7 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
 	sed 's|%%PREFIX%%|$(PREFIX)|g' rc.d/vmrun > $(DESTDIR)$(RCDIR)/vmrun
@@ -359,6 +369,7 @@ install-tests-yes: all tests
 	    archive=$(LIBDIR)/libvmrun.a \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
 	    example=$(EXDIR)/freebsd-test.json \
+	    manager=$(TESTSDIR)/helpers/manager \
 	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
 	$(INSTALL) -m 444 tests/lib/Kyuafile libvmrun/libvmrun.map \
@@ -368,6 +379,8 @@ install-tests-yes: all tests
 	    $(DESTDIR)$(TESTSDIR)/cli
 	$(INSTALL) -m 555 $(TEST_SCRIPTS) $(DESTDIR)$(TESTSDIR)/cli
 	$(INSTALL) -m 555 $(TEST_HELPERS) $(DESTDIR)$(TESTSDIR)/helpers
+	$(INSTALL) $(STRIP) -m 555 examples/manager \
+	    $(DESTDIR)$(TESTSDIR)/helpers/manager
 	$(INSTALL) -m 444 tests/data/* $(DESTDIR)$(TESTSDIR)/data
 
 install-tests-no:
@@ -391,7 +404,8 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(RCDIR)/vmrun \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \
 	    $(DESTDIR)$(NEWSYSLOGDIR)/vmrun.conf.sample
@@ -403,7 +417,7 @@ uninstall:
 	    rm -f "$(DESTDIR)$(TESTSDIR)/lib/$${f##*/}"; done
 	@for f in tests/cli/Kyuafile $(TEST_SUBRS) $(TEST_SCRIPTS); do \
 	    rm -f "$(DESTDIR)$(TESTSDIR)/cli/$${f##*/}"; done
-	@for f in $(TEST_HELPERS); do \
+	@for f in $(TEST_HELPERS) examples/manager; do \
 	    rm -f "$(DESTDIR)$(TESTSDIR)/helpers/$${f##*/}"; done
 	@for f in tests/data/*; do \
 	    rm -f "$(DESTDIR)$(TESTSDIR)/data/$${f##*/}"; done
@@ -459,6 +473,7 @@ clean:
 	rm -f $(LIB_OBJS) libvmrun/platform_*.o $(CMD_OBJS) vmrun/vmrun libvmrun.a libvmrun.so \
 	    libvmrun/libvmrun.o libvmrun/internal.a libvmrun/exports \
 	    libvmrun.so.$(SOVERSION) vmrun.pc examples/slotmap.o \
+	    examples/manager.o \
 	    $(EXAMPLE_PROGS) $(TEST_PROGS) $(TEST_UTIL) $(FAKEHOST) \
 	    $(TEST_SCRIPTS) $(BENCH_PROGS)
 	rm -rf tests/html

@@ -32,7 +32,9 @@ enum vmrun_status {
 	VMRUN_ERR_NOTARGET,	/* no target of that name */
 	VMRUN_ERR_UNSUPPORTED,	/* cannot be expressed (see diagnostics) */
 	VMRUN_ERR_HOST,		/* the host could not answer (see diagnostics) */
-	VMRUN_ERR_ARG		/* a NULL or malformed argument */
+	VMRUN_ERR_ARG,		/* a NULL or malformed argument */
+	VMRUN_ERR_NOTRUNNING,	/* a request: no bhyve runs, or it has ended */
+	VMRUN_ERR_STOPPING	/* a request: the VM is stopping */
 };
 
 enum vmrun_severity {
@@ -369,6 +371,79 @@ int		 vmrun_sup_lock(struct vmrun_sup *, struct vmrun_diags *);
  * and returns 70 (diagnostic "already-run").
  */
 int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
+
+/*
+ * Supervision in the caller's own loop, for a manager that runs many
+ * VMs in one process and one thread.  vmrun_sup_start begins (the lock,
+ * the control socket, the first run: the loader or bhyve is spawned)
+ * and returns at once: VMRUN_OK, or VMRUN_ERR_ARG when su is NULL or
+ * has been started or run already.  When it could not begin, it has
+ * ended already: its descriptor is readable and vmrun_sup_dispatch
+ * says how.  vmrun_sup_fd is the supervisor's one descriptor (borrowed:
+ * it lives as long as su): poll(2) it for reading, with no timeout of
+ * your own; it becomes readable whenever the supervisor has work, its
+ * deadlines included.  vmrun_sup_dispatch then does all that is pending,
+ * never waiting, and returns -1 while the VM is supervised, or the exit
+ * status of vmrun(8) once it has ended and every child it started has
+ * been reaped (and again on every later call: stop polling it then);
+ * 70 when su is NULL or has not been started.
+ * Events reach the callback during vmrun_sup_start and
+ * vmrun_sup_dispatch.  Children are watched through process
+ * descriptors and reaped by pid, never by wait(-1): the caller's own
+ * children, and other supervisors', are left to them.  Signals are the
+ * caller's: it forwards them with vmrun_sup_signal, the one call that
+ * may be made from a signal handler (none of these may).  vmrun_sup_diags
+ * gives the problems found since vmrun_sup_start (borrowed, valid while
+ * su lives; with vmrun_sup_run, the diags given to it).
+ */
+enum vmrun_status vmrun_sup_start(struct vmrun_sup *);
+int		 vmrun_sup_fd(const struct vmrun_sup *);
+int		 vmrun_sup_dispatch(struct vmrun_sup *);
+const struct vmrun_diags *vmrun_sup_diags(const struct vmrun_sup *);
+
+/*
+ * Requests, as the control socket has them (vmrun(8) CONTROL), for a
+ * started supervisor; not from a signal handler.  vmrun_sup_stop stops
+ * the VM gracefully (force: powers it off at once); vmrun_sup_reset and
+ * vmrun_sup_poweroff run bhyvectl on the running VM;
+ * vmrun_sup_set_next_target sets the target of the next run (target
+ * copied; NULL clears it); vmrun_sup_restart stops the VM gracefully and
+ * starts it again, into target (copied; NULL: the next target as a
+ * reboot would have it).  They return VMRUN_OK, VMRUN_ERR_NOTRUNNING
+ * (no bhyve runs, or the supervisor has not started or has ended),
+ * VMRUN_ERR_STOPPING (a stop is under way), VMRUN_ERR_NOTARGET or
+ * VMRUN_ERR_NOMEM.
+ */
+enum vmrun_status vmrun_sup_stop(struct vmrun_sup *, int force);
+enum vmrun_status vmrun_sup_reset(struct vmrun_sup *);
+enum vmrun_status vmrun_sup_poweroff(struct vmrun_sup *);
+enum vmrun_status vmrun_sup_set_next_target(struct vmrun_sup *,
+		    const char *target);
+enum vmrun_status vmrun_sup_restart(struct vmrun_sup *, const char *target);
+
+/*
+ * Status, as values.  vmrun_sup_target is the current run's target, or
+ * the first one before it (borrowed from the configuration);
+ * vmrun_sup_run_number counts the runs begun (0 before the first);
+ * vmrun_sup_reboots the restarts; vmrun_sup_pid is bhyve's pid while it
+ * runs, else -1; vmrun_sup_last_exit returns 1 and how the last bhyve
+ * run ended (its exit status or -1, and the signal that killed it or
+ * 0; either pointer may be NULL), or 0 while none has ended.
+ */
+enum vmrun_sup_state {
+	VMRUN_SUP_STARTING,	/* not started, checks, the loader */
+	VMRUN_SUP_RUNNING,	/* bhyve runs */
+	VMRUN_SUP_STOPPING,	/* a stop is under way, or bhyve ended */
+	VMRUN_SUP_RESTARTING,	/* the guest restarts */
+	VMRUN_SUP_ENDED		/* dispatch returns the exit status */
+};
+enum vmrun_sup_state vmrun_sup_state(const struct vmrun_sup *);
+const char	*vmrun_sup_target(const struct vmrun_sup *);
+int		 vmrun_sup_run_number(const struct vmrun_sup *);
+long long	 vmrun_sup_reboots(const struct vmrun_sup *);
+long		 vmrun_sup_pid(const struct vmrun_sup *);
+int		 vmrun_sup_last_exit(const struct vmrun_sup *, int *status,
+		    int *signo);
 
 /*
  * The control socket's client (vmrun(8) CONTROL): a connection to a

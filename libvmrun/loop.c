@@ -1,33 +1,21 @@
 /*
- * loop: the supervisor's one loop.  It sleeps in a single poll(2) on all
- * that can happen -- a signal (the self-pipe vmrun_sup_signal writes), a
- * child's stderr, a child's end (its process descriptor) -- with no
- * timeout unless a deadline is armed, so a VM that runs quietly costs no
- * system call at all; then it acts on what happened and sleeps again.
+ * loop: the supervisor's one wait.  Everything that can happen -- a
+ * signal (the self-pipe vmrun_sup_signal writes), a child's stderr, a
+ * child's end (its process descriptor), a control client, a deadline
+ * (the timer) -- is armed on the supervisor's multiplexer (platform.h),
+ * one descriptor that the caller sleeps on, so a VM that runs quietly
+ * costs no system call at all; loop_serve acts on what it reports and
+ * loop_arm arms it again for what may happen next.
  */
 
 #include <sys/types.h>
 
-#include <errno.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include "vmrun_impl.h"
 #include "supervise.h"
-
-/*
- * The wake pipe, bhyve's stderr and end, the hook's end, the console,
- * the bhyvectls, the control socket and its clients.
- */
-#define LOOP_NFDS	(5 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
-
-struct watch {
-	struct pollfd	 w_pfd[LOOP_NFDS];
-	int		 w_n;
-	int		 w_srv;		/* where the control socket's begin */
-	int		 w_nsrv;
-	bool		 w_all;		/* poll failed: look at everything */
-};
+#include "platform.h"
 
 static void
 watch(struct watch *w, int fd)
@@ -104,49 +92,53 @@ serve(struct vmrun_sup *su, const struct watch *w)
 }
 
 /*
- * Run the loop until done(su, arg) holds, serving everything meanwhile:
- * signals, every child's output and end, every deadline.  done is asked
- * after each round of acting, before sleeping.
+ * Act on what the multiplexer reports ready of the set loop_arm armed:
+ * signals, every child's output and end, the control clients.
  */
 void
-loop_until(struct vmrun_sup *su, loop_done_fn *done, void *arg)
+loop_serve(struct vmrun_sup *su)
 {
-	struct watch w;
-	double dl, now;
-	size_t i;
-	int timeout;
+	struct watch *w;
+	int i;
 
-	for (;;) {
-		control_requests(su);
-		if (control_deadline(su) > 0)
-			control_timers(su, mono_now());
-		hook_end_check(su);
-		if (done(su, arg))
-			return;
-		w.w_n = 0;
-		w.w_all = false;
-		watch(&w, su->su_wake[0]);
-		watch(&w, su->su_child.c_errfd);
-		if (su->su_child.c_running)
-			watch(&w, su->su_child.c_procfd);
-		if (su->su_hook.c_running)
-			watch(&w, su->su_hook.c_procfd);
-		watch(&w, su->su_con.co_master);
-		for (i = 0; i < CTL_MAX; i++) {
-			watch(&w, su->su_ctl[i].ct_c.c_errfd);
-			if (su->su_ctl[i].ct_c.c_running)
-				watch(&w, su->su_ctl[i].ct_c.c_procfd);
-		}
-		w.w_srv = w.w_n;
-		w.w_nsrv = ctlsrv_watch(su, &w.w_pfd[w.w_n], LOOP_NFDS - w.w_n);
-		w.w_n += w.w_nsrv;
-		timeout = -1;
-		if ((dl = control_deadline(su)) > 0) {
-			now = mono_now();
-			timeout = dl <= now ? 0 : (int)((dl - now) * 1000) + 1;
-		}
-		if (poll(w.w_pfd, (nfds_t)w.w_n, timeout) < 0)
-			w.w_all = errno != EINTR;
-		serve(su, &w);
+	w = &su->su_watch;
+	for (i = 0; i < w->w_n; i++)
+		w->w_pfd[i].revents = 0;
+	w->w_all = plat_mux_ready(su->su_mux, w->w_pfd, w->w_n) < 0;
+	serve(su, w);
+}
+
+/*
+ * Arm the multiplexer for all that can happen now, and the timer for the
+ * nearest deadline.  Should that fail, the wake pipe is written so that
+ * the caller comes back to try again rather than sleeping for ever.
+ */
+void
+loop_arm(struct vmrun_sup *su)
+{
+	struct watch *w;
+	size_t i;
+
+	w = &su->su_watch;
+	w->w_n = 0;
+	w->w_all = false;
+	watch(w, su->su_wake[0]);
+	watch(w, su->su_child.c_errfd);
+	if (su->su_child.c_running)
+		watch(w, su->su_child.c_procfd);
+	if (su->su_hook.c_running)
+		watch(w, su->su_hook.c_procfd);
+	watch(w, su->su_con.co_master);
+	for (i = 0; i < CTL_MAX; i++) {
+		watch(w, su->su_ctl[i].ct_c.c_errfd);
+		if (su->su_ctl[i].ct_c.c_running)
+			watch(w, su->su_ctl[i].ct_c.c_procfd);
+	}
+	w->w_srv = w->w_n;
+	w->w_nsrv = ctlsrv_watch(su, &w->w_pfd[w->w_n], LOOP_NFDS - w->w_n);
+	w->w_n += w->w_nsrv;
+	if (plat_mux_arm(su->su_mux, w->w_pfd, w->w_n,
+	    control_deadline(su)) != 0 && write(su->su_wake[1], "", 1) < 0) {
+		/* Full: the caller is woken already. */
 	}
 }

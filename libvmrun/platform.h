@@ -41,6 +41,30 @@ int		 plat_spawn_closefrom(posix_spawn_file_actions_t *, int lowfd);
 int		 plat_procfd(pid_t pid);
 
 /*
+ * A multiplexer: one close-on-exec descriptor (plat_mux_fd; Linux: an
+ * epoll descriptor with a timerfd, FreeBSD: a kqueue) that poll(2)
+ * reports readable once a descriptor armed on it is ready or its timer
+ * has expired, so that a caller sleeps on one descriptor per supervisor
+ * with no timeout of its own.  plat_mux_arm arms each descriptor of
+ * pfd[n] (events POLLIN and POLLOUT) for one report, and the timer for
+ * the monotonic time deadline (mono_now's clock; 0: none); it is given
+ * the whole set again after every plat_mux_ready, which fills in the
+ * revents of pfd[n] (the same set) from what is ready, without waiting,
+ * and returns how many reports it took, or -1 with errno set.  A
+ * descriptor closed while armed is forgotten at worst after one report.
+ * plat_mux_new returns a new multiplexer (free it with plat_mux_free),
+ * or NULL with errno set; plat_mux_arm returns 0 or an errno.
+ */
+struct pollfd;
+struct plat_mux;
+struct plat_mux	*plat_mux_new(void);
+void		 plat_mux_free(struct plat_mux *);
+int		 plat_mux_fd(const struct plat_mux *);
+int		 plat_mux_arm(struct plat_mux *, const struct pollfd *pfd,
+		    int n, double deadline);
+int		 plat_mux_ready(struct plat_mux *, struct pollfd *pfd, int n);
+
+/*
  * Become the reaper of this process's orphaned descendants (FreeBSD
  * procctl PROC_REAP_ACQUIRE, Linux PR_SET_CHILD_SUBREAPER), so that what
  * a child leaves running stays ours to end and to reap: 0 or an errno.

@@ -23,11 +23,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libutil.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "platform.h"
@@ -536,3 +538,141 @@ const struct plat_ops plat_native = {
 	fbsd_if_state, fbsd_tap_create, fbsd_module, fbsd_maxcpu,
 	fbsd_ppt, fbsd_pci_lookup
 };
+
+/*
+ * The multiplexer: a kqueue.  Each descriptor is armed EV_ONESHOT (a
+ * closed one is dropped by the kernel), its process descriptors being
+ * kqueues themselves (plat_procfd); the timer is EVFILT_TIMER, relative,
+ * so it is set again from the monotonic deadline whenever that changes.
+ * All changes go in one kevent(2), EV_RECEIPT so that none of the
+ * pending reports is taken meanwhile.
+ */
+#define MUX_TIMER	1	/* the timer's ident */
+#define MUX_NCHG	128
+
+struct plat_mux {
+	int		 mx_kq;
+	double		 mx_deadline;	/* the timer's, or 0 */
+};
+
+struct plat_mux *
+plat_mux_new(void)
+{
+	struct plat_mux *mx;
+	int e;
+
+	if ((mx = calloc(1, sizeof(*mx))) == NULL)
+		return (NULL);
+	if ((mx->mx_kq = kqueue()) < 0) {
+		e = errno;
+		free(mx);
+		errno = e;
+		return (NULL);
+	}
+	(void)fcntl(mx->mx_kq, F_SETFD, FD_CLOEXEC);
+	return (mx);
+}
+
+void
+plat_mux_free(struct plat_mux *mx)
+{
+	if (mx == NULL)
+		return;
+	close(mx->mx_kq);
+	free(mx);
+}
+
+int
+plat_mux_fd(const struct plat_mux *mx)
+{
+	return (mx->mx_kq);
+}
+
+static int
+mux_apply(struct plat_mux *mx, struct kevent *chg, int n)
+{
+	struct kevent res[MUX_NCHG];
+	int i, got;
+
+	if (n == 0)
+		return (0);
+	if ((got = kevent(mx->mx_kq, chg, n, res, n, NULL)) < 0)
+		return (errno);
+	for (i = 0; i < got; i++)
+		/* ENOENT: the timer to delete had fired already. */
+		if ((res[i].flags & EV_ERROR) && res[i].data != 0 &&
+		    res[i].data != ENOENT)
+			return ((int)res[i].data);
+	return (0);
+}
+
+int
+plat_mux_arm(struct plat_mux *mx, const struct pollfd *pfd, int n,
+    double deadline)
+{
+	struct kevent chg[MUX_NCHG];
+	struct timespec ts;
+	int64_t us;
+	int i, m, e;
+
+	m = 0;
+	for (i = 0; i < n; i++) {
+		if (pfd[i].fd < 0)
+			continue;
+		if (m + 3 > MUX_NCHG) {
+			if ((e = mux_apply(mx, chg, m)) != 0)
+				return (e);
+			m = 0;
+		}
+		/* None asked: still armed, to learn of a hang-up. */
+		if ((pfd[i].events & POLLIN) || pfd[i].events == 0)
+			EV_SET(&chg[m++], (uintptr_t)pfd[i].fd, EVFILT_READ,
+			    EV_ADD | EV_ENABLE | EV_ONESHOT | EV_RECEIPT, 0, 0,
+			    NULL);
+		if (pfd[i].events & POLLOUT)
+			EV_SET(&chg[m++], (uintptr_t)pfd[i].fd, EVFILT_WRITE,
+			    EV_ADD | EV_ENABLE | EV_ONESHOT | EV_RECEIPT, 0, 0,
+			    NULL);
+	}
+	if (deadline != mx->mx_deadline) {
+		if (deadline > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			us = (int64_t)((deadline - (double)ts.tv_sec -
+			    (double)ts.tv_nsec / 1e9) * 1e6) + 1;
+			EV_SET(&chg[m++], MUX_TIMER, EVFILT_TIMER, EV_ADD |
+			    EV_ONESHOT | EV_RECEIPT, NOTE_USECONDS,
+			    us > 0 ? us : 1, NULL);
+		} else
+			EV_SET(&chg[m++], MUX_TIMER, EVFILT_TIMER, EV_DELETE |
+			    EV_RECEIPT, 0, 0, NULL);
+	}
+	if ((e = mux_apply(mx, chg, m)) != 0)
+		return (e);
+	mx->mx_deadline = deadline;
+	return (0);
+}
+
+int
+plat_mux_ready(struct plat_mux *mx, struct pollfd *pfd, int n)
+{
+	static const struct timespec zero;
+	struct kevent ev[32];
+	short re;
+	int i, j, got;
+
+	do
+		got = kevent(mx->mx_kq, NULL, 0, ev, 32, &zero);
+	while (got < 0 && errno == EINTR);
+	for (i = 0; i < got; i++) {
+		if (ev[i].filter == EVFILT_TIMER) {
+			mx->mx_deadline = 0;
+			continue;
+		}
+		re = (short)((ev[i].filter == EVFILT_READ ? POLLIN : POLLOUT) |
+		    ((ev[i].flags & EV_EOF) ? POLLHUP : 0));
+		for (j = 0; j < n; j++)
+			if (pfd[j].fd == (int)ev[i].ident)
+				pfd[j].revents |= re;
+	}
+	return (got);
+}

@@ -7,11 +7,13 @@
 
 #include <sys/types.h>
 #include <sys/file.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 
 #include <linux/if_tun.h>
@@ -21,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,3 +398,152 @@ const struct plat_ops plat_native = {
 	linux_if_state, linux_tap_create, linux_module, linux_maxcpu,
 	linux_ppt, linux_pci_lookup
 };
+
+/*
+ * The multiplexer: epoll, each descriptor armed EPOLLONESHOT so that one
+ * closed while armed (its file kept open by a child the caller forked)
+ * reports once at most, and a timerfd on CLOCK_MONOTONIC, mono_now's
+ * clock, armed at the absolute deadline.
+ */
+struct plat_mux {
+	int		 mx_ep;
+	int		 mx_timer;
+	double		 mx_deadline;	/* the timer's, or 0 */
+};
+
+struct plat_mux *
+plat_mux_new(void)
+{
+	struct epoll_event ev;
+	struct plat_mux *mx;
+	int e;
+
+	if ((mx = calloc(1, sizeof(*mx))) == NULL)
+		return (NULL);
+	mx->mx_timer = -1;
+	if ((mx->mx_ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    (mx->mx_timer = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
+		goto fail;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = mx->mx_timer;
+	if (epoll_ctl(mx->mx_ep, EPOLL_CTL_ADD, mx->mx_timer, &ev) != 0)
+		goto fail;
+	return (mx);
+fail:
+	e = errno;
+	plat_mux_free(mx);
+	errno = e;
+	return (NULL);
+}
+
+void
+plat_mux_free(struct plat_mux *mx)
+{
+	if (mx == NULL)
+		return;
+	if (mx->mx_ep >= 0)
+		close(mx->mx_ep);
+	if (mx->mx_timer >= 0)
+		close(mx->mx_timer);
+	free(mx);
+}
+
+int
+plat_mux_fd(const struct plat_mux *mx)
+{
+	return (mx->mx_ep);
+}
+
+/* The events asked for fd in pfd[n], the first time it appears; or 0. */
+static uint32_t
+mux_events(const struct pollfd *pfd, int n, int i)
+{
+	uint32_t ev;
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (pfd[j].fd == pfd[i].fd)
+			return (0);
+	/* None asked: still armed, for a hang-up (epoll always tells). */
+	ev = EPOLLONESHOT;
+	for (j = i; j < n; j++)
+		if (pfd[j].fd == pfd[i].fd)
+			ev |= ((pfd[j].events & POLLIN) ? EPOLLIN : 0) |
+			    ((pfd[j].events & POLLOUT) ? EPOLLOUT : 0);
+	return (ev);
+}
+
+int
+plat_mux_arm(struct plat_mux *mx, const struct pollfd *pfd, int n,
+    double deadline)
+{
+	struct epoll_event ev;
+	struct itimerspec its;
+	int i, e;
+
+	e = 0;
+	for (i = 0; i < n; i++) {
+		if (pfd[i].fd < 0)
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		if ((ev.events = mux_events(pfd, n, i)) == 0)
+			continue;
+		ev.data.fd = pfd[i].fd;
+		/* Not armed yet, or the number now names another file. */
+		if (epoll_ctl(mx->mx_ep, EPOLL_CTL_MOD, pfd[i].fd, &ev) != 0 &&
+		    (errno != ENOENT ||
+		    epoll_ctl(mx->mx_ep, EPOLL_CTL_ADD, pfd[i].fd, &ev) != 0) &&
+		    e == 0)
+			e = errno;	/* the others are armed all the same */
+	}
+	if (deadline == mx->mx_deadline)
+		return (e);
+	memset(&its, 0, sizeof(its));
+	if (deadline > 0) {
+		/* Rounded up: never before the deadline, as mono_now sees it. */
+		its.it_value.tv_sec = (time_t)deadline;
+		its.it_value.tv_nsec = (long)((deadline -
+		    (double)its.it_value.tv_sec) * 1e9) + 1;
+		if (its.it_value.tv_nsec >= 1000000000L) {
+			its.it_value.tv_sec++;
+			its.it_value.tv_nsec -= 1000000000L;
+		}
+	}
+	if (timerfd_settime(mx->mx_timer, TFD_TIMER_ABSTIME, &its, NULL) != 0)
+		return (errno);
+	mx->mx_deadline = deadline;
+	return (e);
+}
+
+int
+plat_mux_ready(struct plat_mux *mx, struct pollfd *pfd, int n)
+{
+	struct epoll_event ev[32];
+	uint64_t ticks;
+	short re;
+	int i, j, got;
+
+	do
+		got = epoll_wait(mx->mx_ep, ev, 32, 0);
+	while (got < 0 && errno == EINTR);
+	for (i = 0; i < got; i++) {
+		if (ev[i].data.fd == mx->mx_timer) {
+			/* Expired: read, so it is no longer readable. */
+			if (read(mx->mx_timer, &ticks, sizeof(ticks)) < 0) {
+				/* EAGAIN: disarmed meanwhile. */
+			}
+			mx->mx_deadline = 0;
+			continue;
+		}
+		re = (short)(((ev[i].events & EPOLLIN) ? POLLIN : 0) |
+		    ((ev[i].events & EPOLLOUT) ? POLLOUT : 0) |
+		    ((ev[i].events & EPOLLHUP) ? POLLHUP : 0) |
+		    ((ev[i].events & EPOLLERR) ? POLLERR : 0));
+		for (j = 0; j < n; j++)
+			if (pfd[j].fd == ev[i].data.fd)
+				pfd[j].revents |= re;
+	}
+	return (got);
+}

@@ -3,10 +3,11 @@
  * gracefully then forcefully, and clean up after it (design §7).
  *
  * Signal handlers only record (vmrun_sup_signal) and wake the loop
- * through a self-pipe; the loop (loop.c) acts, and sleeps in one poll(2)
- * on the pipe, the children's stderr and their process descriptors,
- * timing out only when a deadline is armed.  This file is the order of
- * things in a run; control.c and policy.c say what to do when.
+ * through a self-pipe; vmrun_sup_dispatch acts on what the supervisor's
+ * one descriptor reported (loop.c), then takes the steps of the runs
+ * that what happened allows, and returns without waiting.  This file is
+ * the order of things in a run, as steps (enum sup_step) each waiting
+ * for one thing; control.c and policy.c say what to do when.
  */
 
 #include <sys/types.h>
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +53,21 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 	su->su_con.co_master = su->su_con.co_slave = su->su_con.co_logfd = -1;
 	for (i = 0; i < SRV_CLIENTS; i++)
 		su->su_srv.cs_cl[i].cl_fd = -1;
+	/* No descriptor yet: 0 would be the caller's standard input. */
+	su->su_child.c_errfd = su->su_child.c_procfd = -1;
+	su->su_hook.c_errfd = su->su_hook.c_procfd = -1;
+	for (i = 0; i < CTL_MAX; i++)
+		su->su_ctl[i].ct_c.c_errfd = su->su_ctl[i].ct_c.c_procfd = -1;
 	if ((su->su_opts = opts_dup(o)) == NULL ||
 	    (su->su_target = xstrdup(target != NULL ? target : "default")) ==
 	    NULL)
 		goto nomem;
 	if (pipe(su->su_wake) != 0) {
 		su->su_wake[0] = su->su_wake[1] = -1;
+		vmrun_sup_free(su);
+		return (VMRUN_ERR_NOMEM);
+	}
+	if ((su->su_mux = plat_mux_new()) == NULL) {
 		vmrun_sup_free(su);
 		return (VMRUN_ERR_NOMEM);
 	}
@@ -85,6 +96,9 @@ vmrun_sup_free(struct vmrun_sup *su)
 		close(su->su_wake[0]);
 	if (su->su_wake[1] >= 0)
 		close(su->su_wake[1]);
+	plat_mux_free(su->su_mux);
+	vmrun_argv_free(su->su_loader_argv);
+	vmrun_diags_free(su->su_owndiags);
 	vmrun_opts_free(su->su_opts);
 	xfree(su->su_target);
 	xfree(su->su_restarts);
@@ -128,25 +142,10 @@ vmrun_sup_signal(struct vmrun_sup *su, int signo)
 	errno = e;
 }
 
-/* Conditions the loop runs until. */
+/* The hook's processes have ended, and every bhyvectl. */
 static bool
-main_ended(struct vmrun_sup *su, void *arg)
+quiet(const struct vmrun_sup *su)
 {
-	(void)arg;
-	return (!su->su_child.c_running);
-}
-
-static bool
-ctl_over(struct vmrun_sup *su, void *arg)
-{
-	(void)su;
-	return (!((struct ctl *)arg)->ct_c.c_running);
-}
-
-static bool
-quiet(struct vmrun_sup *su, void *arg)
-{
-	(void)arg;
 	return (su->su_hook_end == HE_NONE && ctl_idle(su));
 }
 
@@ -163,19 +162,30 @@ cleanup_event(struct vmrun_sup *su, const char *resource, const char *action,
 	sup_event(su, &ev);
 }
 
-/* bhyvectl --destroy, reported as a cleanup event. */
+static void	sup_after(struct vmrun_sup *, int);
+static void	sup_bhyve(struct vmrun_sup *);
+static void	sup_prepare(struct vmrun_sup *);
+
+/* bhyvectl --destroy, reported as a cleanup event once it is over. */
 static void
-destroy(struct vmrun_sup *su)
+destroy_begin(struct vmrun_sup *su, enum sup_step step)
+{
+	su->su_wait_ct = ctl_start(su, "--destroy", true);
+	su->su_step = step;
+}
+
+static void
+destroy_end(struct vmrun_sup *su)
 {
 	char path[PATH_MAX];
 	struct ctl *ct;
 	bool ok;
 
 	ok = false;
-	if ((ct = ctl_start(su, "--destroy", true)) != NULL) {
-		loop_until(su, ctl_over, ct);
+	if ((ct = su->su_wait_ct) != NULL) {
 		ok = ct->ct_c.c_exit == 0;
 		ct->ct_held = false;
+		su->su_wait_ct = NULL;
 	}
 	ok = ok && !vm_node_exists(su, su->su_name);
 	su->su_destroy_failed = !ok;
@@ -184,19 +194,61 @@ destroy(struct vmrun_sup *su)
 }
 
 /*
- * After every run (design §7.1 step 8), bhyve started or not: the hook's
- * processes end and every bhyvectl is over, then the sockets, the VM and
- * the pid file go.
+ * vmrun ends with status rc (design §8.1): the end event, and what it
+ * held goes.  Every child it started has been reaped by now.
  */
 static void
-after_exit(struct vmrun_sup *su, const struct vmrun_vm *vm)
+sup_end(struct vmrun_sup *su, int rc)
 {
-	hook_end_begin(su);
-	loop_until(su, quiet, NULL);
-	(void)console_sockets(su, vm, false, su->su_diags, cleanup_event);
-	if (vm_node_exists(su, su->su_name))
-		destroy(su);
-	pidfile_drop(su);
+	struct vmrun_event ev;
+
+	sup_event_init(&ev, VMRUN_EV_END);
+	ev.ev_exit_status = rc;
+	ev.ev_reason = su->su_reason;
+	sup_event(su, &ev);
+	su->su_state = SS_STOPPING;
+	ctlsrv_close(su);
+	console_close(su);
+	lock_release(su);
+	su->su_exit = rc;
+	su->su_step = STEP_ENDED;
+}
+
+/*
+ * A run is over with rc: vmrun ends (rc >= 0), or the guest restarts
+ * with the target decide chose.
+ */
+static void
+sup_over(struct vmrun_sup *su, int rc)
+{
+	struct vmrun_event ev;
+
+	if (rc >= 0) {
+		sup_end(su, rc);
+		return;
+	}
+	su->su_reboots++;
+	sup_event_init(&ev, VMRUN_EV_RESTART);
+	ev.ev_from = su->su_vm->vm_target;
+	ev.ev_to = su->su_then;
+	ev.ev_reboots = (int)su->su_reboots;
+	ev.ev_delay = su->su_delay;
+	sup_event(su, &ev);
+	su->su_cur = su->su_then;
+	su->su_step = STEP_RUN;
+	if (su->su_delay > 0) {
+		/* A timer on the descriptor: a stop ends the wait at once. */
+		su->su_backoff_end = mono_now() + su->su_delay;
+		su->su_step = STEP_BACKOFF;
+	}
+}
+
+/* The backoff before a restart has passed, or a stop cut it short. */
+static void
+backoff_end(struct vmrun_sup *su)
+{
+	su->su_backoff_end = 0;
+	su->su_step = STEP_RUN;
 }
 
 /* A child starts with no stop step taken. */
@@ -225,41 +277,75 @@ loader_failure(struct vmrun_sup *su, const char *prog)
 	quote_failure(su, VMRUN_ERROR, "loader-failed", prog, what);
 }
 
-/* The loader (design §7.1 step 5): 0, or an exit status and a reason. */
-static int
-run_loader(struct vmrun_sup *su, const struct vmrun_vm *vm,
-    const char **reason)
+/* The loader event; ended: with how it ended.  Frees argv. */
+static void
+loader_event(struct vmrun_sup *su, char **argv, bool ended)
 {
 	struct vmrun_event ev;
+
+	sup_event_init(&ev, VMRUN_EV_LOADER);
+	ev.ev_target = su->su_vm->vm_target;
+	ev.ev_run = su->su_run;
+	ev.ev_argv = (const char *const *)argv;
+	if (ended) {
+		ev.ev_pid = (long)su->su_child.c_pid;
+		ev.ev_status = su->su_child.c_exit;
+		ev.ev_signal = su->su_child.c_sig;
+	}
+	sup_event(su, &ev);
+	vmrun_argv_free(argv);
+}
+
+/* After the loader (or none): bhyve, or what follows a run that failed. */
+static void
+loader_over(struct vmrun_sup *su, int rc)
+{
+	if (rc != 0)
+		sup_after(su, rc);
+	else
+		sup_bhyve(su);
+}
+
+/* The loader (design §7.1 step 5) starts, or bhyve when there is none. */
+static void
+loader_begin(struct vmrun_sup *su)
+{
 	char **argv;
 	int rc;
 
 	phase_reset(su);
-	if ((rc = launch_loader(su, vm, &argv)) != 0)
-		*reason = "loader-failed";
-	if (argv == NULL)
-		return (rc);
-	sup_event_init(&ev, VMRUN_EV_LOADER);
-	ev.ev_target = vm->vm_target;
-	ev.ev_run = su->su_run;
-	ev.ev_argv = (const char *const *)argv;
-	if (rc == 0) {		/* not: it could not be executed */
-		loop_until(su, main_ended, NULL);
-		ev.ev_pid = (long)su->su_child.c_pid;
-		ev.ev_status = su->su_child.c_exit;
-		ev.ev_signal = su->su_child.c_sig;
-		if (su->su_stop) {
-			*reason = "stopped";
-			rc = 1;
-		} else if (ev.ev_status != 0) {
-			loader_failure(su, argv[0]);
-			*reason = "loader-failed";
-			rc = 4;
-		}
+	if ((rc = launch_loader(su, su->su_vm, &argv)) != 0)
+		su->su_reason = "loader-failed";
+	if (argv != NULL && rc == 0) {
+		su->su_loader_argv = argv;
+		su->su_step = STEP_LOADER;
+		return;
 	}
-	sup_event(su, &ev);
-	vmrun_argv_free(argv);
-	return (rc);
+	if (argv != NULL)	/* it could not be executed */
+		loader_event(su, argv, false);
+	loader_over(su, rc);
+}
+
+/* The loader has ended. */
+static void
+loader_end(struct vmrun_sup *su)
+{
+	char **argv;
+	int rc;
+
+	argv = su->su_loader_argv;
+	su->su_loader_argv = NULL;
+	rc = 0;
+	if (su->su_stop) {
+		su->su_reason = "stopped";
+		rc = 1;
+	} else if (su->su_child.c_exit != 0) {
+		loader_failure(su, argv[0]);
+		su->su_reason = "loader-failed";
+		rc = 4;
+	}
+	loader_event(su, argv, true);
+	loader_over(su, rc);
 }
 
 /* Start bhyve and the hook, and tell of it: 0, or an exit status. */
@@ -424,82 +510,229 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	return (-1);
 }
 
-/* The VM node left by an earlier run (design §7.1 step 3): 0 or 75. */
-static int
-stale(struct vmrun_sup *su, const struct vmrun_vm *vm)
+/* bhyve starts, unless a stop came first. */
+static void
+sup_bhyve(struct vmrun_sup *su)
 {
 	int rc;
 
-	if ((rc = stale_vm(su, vm, su->su_diags)) != 1)
-		return (rc);
-	destroy(su);
-	if (vm_node_exists(su, su->su_name)) {
-		diag_add(su->su_diags, VMRUN_ERROR, "vm-exists", "", NULL,
-		    "VM %s could not be destroyed", su->su_name);
-		return (75);
+	if (stop_pending(su)) {
+		control_requests(su);
+		su->su_reason = "stopped";
+		sup_after(su, 1);
+		return;
 	}
-	return (0);
+	su->su_reason = "start-failed";
+	if ((rc = start_bhyve(su, su->su_vm)) != 0) {
+		sup_after(su, rc);
+		return;
+	}
+	su->su_state = SS_RUNNING;
+	su->su_step = STEP_BHYVE;
 }
 
-/* The backoff before a restart has passed, or a stop cut it short. */
-static bool
-backoff_over(struct vmrun_sup *su, void *arg)
+/* bhyve has ended: the decision, then what follows every run. */
+static void
+bhyve_end(struct vmrun_sup *su)
 {
-	(void)arg;
-	return (su->su_backoff_end == 0 || stop_pending(su));
-}
-
-/* One run: steps 2 to 8 of design §7.1.  Returns -1 to go on. */
-static int
-one_run(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
-    const char **reason)
-{
+	const char *next;
 	int rc;
 
+	next = NULL;
+	rc = decide(su, su->su_vm, &next, &su->su_reason);
+	su->su_then = next;
+	su->su_state = rc < 0 ? SS_RESTARTING : SS_STOPPING;
+	sup_after(su, rc);
+}
+
+/*
+ * After every run (design §7.1 step 8), bhyve started or not: the hook's
+ * processes end and every bhyvectl is over, then the sockets, the VM and
+ * the pid file go.
+ */
+static void
+sup_after(struct vmrun_sup *su, int rc)
+{
+	su->su_exit = rc;
+	hook_end_begin(su);
+	su->su_step = STEP_QUIET;
+}
+
+static void
+after_quiet(struct vmrun_sup *su)
+{
+	(void)console_sockets(su, su->su_vm, false, su->su_diags,
+	    cleanup_event);
+	if (vm_node_exists(su, su->su_name)) {
+		destroy_begin(su, STEP_DESTROY);
+		return;
+	}
+	pidfile_drop(su);
+	sup_over(su, su->su_exit);
+}
+
+static void
+after_destroy(struct vmrun_sup *su)
+{
+	destroy_end(su);
+	pidfile_drop(su);
+	sup_over(su, su->su_exit);
+}
+
+/* A run begins: steps 2 and 3 of design §7.1. */
+static void
+run_begin(struct vmrun_sup *su)
+{
+	const struct vmrun_vm *vm;
+	int rc;
+
+	if (vmrun_config_resolve(su->su_cf, su->su_cur, &vm) != VMRUN_OK) {
+		diag_add(su->su_diags, VMRUN_ERROR, "unknown-target", "",
+		    NULL, "no target named \"%s\"", su->su_cur);
+		su->su_reason = "start-failed";
+		sup_end(su, 70);
+		return;
+	}
+	reload_settle(su);	/* no run uses a replaced config now */
+	su->su_run++;
+	su->su_then = NULL;
 	su->su_state = SS_STARTING;
 	su->su_vm = vm;
 	if (stop_pending(su)) {
 		control_requests(su);
-		*reason = "stopped";
-		return (1);
+		su->su_reason = "stopped";
+		sup_end(su, 1);
+		return;
 	}
-	*reason = "start-failed";
+	su->su_reason = "start-failed";
 	/* design §7.1 step 2: the host checks, again before every start. */
 	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
-	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0)
-		return (69);
-	if ((rc = stale(su, vm)) != 0 ||
-	    (rc = console_sockets(su, vm, true, su->su_diags,
+	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0) {
+		sup_end(su, 69);
+		return;
+	}
+	/* The VM node left by an earlier run (step 3). */
+	if ((rc = stale_vm(su, vm, su->su_diags)) == 1) {
+		destroy_begin(su, STEP_STALE);
+		return;
+	}
+	if (rc != 0)
+		sup_end(su, rc);
+	else
+		sup_prepare(su);
+}
+
+/* The stale VM's destroy is over: 0, or 75 when it is still there. */
+static void
+stale_end(struct vmrun_sup *su)
+{
+	destroy_end(su);
+	if (vm_node_exists(su, su->su_name)) {
+		diag_add(su->su_diags, VMRUN_ERROR, "vm-exists", "", NULL,
+		    "VM %s could not be destroyed", su->su_name);
+		sup_end(su, 75);
+		return;
+	}
+	sup_prepare(su);
+}
+
+/* Sockets, varfile, console and pid file, then the loader (step 4). */
+static void
+sup_prepare(struct vmrun_sup *su)
+{
+	const struct vmrun_vm *vm;
+	int rc;
+
+	vm = su->su_vm;
+	if ((rc = console_sockets(su, vm, true, su->su_diags,
 	    cleanup_event)) != 0 ||
-	    (rc = varfile_copy(su, vm, su->su_diags)) != 0)
-		return (rc);
-	if ((rc = console_open(su, vm, su->su_diags)) != 0)
-		return (rc);
+	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
+	    (rc = console_open(su, vm, su->su_diags)) != 0) {
+		sup_end(su, rc);
+		return;
+	}
 	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
 		pidfile_drop(su);
-		return (rc);
+		sup_end(su, rc);
+		return;
 	}
-	if ((rc = run_loader(su, vm, reason)) != 0) {
-		after_exit(su, vm);
-		return (rc);
-	}
-	if (stop_pending(su)) {
+	loader_begin(su);
+}
+
+/*
+ * The steps: what each waits for (NULL: nothing), and what is done once
+ * it has happened.
+ */
+struct step {
+	bool		(*sp_waits)(struct vmrun_sup *);
+	void		(*sp_next)(struct vmrun_sup *);
+};
+
+static bool
+child_runs(struct vmrun_sup *su)
+{
+	return (su->su_child.c_running);
+}
+
+static bool
+ctl_runs(struct vmrun_sup *su)
+{
+	return (su->su_wait_ct != NULL && su->su_wait_ct->ct_c.c_running);
+}
+
+static bool
+not_quiet(struct vmrun_sup *su)
+{
+	return (!quiet(su));
+}
+
+static bool
+backoff_runs(struct vmrun_sup *su)
+{
+	return (su->su_backoff_end != 0 && !stop_pending(su));
+}
+
+static const struct step steps[] = {
+	[STEP_NONE] =		{ NULL, NULL },
+	[STEP_RUN] =		{ NULL, run_begin },
+	[STEP_STALE] =		{ ctl_runs, stale_end },
+	[STEP_LOADER] =		{ child_runs, loader_end },
+	[STEP_BHYVE] =		{ child_runs, bhyve_end },
+	[STEP_QUIET] =		{ not_quiet, after_quiet },
+	[STEP_DESTROY] =	{ ctl_runs, after_destroy },
+	[STEP_BACKOFF] =	{ backoff_runs, backoff_end },
+	[STEP_ENDED] =		{ NULL, NULL }
+};
+
+/*
+ * Act on what happened, then take every step that needs no more waiting:
+ * -1 while the VM is supervised, else vmrun's exit status.  The
+ * multiplexer is armed again for what may happen next.
+ */
+int
+sup_dispatch(struct vmrun_sup *su)
+{
+	const struct step *sp;
+
+	if (su->su_step == STEP_ENDED)
+		return (su->su_exit);
+	loop_serve(su);
+	for (;;) {
 		control_requests(su);
-		after_exit(su, vm);
-		*reason = "stopped";
-		return (1);
+		if (control_deadline(su) > 0)
+			control_timers(su, mono_now());
+		hook_end_check(su);
+		sp = &steps[su->su_step];
+		if (sp->sp_next == NULL)
+			break;
+		if (sp->sp_waits != NULL && sp->sp_waits(su))
+			break;
+		sp->sp_next(su);
 	}
-	*reason = "start-failed";
-	if ((rc = start_bhyve(su, vm)) != 0) {
-		after_exit(su, vm);
-		return (rc);
-	}
-	su->su_state = SS_RUNNING;
-	loop_until(su, main_ended, NULL);
-	rc = decide(su, vm, nextp, reason);
-	su->su_state = rc < 0 ? SS_RESTARTING : SS_STOPPING;
-	after_exit(su, vm);
-	return (rc);
+	if (su->su_step == STEP_ENDED)
+		return (su->su_exit);
+	loop_arm(su);
+	return (-1);
 }
 
 /*
@@ -536,12 +769,38 @@ vmrun_sup_lock(struct vmrun_sup *su, struct vmrun_diags *ds)
 	return (lock_take(su, ds));
 }
 
+/*
+ * Begin supervising: the lock, the control socket, the first run.
+ * Returns 0, or vmrun's exit status when it could not begin (the
+ * supervisor has then ended with it).
+ */
+int
+sup_begin(struct vmrun_sup *su, struct vmrun_diags *ds)
+{
+	int rc;
+
+	su->su_used = true;
+	su->su_diags = ds;
+	su->su_started_ms = event_now_ms();
+	sigchld_default();
+	if ((rc = vmrun_sup_lock(su, ds)) != 0 ||
+	    (rc = ctlsrv_open(su, ds)) != 0) {
+		lock_release(su);
+		su->su_exit = rc;
+		su->su_step = STEP_ENDED;
+		return (rc);
+	}
+	/* What the hook leaves running comes back to us, to end. */
+	(void)plat_subreaper();
+	su->su_cur = su->su_target;
+	su->su_step = STEP_RUN;
+	return (0);
+}
+
 int
 vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 {
-	struct vmrun_event ev;
-	const struct vmrun_vm *vm;
-	const char *target, *next, *reason;
+	struct pollfd pfd;
 	int rc;
 
 	if (su == NULL)
@@ -555,54 +814,11 @@ vmrun_sup_run(struct vmrun_sup *su, struct vmrun_diags *ds)
 		    "this supervisor has run already; make a new one");
 		return (70);
 	}
-	su->su_used = true;
-	su->su_diags = ds;
-	su->su_started_ms = event_now_ms();
-	sigchld_default();
-	if ((rc = vmrun_sup_lock(su, ds)) != 0)
+	if ((rc = sup_begin(su, ds)) != 0)
 		return (rc);
-	if ((rc = ctlsrv_open(su, ds)) != 0) {
-		lock_release(su);
-		return (rc);
-	}
-	/* What the hook leaves running comes back to us, to end. */
-	(void)plat_subreaper();
-	target = su->su_target;
-	for (;;) {
-		if (vmrun_config_resolve(su->su_cf, target, &vm) != VMRUN_OK) {
-			diag_add(ds, VMRUN_ERROR, "unknown-target", "", NULL,
-			    "no target named \"%s\"", target);
-			rc = 70;
-			reason = "start-failed";
-			break;
-		}
-		reload_settle(su);	/* no run uses a replaced config now */
-		su->su_run++;
-		next = NULL;
-		if ((rc = one_run(su, vm, &next, &reason)) >= 0)
-			break;
-		su->su_reboots++;
-		sup_event_init(&ev, VMRUN_EV_RESTART);
-		ev.ev_from = vm->vm_target;
-		ev.ev_to = next;
-		ev.ev_reboots = (int)su->su_reboots;
-		ev.ev_delay = su->su_delay;
-		sup_event(su, &ev);
-		target = next;
-		if (su->su_delay > 0) {
-			/* A timer in the loop: a stop ends the wait at once. */
-			su->su_backoff_end = mono_now() + su->su_delay;
-			loop_until(su, backoff_over, NULL);
-			su->su_backoff_end = 0;
-		}
-	}
-	sup_event_init(&ev, VMRUN_EV_END);
-	ev.ev_exit_status = rc;
-	ev.ev_reason = reason;
-	sup_event(su, &ev);
-	su->su_state = SS_STOPPING;
-	ctlsrv_close(su);
-	console_close(su);
-	lock_release(su);
+	pfd.fd = plat_mux_fd(su->su_mux);
+	pfd.events = POLLIN;
+	while ((rc = sup_dispatch(su)) < 0)
+		(void)poll(&pfd, 1, -1);
 	return (rc);
 }

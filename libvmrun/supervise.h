@@ -16,6 +16,8 @@
 #include "vmrun.h"
 #include "jw.h"
 
+struct plat_mux;
+
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
@@ -152,6 +154,37 @@ enum sup_state {
 	SS_STOPPING		/* bhyve ended or ends; vmrun ends */
 };
 
+/*
+ * What the loop armed on the multiplexer (loop.c): the wake pipe,
+ * bhyve's stderr and end, the hook's end, the console, the bhyvectls,
+ * the control socket and its clients.
+ */
+#define LOOP_NFDS	(5 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
+
+struct watch {
+	struct pollfd	 w_pfd[LOOP_NFDS];
+	int		 w_n;
+	int		 w_srv;		/* where the control socket's begin */
+	int		 w_nsrv;
+	bool		 w_all;		/* the mux failed: look at everything */
+};
+
+/*
+ * Where the supervisor is in its runs (supervise.c): each step waits
+ * for one thing, and the next is taken when it has happened.
+ */
+enum sup_step {
+	STEP_NONE,		/* not started */
+	STEP_RUN,		/* a run begins: nothing to wait for */
+	STEP_STALE,		/* bhyvectl --destroy of a stale VM */
+	STEP_LOADER,		/* the loader runs */
+	STEP_BHYVE,		/* bhyve runs */
+	STEP_QUIET,		/* the hook's processes and bhyvectls end */
+	STEP_DESTROY,		/* bhyvectl --destroy after the run */
+	STEP_BACKOFF,		/* the pause before a restart (backoff) */
+	STEP_ENDED		/* su_exit is vmrun's exit status */
+};
+
 /* A supervisor: options, the lock, and the state of the current run. */
 struct vmrun_sup {
 	const struct vmrun_config *su_cf;	/* the caller's, or su_cf_own */
@@ -165,6 +198,16 @@ struct vmrun_sup {
 	vmrun_event_fn	*su_cb;
 	void		*su_cbarg;
 	int		 su_wake[2];	/* self-pipe: signals wake the loop */
+	struct plat_mux	*su_mux;	/* the one descriptor of vmrun_sup_fd */
+	struct watch	 su_watch;	/* what is armed on it */
+	enum sup_step	 su_step;
+	int		 su_exit;	/* the run's, then vmrun's exit status */
+	const char	*su_reason;	/* why it ends (static) */
+	const char	*su_cur;	/* the target of the run to begin */
+	const char	*su_then;	/* the target after it (decide) */
+	struct ctl	*su_wait_ct;	/* the bhyvectl a step waits for */
+	char		**su_loader_argv; /* the loader's, while it runs */
+	struct vmrun_diags *su_owndiags; /* when the caller gave none */
 	/* Stop signals received, per row of policy_stopsig (policy.c). */
 	volatile sig_atomic_t su_nsig[NSTOPSIG];
 	volatile sig_atomic_t su_nreset; /* SIGUSR1 received */
@@ -239,7 +282,8 @@ struct vmrun_sup {
  *	ctlreq.c	the control requests: parsed, acted on, answered
  *	ctlsrv.c	the control socket: its clients, their lines, events
  *			and console bytes out to them
- *	loop.c		the one loop: poll(2) on what can happen, act on it
+ *	loop.c		the one wait: what can happen, armed on one
+ *			descriptor (platform.h), and served
  *	supervise.c	the runs in order, and the public functions
  */
 
@@ -408,8 +452,12 @@ void		 ctlsrv_close(struct vmrun_sup *);
 int		 ctlsrv_watch(struct vmrun_sup *, struct pollfd *, int);
 void		 ctlsrv_serve(struct vmrun_sup *, const struct pollfd *, int);
 
+/* supervise.c */
+int		 sup_begin(struct vmrun_sup *, struct vmrun_diags *);
+int		 sup_dispatch(struct vmrun_sup *);
+
 /* loop.c */
-typedef bool	 loop_done_fn(struct vmrun_sup *, void *);
-void		 loop_until(struct vmrun_sup *, loop_done_fn *, void *);
+void		 loop_serve(struct vmrun_sup *);
+void		 loop_arm(struct vmrun_sup *);
 
 #endif /* SUPERVISE_H */

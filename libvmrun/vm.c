@@ -27,7 +27,8 @@ vmrun_strstatus(enum vmrun_status st)
 		"success", "out of memory", "cannot read the configuration",
 		"syntax error", "invalid configuration", "no such target",
 		"not expressible", "the host cannot answer",
-		"invalid argument"
+		"invalid argument", "the VM is not running",
+		"the VM is stopping"
 	};
 
 	if ((size_t)st >= sizeof(words) / sizeof(words[0]))

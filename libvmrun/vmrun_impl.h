@@ -635,6 +635,7 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
 /* opts.c, spawn.c, event.c, pty.c, console.c, launch.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
+/* supapi.c: vmrun_sup_start() and the calls of the caller's loop */
 /* ctlcli.c: the control socket's client, vmrun_ctl_*() of vmrun.h */
 
 #endif /* VMRUN_IMPL_H */

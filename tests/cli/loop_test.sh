@@ -35,6 +35,18 @@ sigchld_ignored_body()
 	no_leftovers
 }
 
+tc stdin_untouched "vmrun never reads its standard input: what is typed to it is not taken, nor copied to its stderr"
+stdin_untouched_body()
+{
+	setup
+	config
+	export FAKE_BHYVE_STATUS=1
+	printf 'typed-by-the-user\n' > typed
+	atf_check -s exit:1 -o empty -e not-match:typed-by-the-user \
+	    ./run < typed
+	runs 1
+}
+
 tc signals_blocked "started with its stop signals blocked, vmrun still stops the VM on SIGTERM"
 signals_blocked_body()
 {

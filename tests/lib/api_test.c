@@ -70,8 +70,12 @@ ATF_TC_BODY(version_and_status, tc)
 	ATF_CHECK_STREQ("the host cannot answer",
 	    vmrun_strstatus(VMRUN_ERR_HOST));
 	ATF_CHECK_STREQ("invalid argument", vmrun_strstatus(VMRUN_ERR_ARG));
+	ATF_CHECK_STREQ("the VM is not running",
+	    vmrun_strstatus(VMRUN_ERR_NOTRUNNING));
+	ATF_CHECK_STREQ("the VM is stopping",
+	    vmrun_strstatus(VMRUN_ERR_STOPPING));
 	ATF_CHECK_STREQ("unknown status",
-	    vmrun_strstatus((enum vmrun_status)(VMRUN_ERR_ARG + 1)));
+	    vmrun_strstatus((enum vmrun_status)(VMRUN_ERR_STOPPING + 1)));
 	ATF_CHECK_STREQ("unknown status",
 	    vmrun_strstatus((enum vmrun_status)-1));
 }
