@@ -305,7 +305,8 @@ demo: deps
 
 # Speed and memory, measured (not part of check): prints the table and
 # writes it to bench/results.md with the machine it ran on.
-BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss
+BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss \
+		tools/bench/manyfloor
 
 tools/bench/fakebhyve: tools/bench/fakebhyve.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
@@ -314,12 +315,18 @@ tools/bench/fakebhyve: tools/bench/fakebhyve.c
 tools/bench/floor: tools/bench/floor.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/floor.c
 
+tools/bench/manyfloor: tools/bench/manyfloor.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
+	    tools/bench/manyfloor.c
+
 tools/bench/maxrss: tools/bench/maxrss.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/maxrss.c
 
 bench: deps all $(BENCH_PROGS)
 	python3 tools/bench/bench.py --vmrun vmrun/vmrun \
 	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
+	    --manager examples/manager --manyfloor tools/bench/manyfloor \
+	    --vms $${BENCH_VMS:-1000} \
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
 

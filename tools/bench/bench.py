@@ -24,6 +24,13 @@
 #   - the plan path: instructions (callgrind), wall time and RSS of dry
 #     runs -- the seed example beside a program that only exits, and
 #     100 to 8000 devices, with the ratio to 1000
+#   - many VMs (--vms, 1000 by default): examples/manager supervising
+#     them in one process, beside as many vmrun processes and beside
+#     tools/bench/manyfloor (posix_spawn, pidfds, one poll loop): private
+#     memory and descriptors per VM, the manager's system calls over 5 s
+#     while every guest is quiet, a reboot storm (every fake exits 0 at
+#     once, on SIGUSR1) until all are running again, for the manager and
+#     for the floor, and vmrun list over the manager's run directory
 #
 # The fake stamps CLOCK_MONOTONIC, the clock time.monotonic_ns() reads.
 # Prints a table and writes it, with the machine it ran on, to --out.
@@ -33,6 +40,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import select
 import shutil
 import signal
@@ -46,6 +54,9 @@ import time
 REBOOTS = 200
 STOPS = 20
 IDLE_SECONDS = 5
+# Reboot storms of the many-VMs table, for the manager and for the floor:
+# the median counts (one storm on 2 CPUs varies by 2x).
+STORMS = 3
 STATUS_CALLS = 1000
 CONSOLE_MIB = 64
 PLAN_DEVICES = (100, 1000, 2000, 4000, 8000)
@@ -346,6 +357,254 @@ def plan_rows(args, work):
     return rows
 
 
+def children(pid):
+    """The pids of pid's children."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def end_all(procs, timeout=30):
+    """SIGTERM every supervisor still running, then SIGKILL it and its
+    children when it has not ended within timeout: nothing is left."""
+    for p in procs:
+        if p.poll() is None:
+            try:
+                p.send_signal(signal.SIGTERM)
+            except OSError:
+                pass
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            for c in children(p.pid):
+                try:
+                    os.kill(c, signal.SIGKILL)
+                except OSError:
+                    pass
+            p.kill()
+            p.wait()
+
+
+class Stamps:
+    """The S lines of a log every fake of a run appends to."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def starts(self, after=0):
+        try:
+            with open(self.path) as f:
+                return [int(l.split()[1]) for l in f
+                        if l.startswith("S ") and int(l.split()[1]) > after]
+        except FileNotFoundError:
+            return []
+
+    def wait(self, n, what, procs, after=0, timeout=120):
+        """The S stamps after after, once there are n of them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.starts(after)
+            if len(st) >= n:
+                return st
+            if time.monotonic() > deadline or any(
+                    p.poll() is not None for p in procs):
+                sys.exit("bench: many VMs: %s: %d of %d fakes started" %
+                         (what, len(st), n))
+            time.sleep(0.05)
+
+
+def cpu_ns(pid):
+    """The CPU time pid has used, user + system, and that of its reaped
+    children (clock ticks, in ns)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fl = f.read().rsplit(")", 1)[1].split()
+    tick = 1e9 / os.sysconf("SC_CLK_TCK")
+    return ((int(fl[11]) + int(fl[12])) * tick,
+            (int(fl[13]) + int(fl[14])) * tick)
+
+
+def storm(pid, stamps, n, procs):
+    """STORMS times, every fake under pid exits 0 at once (SIGUSR1): the
+    median time from the first signal to the last fake's start stamp,
+    the times, and the median CPU time the supervisor used meanwhile."""
+    times, cpus = [], []
+    for _ in range(STORMS):
+        time.sleep(0.5)
+        t, c = storm1(pid, stamps, n, procs)
+        times.append(t)
+        cpus.append(c)
+    return (statistics.median(times), times,
+            (statistics.median(c[0] for c in cpus),
+             statistics.median(c[1] for c in cpus)))
+
+
+def storm1(pid, stamps, n, procs):
+    """One storm: its time and the supervisor's CPU time."""
+    kids = children(pid)
+    if len(kids) != n:
+        sys.exit("bench: many VMs: %d fakes, not %d" % (len(kids), n))
+    c0 = cpu_ns(pid)
+    t0 = time.monotonic_ns()
+    for c in kids:
+        os.kill(c, signal.SIGUSR1)
+    t = max(stamps.wait(n, "reboot storm", procs, after=t0)) - t0
+    c1 = cpu_ns(pid)
+    return t, (c1[0] - c0[0], c1[1] - c0[1])
+
+
+def many_rows(args, work):
+    """args.vms VMs: in examples/manager, as vmrun processes, and in the
+    floor program; (rows, what to note)."""
+    n = args.vms
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 8 * n + 256
+    if soft != resource.RLIM_INFINITY and soft < want:
+        soft = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    base = os.path.join(work, "many")
+    cfgdir = os.path.join(base, "cfg")
+    rundir = os.path.join(base, "run")
+    vmm = os.path.join(base, "vmm")
+    for d in (cfgdir, rundir, vmm):
+        os.makedirs(d)
+    rom = os.path.join(base, "rom.fd")
+    open(rom, "wb").close()
+    for i in range(n):
+        disk = os.path.join(base, "disk%04d.img" % i)
+        open(disk, "wb").close()
+        with open(os.path.join(cfgdir, "vm%04d.json" % i), "w") as f:
+            f.write('{"name": "vm%04d", "cpu": 1, "mem": "256M", '
+                    '"bootrom": "%s", "emulations": [{"device": '
+                    '"virtio-blk", "path": "%s"}], "restart_limit": '
+                    '{"count": 100000, "seconds": 1}}\n' % (i, rom, disk))
+    rows = []
+    procs = []
+
+    def spawn(argv, log):
+        env = dict(os.environ, BENCH_LOG=log, BENCH_MODE="many")
+        p = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        procs.append(p)
+        return p
+
+    def per_vm(pids):
+        """Private memory (KiB, Clean, Dirty) and descriptors, summed
+        over pids, divided by n."""
+        c = d = fds = 0
+        for pid in pids:
+            m = smaps(pid)
+            c += m.get("Private_Clean", 0)
+            d += m.get("Private_Dirty", 0)
+            fds += len(os.listdir("/proc/%d/fd" % pid))
+        return (c + d) / n, c, d, fds / n
+
+    try:
+        # The floor: one process, pidfds, one poll loop.
+        st = Stamps(os.path.join(base, "floor.log"))
+        fl = spawn([args.manyfloor, str(n), args.fake], st.path)
+        st.wait(n, "floor", [fl])
+        time.sleep(0.5)
+        f_mem, f_c, f_d, f_fds = per_vm([fl.pid])
+        f_storm, f_all, f_cpu = storm(fl.pid, st, n, [fl])
+        end_all([fl])
+
+        # examples/manager: every VM in one process.
+        st = Stamps(os.path.join(base, "manager.log"))
+        mg = spawn([args.manager, "-b", args.fake, "-c",
+                    shutil.which("true"), "-r", rundir, "-v", vmm, cfgdir],
+                   st.path)
+        t0 = time.monotonic()
+        st.wait(n, "manager", [mg])
+        m_up = time.monotonic() - t0
+        time.sleep(1)
+        m_mem, m_c, m_d, m_fds = per_vm([mg.pid])
+        if shutil.which("strace"):
+            calls = strace_calls(mg.pid, IDLE_SECONDS)
+            total = sum(calls.values())
+            what = ", ".join("%s %d" % kv for kv in sorted(calls.items()))
+            idle = "%d%s" % (total, " (%s)" % what if what else "")
+        else:
+            idle = "not measured: no strace"
+        t0 = time.monotonic_ns()
+        r = subprocess.run([args.vmrun, "list", rundir],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+        t_list = time.monotonic_ns() - t0
+        listed = r.stdout.splitlines()
+        running = sum(" running " in " %s " % l for l in listed)
+        m_storm, m_all, m_cpu = storm(mg.pid, st, n, [mg])
+        end_all([mg])
+
+        # As many vmrun processes, one VM each.
+        st = Stamps(os.path.join(base, "vmrun.log"))
+        vms = []
+        for i in range(n):
+            name = "vm%04d" % i
+            vms.append(spawn(
+                [args.vmrun, "-c", os.path.join(cfgdir, name + ".json"),
+                 "--bhyve", args.fake, "--bhyvectl", shutil.which("true"),
+                 "--vmm-dir", vmm, "-P", os.path.join(rundir, name + ".pid"),
+                 "--control", os.path.join(rundir, name + ".sock")],
+                st.path))
+        st.wait(n, "vmrun processes", vms, timeout=300)
+        time.sleep(1)
+        v_mem, v_c, v_d, v_fds = per_vm([p.pid for p in vms])
+        end_all(vms, timeout=60)
+    finally:
+        end_all(procs)
+
+    def kib(mem, c, d):
+        return "%.1f KiB (%d + %d KiB in all)" % (mem, c, d)
+
+    rows.append(("private memory per VM, examples/manager (its Private_"
+                 "Clean + Private_Dirty / %d)" % n, kib(m_mem, m_c, m_d),
+                 "<= 24 KiB"))
+    rows.append(("the same, %d vmrun processes (their sum / %d)" % (n, n),
+                 kib(v_mem, v_c, v_d), ""))
+    rows.append(("the same, the floor program", kib(f_mem, f_c, f_d), ""))
+    rows.append(("open descriptors per VM: manager / vmrun processes / "
+                 "floor", "%.2f / %.2f / %.2f" % (m_fds, v_fds, f_fds), ""))
+    rows.append(("manager: system calls over %d s, every guest quiet" %
+                 IDLE_SECONDS, idle, "0"))
+    rows.append(("reboot storm (every fake exits 0 at once) until all %d "
+                 "run again, median of %d: manager / floor" % (n, STORMS),
+                 "%s / %s (%.2f x)" % (ms(m_storm), ms(f_storm),
+                                       m_storm / f_storm), "<= 1.5 x"))
+    rows.append(("the same, every storm: manager / floor",
+                 "%s / %s" % (", ".join("%.0f" % (t / 1e6) for t in m_all),
+                              ", ".join("%.0f ms" % (t / 1e6)
+                                        for t in f_all)), ""))
+    rows.append(("the same: CPU time (user + system) of the supervisor, "
+                 "and of the fakes it reaped, median: manager / floor",
+                 "%s and %s / %s and %s" % (ms(m_cpu[0]), ms(m_cpu[1]),
+                                            ms(f_cpu[0]), ms(f_cpu[1])),
+                 ""))
+    rows.append(("vmrun list over the manager's run directory",
+                 "%s, %d lines, %d running" % (ms(t_list), len(listed),
+                                                running), "< 1 s"))
+    rows.append(("manager: from its start until all %d fakes run" % n,
+                 "%.2f s" % m_up, ""))
+    return rows
+
+
+def many_table(args, many):
+    """The many-VMs section's lines."""
+    return ["## Many VMs", "",
+            "%d VMs of tools/bench/fakebhyve (bhyvectl = true, host checks "
+            "on, no console) supervised by examples/manager in one process "
+            "(-r: every control socket in one run directory), beside %d "
+            "vmrun processes and beside tools/bench/manyfloor (posix_spawn, "
+            "pidfds, one poll loop, restart on exit 0, nothing else)." %
+            (args.vms, args.vms), "",
+            "| measure | value | target |", "|---|---|---|"] + [
+                "| %s | %s | %s |" % r for r in many]
+
+
 def ms(ns):
     return "%.3f ms" % (ns / 1e6)
 
@@ -372,17 +631,35 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--floor", required=True)
     ap.add_argument("--maxrss", required=True)
+    ap.add_argument("--manager", required=True)
+    ap.add_argument("--manyfloor", required=True)
+    ap.add_argument("--vms", type=int, default=1000)
+    ap.add_argument("--only-many", action="store_true",
+                    help="measure only the many-VMs table, print it")
     args = ap.parse_args()
     args.vmrun = os.path.abspath(args.vmrun)
     args.fake = os.path.abspath(args.fake)
     args.floor = os.path.abspath(args.floor)
     args.maxrss = os.path.abspath(args.maxrss)
+    args.manager = os.path.abspath(args.manager)
+    args.manyfloor = os.path.abspath(args.manyfloor)
+    # SIGTERM (or a closed terminal) ends the bench through the finally
+    # clauses, which end every process it started.
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(1))
+    signal.signal(signal.SIGHUP, lambda sig, frame: sys.exit(1))
     have_strace = need("strace")
     # A binary just built has pages not yet written back, which smaps
     # counts as dirty: write them out first.
     os.sync()
     work = tempfile.mkdtemp(prefix="vmrun-bench.")
     rows = []
+    if args.only_many:
+        try:
+            many = many_rows(args, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        sys.stdout.write("\n".join(many_table(args, many)) + "\n")
+        return
     try:
         # The guest runs: memory, descriptors, system calls; then a stop.
         vm = VM(args, work, "idle", 0)
@@ -487,6 +764,7 @@ def main():
         rows += soak
         plan = plan_rows(args, work) if need("valgrind") else [
             ("plan path", "not measured: no valgrind", "")]
+        many = many_rows(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -504,6 +782,7 @@ def main():
               "wall time of 5 runs and the largest RSS.", "",
               "| run | measured | note |", "|---|---|---|"]
     lines += ["| %s | %s | %s |" % r for r in plan]
+    lines += [""] + many_table(args, many)
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

@@ -9,6 +9,8 @@
  *              $BENCH_LOG.n, then exit 1 (power-off)
  *   idle       sleep without a system call until SIGTERM (the power
  *              button), then exit 1
+ *   many       as idle, but SIGUSR1 (the guest reboots) exits 0, as
+ *              bhyve does on a reboot: the many-VMs table's reboot storm
  *   console N  write N MiB to com1's terminal ("-l com1,PATH"), stamp
  *              "W NS" when done, then as idle
  *   soak       reboot after SOAK_MS (4 ms), but for a run that finds
@@ -182,8 +184,8 @@ main(int argc, char **argv)
 	if (strncmp(mode, "console ", 8) == 0)
 		console(argc, argv, strtol(mode + 8, NULL, 10));
 	sigemptyset(&none);
-	while (!term)
+	while (!term && !(usr1 && strcmp(mode, "many") == 0))
 		sigsuspend(&none);
 	stamp('E');
-	return (1);
+	return (term ? 1 : 0);
 }
