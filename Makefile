@@ -330,6 +330,7 @@ bench: deps all $(BENCH_PROGS)
 	python3 tools/bench/bench.py --vmrun vmrun/vmrun \
 	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
 	    --manager examples/manager --manyfloor tools/bench/manyfloor \
+	    --rebootfloor tools/bench/rebootfloor \
 	    --vms $${BENCH_VMS:-1000} \
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
