@@ -306,7 +306,7 @@ demo: deps
 # Speed and memory, measured (not part of check): prints the table and
 # writes it to bench/results.md with the machine it ran on.
 BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss \
-		tools/bench/manyfloor
+		tools/bench/manyfloor tools/bench/rebootfloor
 
 tools/bench/fakebhyve: tools/bench/fakebhyve.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
@@ -319,6 +319,10 @@ tools/bench/manyfloor: tools/bench/manyfloor.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
 	    tools/bench/manyfloor.c
 
+tools/bench/rebootfloor: tools/bench/rebootfloor.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
+	    tools/bench/rebootfloor.c
+
 tools/bench/maxrss: tools/bench/maxrss.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/maxrss.c
 
@@ -326,6 +330,7 @@ bench: deps all $(BENCH_PROGS)
 	python3 tools/bench/bench.py --vmrun vmrun/vmrun \
 	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
 	    --manager examples/manager --manyfloor tools/bench/manyfloor \
+	    --rebootfloor tools/bench/rebootfloor \
 	    --vms $${BENCH_VMS:-1000} \
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md

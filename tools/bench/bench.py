@@ -12,7 +12,9 @@
 #   - system calls vmrun makes over 5 s while the guest runs quietly
 #     (strace -c, the calls column)
 #   - reboot turnaround: bhyve exits 0, the next bhyve starts; median
-#     and max over 200 reboots
+#     and max over 200 reboots, beside tools/bench/rebootfloor (a plain
+#     fork+exec+waitpid loop) over the same fake in the same mode, the
+#     same gaps between the same stamps, and the ratio of the medians
 #   - stop latency: the fake powers off on SIGTERM; from its exit to the
 #     exit event reaching a reader of --events; median and max
 #   - soak: 1000 reboots in one vmrun, after a warm-up; its open
@@ -186,6 +188,30 @@ def smaps(pid):
 
 def private_kib(m):
     return m.get("Private_Clean", 0) + m.get("Private_Dirty", 0)
+
+
+def reboot_gaps(st):
+    """From the fake's stamps in reboot mode: each exit 0 ("E") to the
+    next start ("S"), in ns."""
+    return [st[i + 1][1] - st[i][1] for i in range(1, len(st) - 1, 2)
+            if st[i][0] == "E" and st[i + 1][0] == "S"]
+
+
+def rebootfloor_gaps(args, work):
+    """The reboot turnaround's floor: tools/bench/rebootfloor runs the
+    fake as vmrun's reboot run does (BENCH_MODE "reboot REBOOTS", its own
+    BENCH_LOG), restarting it on exit 0 with nothing else in between."""
+    log = os.path.join(work, "rebootfloor.stamps")
+    env = dict(os.environ, BENCH_LOG=log, BENCH_MODE="reboot %d" % REBOOTS)
+    r = subprocess.run([args.rebootfloor, args.fake], env=env,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       timeout=120)
+    with open(log) as f:
+        gaps = reboot_gaps([(l.split()[0], int(l.split()[1])) for l in f])
+    if r.returncode != 0 or len(gaps) != REBOOTS:
+        sys.exit("bench: rebootfloor: exit %d, %d reboots" %
+                 (r.returncode, len(gaps)))
+    return gaps
 
 
 def soak_rows(args, work):
@@ -633,6 +659,7 @@ def main():
     ap.add_argument("--maxrss", required=True)
     ap.add_argument("--manager", required=True)
     ap.add_argument("--manyfloor", required=True)
+    ap.add_argument("--rebootfloor", required=True)
     ap.add_argument("--vms", type=int, default=1000)
     ap.add_argument("--only-many", action="store_true",
                     help="measure only the many-VMs table, print it")
@@ -643,6 +670,7 @@ def main():
     args.maxrss = os.path.abspath(args.maxrss)
     args.manager = os.path.abspath(args.manager)
     args.manyfloor = os.path.abspath(args.manyfloor)
+    args.rebootfloor = os.path.abspath(args.rebootfloor)
     # SIGTERM (or a closed terminal) ends the bench through the finally
     # clauses, which end every process it started.
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(1))
@@ -747,15 +775,26 @@ def main():
 
         vm = VM(args, work, "reboot %d" % REBOOTS, STOPS)
         rc = vm.finish()
-        st = vm.stamps()
-        gaps = [st[i + 1][1] - st[i][1] for i in range(1, len(st) - 1, 2)
-                if st[i][0] == "E" and st[i + 1][0] == "S"]
+        gaps = reboot_gaps(vm.stamps())
         if rc != 1 or len(gaps) != REBOOTS:
             sys.exit("bench: reboot run: exit %d, %d reboots" %
                      (rc, len(gaps)))
+        # Its baseline at once, in the same run: the same fake, mode and
+        # stamps, restarted by a plain fork+exec+waitpid.
+        fgaps = rebootfloor_gaps(args, work)
         rows.append(("reboot turnaround, median / max of %d" % REBOOTS,
                      "%s / %s" % (ms(statistics.median(gaps)), ms(max(gaps))),
                      "<= 1 ms / <= 5 ms"))
+        rows.append(("the same, tools/bench/rebootfloor (a plain fork+exec+"
+                     "waitpid of the fake), median / max of %d" % REBOOTS,
+                     "%s / %s" % (ms(statistics.median(fgaps)),
+                                  ms(max(fgaps))), "the floor"))
+        rows.append(("reboot turnaround, median: vmrun / rebootfloor",
+                     "%s / %s (%.2f x)" % (
+                         ms(statistics.median(gaps)),
+                         ms(statistics.median(fgaps)),
+                         statistics.median(gaps) / statistics.median(fgaps)),
+                     "<= 1.15 x"))
         rows.append(("stop: fake's exit to the exit event, median / max "
                      "of %d" % STOPS,
                      "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
