@@ -183,22 +183,70 @@ control_bhyve(struct vmrun_sup *su, const char *action)
 	return (true);
 }
 
+/* The supervisor's state as vmrun_sup_state and the status request give it. */
+enum vmrun_sup_state
+control_state(const struct vmrun_sup *su)
+{
+	static const enum vmrun_sup_state map[] = {
+		[SS_STARTING] = VMRUN_SUP_STARTING,
+		[SS_RUNNING] = VMRUN_SUP_RUNNING,
+		[SS_RESTARTING] = VMRUN_SUP_RESTARTING,
+		[SS_STOPPING] = VMRUN_SUP_STOPPING
+	};
+
+	if (su == NULL || su->su_step == STEP_ENDED)
+		return (VMRUN_SUP_ENDED);
+	if (su->su_stop)
+		return (VMRUN_SUP_STOPPING);
+	if (su->su_restart)
+		return (VMRUN_SUP_RESTARTING);
+	return (map[su->su_state]);
+}
+
+/*
+ * A reset or power-off asked for (the control socket, vmrun_sup_reset,
+ * vmrun_sup_poweroff): refused while a stop is under way.
+ */
+enum vmrun_status
+control_force(struct vmrun_sup *su, const char *action)
+{
+	if (su->su_stop)
+		return (VMRUN_ERR_STOPPING);
+	return (control_bhyve(su, action) ? VMRUN_OK : VMRUN_ERR_NOTRUNNING);
+}
+
+/* The target of the next run (NULL: as the configuration says). */
+enum vmrun_status
+control_next(struct vmrun_sup *su, const char *target)
+{
+	char *t;
+
+	t = NULL;
+	if (target != NULL && (t = xstrdup(target)) == NULL)
+		return (VMRUN_ERR_NOMEM);
+	xfree(su->su_next);
+	su->su_next = t;
+	return (VMRUN_OK);
+}
+
 /*
  * Stop the running VM gracefully and start it again, into target (NULL:
- * the next target as a reboot would have it).  False when no bhyve runs
- * or a stop is under way.  Its power-off is asked for, as a stop's is:
- * the events say so before bhyve's exit does.
+ * the next target as a reboot would have it).  Refused while a stop is
+ * under way or no bhyve runs.  Its power-off is asked for, as a stop's
+ * is: the events say so before bhyve's exit does.
  */
-bool
+enum vmrun_status
 control_restart(struct vmrun_sup *su, const char *target)
 {
 	char *t;
 
-	if (!bhyve_running(su) || su->su_stop)
-		return (false);
+	if (su->su_stop)
+		return (VMRUN_ERR_STOPPING);
+	if (!bhyve_running(su))
+		return (VMRUN_ERR_NOTRUNNING);
 	t = NULL;
 	if (target != NULL && (t = xstrdup(target)) == NULL)
-		return (false);
+		return (VMRUN_ERR_NOMEM);
 	xfree(su->su_restart_to);
 	su->su_restart_to = t;
 	stop_event(su, 0);
@@ -206,7 +254,7 @@ control_restart(struct vmrun_sup *su, const char *target)
 		su->su_restart = true;
 		enter_phase(su, PH_TERM);
 	}
-	return (true);
+	return (VMRUN_OK);
 }
 
 /* Act on the signals recorded since the last look (design §7.3). */

@@ -217,14 +217,31 @@ next_of(const struct vmrun_sup *su)
 static const char *
 state_word(const struct vmrun_sup *su)
 {
-	static const char *const words[] = { "starting", "running",
-	    "restarting", "stopping" };
+	static const char *const words[] = {
+		[VMRUN_SUP_STARTING] = "starting",
+		[VMRUN_SUP_RUNNING] = "running",
+		[VMRUN_SUP_STOPPING] = "stopping",
+		[VMRUN_SUP_RESTARTING] = "restarting",
+		[VMRUN_SUP_ENDED] = "stopping"	/* bhyve ended: the stop ends */
+	};
 
-	if (su->su_stop)
+	return (words[control_state(su)]);
+}
+
+/* The error code of a request the supervisor refused, or NULL. */
+static const char *
+refusal(enum vmrun_status st)
+{
+	switch (st) {
+	case VMRUN_OK:
+		return (NULL);
+	case VMRUN_ERR_STOPPING:
 		return ("stopping");
-	if (su->su_restart)
-		return ("restarting");
-	return (words[su->su_state]);
+	case VMRUN_ERR_NOTRUNNING:
+		return ("not-running");
+	default:
+		return ("no-memory");
+	}
 }
 
 static void
@@ -500,7 +517,7 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 	    "console-tail", "reload" };
 	struct ctlreq rq;
 	const char *code, *name;
-	char msg[256], *t;
+	char msg[256];
 	jw_t *o;
 
 	if ((code = ctl_parse(line, len, &rq, msg, sizeof(msg))) != NULL) {
@@ -533,23 +550,14 @@ ctlreq_handle(struct vmrun_sup *su, struct client *cl, const char *line,
 		break;
 	case CR_RESET:
 	case CR_POWEROFF:
-		if (su->su_stop || !control_bhyve(su, rq.cr_req == CR_RESET ?
-		    "--force-reset" : "--force-poweroff"))
-			code = su->su_stop ? "stopping" : "not-running";
+		code = refusal(control_force(su, rq.cr_req == CR_RESET ?
+		    "--force-reset" : "--force-poweroff"));
 		break;
 	case CR_NEXT_TARGET:
-		t = NULL;
-		if (rq.cr_target != NULL && (t = xstrdup(rq.cr_target)) ==
-		    NULL) {
-			code = "no-memory";
-			break;
-		}
-		xfree(su->su_next);
-		su->su_next = t;
+		code = refusal(control_next(su, rq.cr_target));
 		break;
 	case CR_RESTART:
-		if (!control_restart(su, rq.cr_target))
-			code = su->su_stop ? "stopping" : "not-running";
+		code = refusal(control_restart(su, rq.cr_target));
 		break;
 	case CR_SUBSCRIBE:
 		cl->cl_sub = true;

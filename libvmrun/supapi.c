@@ -63,7 +63,7 @@ vmrun_sup_diags(const struct vmrun_sup *su)
 static enum vmrun_status
 requested(struct vmrun_sup *su, enum vmrun_status st)
 {
-	if (su->su_step != STEP_ENDED)
+	if (st == VMRUN_OK && su->su_step != STEP_ENDED)
 		loop_arm(su);
 	return (st);
 }
@@ -89,11 +89,7 @@ bhyvectl_request(struct vmrun_sup *su, const char *action)
 {
 	if (!live(su))
 		return (VMRUN_ERR_NOTRUNNING);
-	if (su->su_stop)
-		return (VMRUN_ERR_STOPPING);
-	if (!control_bhyve(su, action))
-		return (VMRUN_ERR_NOTRUNNING);
-	return (requested(su, VMRUN_OK));
+	return (requested(su, control_force(su, action)));
 }
 
 enum vmrun_status
@@ -121,18 +117,11 @@ known(const struct vmrun_sup *su, const char *t)
 enum vmrun_status
 vmrun_sup_set_next_target(struct vmrun_sup *su, const char *target)
 {
-	char *t;
-
 	if (su == NULL)
 		return (VMRUN_ERR_ARG);
 	if (!known(su, target))
 		return (VMRUN_ERR_NOTARGET);
-	t = NULL;
-	if (target != NULL && (t = xstrdup(target)) == NULL)
-		return (VMRUN_ERR_NOMEM);
-	xfree(su->su_next);
-	su->su_next = t;
-	return (VMRUN_OK);
+	return (control_next(su, target));
 }
 
 enum vmrun_status
@@ -142,30 +131,13 @@ vmrun_sup_restart(struct vmrun_sup *su, const char *target)
 		return (VMRUN_ERR_NOTRUNNING);
 	if (!known(su, target))
 		return (VMRUN_ERR_NOTARGET);
-	if (su->su_stop)
-		return (VMRUN_ERR_STOPPING);
-	if (!control_restart(su, target))
-		return (VMRUN_ERR_NOTRUNNING);
-	return (requested(su, VMRUN_OK));
+	return (requested(su, control_restart(su, target)));
 }
 
 enum vmrun_sup_state
 vmrun_sup_state(const struct vmrun_sup *su)
 {
-	static const enum vmrun_sup_state map[] = {
-		[SS_STARTING] = VMRUN_SUP_STARTING,
-		[SS_RUNNING] = VMRUN_SUP_RUNNING,
-		[SS_RESTARTING] = VMRUN_SUP_RESTARTING,
-		[SS_STOPPING] = VMRUN_SUP_STOPPING
-	};
-
-	if (su == NULL || su->su_step == STEP_ENDED)
-		return (VMRUN_SUP_ENDED);
-	if (su->su_stop)
-		return (VMRUN_SUP_STOPPING);
-	if (su->su_restart)
-		return (VMRUN_SUP_RESTARTING);
-	return (map[su->su_state]);
+	return (control_state(su));
 }
 
 const char *
