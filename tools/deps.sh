@@ -21,6 +21,11 @@ if [ "$(uname -s)" != FreeBSD ]; then
 	    missing="$missing iproute2"
 	have python3 || missing="$missing python3"
 fi
+# The TPM tests run the real swtpm beside the fake bhyve; the cloud-init
+# tests build the seed with the real makefs and read it back with xorriso.
+have swtpm || missing="$missing swtpm"
+have makefs || [ -x /usr/sbin/makefs ] || missing="$missing makefs"
+have xorriso || missing="$missing xorriso"
 # FreeBSD's base has atf-sh as /usr/libexec/atf-sh, not on PATH; the
 # Makefile names it so in the atf-sh programs.
 have atf-sh || [ -x /usr/libexec/atf-sh ] || missing="$missing atf-sh"
@@ -36,7 +41,7 @@ os=$(uname -s)
 if [ "$os" = FreeBSD ]; then
 	echo "vmrun: missing:$missing" >&2
 	echo "vmrun: install them with: pkg install jansson json-c atf kyua pkgconf" \
-	    "python3 py311-jsonschema" >&2
+	    "python3 py311-jsonschema swtpm xorriso" >&2
 	exit 1
 fi
 if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
@@ -45,7 +50,7 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 	apt-get update -qq >/dev/null &&
 	apt-get install -y -qq build-essential pkg-config libjansson-dev \
 	    libjson-c-dev libatf-dev atf-sh kyua iproute2 python3 python3-jsonschema \
-	    >/dev/null || {
+	    swtpm makefs xorriso >/dev/null || {
 		echo "vmrun: apt-get install failed" >&2
 		exit 1
 	}
@@ -54,5 +59,5 @@ fi
 echo "vmrun: missing:$missing" >&2
 echo "vmrun: on Debian run as root: apt-get install build-essential" \
     "pkg-config libjansson-dev libjson-c-dev libatf-dev atf-sh kyua" \
-    "iproute2 python3 python3-jsonschema" >&2
+    "iproute2 python3 python3-jsonschema swtpm makefs xorriso" >&2
 exit 1
