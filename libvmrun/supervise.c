@@ -636,7 +636,10 @@ stale_end(struct vmrun_sup *su)
 	sup_prepare(su);
 }
 
-/* Sockets, varfile, console and pid file, then the loader (step 4). */
+/*
+ * Sockets, varfile, disks to create, console and pid file, then the
+ * loader (step 4).
+ */
 static void
 sup_prepare(struct vmrun_sup *su)
 {
@@ -647,6 +650,7 @@ sup_prepare(struct vmrun_sup *su)
 	if ((rc = console_sockets(su, vm, true, su->su_diags,
 	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
+	    (rc = disks_create(vm, su->su_diags)) != 0 ||
 	    (rc = console_open(su, vm, su->su_diags)) != 0) {
 		sup_end(su, rc);
 		return;

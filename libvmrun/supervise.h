@@ -332,6 +332,7 @@ int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
 		    bool, struct vmrun_diags *, cleanup_fn *);
 int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
+int		 disks_create(const struct vmrun_vm *, struct vmrun_diags *);
 bool		 vm_node_exists(struct vmrun_sup *, const char *);
 const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
 pid_t		 pidfile_live(const char *);

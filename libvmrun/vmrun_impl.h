@@ -458,6 +458,7 @@ void		 check_slot(struct vctx *, jv_t *, const char *);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
 void		 check_cpu(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
+void		 check_disk_size(struct vctx *, jv_t *, const char *);
 bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
 void		 check_uuid(struct vctx *, jv_t *, const char *);
