@@ -108,6 +108,17 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		host_problem(hc, "too-many-cpus", "cpu", "lower cpu, or raise "
 		    "hw.vmm.maxcpu in /boot/loader.conf", "%u vCPUs, but the "
 		    "host allows %d (hw.vmm.maxcpu)", n, r);
+	/* design §12.8: rctl rules need resource accounting on. */
+	r = limits_any(vm) ? hc->hc_plat->po_racct() : 1;
+	if (r == PLAT_NA)
+		host_problem(hc, "limits-unsupported", "limits", NULL,
+		    "limits need FreeBSD's rctl(8) resource limits, which this "
+		    "system does not have");
+	else if (r == 0)
+		host_problem(hc, "racct-disabled", "limits", "add "
+		    "kern.racct.enable=1 to /boot/loader.conf and reboot (a "
+		    "boot-time tunable)", "limits need resource accounting, "
+		    "which is off (kern.racct.enable is not 1)");
 	if (vm->vm_loader != NULL) {
 		host_need_tty(hc, "loader.console", vm->vm_loader->ld_console);
 		host_need_file(hc, "loader.disk", vm->vm_loader->ld_disk,

@@ -202,6 +202,7 @@ const struct key top_keys[] = {
 	{ "max_reboots", T_INT, K_RANGE, 0, LLONG_MAX, NULL },
 	{ "restart_limit", T_OBJ, 0, 0, 0, check_restart_limit },
 	{ "next_target", T_STR, 0, 0, 0, check_tname },
+	{ "limits", T_OBJ, 0, 0, 0, check_limits },
 	{ "targets", T_OBJ, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
@@ -394,6 +395,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 	if (jint(v, "backoff", &n) && n >= 0)
 		vm->vm_rl_backoff = n;
 	vm->vm_next_target = jstr(top, "next_target");
+	limits_build(vm, jv_get(top, "limits"));
 }
 
 /*

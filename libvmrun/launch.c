@@ -15,6 +15,7 @@
 
 #include "vmrun_impl.h"
 #include "supervise.h"
+#include "platform.h"
 
 const char *
 sup_prog(const struct vmrun_sup *su, enum vmrun_program p)
@@ -163,6 +164,30 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 }
 
 /*
+ * The rctl rules of the VM's limits on bhyve (design §12.8), added right
+ * after each spawn while bhyve is still setting up.  They go with the
+ * process, so nothing removes them.  One the system refuses is a
+ * warning: bhyve runs, without that limit.
+ */
+static void
+limits_apply(struct vmrun_sup *su, const struct vmrun_vm *vm, pid_t pid)
+{
+	char rule[128], path[32];
+	size_t i;
+	int e;
+
+	for (i = 0; i < VMRUN_NLIMITS; i++) {
+		if (!limit_rule(vm, i, pid, rule, sizeof(rule)) ||
+		    (e = plat_get()->po_rctl_add(rule)) == 0)
+			continue;
+		snprintf(path, sizeof(path), "limits.%s", limit_key(i));
+		diag_add(su->su_diags, VMRUN_WARNING, "limits-failed", path,
+		    NULL, "cannot add the rctl rule %s: %s; bhyve runs "
+		    "without it", rule, strerror(e));
+	}
+}
+
+/*
  * Start bhyve (design §7.1 step 6): 0 with *argvp its argv (new), or an
  * exit status.
  */
@@ -207,6 +232,7 @@ launch_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 		vmrun_argv_free(argv);
 		return (69);
 	}
+	limits_apply(su, vm, su->su_child.c_pid);
 	su->su_isbhyve = true;
 	*argvp = argv;
 	return (0);

@@ -394,9 +394,23 @@ linux_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (ENOTSUP);
 }
 
+/* rctl(8) is FreeBSD's: Linux has no such limits on a process. */
+static int
+linux_racct(void)
+{
+	return (PLAT_NA);
+}
+
+static int
+linux_rctl_add(const char *rule)
+{
+	(void)rule;
+	return (ENOSYS);
+}
+
 const struct plat_ops plat_native = {
 	linux_if_state, linux_tap_create, linux_module, linux_maxcpu,
-	linux_ppt, linux_pci_lookup
+	linux_ppt, linux_pci_lookup, linux_racct, linux_rctl_add
 };
 
 /*

@@ -124,6 +124,30 @@ devices_json(const struct vmrun_vm *vm)
 	return (a);
 }
 
+/* The rctl limits with their amounts in full (design §12.8), or null. */
+static jw_t *
+limits_json(const struct vmrun_vm *vm)
+{
+	jw_t *o;
+	size_t i;
+	bool bad;
+
+	if (!limits_any(vm))
+		return (jw_null());
+	if ((o = jw_object()) == NULL)
+		return (NULL);
+	bad = false;
+	for (i = 0; i < VMRUN_NLIMITS; i++)
+		if (vm->vm_limit[i] != 0)
+			jset(&bad, o, limit_key(i),
+			    jw_integer((long long)vm->vm_limit[i]));
+	if (bad) {
+		jw_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
 char *
 vmrun_vm_json(const struct vmrun_vm *vm)
 {
@@ -191,6 +215,7 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	    "count", (long long)vm->vm_rl_count, "seconds",
 	    (long long)vm->vm_rl_seconds, "backoff",
 	    (long long)vm->vm_rl_backoff));
+	jset(&bad, o, "limits", limits_json(vm));
 	jset(&bad, o, "devices", devices_json(vm));
 	s = bad ? NULL : jw_dumps(o, JW_INDENT(2));
 	jw_decref(o);

@@ -15,6 +15,8 @@
 #ifndef VMRUN_IMPL_H
 #define VMRUN_IMPL_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -28,6 +30,7 @@
 #define VMRUN_MAX_DEPTH		32		/* design §2 */
 #define VMRUN_MAX_CPUS		1024		/* design §2.3 */
 #define VMRUN_NCOM		4
+#define VMRUN_NLIMITS		5		/* design §12.8: rctl resources */
 
 /* JSON type bits used by key tables. */
 #define T_STR		0x01
@@ -287,6 +290,7 @@ struct vmrun_vm {
 	long long	 vm_rl_count;
 	long long	 vm_rl_seconds;
 	long long	 vm_rl_backoff;	/* seconds; 0: restart at once */
+	uint64_t	 vm_limit[VMRUN_NLIMITS]; /* rctl amounts; 0: none */
 	struct dev	*vm_devs;		/* sorted by slot once assigned */
 	size_t		 vm_ndevs;
 	jv_t		*vm_graphic;		/* or NULL */
@@ -555,6 +559,15 @@ struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const char *tname, const struct devsrc *, size_t,
 		    const struct vmrun_vm *);
 void		 vm_free(struct vmrun_vm *);
+
+/* limits.c */
+extern const struct key limits_keys[];
+void		 check_limits(struct vctx *, jv_t *, const char *);
+void		 limits_build(struct vmrun_vm *, jv_t *);
+const char	*limit_key(size_t);
+bool		 limit_rule(const struct vmrun_vm *, size_t, pid_t, char *,
+		    size_t);
+bool		 limits_any(const struct vmrun_vm *);
 
 /* rules.c */
 void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,

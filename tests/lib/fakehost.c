@@ -113,9 +113,25 @@ fake_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (F.fk_lookup);
 }
 
+static int
+fake_racct(void)
+{
+	F.fk_nracct++;
+	return (F.fk_racct);
+}
+
+static int
+fake_rctl_add(const char *rule)
+{
+	if (F.fk_nrules < sizeof(F.fk_rules) / sizeof(F.fk_rules[0]))
+		snprintf(F.fk_rules[F.fk_nrules++], sizeof(F.fk_rules[0]),
+		    "%s", rule);
+	return (F.fk_rctl_err);
+}
+
 static const struct plat_ops fake_ops = {
 	fake_if_state, fake_tap_create, fake_module, fake_maxcpu, fake_ppt,
-	fake_pci_lookup
+	fake_pci_lookup, fake_racct, fake_rctl_add
 };
 
 /* A file with the given text and mode. */
@@ -146,6 +162,7 @@ setup(void)
 	F.fk_ppt = 1;
 	F.fk_drv = "em";
 	F.fk_lookup = ENOTSUP;
+	F.fk_racct = 1;
 	plat_set(&fake_ops);
 	ATF_REQUIRE(plat_get() == &fake_ops);
 	mkfile("rom.fd", "firmware", 0644);

@@ -45,6 +45,11 @@ struct fake {
 	unsigned fk_lookaddr[3];
 	int	 fk_nlookup;
 	unsigned long fk_lookids[2];	/* last ids asked */
+	int	 fk_racct;		/* racct answer */
+	int	 fk_nracct;
+	int	 fk_rctl_err;		/* rctl_add's answer */
+	char	 fk_rules[8][128];	/* the rules added, in order */
+	size_t	 fk_nrules;
 };
 
 /* The fake host's answers and records; setup() resets them. */

@@ -32,6 +32,7 @@ static const struct {
 	{ "/$defs/cpu-topology", cpu_keys, NULL },
 	{ "/$defs/loader", loader_keys, NULL },
 	{ "/$defs/restart-limit", restart_limit_keys, NULL },
+	{ "/$defs/limits", limits_keys, NULL },
 	{ "/$defs/graphic", fbuf_keys, graphic_keys },
 	{ "/$defs/ahci-port", ahci_port_keys, NULL },
 	{ "/$defs/console-port", console_port_keys, NULL },
