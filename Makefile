@@ -73,14 +73,14 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
-		libvmrun/limits.o \
+		libvmrun/limits.o libvmrun/cloudinit.o \
 		libvmrun/target.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o \
 		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
-		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
+		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o libvmrun/seed.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \

@@ -226,7 +226,8 @@ struct vmrun_opts;
 enum vmrun_program {
 	VMRUN_PROG_BHYVE,	/* default /usr/sbin/bhyve */
 	VMRUN_PROG_BHYVECTL,	/* default /usr/sbin/bhyvectl */
-	VMRUN_PROG_BHYVELOAD	/* default /usr/sbin/bhyveload */
+	VMRUN_PROG_BHYVELOAD,	/* default /usr/sbin/bhyveload */
+	VMRUN_PROG_MAKEFS	/* default /usr/sbin/makefs (cloud-init seed) */
 };
 
 struct vmrun_opts *vmrun_opts_new(void);

@@ -162,6 +162,47 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 	}
 }
 
+/*
+ * The cloud-init seed (design §12.6) is built at start, so its image
+ * need not exist: what it is built from must, and makefs, and a state
+ * directory that is there must be safe (dirs.c).
+ */
+static void
+check_seed(struct hctx *hc, const struct vmrun_vm *vm)
+{
+	const struct seed *sd;
+	const char *prog, *why, *slash;
+	char state[1024];
+	struct stat sb;
+
+	sd = vm->vm_seed;
+	prog = hc->hc_opts != NULL &&
+	    hc->hc_opts->op_prog[VMRUN_PROG_MAKEFS] != NULL ?
+	    hc->hc_opts->op_prog[VMRUN_PROG_MAKEFS] : DEFAULT_MAKEFS;
+	host_need_file(hc, "cloud_init", prog, FK_REG, false,
+	    strcmp(prog, DEFAULT_MAKEFS) == 0 ? "makefs is part of FreeBSD's "
+	    "base system; elsewhere give its path with --makefs" : NULL);
+	host_need_file(hc, "cloud_init.user_data.file", sd->sd_user_file,
+	    FK_REG, false, NULL);
+	host_need_file(hc, "cloud_init.network_config.file", sd->sd_net_file,
+	    FK_REG, false, NULL);
+	if ((slash = strrchr(sd->sd_dir, '/')) == NULL)
+		return;
+	snprintf(state, sizeof(state), "%.*s", (int)(slash - sd->sd_dir),
+	    sd->sd_dir);
+	if (lstat(state, &sb) == 0 && (why = dirs_unsafe(&sb, DK_PRIVATE,
+	    geteuid())) != NULL)
+		host_problem(hc, "unsafe-dir", "state_dir", "make it a "
+		    "directory of yours that only you may use (chmod 700)",
+		    "the state directory %s is unsafe: %s", state, why);
+	else if (lstat(sd->sd_dir, &sb) == 0 && (why = dirs_unsafe(&sb,
+	    DK_PRIVATE, geteuid())) != NULL)
+		host_problem(hc, "unsafe-dir", "state_dir", "make it a "
+		    "directory of yours that only you may use (chmod 700)",
+		    "the cloud-init directory %s is unsafe: %s", sd->sd_dir,
+		    why);
+}
+
 size_t
 vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
     unsigned flags, struct vmrun_diags *ds)
@@ -188,7 +229,10 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 			continue;
 		hc.hc_group = dev_group(d, hc.hc_pool);
 		hc.hc_devfix = d->dv_fix;
-		d->dv_type->dt_host(&hc, d);
+		if (d->dv_origin == DO_SEED)
+			check_seed(&hc, vm);
+		else
+			d->dv_type->dt_host(&hc, d);
 	}
 	check_lpc(&hc, vm);
 	errs = hc.hc_nproblems;

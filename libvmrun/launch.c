@@ -21,7 +21,7 @@ const char *
 sup_prog(const struct vmrun_sup *su, enum vmrun_program p)
 {
 	static const char *const defs[] = { DEFAULT_BHYVE, DEFAULT_BHYVECTL,
-	    DEFAULT_BHYVELOAD };
+	    DEFAULT_BHYVELOAD, DEFAULT_MAKEFS };
 
 	return (su->su_opts->op_prog[p] != NULL ? su->su_opts->op_prog[p] :
 	    defs[p]);

@@ -22,6 +22,7 @@ struct stat;
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+#define DEFAULT_MAKEFS		"/usr/sbin/makefs"
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
 #define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
@@ -36,7 +37,7 @@ struct stat;
 #define TAIL_LINELEN	512
 
 struct vmrun_opts {
-	char		*op_prog[3];
+	char		*op_prog[VMRUN_PROG_MAKEFS + 1];
 	char		*op_control;	/* control socket; NULL: default, "": none */
 	char		*op_control_group; /* group that may use it, or NULL */
 	char		*op_config_file; /* what reload re-reads, or NULL */
@@ -196,6 +197,7 @@ enum sup_step {
 	STEP_NONE,		/* not started */
 	STEP_RUN,		/* a run begins: nothing to wait for */
 	STEP_STALE,		/* bhyvectl --destroy of a stale VM */
+	STEP_SEED,		/* makefs builds the cloud-init seed */
 	STEP_LOADER,		/* the loader runs */
 	STEP_BHYVE,		/* bhyve runs */
 	STEP_QUIET,		/* the hook's processes and bhyvectls end */
@@ -226,6 +228,7 @@ struct vmrun_sup {
 	const char	*su_then;	/* the target after it (decide) */
 	struct ctl	*su_wait_ct;	/* the bhyvectl a step waits for */
 	char		**su_loader_argv; /* the loader's, while it runs */
+	char		 su_seed_hash[17]; /* of the seed being built */
 	struct vmrun_diags *su_owndiags; /* when the caller gave none */
 	/* Stop signals received, per row of policy_stopsig (policy.c). */
 	volatile sig_atomic_t su_nsig[NSTOPSIG];
@@ -299,6 +302,7 @@ struct vmrun_sup {
  *	console.c	the captured COM port: its pty, ring and log
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
  *			spawn; never a wait)
+ *	seed.c		the cloud-init seed: its files, makefs as a child
  *	policy.c	pure decisions: exit meaning, restart, crash loop
  *	control.c	signals and requests, the stop escalation, bhyvectl
  *			runs and the hook's end as states with deadlines
@@ -373,6 +377,10 @@ int		 res_add_file(struct vmrun_sup *, enum res_life, const char *,
 struct resource	*res_find(struct vmrun_sup *, const void *arg);
 void		 res_done(struct vmrun_sup *, struct resource *, bool);
 void		 res_undo(struct vmrun_sup *, enum res_life, bool tell);
+
+/* seed.c */
+int		 seed_begin(struct vmrun_sup *, const struct vmrun_vm *);
+int		 seed_end(struct vmrun_sup *, const struct vmrun_vm *);
 
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);

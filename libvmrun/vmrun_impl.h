@@ -204,7 +204,23 @@ struct devtype {
 enum dev_origin {
 	DO_BASE,	/* from the base "emulations" */
 	DO_GRAPHIC,	/* made from "graphic" */
+	DO_SEED,	/* the cloud-init seed, made from "cloud_init" */
 	DO_TARGET	/* added by a target overlay */
+};
+
+/*
+ * The cloud-init seed (design §12.6): what goes into it, and where it
+ * lives.  Texts are borrowed from the configuration.
+ */
+#define SEED_ID		"cloud-init"	/* its device's id, users' never */
+struct seed {
+	const char	*sd_user;	/* user-data text, or NULL: ... */
+	const char	*sd_user_file;	/* ... read from this file */
+	const char	*sd_net;	/* network-config text, or NULL: ... */
+	const char	*sd_net_file;	/* ... this file, or none at all */
+	jv_t		*sd_meta;	/* meta-data keys given, or NULL */
+	const char	*sd_dir;	/* STATE/cloud-init */
+	const char	*sd_iso;	/* STATE/cloud-init/seed.iso */
 };
 
 struct dev {
@@ -292,6 +308,7 @@ struct vmrun_vm {
 	long long	 vm_rl_seconds;
 	long long	 vm_rl_backoff;	/* seconds; 0: restart at once */
 	uint64_t	 vm_limit[VMRUN_NLIMITS]; /* rctl amounts; 0: none */
+	struct seed	*vm_seed;		/* cloud-init, or NULL */
 	struct dev	*vm_devs;		/* sorted by slot once assigned */
 	size_t		 vm_ndevs;
 	jv_t		*vm_graphic;		/* or NULL */
@@ -577,6 +594,15 @@ struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const struct vmrun_vm *);
 void		 vm_free(struct vmrun_vm *);
 
+/* cloudinit.c */
+extern const struct key cloud_init_keys[];
+extern const struct key cloud_file_keys[];
+void		 check_cloud_init(struct vctx *, jv_t *, const char *);
+bool		 seed_removed(jv_t *overlay);
+bool		 seed_build(struct vctx *, struct vmrun_vm *, jv_t *,
+		    const char *, struct dev *);
+char		*seed_meta_text(const struct vmrun_vm *);	/* new */
+
 /* limits.c */
 extern const struct key limits_keys[];
 void		 check_limits(struct vctx *, jv_t *, const char *);
@@ -663,8 +689,8 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
  * Layer 5: supervision, declared in supervise.h, and the control client.
  */
 
-/* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
-   supervise.h */
+/* opts.c, spawn.c, event.c, resource.c, pty.c, console.c: in supervise.h */
+/* launch.c, seed.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */

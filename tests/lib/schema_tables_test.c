@@ -33,6 +33,8 @@ static const struct {
 	{ "/$defs/loader", loader_keys, NULL },
 	{ "/$defs/restart-limit", restart_limit_keys, NULL },
 	{ "/$defs/limits", limits_keys, NULL },
+	{ "/$defs/cloud-init", cloud_init_keys, NULL },
+	{ "/$defs/cloud-init-file", cloud_file_keys, NULL },
 	{ "/$defs/graphic", fbuf_keys, graphic_keys },
 	{ "/$defs/ahci-port", ahci_port_keys, NULL },
 	{ "/$defs/console-port", console_port_keys, NULL },
