@@ -29,21 +29,17 @@ check_cloud_text(struct vctx *vc, jv_t *v, const char *path)
  * meta-data is YAML: a key is written plain, so it is a plain word; a
  * value is written double-quoted, so any text is safe in it.
  */
+static bool
+meta_key_ok(const char *k)
+{
+	return (match_idname(k, 64));
+}
+
 static void
 check_meta_data(struct vctx *vc, jv_t *v, const char *path)
 {
-	const char *k;
-	jv_t *e;
-	size_t i;
-
-	jv_object_foreach(v, i, k, e) {
-		if (!match_idname(k, 64))
-			verr(vc, "bad-value", vpath(vc, path, k), "a meta-data "
-			    "key is 1 to 64 letters, digits, '_', '.' or '-'");
-		else if (!jv_is_str(e))
-			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a string, not %s", jv_type_word(e));
-	}
+	check_string_map(vc, v, path, meta_key_ok, "a meta-data key is 1 to "
+	    "64 letters, digits, '_', '.' or '-'");
 }
 
 const struct key cloud_init_keys[] = {

@@ -81,22 +81,17 @@ check_loader_console(struct vctx *vc, jv_t *v, const char *path)
 		    s);
 }
 
+static bool
+env_key_ok(const char *k)
+{
+	return (*k != '\0' && strchr(k, '=') == NULL);
+}
+
 static void
 check_env(struct vctx *vc, jv_t *v, const char *path)
 {
-	const char *k;
-	jv_t *e;
-	size_t i;
-
-	jv_object_foreach(v, i, k, e) {
-		if (*k == '\0' || strchr(k, '=') != NULL)
-			verr(vc, "bad-value", vpath(vc, path, k), "a loader "
-			    "variable name must be non-empty and have no "
-			    "'='");
-		else if (!jv_is_str(e))
-			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a string, not %s", jv_type_word(e));
-	}
+	check_string_map(vc, v, path, env_key_ok, "a loader variable name "
+	    "must be non-empty and have no '='");
 }
 
 const struct key loader_keys[] = {

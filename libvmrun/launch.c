@@ -127,6 +127,32 @@ uses_stdio(const struct vmrun_vm *vm)
 }
 
 /*
+ * Start argv (borrowed) as the main child before bhyve -- the loader,
+ * makefs --, with spawn flags fl and a fresh tail of its stderr: 0; 71
+ * when no process could be made; 69, reported with code, when argv[0]
+ * cannot be executed.
+ */
+int
+launch_pre(struct vmrun_sup *su, char *const *argv, unsigned fl,
+    const char *code)
+{
+	memset(&su->su_tail, 0, sizeof(su->su_tail));
+	if (spawn(&su->su_child, argv, fl, su->su_opts->op_errfd) != 0) {
+		diag_add(su->su_diags, VMRUN_ERROR, "fork-failed", "", NULL,
+		    "cannot start %s: %s", argv[0], strerror(errno));
+		return (71);
+	}
+	su->su_isbhyve = false;
+	if (su->su_child.c_exec_errno != 0) {
+		diag_add(su->su_diags, VMRUN_ERROR, code, "", NULL,
+		    "cannot execute %s: %s", argv[0],
+		    strerror(su->su_child.c_exec_errno));
+		return (69);
+	}
+	return (0);
+}
+
+/*
  * Start the loader (design §7.1 step 5) if there is one: 0 with *argvp
  * its argv (new, or NULL when there is no loader), or an exit status.
  */
@@ -135,6 +161,7 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 {
 	char **argv;
 	unsigned fl;
+	int rc;
 
 	*argvp = NULL;
 	if (vmrun_vm_loader_argv(vm, sup_prog(su, VMRUN_PROG_BHYVELOAD),
@@ -142,25 +169,15 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 		return (71);
 	if (argv == NULL)
 		return (0);
-	memset(&su->su_tail, 0, sizeof(su->su_tail));
 	fl = SP_PIPEERR;
 	if (strcmp(vm->vm_loader->ld_console, "stdio") != 0)
 		fl |= SP_OWNPGRP | SP_NULLSTDIN;
-	if (spawn(&su->su_child, argv, fl, su->su_opts->op_errfd) != 0) {
-		diag_add(su->su_diags, VMRUN_ERROR, "fork-failed", "", NULL,
-		    "cannot start %s: %s", argv[0], strerror(errno));
+	if ((rc = launch_pre(su, argv, fl, "loader-exec")) == 71) {
 		vmrun_argv_free(argv);
 		return (71);
 	}
-	su->su_isbhyve = false;
 	*argvp = argv;
-	if (su->su_child.c_exec_errno != 0) {
-		diag_add(su->su_diags, VMRUN_ERROR, "loader-exec", "", NULL,
-		    "cannot execute %s: %s", argv[0],
-		    strerror(su->su_child.c_exec_errno));
-		return (69);
-	}
-	return (0);
+	return (rc);
 }
 
 /*

@@ -435,6 +435,27 @@ scan_cloud_init(struct vctx *vc, jv_t *co, const char *path, int depth)
 	}
 }
 
+/*
+ * An object of strings (a loader's env, cloud-init meta-data) whose keys
+ * keyok accepts; keymsg says what a key must be.
+ */
+void
+check_string_map(struct vctx *vc, jv_t *v, const char *path,
+    bool (*keyok)(const char *), const char *keymsg)
+{
+	const char *k;
+	jv_t *e;
+	size_t i;
+
+	jv_object_foreach(v, i, k, e) {
+		if (!keyok(k))
+			verr(vc, "bad-value", vpath(vc, path, k), "%s", keymsg);
+		else if (!jv_is_str(e))
+			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
+			    "a string, not %s", jv_type_word(e));
+	}
+}
+
 void
 scan_strings(struct vctx *vc, jv_t *j, const char *path, int depth)
 {

@@ -314,21 +314,9 @@ seed_begin(struct vmrun_sup *su, const struct vmrun_vm *vm)
 	argv[10] = tmp;
 	argv[11] = (char *)(uintptr_t)sd->sd_dir;
 	argv[12] = NULL;
-	memset(&su->su_tail, 0, sizeof(su->su_tail));
-	if (spawn(&su->su_child, argv, SP_OWNPGRP | SP_NULLSTDIN |
-	    SP_STDOUT_ERR | SP_PIPEERR, su->su_opts->op_errfd) != 0) {
-		diag_add(su->su_diags, VMRUN_ERROR, "fork-failed", "", NULL,
-		    "cannot start %s: %s", argv[0], strerror(errno));
-		return (71);
-	}
-	su->su_isbhyve = false;
-	if (su->su_child.c_exec_errno != 0) {
-		diag_add(su->su_diags, VMRUN_ERROR, "makefs-exec", "", NULL,
-		    "cannot execute %s: %s", argv[0],
-		    strerror(su->su_child.c_exec_errno));
-		return (69);
-	}
-	return (1);
+	rc = launch_pre(su, argv, SP_OWNPGRP | SP_NULLSTDIN | SP_STDOUT_ERR |
+	    SP_PIPEERR, "makefs-exec");
+	return (rc == 0 ? 1 : rc);
 }
 
 /*

@@ -385,6 +385,8 @@ int		 seed_end(struct vmrun_sup *, const struct vmrun_vm *);
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
 bool		 uses_stdio(const struct vmrun_vm *);
+int		 launch_pre(struct vmrun_sup *, char *const *, unsigned,
+		    const char *);
 int		 launch_loader(struct vmrun_sup *, const struct vmrun_vm *,
 		    char ***);
 int		 launch_bhyve(struct vmrun_sup *, const struct vmrun_vm *,

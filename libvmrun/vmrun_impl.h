@@ -486,6 +486,8 @@ void		 schema_check(struct vctx *, jv_t *, const struct key *,
 		    const struct key *, const char *, bool);
 const struct key *schema_find(const struct key *, const char *);
 void		 scan_strings(struct vctx *, jv_t *, const char *, int);
+void		 check_string_map(struct vctx *, jv_t *, const char *,
+		    bool (*)(const char *), const char *);
 size_t		 edit_distance(const char *, const char *);
 
 /* values.c */

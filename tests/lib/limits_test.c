@@ -108,10 +108,16 @@ on_event(const struct vmrun_event *ev, void *arg)
 		started[nstarted++] = (pid_t)ev->ev_pid;
 }
 
-/* Run VM json under the fakes to its end: vmrun's exit status. */
+/*
+ * Run VM json under the fakes to its end, bhyve exiting with statuses
+ * (FAKE_BHYVE_STATUS), with the recording rctl in place of the
+ * system's: vmrun's exit status.
+ */
 static int
-run_vm(const atf_tc_t *tc, const char *json, struct vmrun_diags **dsp)
+run_vm(const atf_tc_t *tc, const char *statuses, const char *json,
+    struct vmrun_diags **dsp)
 {
+	struct plat_ops rec;
 	struct vmrun_config *cf;
 	struct vmrun_opts *op;
 	struct vmrun_sup *su;
@@ -141,7 +147,12 @@ run_vm(const atf_tc_t *tc, const char *json, struct vmrun_diags **dsp)
 	vmrun_opts_free(op);
 	vmrun_sup_set_callback(su, on_event, NULL);
 	*dsp = vmrun_diags_new();
+	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_STATUS", statuses, 1));
+	rec = plat_native;
+	rec.po_rctl_add = rec_rctl_add;
+	plat_set(&rec);
 	rc = vmrun_sup_run(su, *dsp);
+	plat_set(NULL);
 	vmrun_sup_free(su);
 	vmrun_config_free(cf);
 	return (rc);
@@ -150,19 +161,13 @@ run_vm(const atf_tc_t *tc, const char *json, struct vmrun_diags **dsp)
 ATF_TC_WITHOUT_HEAD(added_each_run);
 ATF_TC_BODY(added_each_run, tc)
 {
-	struct plat_ops rec;
 	struct vmrun_diags *ds;
 	char want[4096], line[256];
 	size_t i;
 
-	rec = plat_native;
-	rec.po_rctl_add = rec_rctl_add;
-	plat_set(&rec);
 	/* Two guest reboots, then a power-off: three runs, three bhyves. */
-	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_STATUS", "0 0 1", 1));
-	ATF_CHECK_EQ(1, run_vm(tc, "{'name':'lim','cpu':1,'mem':'256M',"
-	    "'limits':{'pcpu':50,'writebps':'1M'}}", &ds));
-	plat_set(NULL);
+	ATF_CHECK_EQ(1, run_vm(tc, "0 0 1", "{'name':'lim','cpu':1,"
+	    "'mem':'256M','limits':{'pcpu':50,'writebps':'1M'}}", &ds));
 	ATF_REQUIRE_EQ(3, nstarted);
 	want[0] = '\0';
 	for (i = 0; i < nstarted; i++) {
@@ -181,18 +186,12 @@ ATF_TC_BODY(added_each_run, tc)
 ATF_TC_WITHOUT_HEAD(refused_warns);
 ATF_TC_BODY(refused_warns, tc)
 {
-	struct plat_ops rec;
 	struct vmrun_diags *ds;
 	char *t;
 
-	rec = plat_native;
-	rec.po_rctl_add = rec_rctl_add;
 	add_err = EPERM;
-	plat_set(&rec);
-	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_STATUS", "1", 1));
-	ATF_CHECK_EQ(1, run_vm(tc, "{'name':'lim','cpu':1,'mem':'256M',"
+	ATF_CHECK_EQ(1, run_vm(tc, "1", "{'name':'lim','cpu':1,'mem':'256M',"
 	    "'limits':{'readiops':9}}", &ds));
-	plat_set(NULL);
 	ATF_REQUIRE_EQ(1, nstarted);
 	t = diags_text(ds, DIAGS_MSGS);
 	snprintf(added, sizeof(added), "W:limits-failed@limits.readiops: "
@@ -207,16 +206,10 @@ ATF_TC_BODY(refused_warns, tc)
 ATF_TC_WITHOUT_HEAD(none_no_call);
 ATF_TC_BODY(none_no_call, tc)
 {
-	struct plat_ops rec;
 	struct vmrun_diags *ds;
 
-	rec = plat_native;
-	rec.po_rctl_add = rec_rctl_add;
-	plat_set(&rec);
-	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_STATUS", "1", 1));
-	ATF_CHECK_EQ(1, run_vm(tc, "{'name':'lim','cpu':1,'mem':'256M'}",
-	    &ds));
-	plat_set(NULL);
+	ATF_CHECK_EQ(1, run_vm(tc, "1", "{'name':'lim','cpu':1,"
+	    "'mem':'256M'}", &ds));
 	ATF_CHECK_EQ(1, nstarted);
 	ATF_CHECK_STREQ("", added);
 	vmrun_diags_free(ds);
