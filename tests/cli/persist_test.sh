@@ -262,3 +262,29 @@ seed_makefs_fails_body()
 	[ ! -e state/cloud-init/.seed.iso.tmp ] || atf_fail "its temporary file was left"
 	no_leftovers
 }
+
+tc seed_stop_during_makefs "a stop while makefs runs ends it: no seed, no bhyve, nothing left"
+seed_stop_during_makefs_body()
+{
+	setup
+	printf '#!/bin/sh\necho $$ > "%s/makefs.pid"\necho run >> "%s/makefs.count"\nexec sleep 30\n' \
+	    "$PWD" "$PWD" > makefs
+	chmod +x makefs
+	seed_config '"cloud_init": {}'
+	./run --makefs "$PWD/makefs" > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ -s makefs.count ] && [ -s vmrun.pid ]'
+	VMRUN=$(oneline vmrun.pid)
+	cat makefs.pid >> bg.pids
+	sig_vmrun TERM
+	finish_bg 1
+	runs 0
+	[ ! -e state/cloud-init/seed.iso ] || atf_fail "a seed was left"
+	[ ! -e state/cloud-init/.seed.iso.tmp ] ||
+	    atf_fail "its temporary file was left"
+	[ ! -e state/cloud-init/seed.hash ] || atf_fail "a hash was left"
+	ev_assert "names == ['stop-requested', 'end'] and ev('end')[0]['reason'] == 'stopped'"
+	! alive "$(oneline makefs.pid)" || atf_fail "makefs still runs"
+	no_leftovers
+}
