@@ -39,12 +39,13 @@ check_rate(struct vctx *vc, jv_t *v, const char *path)
 {
 	uint64_t b;
 
-	if (!mem_parse(v, &b))
-		verr(vc, "bad-value", path, jv_is_str(v) ? "\"%s\" is not a "
-		    "rate: expected bytes per second, as an integer or a "
-		    "number followed by K, M, G or T (e.g. \"10M\")" :
-		    "%s is not a rate: expected at least 1 byte per second",
-		    jv_is_str(v) ? jv_str(v) : "a negative number");
+	if (!mem_parse(v, &b) && jv_is_str(v))
+		verr(vc, "bad-value", path, "\"%s\" is not a rate: expected "
+		    "bytes per second, as an integer or a number followed by "
+		    "K, M, G or T (e.g. \"10M\")", jv_str(v));
+	else if (!mem_parse(v, &b))
+		verr(vc, "bad-value", path, "a negative number is not a rate: "
+		    "expected at least 1 byte per second");
 	else if (b < 1)
 		verr(vc, "out-of-range", path, "a rate is at least 1 byte per "
 		    "second");
