@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,19 @@ on_event(const struct vmrun_event *ev, void *arg)
 }
 
 /*
+ * Where the system has no process descriptors (valgrind knows no
+ * pidfd_open), a child's end is learnt from SIGCHLD, which the caller
+ * forwards, as vmrun does.
+ */
+static struct vmrun_sup *running;
+
+static void
+on_sigchld(int signo)
+{
+	vmrun_sup_signal(running, signo);
+}
+
+/*
  * Run VM json under the fakes to its end, bhyve exiting with statuses
  * (FAKE_BHYVE_STATUS), with the recording rctl in place of the
  * system's: vmrun's exit status.
@@ -117,6 +131,7 @@ static int
 run_vm(const atf_tc_t *tc, const char *statuses, const char *json,
     struct vmrun_diags **dsp)
 {
+	struct sigaction sa, osa;
 	struct plat_ops rec;
 	struct vmrun_config *cf;
 	struct vmrun_opts *op;
@@ -151,7 +166,14 @@ run_vm(const atf_tc_t *tc, const char *statuses, const char *json,
 	rec = plat_native;
 	rec.po_rctl_add = rec_rctl_add;
 	plat_set(&rec);
+	running = su;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	ATF_REQUIRE_EQ(0, sigaction(SIGCHLD, &sa, &osa));
 	rc = vmrun_sup_run(su, *dsp);
+	ATF_REQUIRE_EQ(0, sigaction(SIGCHLD, &osa, NULL));
+	running = NULL;
 	plat_set(NULL);
 	vmrun_sup_free(su);
 	vmrun_config_free(cf);
