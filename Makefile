@@ -72,9 +72,11 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
-		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
+		libvmrun/dev_misc.o libvmrun/loader.o libvmrun/config.o \
+		libvmrun/rules.o \
 		libvmrun/target.o \
-		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
+		libvmrun/slots.o libvmrun/render.o libvmrun/render_loader.o \
+		libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o \
