@@ -107,11 +107,13 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test
+		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
+		tests/cli/grub_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
-		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
+		tests/helpers/fake-bhyveload tests/helpers/fake-grub-bhyve \
+		tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
 		tests/helpers/schema-check
