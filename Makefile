@@ -366,6 +366,8 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 444 examples/linux-grub.json \
+	    $(DESTDIR)$(EXDIR)/linux-grub.json
 	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
@@ -391,6 +393,7 @@ install-tests-yes: all tests
 	    archive=$(LIBDIR)/libvmrun.a \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
 	    example=$(EXDIR)/freebsd-test.json \
+	    linux-example=$(EXDIR)/linux-grub.json \
 	    manager=$(TESTSDIR)/helpers/manager \
 	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
@@ -426,7 +429,8 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json \
+	    $(DESTDIR)$(EXDIR)/linux-grub.json $(DESTDIR)$(EXDIR)/manager.c \
 	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \

@@ -206,3 +206,36 @@ bhyveload_capture_body()
 	finish_bg 1
 	no_leftovers
 }
+
+tc example "examples/linux-grub.json: its dry runs, and its install target's CD in the map, then the disk alone"
+example_body()
+{
+	local ex
+
+	setup
+	ex=$(layout linux-example) || atf_fail "the layout names no Linux example"
+	cat > expout <<EOF
+/usr/local/sbin/grub-bhyve -m /run/vmrun/debian.device.map -r hd0,1 -c /dev/pts/N -M 2G debian
+/usr/sbin/bhyve -A -H -u -c cpus=2,sockets=1,cores=1,threads=2 -m 2G -s 0:0:0,hostbridge -s 0:1:0,virtio-net,tap4 -s 0:2:0,virtio-blk,/vm/debian/disk.img -s 0:3:0,virtio-rnd -s 0:31:0,lpc -l com1,/dev/pts/N debian
+/usr/local/sbin/grub-bhyve -m /run/vmrun/debian.device.map -r cd0 -c /dev/pts/N -M 2G debian
+/usr/sbin/bhyve -A -H -u -c cpus=2,sockets=1,cores=1,threads=2 -m 2G -s 0:0:0,hostbridge -s 0:1:0,virtio-net,tap4 -s 0:2:0,virtio-blk,/vm/debian/disk.img -s 0:3:0,virtio-rnd -s 0:4:0,ahci-cd,/vm/iso/debian-12-amd64-netinst.iso -s 0:31:0,lpc -l com1,/dev/pts/N debian
+EOF
+	{
+		env -u VMRUN_GRUB_BHYVE "$V" -c "$ex" -d -P /run/vmrun/debian.pid
+		env -u VMRUN_GRUB_BHYVE "$V" -c "$ex" -d -t install \
+		    -P /run/vmrun/debian.pid
+	} > out 2> err
+	atf_check -o file:expout cat out
+	atf_check -o empty cat err
+	# As the fakes run it: install, then the installed system.
+	sed 's/"debian"/"lt"/' "$ex" > vm.json
+	export FAKE_BHYVE_STATUS="0 1"
+	atf_check -s exit:1 -o empty -e ignore ./run -t install
+	atf_check -o inline:"(hd0) /vm/debian/disk.img\n(cd0) /vm/iso/debian-12-amd64-netinst.iso\n" \
+	    cat grub-map.1
+	atf_check -o inline:"(hd0) /vm/debian/disk.img\n" cat grub-map.2
+	atf_check -o inline:"-r cd0\n-r hd0,1\n" \
+	    grep -o -e '-r [^ ]*' grub-bhyve.log
+	gone lt.device.map
+	no_leftovers
+}
