@@ -476,7 +476,7 @@ tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/vis.c \
 	    -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
 	    vmrun/vis.c $(LIB_OBJS:.o=.c) $(LIBS)
 
-tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
+tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c libvmrun/loader.c
 	sh tools/fuzzdict.sh plan > $@
 
 tests/fuzz/opts.dict: tools/fuzzdict.sh vmrun/args.c
