@@ -43,22 +43,52 @@ check_loader_console(struct vctx *vc, jv_t *v, const char *path)
 		    "\"/dev/nmdm0A\"", s);
 }
 
+/*
+ * An object of names mapped to strings (bhyveload's env, grub's
+ * device_map): each name as m_name says, each value a string that
+ * m_value checks (may be NULL).
+ */
+struct members {
+	bool		(*m_name)(const char *);
+	const char	*m_code;	/* of a bad name */
+	const char	*m_bad;		/* what a bad name is told */
+	const char	*m_string;	/* what a value is: "a string" */
+	void		(*m_value)(struct vctx *, const char *, const char *);
+};
+
 static void
-check_env(struct vctx *vc, jv_t *v, const char *path)
+check_members(struct vctx *vc, jv_t *v, const char *path,
+    const struct members *m)
 {
 	const char *k;
 	jv_t *e;
 	size_t i;
 
 	jv_object_foreach(v, i, k, e) {
-		if (*k == '\0' || strchr(k, '=') != NULL)
-			verr(vc, "bad-value", vpath(vc, path, k), "a loader "
-			    "variable name must be non-empty and have no "
-			    "'='");
+		if (!m->m_name(k))
+			verr(vc, m->m_code, vpath(vc, path, k), "%s", m->m_bad);
 		else if (!jv_is_str(e))
 			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a string, not %s", jv_type_word(e));
+			    "%s, not %s", m->m_string, jv_type_word(e));
+		else if (m->m_value != NULL)
+			m->m_value(vc, jv_str(e), vpath(vc, path, k));
 	}
+}
+
+static bool
+env_name(const char *k)
+{
+	return (*k != '\0' && strchr(k, '=') == NULL);
+}
+
+static void
+check_env(struct vctx *vc, jv_t *v, const char *path)
+{
+	static const struct members m = { env_name, "bad-value", "a loader "
+	    "variable name must be non-empty and have no '='", "a string",
+	    NULL };
+
+	check_members(vc, v, path, &m);
 }
 
 const struct key loader_keys[] = {
@@ -110,23 +140,13 @@ grub_devname(const char *s)
 static void
 check_device_map(struct vctx *vc, jv_t *v, const char *path)
 {
-	const char *k;
-	jv_t *e;
-	size_t i;
+	static const struct members m = { grub_devname, "bad-name", "not a "
+	    "grub device: expected hdN (a disk) or cdN (a CD image)",
+	    "a path (a string)", grub_path_check };
 
 	if (jv_size(v) == 0)
 		verr(vc, "empty", path, "must map at least one device");
-	jv_object_foreach(v, i, k, e) {
-		if (!grub_devname(k))
-			verr(vc, "bad-name", vpath(vc, path, k), "not a grub "
-			    "device: expected hdN (a disk) or cdN (a CD "
-			    "image)");
-		else if (!jv_is_str(e))
-			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a path (a string), not %s", jv_type_word(e));
-		else
-			grub_path_check(vc, jv_str(e), vpath(vc, path, k));
-	}
+	check_members(vc, v, path, &m);
 }
 
 static void
@@ -305,9 +325,8 @@ dev_images(struct pool *p, const struct dev *d,
 
 struct mapctx {
 	struct pool	*mc_pool;
-	struct kv	*mc_map;
+	struct kv	*mc_map;	/* room for every image */
 	size_t		 mc_n;
-	size_t		 mc_cap;
 	unsigned	 mc_hd;
 	unsigned	 mc_cd;
 	bool		 mc_nomem;
@@ -317,22 +336,9 @@ static void
 map_add(void *arg, const char *path, bool iscd, const char *jpath)
 {
 	struct mapctx *mc;
-	struct kv *m;
-	size_t cap;
 
 	(void)jpath;
 	mc = arg;
-	if (mc->mc_n == mc->mc_cap) {
-		cap = mc->mc_cap == 0 ? 8 : 2 * mc->mc_cap;
-		if ((m = pool_alloc(mc->mc_pool, cap * sizeof(*m))) == NULL) {
-			mc->mc_nomem = true;
-			return;
-		}
-		if (mc->mc_n > 0)
-			memcpy(m, mc->mc_map, mc->mc_n * sizeof(*m));
-		mc->mc_map = m;
-		mc->mc_cap = cap;
-	}
 	mc->mc_map[mc->mc_n].kv_key = pool_printf(mc->mc_pool, "%s%u",
 	    iscd ? "cd" : "hd", iscd ? mc->mc_cd++ : mc->mc_hd++);
 	mc->mc_map[mc->mc_n++].kv_val = path;
@@ -351,15 +357,21 @@ grub_map(const struct vmrun_vm *vm, struct pool *p, const struct kv **mapp,
     size_t *np)
 {
 	struct mapctx mc;
-	size_t i;
+	size_t i, n;
 
 	if (vm->vm_loader->ld_map != NULL) {
 		*mapp = vm->vm_loader->ld_map;
 		*np = vm->vm_loader->ld_nmap;
 		return (true);
 	}
+	/* A device has one image, a controller one a port, at most. */
+	for (n = 1, i = 0; i < vm->vm_ndevs; i++)
+		n += vm->vm_devs[i].dv_type == &devtype_ahci ?
+		    jv_size(jv_get(vm->vm_devs[i].dv_obj, "ports")) : 1;
 	memset(&mc, 0, sizeof(mc));
 	mc.mc_pool = p;
+	if ((mc.mc_map = pool_alloc(p, n * sizeof(*mc.mc_map))) == NULL)
+		return (false);
 	for (i = 0; i < vm->vm_ndevs; i++)
 		dev_images(p, &vm->vm_devs[i], map_add, &mc);
 	*mapp = mc.mc_map;
