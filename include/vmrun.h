@@ -3,9 +3,9 @@
  *
  * libvmrun reads a vmrun.json(5) configuration, validates it (reporting
  * every problem at once), resolves targets, assigns PCI slots and renders
- * the exact bhyve and bhyveload command lines.  It never prints, never
- * exits and never reads the environment: results come back as a status
- * and a list of diagnostics that the caller owns.
+ * the exact bhyve and loader (bhyveload, grub-bhyve) command lines.  It
+ * never prints, never exits and never reads the environment: results
+ * come back as a status and a list of diagnostics that the caller owns.
  *
  * Ownership is stated on every function: "new" results are the caller's
  * to free with the function named; "borrowed" results stay valid while

@@ -159,7 +159,7 @@ grub_capture_body()
 	setup
 	grub '"console": "capture"' '"com1": "capture"'
 	export FAKE_BHYVE_RUNTIME=forever FAKE_GRUB_MENU="$MENU"
-	export FAKE_GRUB_RUNTIME=3
+	export FAKE_GRUB_HOLD="$PWD/booted"
 	./run > out 2> err &
 	BG=$!
 	echo "$BG" >> bg.pids
@@ -171,6 +171,7 @@ grub_capture_body()
 	echo "$con" >> bg.pids
 	wait_for 'grep -q "Debian GNU/Linux" console.out'
 	[ "$(nruns)" = 0 ] || atf_fail "bhyve started before grub-bhyve ended"
+	: > booted
 	wait_for '[ "$(nruns)" -ge 1 ]'
 	atf_check -o match:"^GNU GRUB  version 2.06\$" \
 	    "$V" ctl "$PWD/lt.sock" console-tail
