@@ -240,3 +240,25 @@ EOF
 	gone lt.device.map
 	no_leftovers
 }
+
+tc stop_in_menu "vmrun stopped while grub-bhyve shows its menu: grub-bhyve ends, its files are removed, bhyve never starts"
+stop_in_menu_body()
+{
+	setup
+	grub '"console": "capture", "commands": ["boot"]' '"com1": "capture"'
+	export FAKE_GRUB_MENU="$MENU" FAKE_GRUB_HOLD="$PWD/never"
+	./run > out 2> err &
+	BG=$!
+	echo "$BG" >> bg.pids
+	wait_for '[ -s grub-bhyve.pid ] && [ -s vmrun.pid ]'
+	wait_for '"$V" ctl "$PWD/lt.sock" console-tail | grep -q "GNU GRUB"'
+	[ -f lt.device.map ] && [ -f lt.grub.cfg ] ||
+	    atf_fail "grub-bhyve's files are not there while it runs"
+	kill -TERM "$(oneline vmrun.pid)"
+	finish_bg 1
+	runs 0
+	gone lt.device.map lt.grub.cfg
+	ev_assert "ev('end')[0]['reason'] == 'stopped'"
+	ev_assert "[e['resource'] for e in ev('cleanup') if e['action'] == 'remove'] == ['$PWD/lt.grub.cfg', '$PWD/lt.device.map']"
+	no_leftovers
+}
