@@ -292,35 +292,54 @@ loader_build(struct vmrun_vm *vm, jv_t *lo)
 }
 
 /*
- * The images of device d grub can see, in port order: calls fn(arg, d,
- * path, iscd, jpath) for each.  The cloud-init seed is the guest's
- * configuration, not a disk to boot (design §12.1); a virtio-scsi
- * controller is a host's CAM target, no image.
+ * The device types whose "path" is an image grub can see, and whether
+ * it is a CD.  ahci's ports are each one of these; virtio-scsi is a
+ * host's CAM target, no image.
+ */
+static const struct {
+	const struct devtype	*bt_type;
+	bool			 bt_cd;
+} block_types[] = {
+	{ &devtype_virtio_blk, false },
+	{ &devtype_ahci_hd, false },
+	{ &devtype_ahci_cd, true },
+	{ &devtype_nvme, false },
+};
+#define NBLOCK_TYPES	(sizeof(block_types) / sizeof(block_types[0]))
+
+/* One image: its path, whether a CD, its device and ahci port (or -1). */
+typedef void	 image_fn(void *, const char *, bool, const struct dev *,
+		    long);
+
+/*
+ * The images of device d grub can see, in port order: fn for each.  The
+ * cloud-init seed is the guest's configuration, not a disk to boot
+ * (design §12.1).
  */
 static void
-dev_images(struct pool *p, const struct dev *d,
-    void (*fn)(void *, const char *, bool, const char *), void *arg)
+dev_images(const struct dev *d, image_fn *fn, void *arg)
 {
-	const struct devtype *t;
+	const char *type;
 	jv_t *port;
 	size_t i;
 
-	t = d->dv_type;
-	if (t == NULL || d->dv_obj == NULL ||
+	if (d->dv_type == NULL || d->dv_obj == NULL ||
 	    (d->dv_id != NULL && strcmp(d->dv_id, "cloud-init") == 0))
 		return;
-	if (t == &devtype_ahci) {
+	if (d->dv_type == &devtype_ahci) {
 		jv_array_foreach(jv_get(d->dv_obj, "ports"), i, port)
-			if (jstr(port, "path") != NULL)
-				fn(arg, jstr(port, "path"), jstr(port,
-				    "type") != NULL && strcmp(jstr(port,
-				    "type"), "cd") == 0, pool_printf(p,
-				    "%s.ports[%zu].path", d->dv_path, i));
-	} else if ((t == &devtype_virtio_blk || t == &devtype_ahci_hd ||
-	    t == &devtype_ahci_cd || t == &devtype_nvme) &&
-	    jstr(d->dv_obj, "path") != NULL)
-		fn(arg, jstr(d->dv_obj, "path"), t == &devtype_ahci_cd,
-		    pool_printf(p, "%s.path", d->dv_path));
+			if (jstr(port, "path") != NULL) {
+				type = jstr(port, "type");
+				fn(arg, jstr(port, "path"), type != NULL &&
+				    strcmp(type, "cd") == 0, d, (long)i);
+			}
+		return;
+	}
+	for (i = 0; i < NBLOCK_TYPES; i++)
+		if (d->dv_type == block_types[i].bt_type &&
+		    jstr(d->dv_obj, "path") != NULL)
+			fn(arg, jstr(d->dv_obj, "path"), block_types[i].bt_cd,
+			    d, -1);
 }
 
 struct mapctx {
@@ -333,11 +352,13 @@ struct mapctx {
 };
 
 static void
-map_add(void *arg, const char *path, bool iscd, const char *jpath)
+map_add(void *arg, const char *path, bool iscd, const struct dev *d,
+    long port)
 {
 	struct mapctx *mc;
 
-	(void)jpath;
+	(void)d;
+	(void)port;
 	mc = arg;
 	mc->mc_map[mc->mc_n].kv_key = pool_printf(mc->mc_pool, "%s%u",
 	    iscd ? "cd" : "hd", iscd ? mc->mc_cd++ : mc->mc_hd++);
@@ -373,7 +394,7 @@ grub_map(const struct vmrun_vm *vm, struct pool *p, const struct kv **mapp,
 	if ((mc.mc_map = pool_alloc(p, n * sizeof(*mc.mc_map))) == NULL)
 		return (false);
 	for (i = 0; i < vm->vm_ndevs; i++)
-		dev_images(p, &vm->vm_devs[i], map_add, &mc);
+		dev_images(&vm->vm_devs[i], map_add, &mc);
 	*mapp = mc.mc_map;
 	*np = mc.mc_n;
 	return (!mc.mc_nomem);
@@ -440,10 +461,16 @@ grub_cfg_text(const struct loader *ld, struct pool *p)
 }
 
 static void
-image_check(void *arg, const char *path, bool iscd, const char *jpath)
+image_check(void *arg, const char *path, bool iscd, const struct dev *d,
+    long port)
 {
+	struct vctx *vc;
+
 	(void)iscd;
-	grub_path_check(arg, path, jpath);
+	vc = arg;
+	grub_path_check(vc, path, vpath(vc, port < 0 ? d->dv_path :
+	    vpathi(vc, vpath(vc, d->dv_path, "ports"), (size_t)port),
+	    "path"));
 }
 
 /*
@@ -467,5 +494,5 @@ loader_rules(struct vctx *vc, const struct vmrun_vm *vm, const char *path)
 	if (!ld->ld_grub || ld->ld_map != NULL)
 		return;
 	for (i = 0; i < vm->vm_ndevs; i++)
-		dev_images(vc->vc_pool, &vm->vm_devs[i], image_check, vc);
+		dev_images(&vm->vm_devs[i], image_check, vc);
 }
