@@ -162,8 +162,10 @@ run_file(struct vmrun_sup *su, const char *rundir, const char *suffix,
 			close(fd);
 		return (rc);
 	}
-	if (res_add_file(su, RL_BOOT, path, &sb) != 0) {
+	if (res_add_file(su, RL_BOOT, path, &sb) != 0) {	/* removed */
 		close(fd);
+		diag_add(su->su_diags, VMRUN_ERROR, "no-memory", "", NULL,
+		    "out of memory");
 		return (71);
 	}
 	len = strlen(text);
@@ -194,14 +196,17 @@ grub_files(struct vmrun_sup *su, const struct vmrun_vm *vm,
 
 	if ((*dirp = sup_rundir(su, su->su_diags, &rc)) == NULL)
 		return (rc);
-	if ((p = pool_new()) == NULL)
-		return (71);
 	rc = 71;
-	if ((text = grub_map_text(vm, p)) != NULL)
+	text = NULL;
+	if ((p = pool_new()) != NULL &&
+	    (text = grub_map_text(vm, p)) != NULL)
 		rc = run_file(su, *dirp, "device.map", text);
 	if (rc == 0 && vm->vm_loader->ld_ncmds > 0)
 		rc = (text = grub_cfg_text(vm->vm_loader, p)) == NULL ? 71 :
 		    run_file(su, *dirp, "grub.cfg", text);
+	if (p == NULL || text == NULL)
+		diag_add(su->su_diags, VMRUN_ERROR, "no-memory", "", NULL,
+		    "out of memory");
 	pool_free(p);
 	return (rc);
 }
