@@ -72,9 +72,11 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
-		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
+		libvmrun/dev_misc.o libvmrun/loader.o libvmrun/config.o \
+		libvmrun/rules.o \
 		libvmrun/target.o \
-		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
+		libvmrun/slots.o libvmrun/render.o libvmrun/render_loader.o \
+		libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o \
@@ -105,11 +107,13 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test
+		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
+		tests/cli/grub_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
-		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
+		tests/helpers/fake-bhyveload tests/helpers/fake-grub-bhyve \
+		tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
 		tests/helpers/schema-check
@@ -362,6 +366,8 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 444 examples/linux-grub.json \
+	    $(DESTDIR)$(EXDIR)/linux-grub.json
 	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
@@ -387,6 +393,7 @@ install-tests-yes: all tests
 	    archive=$(LIBDIR)/libvmrun.a \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
 	    example=$(EXDIR)/freebsd-test.json \
+	    linux-example=$(EXDIR)/linux-grub.json \
 	    manager=$(TESTSDIR)/helpers/manager \
 	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
@@ -422,7 +429,8 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json \
+	    $(DESTDIR)$(EXDIR)/linux-grub.json $(DESTDIR)$(EXDIR)/manager.c \
 	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \
@@ -468,7 +476,7 @@ tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/vis.c \
 	    -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
 	    vmrun/vis.c $(LIB_OBJS:.o=.c) $(LIBS)
 
-tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
+tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c libvmrun/loader.c
 	sh tools/fuzzdict.sh plan > $@
 
 tests/fuzz/opts.dict: tools/fuzzdict.sh vmrun/args.c

@@ -3,9 +3,9 @@
  *
  * libvmrun reads a vmrun.json(5) configuration, validates it (reporting
  * every problem at once), resolves targets, assigns PCI slots and renders
- * the exact bhyve and bhyveload command lines.  It never prints, never
- * exits and never reads the environment: results come back as a status
- * and a list of diagnostics that the caller owns.
+ * the exact bhyve and loader (bhyveload, grub-bhyve) command lines.  It
+ * never prints, never exits and never reads the environment: results
+ * come back as a status and a list of diagnostics that the caller owns.
  *
  * Ownership is stated on every function: "new" results are the caller's
  * to free with the function named; "borrowed" results stay valid while
@@ -161,11 +161,29 @@ enum vmrun_status vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *,
 		    const char *tty, struct vmrun_diags *diags, char ***argvp);
 
 /*
- * Render the loader command (bhyveload).  When the target has no loader,
- * returns VMRUN_OK with *argvp NULL.  Otherwise as vmrun_vm_bhyve_argv.
+ * Render the loader command (bhyveload or grub-bhyve).  When the target
+ * has no loader, returns VMRUN_OK with *argvp NULL.  Otherwise as
+ * vmrun_vm_bhyve_argv.  prog (borrowed) is the program of the loader's
+ * type, vmrun_vm_loader_program() says which; NULL: the configuration's
+ * "loader" for grub, else the default.
+ *
+ * vmrun_vm_loader_argv_run renders it as a run would: rundir (borrowed)
+ * is the run directory where grub-bhyve's device.map and generated
+ * grub.cfg are written (NULL: the default run directory), tty the
+ * captured COM port's terminal for a loader whose console is "capture"
+ * (NULL: the placeholder "/dev/pts/N").  vmrun_vm_loader_argv is it with
+ * both NULL.
  */
 enum vmrun_status vmrun_vm_loader_argv(const struct vmrun_vm *,
-		    const char *bhyveload, char ***argvp);
+		    const char *prog, char ***argvp);
+enum vmrun_status vmrun_vm_loader_argv_run(const struct vmrun_vm *,
+		    const char *prog, const char *rundir, const char *tty,
+		    char ***argvp);
+/*
+ * Which program the target's loader is: VMRUN_PROG_BHYVELOAD or
+ * VMRUN_PROG_GRUB_BHYVE; -1 when it has none.
+ */
+int		 vmrun_vm_loader_program(const struct vmrun_vm *);
 
 void		 vmrun_argv_free(char **);
 /*
@@ -226,8 +244,10 @@ struct vmrun_opts;
 enum vmrun_program {
 	VMRUN_PROG_BHYVE,	/* default /usr/sbin/bhyve */
 	VMRUN_PROG_BHYVECTL,	/* default /usr/sbin/bhyvectl */
-	VMRUN_PROG_BHYVELOAD	/* default /usr/sbin/bhyveload */
+	VMRUN_PROG_BHYVELOAD,	/* default /usr/sbin/bhyveload */
+	VMRUN_PROG_GRUB_BHYVE	/* default /usr/local/sbin/grub-bhyve */
 };
+#define VMRUN_NPROG	4
 
 struct vmrun_opts *vmrun_opts_new(void);
 void		 vmrun_opts_free(struct vmrun_opts *);

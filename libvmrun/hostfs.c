@@ -138,7 +138,8 @@ nofollow_error(const char *path, int err)
 {
 	struct stat sb;
 
-	if ((err == ELOOP || err == EMLINK) && lstat(path, &sb) == 0 &&
+	if ((err == ELOOP || err == EMLINK || err == EEXIST) &&
+	    lstat(path, &sb) == 0 &&
 	    S_ISLNK(sb.st_mode))
 		return ("it is a symbolic link");
 	return (strerror(err));

@@ -459,6 +459,7 @@ rules_check(struct vctx *vc, struct vmrun_vm *vm, jv_t *top,
 			verr(vc, "conflict", KP("fwcfg"), "fwcfg needs UEFI "
 			    "firmware (bootrom), not a loader");
 	}
+	loader_rules(vc, vm, KP("loader"));
 	if (vm->vm_varfile_template != NULL && vm->vm_varfile == NULL)
 		verr(vc, "missing-key", KP("varfile_template"),
 		    "varfile_template needs varfile (the copy to create)");

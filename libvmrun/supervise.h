@@ -22,6 +22,7 @@ struct stat;
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+#define DEFAULT_GRUB_BHYVE	"/usr/local/sbin/grub-bhyve"
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
 #define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
@@ -36,7 +37,7 @@ struct stat;
 #define TAIL_LINELEN	512
 
 struct vmrun_opts {
-	char		*op_prog[3];
+	char		*op_prog[VMRUN_NPROG];
 	char		*op_control;	/* control socket; NULL: default, "": none */
 	char		*op_control_group; /* group that may use it, or NULL */
 	char		*op_config_file; /* what reload re-reads, or NULL */

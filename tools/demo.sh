@@ -19,6 +19,16 @@ printf '%s\n' '{"name": "bad vm", "cpu": 0, "mem": "512X",' \
     ./vmrun/vmrun -c - --dry-run || echo "(exit status $?)"
 
 echo
+echo "== examples/linux-grub.json: a Linux VM booted by grub-bhyve, which runs"
+echo "   before every start with the device.map vmrun writes from the VM's"
+echo "   disks (its install target adds the installer CD and boots from it)"
+./vmrun/vmrun -c examples/linux-grub.json --dry-run
+./vmrun/vmrun -c examples/linux-grub.json -t install --dry-run
+echo "   the device map of the install target (--debug):"
+./vmrun/vmrun -c examples/linux-grub.json -t install --debug |
+    sed -n '/"device_map"/,/}/p'
+
+echo
 echo "== host checks (--check): what this host lacks to start the install target"
 ./vmrun/vmrun -c "$ex" -t install --check --vmm-dir "${TMPDIR:-/tmp}" \
     -P "${TMPDIR:-/tmp}/vmrun-demo-check.pid" || echo "(exit status $?)"

@@ -3,6 +3,7 @@
  * so they can be pasted, or as JSON (design §8).
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,32 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 	return (print_doc(doc));
 }
 
+/*
+ * The loader's command as the run would have it: its program, and for
+ * grub-bhyve the run directory its files would be in (that of -P when
+ * given, else the default).
+ */
+static enum vmrun_status
+loader_argv(const struct options *o, const struct vmrun_vm *vm,
+    char ***argvp)
+{
+	char dir[PATH_MAX];
+	const char *slash, *rundir;
+
+	rundir = NULL;
+	if (o->lockfile != NULL) {
+		slash = strrchr(o->lockfile, '/');
+		rundir = slash == NULL ? "." : slash == o->lockfile ? "/" : dir;
+		if (rundir == dir && snprintf(dir, sizeof(dir), "%.*s",
+		    (int)(slash - o->lockfile), o->lockfile) >=
+		    (int)sizeof(dir))
+			return (VMRUN_ERR_ARG);
+	}
+	return (vmrun_vm_loader_argv_run(vm, vmrun_vm_loader_program(vm) ==
+	    VMRUN_PROG_GRUB_BHYVE ? o->grub_bhyve : o->bhyveload, rundir,
+	    NULL, argvp));
+}
+
 int
 dry_run(const struct options *o, const struct vmrun_vm *vm,
     struct vmrun_diags *ds, const char *file)
@@ -187,7 +214,7 @@ dry_run(const struct options *o, const struct vmrun_vm *vm,
 	int rc;
 
 	loader = bhyve = NULL;
-	st = vmrun_vm_loader_argv(vm, o->bhyveload, &loader);
+	st = loader_argv(o, vm, &loader);
 	if (st == VMRUN_OK)
 		st = vmrun_vm_bhyve_argv(vm, o->bhyve,
 		    (const char *const *)o->extra, ds, &bhyve);

@@ -51,12 +51,14 @@ pass_cases_head()
 }
 pass_cases_body()
 {
-	local example
+	local example linux
 
 	setup
 	example=$(layout example) || atf_fail "the layout names no example"
+	linux=$(layout linux-example) ||
+	    atf_fail "the layout names no Linux example"
 	atf_check -s exit:0 -o empty -e empty python3 "$CHECK" pass \
-	    "$SCHEMA" "$example" "$DATA"/pass-*.json
+	    "$SCHEMA" "$example" "$linux" "$DATA"/pass-*.json
 }
 
 atf_test_case fail_cases

@@ -269,6 +269,68 @@ ATF_TC_BODY(bhyveload_argv, tc)
 }
 
 /*
+ * grub-bhyve (design §12.1): -m the run directory's device.map, -r the
+ * root, -M and -S as bhyve's, -c for a console other than stdio (the
+ * captured port's terminal for "capture"); with commands, the grub.cfg
+ * beside the map, from the host.  The program: the one given, else the
+ * configuration's "loader", else the default.
+ */
+ATF_TC_WITHOUT_HEAD(grub_argv);
+ATF_TC_BODY(grub_argv, tc)
+{
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+	char **av, *s;
+
+	cf = LOAD("{'name':'lx','cpu':1,'mem':'2G','wire_guest_mem':true,"
+	    "'com1':'capture','loader':{'type':'grub','console':'capture',"
+	    "'directory':'/boot/grub2','config':'x.cfg'},'emulations':["
+	    "{'device':'ahci-cd','path':'/i.iso'}],'targets':{'cmds':{"
+	    "'loader':{'type':'grub','commands':['boot'],'loader':'/g'}},"
+	    "'bl':{'loader':{'type':'bhyveload','disk':'/d',"
+	    "'console':'capture'}}}}");
+	vm = resolve(cf, NULL);
+	ATF_CHECK_EQ(VMRUN_PROG_GRUB_BHYVE, vmrun_vm_loader_program(vm));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_loader_argv_run(vm, NULL, "/run/v",
+	    "/dev/pts/7", &av));
+	s = join(av);
+	ATF_CHECK_STREQ("/usr/local/sbin/grub-bhyve -m /run/v/lx.device.map "
+	    "-r cd0 -d /boot/grub2 -g x.cfg -c /dev/pts/7 -M 2G -S lx", s);
+	free(s);
+	vmrun_argv_free(av);
+	s = loader_of(vm, "/opt/grub-bhyve");
+	ATF_CHECK(strstr(s, "/opt/grub-bhyve -m ") == s);
+	ATF_CHECK(strstr(s, " -c /dev/pts/N ") != NULL);
+	free(s);
+
+	vm = resolve(cf, "cmds");
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_loader_argv_run(vm, NULL, "/run/v",
+	    NULL, &av));
+	s = join(av);
+	ATF_CHECK_STREQ("/g -m /run/v/lx.device.map -r host -d /run/v "
+	    "-g lx.grub.cfg -M 2G -S lx", s);
+	free(s);
+	vmrun_argv_free(av);
+
+	vm = resolve(cf, "bl");
+	ATF_CHECK_EQ(VMRUN_PROG_BHYVELOAD, vmrun_vm_loader_program(vm));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_loader_argv_run(vm, NULL, NULL,
+	    "/dev/pts/7", &av));
+	s = join(av);
+	ATF_CHECK_STREQ("/usr/sbin/bhyveload -m 2G -S -c /dev/pts/7 -d /d lx",
+	    s);
+	free(s);
+	vmrun_argv_free(av);
+
+	ATF_CHECK_EQ(VMRUN_ERR_ARG, vmrun_vm_loader_argv_run(vm, NULL, "",
+	    NULL, &av));
+	ATF_CHECK_EQ(VMRUN_ERR_ARG, vmrun_vm_loader_argv_run(vm, NULL, NULL,
+	    "", &av));
+	ATF_CHECK_EQ(-1, vmrun_vm_loader_program(NULL));
+	vmrun_config_free(cf);
+}
+
+/*
  * A rendered vector is one allocation (argv_pack): the pointers, then
  * the strings, each element pointing into it, so vmrun_argv_free is one
  * free (the leak checks of CI see the rest).
@@ -430,6 +492,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bhyveload_argv);
 	ATF_TP_ADD_TC(tp, argv_one_block);
 	ATF_TP_ADD_TC(tp, capture_tty);
+	ATF_TP_ADD_TC(tp, grub_argv);
 	ATF_TP_ADD_TC(tp, argv_mask);
 
 	return (atf_no_error());
