@@ -4,8 +4,11 @@
  * libvmrun reads a vmrun.json(5) configuration, validates it (reporting
  * every problem at once), resolves targets, assigns PCI slots and renders
  * the exact bhyve and loader (bhyveload, grub-bhyve) command lines.  It
- * never prints, never exits and never reads the environment: results
- * come back as a status and a list of diagnostics that the caller owns.
+ * never prints and never exits: results come back as a status and a list
+ * of diagnostics that the caller owns.  Of the environment it reads only
+ * what names a user's default directories (XDG_RUNTIME_DIR for the run
+ * directory; XDG_STATE_HOME, else HOME, for a VM's state directory), and
+ * only for a user other than root; program paths come from the options.
  *
  * Ownership is stated on every function: "new" results are the caller's
  * to free with the function named; "borrowed" results stay valid while
