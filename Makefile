@@ -77,7 +77,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
-		libvmrun/hostfs.o libvmrun/dirs.o \
+		libvmrun/hostfs.o libvmrun/dirs.o libvmrun/tpm.o \
+		libvmrun/sidecar.o \
 		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
@@ -112,7 +113,7 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
-		tests/helpers/schema-check
+		tests/helpers/schema-check tests/helpers/tpm-client
 EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh

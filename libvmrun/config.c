@@ -202,6 +202,7 @@ const struct key top_keys[] = {
 	{ "lpc_slot", T_STR, 0, 0, 0, check_lpc_slot },
 	{ "uuid", T_STR, 0, 0, 0, check_uuid },
 	{ "state_dir", T_STR, 0, 0, 0, check_state_dir },
+	{ "tpm", T_OBJ, 0, 0, 0, check_tpm },
 	{ "gdb", T_STR | T_INT, 0, 0, 0, check_gdb },
 	{ "generate_acpi", T_BOOL, 0, 0, 0, NULL },
 	{ "power_off_destroy_vm", T_BOOL, 0, 0, 0, NULL },
@@ -369,6 +370,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 		(void)slot_parse(jstr(top, "lpc_slot"), &vm->vm_lpc);
 	vm->vm_uuid = jstr(top, "uuid");
 	vm->vm_state_dir = jstr(top, "state_dir");
+	tpm_build(vm, top);
 	v = jv_get(top, "gdb");
 	if (jv_is_int(v))
 		vm->vm_gdb = pool_printf(vm->vm_pool, "%lld",

@@ -241,6 +241,16 @@ struct loader {
 	const char	*ld_loader;
 };
 
+/* "tpm" (design §12.2). */
+struct tpm {
+	bool		 tp_swtpm;	/* swtpm; else the host's (passthru) */
+	const char	*tp_path;	/* passthru: the device */
+	const char	*tp_state_dir;	/* swtpm: as given, or NULL: STATE/tpm */
+	const char	*tp_version;	/* as given, or NULL */
+};
+#define DEFAULT_SWTPM	"/usr/local/bin/swtpm"
+#define TPM_SOCK_MAX	104	/* sockaddr_un's sun_path on FreeBSD */
+
 enum fwcfg {
 	FWCFG_DEFAULT,
 	FWCFG_BHYVE,
@@ -263,6 +273,7 @@ struct vmrun_vm {
 	const char	*vm_varfile_template;
 	enum fwcfg	 vm_fwcfg;
 	struct loader	*vm_loader;
+	struct tpm	*vm_tpm;		/* or NULL */
 	const char	*vm_com[VMRUN_NCOM];
 	int		 vm_capture;		/* the COM port vmrun captures, or -1 */
 	const char	*vm_console_log;
@@ -559,6 +570,18 @@ extern const struct key console_port_keys[];
 extern const struct key lookup_keys[];
 const char	*console_port_path(jv_t *);
 
+/* tpm.c */
+extern const struct key tpm_keys[];
+void		 check_tpm(struct vctx *, jv_t *, const char *);
+void		 tpm_build(struct vmrun_vm *, jv_t *);
+const char	*tpm_socket(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t);
+const char	*tpm_backend(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t, struct vmrun_diags *);
+const char	*tpm_state_dir(const struct vmrun_vm *, char *, size_t);
+void		 tpm_host(struct hctx *, const struct vmrun_vm *,
+		    const char *swtpm);
+
 /* config.c */
 struct devsrc {
 	jv_t		*ds_obj;
@@ -653,6 +676,7 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
 
 /* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
    supervise.h */
+/* sidecar.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */

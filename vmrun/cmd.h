@@ -45,6 +45,7 @@ struct options {
 	const char	*bhyve;
 	const char	*bhyvectl;
 	const char	*bhyveload;
+	const char	*swtpm;
 	const char	*vmm_dir;
 	const char	*control;	/* --control; "" for none */
 	const char	*control_group;

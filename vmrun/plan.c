@@ -3,6 +3,7 @@
  * so they can be pasted, or as JSON (design §8).
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,14 +184,16 @@ dry_run(const struct options *o, const struct vmrun_vm *vm,
     struct vmrun_diags *ds, const char *file)
 {
 	enum vmrun_status st;
-	char **loader, **bhyve;
+	char **loader, **bhyve, dir[PATH_MAX];
 	int rc;
 
 	loader = bhyve = NULL;
 	st = vmrun_vm_loader_argv(vm, o->bhyveload, &loader);
+	/* swtpm's socket: where the supervisor would make it (-P). */
 	if (st == VMRUN_OK)
-		st = vmrun_vm_bhyve_argv(vm, o->bhyve,
-		    (const char *const *)o->extra, ds, &bhyve);
+		st = vmrun_vm_bhyve_argv_run(vm, o->bhyve,
+		    (const char *const *)o->extra, NULL,
+		    vmrun_run_dir(o->lockfile, dir, sizeof(dir)), ds, &bhyve);
 	if (st == VMRUN_ERR_HOST) {
 		if (o->json)
 			print_diags_json(ds, vmrun_vm_name(vm));

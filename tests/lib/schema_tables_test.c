@@ -31,6 +31,7 @@ static const struct {
 	{ "", top_keys, NULL },
 	{ "/$defs/cpu-topology", cpu_keys, NULL },
 	{ "/$defs/loader", loader_keys, NULL },
+	{ "/$defs/tpm", tpm_keys, NULL },
 	{ "/$defs/restart-limit", restart_limit_keys, NULL },
 	{ "/$defs/graphic", fbuf_keys, graphic_keys },
 	{ "/$defs/ahci-port", ahci_port_keys, NULL },
