@@ -106,7 +106,8 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test
+		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
+		tests/cli/tpm_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
