@@ -327,12 +327,13 @@ struct vmrun_event {
 	const char	*ev_name;	/* "start", "exit", ... */
 	long long	 ev_time_ms;	/* milliseconds since the Epoch */
 	const char	*ev_vm;
-	const char	*ev_target;	/* loader, start, exit */
-	int		 ev_run;	/* loader, start, exit: 1, 2, ... */
-	long		 ev_pid;	/* loader, start, hook; else -1 */
+	const char	*ev_target;	/* loader, start, exit, sidecar */
+	int		 ev_run;	/* loader, start, exit, sidecar: 1, ... */
+	long		 ev_pid;	/* loader, start, hook, sidecar; else -1 */
 	const char *const *ev_argv;	/* loader, start, hook */
-	int		 ev_status;	/* loader, hook, exit: exit status or -1 */
-	int		 ev_signal;	/* loader, hook, exit, stop-requested: or 0 */
+	int		 ev_status;	/* loader, hook, exit, sidecar: status or -1 */
+	int		 ev_signal;	/* loader, hook, exit, sidecar,
+					   stop-requested: or 0 */
 	const char	*ev_meaning;	/* exit */
 	const char	*ev_from;	/* restart */
 	const char	*ev_to;		/* restart */
