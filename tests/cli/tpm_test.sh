@@ -221,3 +221,22 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$PWD/lt.swtpm.sock"
 	atf_check -o inline:"mine\n" cat lt.swtpm.sock
 	runs 0
 }
+
+tc example "examples/windows11.json: UEFI with its variables, a TPM on" \
+    "swtpm, the installer's CDs in the install target"
+example_body()
+{
+	local ex
+
+	tpm_setup
+	ex="$(dirname "$(layout example)")/windows11.json"
+	[ -r "$ex" ] || atf_fail "$ex is missing"
+	atf_check -o match:" -l tpm,swtpm,$PWD/win11.swtpm.sock win11$" \
+	    -o match:"-l bootrom,[^ ]*BHYVE_UEFI_CODE.fd,[^ ]*VARS.fd " \
+	    "$V" -d -c "$ex" -P "$PWD/vmrun.pid"
+	atf_check -o match:",ahci-cd,[^ ]*Win11[^ ]*\.iso " \
+	    "$V" -d -c "$ex" -t install -P "$PWD/vmrun.pid"
+	atf_check -o match:"^tpm.type=swtpm$" \
+	    -o match:"^tpm.path=$PWD/win11.swtpm.sock$" \
+	    "$V" --emit-config -c "$ex" -P "$PWD/vmrun.pid"
+}
