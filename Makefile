@@ -314,7 +314,8 @@ demo: deps
 # Speed and memory, measured (not part of check): prints the table and
 # writes it to bench/results.md with the machine it ran on.
 BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss \
-		tools/bench/manyfloor tools/bench/rebootfloor
+		tools/bench/manyfloor tools/bench/rebootfloor \
+		tools/bench/stampexec
 
 tools/bench/fakebhyve: tools/bench/fakebhyve.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
@@ -331,6 +332,10 @@ tools/bench/rebootfloor: tools/bench/rebootfloor.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
 	    tools/bench/rebootfloor.c
 
+tools/bench/stampexec: tools/bench/stampexec.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
+	    tools/bench/stampexec.c
+
 tools/bench/maxrss: tools/bench/maxrss.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/maxrss.c
 
@@ -339,6 +344,7 @@ bench: deps all $(BENCH_PROGS)
 	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
 	    --manager examples/manager --manyfloor tools/bench/manyfloor \
 	    --rebootfloor tools/bench/rebootfloor \
+	    --stampexec tools/bench/stampexec \
 	    --vms $${BENCH_VMS:-1000} \
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
