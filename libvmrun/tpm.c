@@ -166,7 +166,11 @@ tpm_state_dir(const struct vmrun_vm *vm, char *buf, size_t len)
 
 /*
  * Host checks (design §12.2): the passthru device, or the swtpm program
- * and a state directory vmrun can make or write.
+ * and a state directory vmrun can make or write.  Whether the host's
+ * bhyve has the swtpm backend at all is the feature probe's (design
+ * §12.4): help text cannot show it, so its version table needs the row
+ * "swtpm TPM backend", first in FreeBSD 15.0, for a VM whose
+ * vm_tpm->tp_swtpm is set.
  */
 void
 tpm_host(struct hctx *hc, const struct vmrun_vm *vm, const char *swtpm)
