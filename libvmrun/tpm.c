@@ -39,21 +39,10 @@ check_tpm_version(struct vctx *vc, jv_t *v, const char *path)
 		    "version \"2.0\" only", jv_str(v));
 }
 
-/* A path that becomes a comma-split option of bhyve or swtpm. */
-static void
-check_tpm_path(struct vctx *vc, jv_t *v, const char *path)
-{
-	if (*jv_str(v) == '\0')
-		verr(vc, "empty", path, "must name a path");
-	else if (strchr(jv_str(v), ',') != NULL)
-		verr(vc, "bad-path", path, "\"%s\" holds a comma, which swtpm "
-		    "and bhyve take as the end of an option", jv_str(v));
-}
-
 const struct key tpm_keys[] = {
 	{ "type", T_STR, K_REQ, 0, 0, check_tpm_type },
-	{ "state_dir", T_STR, 0, 0, 0, check_tpm_path },
-	{ "path", T_STR, 0, 0, 0, check_tpm_path },
+	{ "state_dir", T_STR, 0, 0, 0, check_comma_free },
+	{ "path", T_STR, 0, 0, 0, check_comma_free },
 	{ "version", T_STR, 0, 0, 0, check_tpm_version },
 	{ NULL, 0, 0, 0, 0, NULL }
 };

@@ -492,6 +492,7 @@ bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
 void		 check_uuid(struct vctx *, jv_t *, const char *);
 void		 check_gdb(struct vctx *, jv_t *, const char *);
+void		 check_comma_free(struct vctx *, jv_t *, const char *);
 void		 check_tty_backend(struct vctx *, jv_t *, const char *);
 void		 check_com_backend(struct vctx *, jv_t *, const char *);
 bool		 is_stdio_backend(const char *);
