@@ -109,6 +109,7 @@ sidecar_undo(struct vmrun_sup *su, void *arg)
 static int
 sidecar_socket(struct vmrun_sup *su, const char *path)
 {
+	struct vmrun_event ev;
 	struct sockaddr_un sun;
 	struct stat sb;
 	int fd, nfd;
@@ -121,7 +122,12 @@ sidecar_socket(struct vmrun_sup *su, const char *path)
 			    "a live socket" : "not a socket");
 			return (-1);
 		}
-		(void)unlink(path);
+		/* Left by a vmrun that was killed: told as a stale console's. */
+		sup_event_init(&ev, VMRUN_EV_CLEANUP);
+		ev.ev_resource = path;
+		ev.ev_action = "unlink";
+		ev.ev_ok = unlink(path) == 0 || errno == ENOENT;
+		sup_event(su, &ev);
 	}
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;

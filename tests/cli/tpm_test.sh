@@ -213,6 +213,8 @@ socket_taken_body()
 socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$PWD/lt.swtpm.sock"
 	atf_check -s exit:1 -o empty -e ignore ./run --swtpm "$SWTPM"
 	atf_check -o inline:"1\n" grep -c '^startup 0x100$' tpm.answers
+	ev_assert "(E[0]['event'] == 'cleanup' and E[0]['action'] == 'unlink'
+	    and E[0]['resource'] == '$PWD/lt.swtpm.sock' and E[0]['ok'])"
 	no_swtpm
 	reset
 	echo mine > lt.swtpm.sock
