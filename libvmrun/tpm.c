@@ -109,7 +109,8 @@ tpm_socket(const struct vmrun_vm *vm, const char *rundir, char *buf,
 /*
  * The path bhyve is given for the TPM, in buf: the passthru device, or
  * swtpm's socket.  NULL with a diagnostic in ds when the socket's path
- * is too long for a UNIX socket (bhyve would cut it short).
+ * is too long for a UNIX socket (bhyve would cut it short), or holds a
+ * comma (the run directory's: bhyve would split the path there).
  */
 const char *
 tpm_backend(const struct vmrun_vm *vm, const char *rundir, char *buf,
@@ -122,6 +123,13 @@ tpm_backend(const struct vmrun_vm *vm, const char *rundir, char *buf,
 		return (buf);
 	}
 	s = tpm_socket(vm, rundir, buf, len);
+	if (s != NULL && strchr(s, ',') != NULL) {
+		diag_addg(ds, VMRUN_ERROR, "tpm-socket-comma", "lpc tpm", "tpm",
+		    "use a run directory without a comma (-P)", "swtpm's "
+		    "socket %s holds a comma, where bhyve would end its path",
+		    s);
+		return (NULL);
+	}
 	if (s != NULL && strlen(s) < TPM_SOCK_MAX)
 		return (s);
 	diag_addg(ds, VMRUN_ERROR, "tpm-socket-long", "lpc tpm", "tpm",
