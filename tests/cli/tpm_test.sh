@@ -224,6 +224,26 @@ socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$PWD/lt.swtpm.sock"
 	runs 0
 }
 
+tc sidecar_kill "an swtpm that ignores SIGTERM is killed when its" \
+    "deadline passes, then reaped; vmrun ends after it"
+sidecar_kill_body()
+{
+	tpm_setup
+	# A stand-in swtpm that outlives SIGTERM; it never exits by itself.
+	printf '%s\n' '#!/bin/sh' "echo \$\$ > '$PWD/stubborn.pid'" \
+	    "trap 'echo TERM >> \"$PWD/stubborn.log\"' TERM" \
+	    'while :; do sleep 0.1; done' > stubborn
+	chmod +x stubborn
+	export FAKE_BHYVE_TPM=0 FAKE_BHYVE_RUNTIME=0.3
+	atf_check -s exit:1 -o empty -e ignore ./run --swtpm "$PWD/stubborn"
+	atf_check -o inline:"TERM\n" cat stubborn.log
+	echo "$(cat stubborn.pid)" >> swtpm.seen
+	ev_assert "(ev('cleanup')[0]['resource'] ==
+	    'swtpm pid $(cat stubborn.pid)' and ev('cleanup')[0]['ok'] and
+	    ev('end')[0]['reason'] == 'poweroff')"
+	no_swtpm
+}
+
 tc example "examples/windows11.json: UEFI with its variables, a TPM on" \
     "swtpm, the installer's CDs in the install target"
 example_body()
