@@ -448,16 +448,15 @@ static bool
 render_tpm(struct av *av, const struct vmrun_vm *vm, const char *rundir,
     struct vmrun_diags *ds)
 {
-	char buf[PATH_MAX];
-	const char *path;
+	char path[PATH_MAX];
+	const char *type;
+	int r;
 
-	if (vm->vm_tpm == NULL)
-		return (true);
-	if ((path = tpm_backend(vm, rundir, buf, sizeof(buf), ds)) == NULL)
-		return (false);
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
 	av_add(av, "-l");
-	av_add(av, pool_cat(av->av_pool, "tpm,", vm->vm_tpm->tp_swtpm ?
-	    "swtpm," : "passthru,", escape_value(av->av_pool, path),
+	av_add(av, pool_cat(av->av_pool, "tpm,", type, ",",
+	    escape_value(av->av_pool, path),
 	    vm->vm_tpm->tp_version != NULL ? ",version=" : "",
 	    vm->vm_tpm->tp_version != NULL ? vm->vm_tpm->tp_version : "",
 	    (char *)NULL));

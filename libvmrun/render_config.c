@@ -170,14 +170,13 @@ static bool
 tpm_keys_add(struct strbuf *sb, struct pool *p, const struct vmrun_vm *vm,
     const char *rundir, struct vmrun_diags *ds)
 {
-	char buf[PATH_MAX];
-	const char *path;
+	char path[PATH_MAX];
+	const char *type;
+	int r;
 
-	if (vm->vm_tpm == NULL)
-		return (true);
-	if ((path = tpm_backend(vm, rundir, buf, sizeof(buf), ds)) == NULL)
-		return (false);
-	kv(sb, p, "tpm.type", vm->vm_tpm->tp_swtpm ? "swtpm" : "passthru");
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
+	kv(sb, p, "tpm.type", type);
 	kv(sb, p, "tpm.path", path);
 	if (vm->vm_tpm->tp_version != NULL)
 		kv(sb, p, "tpm.version", vm->vm_tpm->tp_version);

@@ -176,7 +176,7 @@ sidecar_start(struct vmrun_sup *su, const struct vmrun_vm *vm)
 	struct sidecar *sc;
 	char state[PATH_MAX], sock[PATH_MAX], statearg[PATH_MAX + 8];
 	char logarg[PATH_MAX + 24], name[64];
-	const char *argv[16];
+	const char *argv[16], *type;
 	int fd, rc;
 
 	sc = &su->su_tpm;
@@ -196,8 +196,8 @@ sidecar_start(struct vmrun_sup *su, const struct vmrun_vm *vm)
 	if ((rc = dirs_make(state, DK_PRIVATE, "TPM state directory",
 	    su->su_diags)) != 0)
 		return (rc);
-	if (tpm_backend(vm, su->su_rundir, sock, sizeof(sock),
-	    su->su_diags) == NULL)
+	if (tpm_backend(vm, su->su_rundir, sock, sizeof(sock), su->su_diags,
+	    &type) < 0)
 		return (69);
 	if ((fd = sidecar_socket(su, sock)) < 0)
 		return (69);

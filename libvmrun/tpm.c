@@ -107,20 +107,25 @@ tpm_socket(const struct vmrun_vm *vm, const char *rundir, char *buf,
 }
 
 /*
- * The path bhyve is given for the TPM, in buf: the passthru device, or
- * swtpm's socket.  NULL with a diagnostic in ds when the socket's path
- * is too long for a UNIX socket (bhyve would cut it short), or holds a
- * comma (the run directory's: bhyve would split the path there).
+ * The TPM as bhyve is given it: 1 with *typep its type ("swtpm",
+ * "passthru") and buf its path, the passthru device or swtpm's socket
+ * in rundir; 0 when the VM has no TPM; -1 with a diagnostic in ds when
+ * the socket's path is too long for a UNIX socket (bhyve would cut it
+ * short), or holds a comma (the run directory's: bhyve would split the
+ * path there).
  */
-const char *
+int
 tpm_backend(const struct vmrun_vm *vm, const char *rundir, char *buf,
-    size_t len, struct vmrun_diags *ds)
+    size_t len, struct vmrun_diags *ds, const char **typep)
 {
 	const char *s;
 
+	if (vm->vm_tpm == NULL)
+		return (0);
+	*typep = vm->vm_tpm->tp_swtpm ? "swtpm" : "passthru";
 	if (!vm->vm_tpm->tp_swtpm) {
 		snprintf(buf, len, "%s", vm->vm_tpm->tp_path);
-		return (buf);
+		return (1);
 	}
 	s = tpm_socket(vm, rundir, buf, len);
 	if (s != NULL && strchr(s, ',') != NULL) {
@@ -128,16 +133,16 @@ tpm_backend(const struct vmrun_vm *vm, const char *rundir, char *buf,
 		    "use a run directory without a comma (-P)", "swtpm's "
 		    "socket %s holds a comma, where bhyve would end its path",
 		    s);
-		return (NULL);
+		return (-1);
 	}
 	if (s != NULL && strlen(s) < TPM_SOCK_MAX)
-		return (s);
+		return (1);
 	diag_addg(ds, VMRUN_ERROR, "tpm-socket-long", "lpc tpm", "tpm",
 	    "use a shorter run directory (XDG_RUNTIME_DIR, or -P in a "
 	    "shorter directory)", "swtpm's socket %s/%s.swtpm.sock would be "
 	    "%d bytes or more, too long for a UNIX socket",
 	    rundir != NULL ? rundir : "RUNDIR", vm->vm_name, TPM_SOCK_MAX);
-	return (NULL);
+	return (-1);
 }
 
 /*

@@ -577,8 +577,8 @@ void		 check_tpm(struct vctx *, jv_t *, const char *);
 void		 tpm_build(struct vmrun_vm *, jv_t *);
 const char	*tpm_socket(const struct vmrun_vm *, const char *rundir,
 		    char *, size_t);
-const char	*tpm_backend(const struct vmrun_vm *, const char *rundir,
-		    char *, size_t, struct vmrun_diags *);
+int		 tpm_backend(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t, struct vmrun_diags *, const char **);
 const char	*tpm_state_dir(const struct vmrun_vm *, char *, size_t);
 void		 tpm_host(struct hctx *, const struct vmrun_vm *,
 		    const char *swtpm);
