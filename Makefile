@@ -79,7 +79,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
-		libvmrun/hostfs.o libvmrun/dirs.o \
+		libvmrun/hostfs.o libvmrun/dirs.o libvmrun/tpm.o \
+		libvmrun/sidecar.o \
 		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
@@ -108,7 +109,8 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
 		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
-		tests/cli/grub_test
+		tests/cli/grub_test \
+		tests/cli/tpm_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
@@ -116,7 +118,7 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
-		tests/helpers/schema-check
+		tests/helpers/schema-check tests/helpers/tpm-client
 EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
@@ -316,7 +318,8 @@ demo: deps
 # Speed and memory, measured (not part of check): prints the table and
 # writes it to bench/results.md with the machine it ran on.
 BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss \
-		tools/bench/manyfloor tools/bench/rebootfloor
+		tools/bench/manyfloor tools/bench/rebootfloor \
+		tools/bench/stampexec
 
 tools/bench/fakebhyve: tools/bench/fakebhyve.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
@@ -333,6 +336,10 @@ tools/bench/rebootfloor: tools/bench/rebootfloor.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
 	    tools/bench/rebootfloor.c
 
+tools/bench/stampexec: tools/bench/stampexec.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
+	    tools/bench/stampexec.c
+
 tools/bench/maxrss: tools/bench/maxrss.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/maxrss.c
 
@@ -341,6 +348,7 @@ bench: deps all $(BENCH_PROGS)
 	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
 	    --manager examples/manager --manyfloor tools/bench/manyfloor \
 	    --rebootfloor tools/bench/rebootfloor \
+	    --stampexec tools/bench/stampexec \
 	    --vms $${BENCH_VMS:-1000} \
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
@@ -368,6 +376,8 @@ install-files: all
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
 	$(INSTALL) -m 444 examples/linux-grub.json \
 	    $(DESTDIR)$(EXDIR)/linux-grub.json
+	$(INSTALL) -m 444 examples/windows11.json \
+	    $(DESTDIR)$(EXDIR)/windows11.json
 	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
@@ -431,6 +441,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/linux-grub.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(EXDIR)/windows11.json \
 	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \

@@ -212,6 +212,8 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 		d->dv_type->dt_host(&hc, d);
 	}
 	check_lpc(&hc, vm);
+	tpm_host(&hc, vm, o != NULL && o->op_prog[VMRUN_PROG_SWTPM] != NULL ?
+	    o->op_prog[VMRUN_PROG_SWTPM] : DEFAULT_SWTPM);
 	errs = hc.hc_nproblems;
 	pool_free(hc.hc_pool);
 	return (errs);

@@ -22,8 +22,9 @@
 const char *
 sup_prog(const struct vmrun_sup *su, enum vmrun_program p)
 {
-	static const char *const defs[] = { DEFAULT_BHYVE, DEFAULT_BHYVECTL,
-	    DEFAULT_BHYVELOAD, DEFAULT_GRUB_BHYVE };
+	static const char *const defs[VMRUN_NPROG] = { DEFAULT_BHYVE,
+	    DEFAULT_BHYVECTL, DEFAULT_BHYVELOAD, DEFAULT_GRUB_BHYVE,
+	    DEFAULT_SWTPM };
 
 	return (su->su_opts->op_prog[p] != NULL ? su->su_opts->op_prog[p] :
 	    defs[p]);
@@ -276,9 +277,10 @@ launch_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 	/* The captured port gets the terminal end of vmrun's pty. */
 	if (vm->vm_capture >= 0 && su->su_con.co_master < 0)
 		return (71);
-	st = vmrun_vm_bhyve_argv_tty(vm, sup_prog(su, VMRUN_PROG_BHYVE),
+	/* swtpm's socket is in the run directory the sidecar was given. */
+	st = vmrun_vm_bhyve_argv_run(vm, sup_prog(su, VMRUN_PROG_BHYVE),
 	    (const char *const *)su->su_opts->op_extra, vm->vm_capture >= 0 ?
-	    su->su_con.co_path : NULL, su->su_diags, &argv);
+	    su->su_con.co_path : NULL, su->su_rundir, su->su_diags, &argv);
 	if (st == VMRUN_ERR_HOST)
 		return (69);
 	if (st != VMRUN_OK)

@@ -11,6 +11,7 @@
  * such values get every '\' and '%' escaped.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,21 +424,57 @@ render_lpc(struct av *av, const struct vmrun_vm *vm, const char *tty)
 	    ",fwcfg=qemu" : "", (char *)NULL));
 }
 
+/*
+ * "-l tpm,TYPE,PATH" after the boot ROM (design §12.3's order): swtpm's
+ * socket in rundir, or the host's device.  No comma can be in PATH
+ * (validated); a '%' is escaped as everywhere.  False when the socket's
+ * path is too long (a diagnostic in ds).
+ */
+static bool
+render_tpm(struct av *av, const struct vmrun_vm *vm, const char *rundir,
+    struct vmrun_diags *ds)
+{
+	char path[PATH_MAX];
+	const char *type;
+	int r;
+
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
+	av_add(av, "-l");
+	av_add(av, pool_cat(av->av_pool, "tpm,", type, ",",
+	    escape_value(av->av_pool, path),
+	    vm->vm_tpm->tp_version != NULL ? ",version=" : "",
+	    vm->vm_tpm->tp_version != NULL ? vm->vm_tpm->tp_version : "",
+	    (char *)NULL));
+	return (true);
+}
+
 enum vmrun_status
 vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
     const char *const *extra, struct vmrun_diags *ds, char ***argvp)
 {
-	return (vmrun_vm_bhyve_argv_tty(vm, bhyve, extra, NULL, ds, argvp));
+	return (vmrun_vm_bhyve_argv_run(vm, bhyve, extra, NULL, NULL, ds,
+	    argvp));
+}
+
+enum vmrun_status
+vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, const char *tty, struct vmrun_diags *ds,
+    char ***argvp)
+{
+	return (vmrun_vm_bhyve_argv_run(vm, bhyve, extra, tty, NULL, ds,
+	    argvp));
 }
 
 /*
  * tty NULL: CAPTURE_PLACEHOLDER, what a dry run shows of the terminal
  * vmrun makes only when it starts.  Never "": a COM port with no backend.
+ * rundir NULL: the user's run directory, where swtpm's socket goes.
  */
 enum vmrun_status
-vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
-    const char *const *extra, const char *tty, struct vmrun_diags *ds,
-    char ***argvp)
+vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, const char *tty, const char *rundir,
+    struct vmrun_diags *ds, char ***argvp)
 {
 	static const struct {
 		char	 f_opt[3];
@@ -493,6 +530,8 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 	for (i = 0; pl != NULL && i < n; i++)
 		render_pci(&av, &pl[i], ds, &host);
 	render_lpc(&av, vm, tty != NULL ? tty : CAPTURE_PLACEHOLDER);
+	if (!render_tpm(&av, vm, rundir, ds))
+		host = true;
 	for (i = 0; i < vm->vm_nextra; i++)
 		av_add(&av, vm->vm_extra[i]);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)

@@ -4,6 +4,7 @@
  * password written "*" (mask.c).
  */
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,23 @@ loader_json(const struct vmrun_vm *vm)
 	    "host_dir", jstr_or_null(ld->ld_host_dir), "loader",
 	    jstr_or_null(ld->ld_loader));
 	return (o);
+}
+
+/* "tpm" with its defaults: the version, swtpm's state directory. */
+static jw_t *
+tpm_json(const struct vmrun_vm *vm)
+{
+	const struct tpm *tp;
+	char buf[PATH_MAX];
+
+	if ((tp = vm->vm_tpm) == NULL)
+		return (jw_null());
+	if (!tp->tp_swtpm)
+		return (jw_pack("{s:s, s:s, s:s}", "type", "passthru",
+		    "path", tp->tp_path, "version", "2.0"));
+	return (jw_pack("{s:s, s:o, s:s}", "type", "swtpm", "state_dir",
+	    jstr_or_null(tpm_state_dir(vm, buf, sizeof(buf))), "version",
+	    "2.0"));
 }
 
 static jw_t *
@@ -209,6 +227,7 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 		jset(&bad, o, coms[i], jstr_or_null(vm->vm_com[i]));
 	jset(&bad, o, "uuid", jstr_or_null(vm->vm_uuid));
 	jset(&bad, o, "state_dir", jstr_or_null(vm->vm_state_dir));
+	jset(&bad, o, "tpm", tpm_json(vm));
 	jset(&bad, o, "gdb", jstr_or_null(vm->vm_gdb));
 	jset(&bad, o, "generate_acpi", jw_boolean(vm->vm_acpi));
 	jset(&bad, o, "power_off_destroy_vm",

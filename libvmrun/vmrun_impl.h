@@ -249,6 +249,16 @@ struct loader {
 	size_t		 ld_ncmds;
 };
 
+/* "tpm" (design §12.2). */
+struct tpm {
+	bool		 tp_swtpm;	/* swtpm; else the host's (passthru) */
+	const char	*tp_path;	/* passthru: the device */
+	const char	*tp_state_dir;	/* swtpm: as given, or NULL: STATE/tpm */
+	const char	*tp_version;	/* as given, or NULL */
+};
+#define DEFAULT_SWTPM	"/usr/local/bin/swtpm"
+#define TPM_SOCK_MAX	104	/* sockaddr_un's sun_path on FreeBSD */
+
 enum fwcfg {
 	FWCFG_DEFAULT,
 	FWCFG_BHYVE,
@@ -271,6 +281,7 @@ struct vmrun_vm {
 	const char	*vm_varfile_template;
 	enum fwcfg	 vm_fwcfg;
 	struct loader	*vm_loader;
+	struct tpm	*vm_tpm;		/* or NULL */
 	const char	*vm_com[VMRUN_NCOM];
 	int		 vm_capture;		/* the COM port vmrun captures, or -1 */
 	const char	*vm_console_log;
@@ -489,6 +500,7 @@ bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
 void		 check_uuid(struct vctx *, jv_t *, const char *);
 void		 check_gdb(struct vctx *, jv_t *, const char *);
+void		 check_comma_free(struct vctx *, jv_t *, const char *);
 void		 check_tty_backend(struct vctx *, jv_t *, const char *);
 void		 check_com_backend(struct vctx *, jv_t *, const char *);
 bool		 is_stdio_backend(const char *);
@@ -579,6 +591,17 @@ bool		 grub_map(const struct vmrun_vm *, struct pool *,
 const char	*grub_root(const struct loader *, const struct kv *, size_t);
 char		*grub_map_text(const struct vmrun_vm *, struct pool *);
 char		*grub_cfg_text(const struct loader *, struct pool *);
+/* tpm.c */
+extern const struct key tpm_keys[];
+void		 check_tpm(struct vctx *, jv_t *, const char *);
+void		 tpm_build(struct vmrun_vm *, jv_t *);
+const char	*tpm_socket(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t);
+int		 tpm_backend(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t, struct vmrun_diags *, const char **);
+const char	*tpm_state_dir(const struct vmrun_vm *, char *, size_t);
+void		 tpm_host(struct hctx *, const struct vmrun_vm *,
+		    const char *swtpm);
 
 /* config.c */
 struct devsrc {
@@ -689,6 +712,7 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
 
 /* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
    supervise.h */
+/* sidecar.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */

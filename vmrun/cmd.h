@@ -46,6 +46,7 @@ struct options {
 	const char	*bhyvectl;
 	const char	*bhyveload;
 	const char	*grub_bhyve;
+	const char	*swtpm;
 	const char	*vmm_dir;
 	const char	*control;	/* --control; "" for none */
 	const char	*control_group;

@@ -189,17 +189,10 @@ loader_argv(const struct options *o, const struct vmrun_vm *vm,
     char ***argvp)
 {
 	char dir[PATH_MAX];
-	const char *slash, *rundir;
+	const char *rundir;
 
-	rundir = NULL;
-	if (o->lockfile != NULL) {
-		slash = strrchr(o->lockfile, '/');
-		rundir = slash == NULL ? "." : slash == o->lockfile ? "/" : dir;
-		if (rundir == dir && snprintf(dir, sizeof(dir), "%.*s",
-		    (int)(slash - o->lockfile), o->lockfile) >=
-		    (int)sizeof(dir))
-			return (VMRUN_ERR_ARG);
-	}
+	if ((rundir = vmrun_run_dir(o->lockfile, dir, sizeof(dir))) == NULL)
+		return (VMRUN_ERR_ARG);
 	return (vmrun_vm_loader_argv_run(vm, vmrun_vm_loader_program(vm) ==
 	    VMRUN_PROG_GRUB_BHYVE ? o->grub_bhyve : o->bhyveload, rundir,
 	    NULL, argvp));
@@ -210,14 +203,15 @@ dry_run(const struct options *o, const struct vmrun_vm *vm,
     struct vmrun_diags *ds, const char *file)
 {
 	enum vmrun_status st;
-	char **loader, **bhyve;
+	char **loader, **bhyve, dir[PATH_MAX];
 	int rc;
 
 	loader = bhyve = NULL;
 	st = loader_argv(o, vm, &loader);
 	if (st == VMRUN_OK)
-		st = vmrun_vm_bhyve_argv(vm, o->bhyve,
-		    (const char *const *)o->extra, ds, &bhyve);
+		st = vmrun_vm_bhyve_argv_run(vm, o->bhyve,
+		    (const char *const *)o->extra, NULL,
+		    vmrun_run_dir(o->lockfile, dir, sizeof(dir)), ds, &bhyve);
 	if (st == VMRUN_ERR_HOST) {
 		if (o->json)
 			print_diags_json(ds, vmrun_vm_name(vm));

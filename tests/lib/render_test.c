@@ -1,6 +1,6 @@
 /*
  * render_test: the bhyve and bhyveload command lines (design §5.1, §5.2):
- * the seed example, COM ports, the boot ROM, flags and their order,
+ * the seed example, COM ports, the boot ROM, the TPM, flags and their order,
  * argv[0] and extra arguments.  render_devices_test covers the devices,
  * render_safety_test commas and '%' in values, render_config_test the
  * bhyve_config(5) text (§5.3).  Whole argument vectors are compared,
@@ -481,8 +481,62 @@ ATF_TC_BODY(argv_mask, tc)
 	ATF_CHECK_EQ(0, vmrun_argv_mask(NULL));
 }
 
+/*
+ * A TPM after the boot ROM (design §12.3's order); swtpm's socket in the
+ * run directory the caller gives, NAME.swtpm.sock, which must fit a UNIX
+ * socket's path; vmrun_run_dir: the lock's directory.
+ */
+ATF_TC_WITHOUT_HEAD(tpm_socket);
+ATF_TC_BODY(tpm_socket, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	char **argv, *got, buf[128], big[128];
+
+	cf = load_ok(__FILE__, __LINE__, "{" BASE ",'com1':'stdio',"
+	    "'tpm':{'type':'swtpm','state_dir':'/s'}}", true);
+	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_bhyve_argv_run(resolve(cf, NULL),
+	    NULL, NULL, NULL, "/r", ds, &argv));
+	got = join(argv);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,stdio " ROM
+	    " -l tpm,swtpm,/r/vm.swtpm.sock vm", got);
+	free(got);
+	vmrun_argv_free(argv);
+	/* 103 bytes fit; 104 would be cut short by bhyve: refused. */
+	memset(big, 'd', sizeof(big));
+	big[0] = '/';
+	big[103 - strlen("/vm.swtpm.sock")] = '\0';
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_bhyve_argv_run(resolve(cf, NULL),
+	    NULL, NULL, NULL, big, ds, &argv));
+	vmrun_argv_free(argv);
+	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
+	strcat(big, "d");
+	ATF_CHECK_EQ(VMRUN_ERR_HOST, vmrun_vm_bhyve_argv_run(resolve(cf,
+	    NULL), NULL, NULL, NULL, big, ds, &argv));
+	ATF_CHECK(argv == NULL);
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	ATF_CHECK_STREQ("tpm-socket-long",
+	    vmrun_diag_code(vmrun_diags_get(ds, 0)));
+	ATF_CHECK_EQ(VMRUN_ERR_HOST, vmrun_vm_bhyve_config_run(resolve(cf,
+	    NULL), big, ds, &got));
+	vmrun_diags_free(ds);
+	vmrun_config_free(cf);
+	/* passthru: the device as given, version when given. */
+	RENDER_EQ(HDR "-s 0:31:0,lpc " ROM
+	    " -l tpm,passthru,/dev/tpm0,version=2.0 vm",
+	    "{" BASE ",'tpm':{'type':'passthru','path':'/dev/tpm0',"
+	    "'version':'2.0'}}", NULL);
+	ATF_CHECK_STREQ("/run/x", vmrun_run_dir("/run/x/vm.pid", buf,
+	    sizeof(buf)));
+	ATF_CHECK_STREQ(".", vmrun_run_dir("vm.pid", buf, sizeof(buf)));
+	ATF_CHECK_STREQ("/", vmrun_run_dir("/vm.pid", buf, sizeof(buf)));
+	ATF_CHECK(vmrun_run_dir("/run/x/vm.pid", buf, 4) == NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, tpm_socket);
 	ATF_TP_ADD_TC(tp, seed_example);
 	ATF_TP_ADD_TC(tp, com_ports);
 	ATF_TP_ADD_TC(tp, bootrom_forms);
