@@ -38,8 +38,11 @@ meta_key_ok(const char *k)
 static void
 check_meta_data(struct vctx *vc, jv_t *v, const char *path)
 {
-	check_string_map(vc, v, path, meta_key_ok, "a meta-data key is 1 to "
-	    "64 letters, digits, '_', '.' or '-'");
+	static const struct members m = { meta_key_ok, "bad-value", "a "
+	    "meta-data key is 1 to 64 letters, digits, '_', '.' or '-'",
+	    "a string", NULL };
+
+	check_members(vc, v, path, &m);
 }
 
 const struct key cloud_init_keys[] = {

@@ -436,23 +436,25 @@ scan_cloud_init(struct vctx *vc, jv_t *co, const char *path, int depth)
 }
 
 /*
- * An object of strings (a loader's env, cloud-init meta-data) whose keys
- * keyok accepts; keymsg says what a key must be.
+ * An object of names mapped to strings (bhyveload's env, grub's
+ * device_map, cloud-init's meta-data): struct members in vmrun_impl.h.
  */
 void
-check_string_map(struct vctx *vc, jv_t *v, const char *path,
-    bool (*keyok)(const char *), const char *keymsg)
+check_members(struct vctx *vc, jv_t *v, const char *path,
+    const struct members *m)
 {
 	const char *k;
 	jv_t *e;
 	size_t i;
 
 	jv_object_foreach(v, i, k, e) {
-		if (!keyok(k))
-			verr(vc, "bad-value", vpath(vc, path, k), "%s", keymsg);
+		if (!m->m_name(k))
+			verr(vc, m->m_code, vpath(vc, path, k), "%s", m->m_bad);
 		else if (!jv_is_str(e))
 			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a string, not %s", jv_type_word(e));
+			    "%s, not %s", m->m_string, jv_type_word(e));
+		else if (m->m_value != NULL)
+			m->m_value(vc, jv_str(e), vpath(vc, path, k));
 	}
 }
 
