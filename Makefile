@@ -69,7 +69,7 @@ LIBS=		$(PLATFORM_LIBS)
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/mask.o \
 		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o libvmrun/jw.o \
-		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/load.o libvmrun/schema.o libvmrun/values.o libvmrun/cpu.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \

@@ -159,6 +159,7 @@ const struct key cpu_keys[] = {
 	{ "sockets", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
 	{ "cores", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
 	{ "threads", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
+	{ "pin", T_ARR | T_OBJ, 0, 0, 0, check_pin },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 

@@ -239,6 +239,13 @@ struct loader {
 	const char	*ld_loader;
 };
 
+/* A NUMA domain (design §12.3): domain i of vm_domains has id i. */
+struct domain {
+	uint64_t	 dm_size;		/* bytes */
+	const char	*dm_cpus;		/* vCPU list, "0-3" or "0,1" */
+	const char	*dm_policy;		/* or NULL */
+};
+
 enum fwcfg {
 	FWCFG_DEFAULT,
 	FWCFG_BHYVE,
@@ -278,6 +285,15 @@ struct vmrun_vm {
 	bool		 vm_msi;
 	bool		 vm_nomptable;
 	bool		 vm_utc;
+	bool		 vm_msr_ignore;		/* -w */
+	bool		 vm_x2apic;		/* -x */
+	const char	*vm_kbdlayout;		/* -K, or NULL */
+	int		*vm_pin;		/* host CPU by vCPU, -1: none */
+	size_t		 vm_npin;		/* 0, or the number of vCPUs */
+	struct domain	*vm_domains;
+	size_t		 vm_ndomains;
+	struct kv	*vm_smbios;		/* "bios.vendor" = ..., in order */
+	size_t		 vm_nsmbios;
 	const char	**vm_extra;
 	size_t		 vm_nextra;
 	const char	**vm_post;
@@ -479,6 +495,23 @@ bool		 tcpaddr_make(const char *, long, struct tcpaddr *);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
 extern const struct key cpu_keys[];
+
+/* cpu.c: pinning, NUMA domains, platform flags, SMBIOS (design §12.3) */
+extern const struct key domain_keys[];
+extern const struct key smbios_keys[];
+extern const struct key smbios_bios_keys[];
+extern const struct key smbios_system_keys[];
+extern const struct key smbios_board_keys[];
+extern const struct key smbios_chassis_keys[];
+void		 check_pin(struct vctx *, jv_t *, const char *);
+void		 check_domains(struct vctx *, jv_t *, const char *);
+void		 check_smbios(struct vctx *, jv_t *, const char *);
+void		 check_kbdlayout(struct vctx *, jv_t *, const char *);
+void		 cpu_build(struct vctx *, struct vmrun_vm *, jv_t *top);
+void		 cpu_rules(struct vctx *, const struct vmrun_vm *, jv_t *top,
+		    jv_t *overlay, const char *tname);
+size_t		 domain_kv(const struct vmrun_vm *, size_t, struct pool *,
+		    struct kv [3]);
 
 /*
  * Layer 2: the model -- the device types, and a configuration built of
