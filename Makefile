@@ -83,7 +83,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
 		libvmrun/platform.o libvmrun/platrules.o \
-		libvmrun/check.o libvmrun/$(PLATFORM).o
+		libvmrun/check.o libvmrun/probe.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h libvmrun/jread.h libvmrun/jw.h
 

@@ -659,6 +659,12 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
  */
 
 /* check.c: vmrun_vm_check() of vmrun.h; a device's checks are its dt_host */
+
+/* probe.c: what the installed bhyve supports (design §12.4) */
+void		 probe_check(struct hctx *, const struct vmrun_vm *);
+size_t		 probe_parse_usage(const char *, bool [128]);
+size_t		 probe_parse_emuls(const char *, char *, size_t);
+unsigned	 probe_reset(void);	/* tests */
 /* hostfs.c: in supervise.h */
 
 /*
