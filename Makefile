@@ -97,7 +97,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
-		tests/lib/platform_test tests/lib/sup_test
+		tests/lib/platform_test tests/lib/sup_test \
+		tests/lib/probe_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -280,6 +281,10 @@ tests/lib/schema_tables_test: tests/lib/schema_tables_test.c $(TEST_UTIL) \
 tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/probe_test: tests/lib/probe_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/probe_test.c \
 	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 
 # The interpreter is written into them: made again when the Makefile is.

@@ -112,6 +112,40 @@ check_kbdlayout(struct vctx *vc, jv_t *v, const char *path)
 		    "such as \"de_noacc\"", s);
 }
 
+/* The "cpu" key (design §2.3): a vCPU count, or a topology with pins. */
+const struct key cpu_keys[] = {
+	{ "sockets", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
+	{ "cores", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
+	{ "threads", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
+	{ "pin", T_ARR | T_OBJ, 0, 0, 0, check_pin },
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+void
+check_cpu(struct vctx *vc, jv_t *v, const char *path)
+{
+	long long s, c, t;
+
+	if (jv_is_int(v)) {
+		s = jv_int(v);
+		if (s < 1 || s > VMRUN_MAX_CPUS)
+			verr(vc, "out-of-range", path, "%lld vCPUs: expected "
+			    "1 to %d", s, VMRUN_MAX_CPUS);
+		return;
+	}
+	schema_check(vc, v, cpu_keys, NULL, path, false);
+	if (!jint(v, "sockets", &s) || !jint(v, "cores", &c) ||
+	    !jint(v, "threads", &t))
+		return;
+	if (s < 1 || c < 1 || t < 1 || s > VMRUN_MAX_CPUS ||
+	    c > VMRUN_MAX_CPUS || t > VMRUN_MAX_CPUS)
+		return;
+	if (s * c * t > VMRUN_MAX_CPUS)
+		verr(vc, "out-of-range", path, "%lld sockets x %lld cores x "
+		    "%lld threads is %lld vCPUs: the limit is %d", s, c, t,
+		    s * c * t, VMRUN_MAX_CPUS);
+}
+
 /* A decimal number with no sign or leading zero, at most max: its value. */
 static bool
 decimal(const char *s, size_t len, long max, long *np)

@@ -472,7 +472,6 @@ const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, jv_t *, const char *);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
-void		 check_cpu(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
 bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
@@ -494,9 +493,10 @@ bool		 hostport_parse(const char *, bool, struct tcpaddr *);
 bool		 tcpaddr_make(const char *, long, struct tcpaddr *);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
-extern const struct key cpu_keys[];
 
-/* cpu.c: pinning, NUMA domains, platform flags, SMBIOS (design §12.3) */
+/* cpu.c: the vCPUs, pinning, NUMA domains, platform flags, SMBIOS */
+extern const struct key cpu_keys[];
+void		 check_cpu(struct vctx *, jv_t *, const char *);
 extern const struct key domain_keys[];
 extern const struct key smbios_keys[];
 extern const struct key smbios_bios_keys[];
