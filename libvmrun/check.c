@@ -165,7 +165,8 @@ check_cpu_host(struct hctx *hc, const struct vmrun_vm *vm)
 	int n;
 
 	hc->hc_group = "vm";
-	n = hc->hc_plat->po_ncpu();
+	/* Asked only of a VM with pins: a start asks nothing it need not. */
+	n = vm->vm_npin > 0 ? hc->hc_plat->po_ncpu() : PLAT_NA;
 	pin = jv_get(jv_get(vm->vm_top, "cpu"), "pin");
 	for (i = 0; n > 0 && i < vm->vm_npin; i++)
 		if (vm->vm_pin[i] >= n)

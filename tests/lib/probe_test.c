@@ -80,6 +80,25 @@ opts_bhyve(const char *path)
 	return (o);
 }
 
+/* json checked with flags, bhyve at path: not a problem, not a warning. */
+#define CLEAN(path, json, flags)	clean(__FILE__, __LINE__, path, json, \
+	flags)
+
+static void
+clean(const char *file, size_t line, const char *path, const char *json,
+    unsigned flags)
+{
+	struct vmrun_opts *o;
+	struct run r;
+
+	o = opts_bhyve(path);
+	load(file, line, &r, json, NULL);
+	check(&r, o, flags);
+	PROBLEMS(&r, 0);
+	run_done(&r);
+	vmrun_opts_free(o);
+}
+
 /* How many lines a file has (0 when it does not exist). */
 static int
 lines(const char *path)
@@ -149,38 +168,27 @@ ATF_TC_BODY(old_bhyve, tc)
 	    "first release to have it", "upgrade the host to FreeBSD 15.0 "
 	    "or later, or remove \"domains\"");
 	run_done(&r);
+	vmrun_opts_free(o);
 	/* Without the flag, bhyve is not asked. */
 	(void)probe_reset();
-	LOAD(&r, ALL, NULL);
-	check(&r, o, 0);
-	PROBLEMS(&r, 0);
-	run_done(&r);
+	CLEAN("./bhyve", ALL, 0);
 	ATF_CHECK_EQ(0, probe_reset());
-	vmrun_opts_free(o);
 	teardown();
 }
 
 ATF_TC_WITHOUT_HEAD(new_bhyve_asked_once);
 ATF_TC_BODY(new_bhyve_asked_once, tc)
 {
-	struct vmrun_opts *o;
-	struct run r;
 	int i;
 
 	setup();
 	(void)probe_reset();
 	fake_bhyve(USAGE15, "hostbridge\nlpc\n");
-	o = opts_bhyve("./bhyve");
-	for (i = 0; i < 3; i++) {
-		LOAD(&r, ALL, NULL);
-		check(&r, o, VMRUN_CHECK_BHYVE);
-		PROBLEMS(&r, 0);
-		run_done(&r);
-	}
+	for (i = 0; i < 3; i++)
+		CLEAN("./bhyve", ALL, VMRUN_CHECK_BHYVE);
 	/* Asked twice (-h, -s help) in all, for three checks. */
 	ATF_CHECK_EQ(2, lines("asked.log"));
 	ATF_CHECK_EQ(2, probe_reset());
-	vmrun_opts_free(o);
 	teardown();
 }
 
@@ -212,49 +220,28 @@ ATF_TC_BODY(emulation_missing, tc)
 ATF_TC_WITHOUT_HEAD(bhyve_unusable);
 ATF_TC_BODY(bhyve_unusable, tc)
 {
-	struct vmrun_opts *o;
-	struct run r;
-
 	setup();
 	/* A bhyve that cannot run, or fails its help, tells nothing. */
 	(void)probe_reset();
-	o = opts_bhyve("./no-such-bhyve");
-	LOAD(&r, ALL, NULL);
-	check(&r, o, VMRUN_CHECK_BHYVE);
-	PROBLEMS(&r, 0);
-	run_done(&r);
-	vmrun_opts_free(o);
+	CLEAN("./no-such-bhyve", ALL, VMRUN_CHECK_BHYVE);
 	(void)probe_reset();
 	mkfile("bhyve", "#!/bin/sh\necho '       -A: acpi' >&2\nexit 1\n",
 	    0755);
-	o = opts_bhyve("./bhyve");
-	LOAD(&r, ALL, NULL);
-	check(&r, o, VMRUN_CHECK_BHYVE);
-	PROBLEMS(&r, 0);
-	run_done(&r);
+	CLEAN("./bhyve", ALL, VMRUN_CHECK_BHYVE);
 	ATF_CHECK_EQ(2, probe_reset());
-	vmrun_opts_free(o);
 	teardown();
 }
 
 ATF_TC_WITHOUT_HEAD(hung_bhyve_bounded);
 ATF_TC_BODY(hung_bhyve_bounded, tc)
 {
-	struct vmrun_opts *o;
-	struct run r;
-
 	setup();
 	/* A help that never ends is killed at its deadline: nothing learnt. */
 	(void)probe_reset();
 	mkfile("bhyve", "#!/bin/sh\necho '       -A: acpi' >&2\n"
 	    "exec sleep 30\n", 0755);
-	o = opts_bhyve("./bhyve");
-	LOAD(&r, ALL, NULL);
-	check(&r, o, VMRUN_CHECK_BHYVE);
-	PROBLEMS(&r, 0);
-	run_done(&r);
-	vmrun_opts_free(o);
-	(void)probe_reset();
+	CLEAN("./bhyve", ALL, VMRUN_CHECK_BHYVE);
+	ATF_CHECK_EQ(2, probe_reset());
 	teardown();
 }
 
@@ -279,21 +266,20 @@ ATF_TC_BODY(smbios_version, tc)
 	    "word; FreeBSD 14.0 is the first release to have them",
 	    "upgrade the host to FreeBSD 14.0 or later, or remove \"smbios\"");
 	run_done(&r);
+	vmrun_opts_free(o);
 	/* 14.0 has them; a host that is not FreeBSD does not know. */
 	F.fk_osreldate = 1400000;
-	LOAD(&r, "{" BASE ",'smbios':{'bios':{'vendor':'v'}}}", NULL);
-	check(&r, o, VMRUN_CHECK_BHYVE);
-	PROBLEMS(&r, 0);
-	run_done(&r);
+	CLEAN("./no-such-bhyve", "{" BASE ",'smbios':{'bios':{'vendor':'v'}}}",
+	    VMRUN_CHECK_BHYVE);
 	F.fk_osreldate = PLAT_NA;
-	LOAD(&r, "{" BASE ",'smbios':{'bios':{'vendor':'v'}}}", NULL);
-	check(&r, o, VMRUN_CHECK_BHYVE);
-	PROBLEMS(&r, 0);
-	run_done(&r);
-	vmrun_opts_free(o);
+	CLEAN("./no-such-bhyve", "{" BASE ",'smbios':{'bios':{'vendor':'v'}}}",
+	    VMRUN_CHECK_BHYVE);
 	(void)probe_reset();
 	teardown();
 }
+
+/* A VM of 3 vCPUs; its pins follow. */
+#define THREE	"{" NOCPU ",'mem':'1G','cpu':{'sockets':1,'cores':3,'threads':1,"
 
 ATF_TC_WITHOUT_HEAD(host_cpus);
 ATF_TC_BODY(host_cpus, tc)
@@ -302,24 +288,19 @@ ATF_TC_BODY(host_cpus, tc)
 
 	setup();
 	F.fk_ncpu = 4;
-	CHECK(&r, "{" NOCPU ",'mem':'1G','cpu':{'sockets':1,'cores':3,'threads':1,"
-	    "'pin':[3,4]}}", 0);
+	CHECK(&r, THREE "'pin':[3,4]}}", 0);
 	PROBLEMS(&r, 1);
 	EXPECT(&r, "host-cpu-missing", "cpu.pin[1]", "vm", "vCPU 1 is pinned "
 	    "to host CPU 4, but the host has 4 CPUs (0 to 3)", NULL);
 	run_done(&r);
-	CHECK(&r, "{" NOCPU ",'mem':'1G','cpu':{'sockets':1,'cores':3,'threads':1,"
-	    "'pin':{'2':7}}}", 0);
+	CHECK(&r, THREE "'pin':{'2':7}}}", 0);
 	PROBLEMS(&r, 1);
 	EXPECT(&r, "host-cpu-missing", "cpu.pin.2", "vm", "vCPU 2 is pinned "
 	    "to host CPU 7, but the host has 4 CPUs (0 to 3)", NULL);
 	run_done(&r);
 	/* A host that cannot tell is not a problem. */
 	F.fk_ncpu = PLAT_NA;
-	CHECK(&r, "{" NOCPU ",'mem':'1G','cpu':{'sockets':1,'cores':3,'threads':1,"
-	    "'pin':{'2':7}}}", 0);
-	PROBLEMS(&r, 0);
-	run_done(&r);
+	CLEAN("./no-such-bhyve", THREE "'pin':{'2':7}}}", 0);
 	teardown();
 }
 
