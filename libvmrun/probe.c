@@ -282,9 +282,10 @@ probe_run(const char *const argv[], int which, char *buf, size_t len)
 		close(pfd[1].fd);
 	if (!eof || (!gone && pfd[1].fd >= 0) || got == len - 1)
 		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	/* Reaped by pid: the caller's other children are its own. */
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
-	return (eof && got < len - 1 && WIFEXITED(st) &&
+	return (r == pid && eof && got < len - 1 && WIFEXITED(st) &&
 	    WEXITSTATUS(st) == 0);
 }
 
