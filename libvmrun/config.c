@@ -166,6 +166,20 @@ check_tname(struct vctx *vc, jv_t *v, const char *path)
 		    jv_str(v));
 }
 
+/*
+ * The state directory: swtpm's --tpmstate dir= and the seed's path go
+ * to programs that split their options on commas.
+ */
+static void
+check_state_dir(struct vctx *vc, jv_t *v, const char *path)
+{
+	if (*jv_str(v) == '\0')
+		verr(vc, "empty", path, "must name a directory");
+	else if (strchr(jv_str(v), ',') != NULL)
+		verr(vc, "bad-path", path, "\"%s\" holds a comma, which swtpm "
+		    "and bhyve take as the end of an option", jv_str(v));
+}
+
 const struct key top_keys[] = {
 	{ "name", T_STR, K_REQ, 0, 0, check_vmname },
 	{ "cpu", T_INT | T_OBJ, K_REQ, 0, 0, check_cpu },
@@ -187,6 +201,7 @@ const struct key top_keys[] = {
 	{ "hostbridge", T_STR, 0, 0, 0, check_hostbridge },
 	{ "lpc_slot", T_STR, 0, 0, 0, check_lpc_slot },
 	{ "uuid", T_STR, 0, 0, 0, check_uuid },
+	{ "state_dir", T_STR, 0, 0, 0, check_state_dir },
 	{ "gdb", T_STR | T_INT, 0, 0, 0, check_gdb },
 	{ "generate_acpi", T_BOOL, 0, 0, 0, NULL },
 	{ "power_off_destroy_vm", T_BOOL, 0, 0, 0, NULL },
@@ -358,6 +373,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 	if (jstr(top, "lpc_slot") != NULL)
 		(void)slot_parse(jstr(top, "lpc_slot"), &vm->vm_lpc);
 	vm->vm_uuid = jstr(top, "uuid");
+	vm->vm_state_dir = jstr(top, "state_dir");
 	v = jv_get(top, "gdb");
 	if (jv_is_int(v))
 		vm->vm_gdb = pool_printf(vm->vm_pool, "%lld",

@@ -30,13 +30,15 @@ struct vmrun_ctl {
 char *
 vmrun_ctl_path(const char *name)
 {
-	char buf[512];
+	char buf[512], dir[256];
 
 	if (name == NULL || *name == '\0')
 		return (NULL);
 	if (strchr(name, '/') != NULL)
 		return (xstrdup(name));
-	snprintf(buf, sizeof(buf), "%s/%s.sock", VMRUN_RUNDIR, name);
+	if (dirs_run(dir, sizeof(dir)) == NULL)
+		return (NULL);
+	snprintf(buf, sizeof(buf), "%s/%s.sock", dir, name);
 	return (xstrdup(buf));
 }
 

@@ -206,7 +206,7 @@ static char *
 srv_path(struct vmrun_sup *su)
 {
 	const char *lock, *slash, *c;
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], dir[PATH_MAX];
 
 	if ((c = su->su_opts->op_control) != NULL)
 		return (xstrdup(c));
@@ -216,9 +216,10 @@ srv_path(struct vmrun_sup *su)
 		    lock, su->su_name);
 	else if (lock != NULL)
 		snprintf(buf, sizeof(buf), "%s.sock", su->su_name);
-	else
-		snprintf(buf, sizeof(buf), "%s/%s.sock", VMRUN_RUNDIR,
-		    su->su_name);
+	else if (dirs_run(dir, sizeof(dir)) == NULL ||
+	    snprintf(buf, sizeof(buf), "%s/%s.sock", dir, su->su_name) >=
+	    (int)sizeof(buf))
+		return (NULL);
 	return (xstrdup(buf));
 }
 

@@ -26,7 +26,44 @@
 #include "supervise.h"
 #include "platform.h"
 
-#define LOCK_DIR	VMRUN_RUNDIR
+/*
+ * The run directory (design §12.9): the lock's when -P names one, else
+ * the user's (dirs_run), made if missing and checked once, then kept for
+ * the supervisor's life.  NULL when it cannot be used: *rc is then the
+ * exit status (69, 71 out of memory) and ds says why.
+ */
+const char *
+sup_rundir(struct vmrun_sup *su, struct vmrun_diags *ds, int *rc)
+{
+	char buf[PATH_MAX];
+	const char *lock, *slash, *dir;
+	enum dirs_kind kind;
+
+	if (su->su_rundir != NULL)
+		return (su->su_rundir);
+	kind = DK_SHARED;
+	if ((lock = su->su_opts->op_lockfile) != NULL) {
+		slash = strrchr(lock, '/');
+		dir = slash == NULL ? "." : slash == lock ? "/" : buf;
+		if (slash != NULL && slash != lock)
+			snprintf(buf, sizeof(buf), "%.*s", (int)(slash - lock),
+			    lock);
+	} else if ((dir = dirs_run(buf, sizeof(buf))) == NULL) {
+		diag_add(ds, VMRUN_ERROR, "dir-failed", "", NULL,
+		    "the run directory's path is too long");
+		*rc = 69;
+		return (NULL);
+	} else if (geteuid() != 0)
+		kind = DK_PRIVATE;
+	if ((*rc = dirs_make(dir, kind, "run directory", ds)) != 0)
+		return (NULL);
+	if ((su->su_rundir = xstrdup(dir)) == NULL) {
+		diag_add(ds, VMRUN_ERROR, "no-memory", "", NULL,
+		    "out of memory");
+		*rc = 71;
+	}
+	return (su->su_rundir);
+}
 
 /* Take the per-VM lock (-P): 0, 75 when another vmrun holds it, or 71. */
 int
@@ -34,16 +71,14 @@ lock_take(struct vmrun_sup *su, struct vmrun_diags *ds)
 {
 	char def[PATH_MAX];
 	struct stat sb;
-	const char *path;
+	const char *path, *dir;
 	pid_t other;
+	int rc;
 
 	if ((path = su->su_opts->op_lockfile) == NULL) {
-		snprintf(def, sizeof(def), "%s/%s.pid", LOCK_DIR, su->su_name);
-		if (mkdir(LOCK_DIR, 0755) != 0 && errno != EEXIST) {
-			diag_add(ds, VMRUN_ERROR, "lock-failed", "", NULL,
-			    "cannot create %s: %s", LOCK_DIR, strerror(errno));
-			return (71);
-		}
+		if ((dir = sup_rundir(su, ds, &rc)) == NULL)
+			return (rc);
+		snprintf(def, sizeof(def), "%s/%s.pid", dir, su->su_name);
 		path = def;
 	}
 	/*

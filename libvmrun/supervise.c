@@ -100,6 +100,9 @@ vmrun_sup_free(struct vmrun_sup *su)
 	vmrun_argv_free(su->su_loader_argv);
 	vmrun_diags_free(su->su_owndiags);
 	vmrun_opts_free(su->su_opts);
+	res_undo(su, RL_VM, false);
+	xfree(su->su_res);
+	xfree(su->su_rundir);
 	xfree(su->su_target);
 	xfree(su->su_restarts);
 	xfree(su->su_next);
@@ -202,6 +205,7 @@ sup_end(struct vmrun_sup *su, int rc)
 {
 	struct vmrun_event ev;
 
+	res_undo(su, RL_VM, true);
 	sup_event_init(&ev, VMRUN_EV_END);
 	ev.ev_exit_status = rc;
 	ev.ev_reason = su->su_reason;
@@ -561,6 +565,7 @@ sup_after(struct vmrun_sup *su, int rc)
 static void
 after_quiet(struct vmrun_sup *su)
 {
+	res_undo(su, RL_BOOT, true);
 	(void)console_sockets(su, su->su_vm, false, su->su_diags,
 	    cleanup_event);
 	if (vm_node_exists(su, su->su_name)) {

@@ -17,11 +17,11 @@
 #include "jw.h"
 
 struct plat_mux;
+struct stat;
 
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
-#define VMRUN_RUNDIR		"/var/run/vmrun"	/* locks, sockets */
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
 #define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
@@ -146,6 +146,25 @@ struct console {
 	int		 co_writer;	/* the client that may write, or -1 */
 };
 
+/*
+ * A run resource (resource.c): something vmrun made on the host for the
+ * VM, undone at the end of its life by rs_undo.
+ */
+enum res_life {
+	RL_BOOT,		/* one bhyve run: undone when it has ended */
+	RL_VM,			/* the supervision: kept across reboots */
+};
+struct vmrun_sup;
+typedef bool	 res_undo_fn(struct vmrun_sup *, void *);
+struct resource {
+	char		*rs_name;	/* what the cleanup event names */
+	const char	*rs_action;	/* "remove", "destroy", ... (static) */
+	enum res_life	 rs_life;
+	res_undo_fn	*rs_undo;	/* true: undone */
+	void		*rs_arg;	/* owned; rs_free'd once undone */
+	void		(*rs_free)(void *);
+};
+
 /* Where a run is, for the status request. */
 enum sup_state {
 	SS_STARTING,		/* checks, stale state, the loader */
@@ -216,6 +235,10 @@ struct vmrun_sup {
 	struct vmrun_diags *su_diags;
 
 	struct pidfh	*su_lock;
+	char		*su_rundir;	/* sup_rundir's, once made; or NULL */
+	struct resource	*su_res;	/* run resources, oldest first */
+	size_t		 su_nres;
+	size_t		 su_rescap;
 	int		 su_pidfd;	/* bhyve's pid file (-p), or -1 */
 
 	/* The main child: bhyve, or the loader before it. */
@@ -270,6 +293,7 @@ struct vmrun_sup {
  *	platform_*.c	process descriptors, reaper, process groups
  *	spawn.c		start a child, see its end, copy its stderr
  *	event.c		events: made, delivered, written as JSON
+ *	resource.c	what vmrun made for the VM's runs, undone at their end
  *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
  *	pty.c		a pseudo-terminal, raw, for a captured COM port
  *	console.c	the captured COM port: its pty, ring and log
@@ -321,6 +345,7 @@ jw_t		*sig_or_null(int);
 /* hostfs.c */
 typedef void	 cleanup_fn(struct vmrun_sup *, const char *resource,
 		    const char *action, bool ok);
+const char	*sup_rundir(struct vmrun_sup *, struct vmrun_diags *, int *);
 int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
 void		 lock_release(struct vmrun_sup *);
 int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
@@ -337,6 +362,16 @@ const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
 pid_t		 pidfile_live(const char *);
 const char	*nofollow_error(const char *, int);
 pid_t		 vm_bhyve_alive(const char *, const char *, char *, size_t);
+
+/* resource.c */
+int		 res_add(struct vmrun_sup *, enum res_life, const char *name,
+		    const char *action, res_undo_fn *, void *arg,
+		    void (*)(void *));
+int		 res_add_file(struct vmrun_sup *, enum res_life, const char *,
+		    const struct stat *);
+struct resource	*res_find(struct vmrun_sup *, const void *arg);
+void		 res_done(struct vmrun_sup *, struct resource *, bool);
+void		 res_undo(struct vmrun_sup *, enum res_life, bool tell);
 
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);

@@ -10,7 +10,7 @@
 
 /* Keys a target may not set: they identify the VM or fix its layout. */
 const char *const target_fixed_keys[] = {
-	"name", "targets", "uuid", "hostbridge", "lpc_slot", NULL
+	"name", "targets", "uuid", "hostbridge", "lpc_slot", "state_dir", NULL
 };
 
 /* Is key one a target may not set? */

@@ -215,6 +215,7 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	for (i = 0; i < VMRUN_NCOM; i++)
 		jset(&bad, o, coms[i], jstr_or_null(vm->vm_com[i]));
 	jset(&bad, o, "uuid", jstr_or_null(vm->vm_uuid));
+	jset(&bad, o, "state_dir", jstr_or_null(vm->vm_state_dir));
 	jset(&bad, o, "gdb", jstr_or_null(vm->vm_gdb));
 	jset(&bad, o, "generate_acpi", jw_boolean(vm->vm_acpi));
 	jset(&bad, o, "power_off_destroy_vm",

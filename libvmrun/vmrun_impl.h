@@ -15,6 +15,8 @@
 #ifndef VMRUN_IMPL_H
 #define VMRUN_IMPL_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -276,6 +278,7 @@ struct vmrun_vm {
 	const char	*vm_hostbridge;
 	struct slot	 vm_lpc;
 	const char	*vm_uuid;
+	const char	*vm_state_dir;		/* as given, or NULL: the default */
 	const char	*vm_gdb;
 	bool		 vm_acpi;
 	bool		 vm_destroy;
@@ -420,6 +423,22 @@ void		 diag_set_group(struct vmrun_diags *, size_t from,
 bool		 diags_nomem(const struct vmrun_diags *);
 
 /* platform.c, platform_freebsd.c, platform_linux.c: behind platform.h */
+
+/* dirs.c: the run and state directories, made safe (design §12.9) */
+enum dirs_kind {
+	DK_SHARED,		/* root's run directory: 0755, root writes */
+	DK_PRIVATE		/* every other: 0700, the user's alone */
+};
+struct stat;
+const char	*dirs_run_for(uid_t, const char *xdg, char *, size_t);
+const char	*dirs_run(char *, size_t);
+const char	*dirs_state_for(const char *given, const char *name, uid_t,
+		    const char *xdg, const char *home, char *, size_t);
+const char	*dirs_state(const char *given, const char *name, char *,
+		    size_t);
+const char	*dirs_unsafe(const struct stat *, enum dirs_kind, uid_t);
+int		 dirs_make(const char *, enum dirs_kind, const char *what,
+		    struct vmrun_diags *);
 /* platrules.c: in platform.h, what both platforms decide alike */
 
 /*
@@ -671,7 +690,8 @@ unsigned	 probe_reset(void);	/* tests */
  * Layer 5: supervision, declared in supervise.h, and the control client.
  */
 
-/* opts.c, spawn.c, event.c, pty.c, console.c, launch.c: in supervise.h */
+/* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
+   supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */
