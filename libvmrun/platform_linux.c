@@ -394,9 +394,25 @@ linux_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (ENOTSUP);
 }
 
+static int
+linux_ncpu(void)
+{
+	long n;
+
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	return (n > 0 && n < 1 << 30 ? (int)n : PLAT_NA);
+}
+
+/* Not FreeBSD: no FreeBSD version. */
+static int
+linux_osreldate(void)
+{
+	return (PLAT_NA);
+}
+
 const struct plat_ops plat_native = {
 	linux_if_state, linux_tap_create, linux_module, linux_maxcpu,
-	linux_ppt, linux_pci_lookup
+	linux_ppt, linux_pci_lookup, linux_ncpu, linux_osreldate
 };
 
 /*

@@ -113,9 +113,21 @@ fake_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (F.fk_lookup);
 }
 
+static int
+fake_ncpu(void)
+{
+	return (F.fk_ncpu);
+}
+
+static int
+fake_osreldate(void)
+{
+	return (F.fk_osreldate);
+}
+
 static const struct plat_ops fake_ops = {
 	fake_if_state, fake_tap_create, fake_module, fake_maxcpu, fake_ppt,
-	fake_pci_lookup
+	fake_pci_lookup, fake_ncpu, fake_osreldate
 };
 
 /* A file with the given text and mode. */
@@ -143,6 +155,8 @@ setup(void)
 	F.fk_vmm = 1;
 	F.fk_nmdm = 1;
 	F.fk_maxcpu = 16;
+	F.fk_ncpu = 8;
+	F.fk_osreldate = PLAT_NA;
 	F.fk_ppt = 1;
 	F.fk_drv = "em";
 	F.fk_lookup = ENOTSUP;

@@ -45,6 +45,8 @@ struct fake {
 	unsigned fk_lookaddr[3];
 	int	 fk_nlookup;
 	unsigned long fk_lookids[2];	/* last ids asked */
+	int	 fk_ncpu;		/* host CPUs (8) */
+	int	 fk_osreldate;		/* kern.osreldate (PLAT_NA) */
 };
 
 /* The fake host's answers and records; setup() resets them. */
