@@ -69,7 +69,7 @@ LIBS=		$(PLATFORM_LIBS)
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/mask.o \
 		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o libvmrun/jw.o \
-		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/load.o libvmrun/schema.o libvmrun/values.o libvmrun/cpu.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/loader.o libvmrun/config.o \
@@ -87,7 +87,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
 		libvmrun/platform.o libvmrun/platrules.o \
-		libvmrun/check.o libvmrun/$(PLATFORM).o
+		libvmrun/check.o libvmrun/probe.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h libvmrun/jread.h libvmrun/jw.h
 
@@ -102,7 +102,7 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
 		tests/lib/platform_test tests/lib/sup_test \
-		tests/lib/resource_test tests/lib/limits_test
+		tests/lib/probe_test tests/lib/resource_test tests/lib/limits_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -118,7 +118,8 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
-		tests/helpers/schema-check tests/helpers/tpm-client
+		tests/helpers/schema-check tests/helpers/tpm-client \
+		tests/helpers/bhyve-replay
 EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
@@ -296,6 +297,10 @@ tests/lib/schema_tables_test: tests/lib/schema_tables_test.c $(TEST_UTIL) \
 tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/probe_test: tests/lib/probe_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/probe_test.c \
 	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 
 # The interpreter is written into them: made again when the Makefile is.

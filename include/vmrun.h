@@ -245,14 +245,19 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
  * starting handles itself).  VMRUN_CHECK_PREVIEW changes nothing on the
  * host: a problem whose fix FIX or FIX_ALL selects is a warning that ends
  * "will be fixed at start" and is not counted, so that a check before a
- * start agrees with the start.  Returns the number of problems (errors)
+ * start agrees with the start.  VMRUN_CHECK_BHYVE also asks the bhyve
+ * of opts ("bhyve -h" and "bhyve -s help", once per process and program,
+ * each a child given 2 seconds) what it supports, and reports what the
+ * target uses that it lacks.  Returns the number of problems (errors)
  * that remain; applied fixes are reported as warnings with code "fixed".
- * opts (may be NULL) gives the VM device directory and the lock file.
+ * opts (may be NULL) gives the VM device directory, the lock file and
+ * the bhyve program.
  */
 #define VMRUN_CHECK_FIX		0x01
 #define VMRUN_CHECK_FIX_ALL	0x02
 #define VMRUN_CHECK_STATE	0x04
 #define VMRUN_CHECK_PREVIEW	0x08
+#define VMRUN_CHECK_BHYVE	0x10
 
 struct vmrun_opts;
 size_t		 vmrun_vm_check(const struct vmrun_vm *,

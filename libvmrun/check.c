@@ -24,6 +24,8 @@
 #include "platform.h"
 
 #define DEFAULT_BOOTROM	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
+/* Where bhyve finds a keyboard layout "-K NAME" (bhyve.md §2.1). */
+#define KBDLAYOUT_DIR	"/usr/share/bhyve/kbdlayout"
 
 static void
 check_lpc(struct hctx *hc, const struct vmrun_vm *vm)
@@ -195,6 +197,35 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 }
 
 /*
+ * design §12.3: each pinned host CPU exists, and so does the keyboard
+ * layout (bhyve reads it from /usr/share/bhyve/kbdlayout).
+ */
+static void
+check_cpu_host(struct hctx *hc, const struct vmrun_vm *vm)
+{
+	jv_t *pin;
+	size_t i;
+	int n;
+
+	hc->hc_group = "vm";
+	/* Asked only of a VM with pins: a start asks nothing it need not. */
+	n = vm->vm_npin > 0 ? hc->hc_plat->po_ncpu() : PLAT_NA;
+	pin = jv_get(jv_get(vm->vm_top, "cpu"), "pin");
+	for (i = 0; n > 0 && i < vm->vm_npin; i++)
+		if (vm->vm_pin[i] >= n)
+			host_problem(hc, "host-cpu-missing", jv_is_arr(pin) ?
+			    host_jpi(hc, "cpu", "pin", i) : pool_printf(
+			    hc->hc_pool, "cpu.pin.%zu", i), NULL, "vCPU %zu is "
+			    "pinned to host CPU %d, but the host has %d CPU%s "
+			    "(0 to %d)", i, vm->vm_pin[i], n, n == 1 ? "" : "s",
+			    n - 1);
+	if (vm->vm_kbdlayout != NULL)
+		host_need_file(hc, "keyboard_layout", pool_cat(hc->hc_pool,
+		    KBDLAYOUT_DIR "/", vm->vm_kbdlayout, (char *)NULL), FK_REG,
+		    false, NULL);
+}
+
+/*
  * The cloud-init seed (design §12.6) is built at start, so its image
  * need not exist: what it is built from must, and makefs, and a state
  * directory that is there must be safe (dirs.c).
@@ -254,6 +285,9 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 	if ((hc.hc_pool = pool_new()) == NULL)
 		return (1);
 	check_vm(&hc, vm);
+	check_cpu_host(&hc, vm);
+	if (flags & VMRUN_CHECK_BHYVE)
+		probe_check(&hc, vm);
 	/* What each device needs is in its row of the device table. */
 	for (i = 0; i < vm->vm_npci; i++) {
 		if ((d = vm->vm_pci[i].pe_dev) == NULL || d->dv_type == NULL ||

@@ -144,6 +144,11 @@ const struct key top_keys[] = {
 	{ "force_msi", T_BOOL, 0, 0, 0, NULL },
 	{ "disable_mptable_gen", T_BOOL, 0, 0, 0, NULL },
 	{ "utc_clock", T_BOOL, 0, 0, 0, NULL },
+	{ "ignore_unimplemented_msr", T_BOOL, 0, 0, 0, NULL },
+	{ "x2apic", T_BOOL, 0, 0, 0, NULL },
+	{ "keyboard_layout", T_STR, 0, 0, 0, check_kbdlayout },
+	{ "domains", T_ARR, 0, 0, 0, check_domains },
+	{ "smbios", T_OBJ, 0, 0, 0, check_smbios },
 	{ "extra_options", T_STR | T_ARR, 0, 0, 0, check_argv },
 	{ "post_start_script", T_STR | T_ARR, 0, 0, 0, check_command },
 	{ "reboot_on", T_ARR, 0, 0, 0, check_reboot_on },
@@ -377,6 +382,7 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 			    "required key is missing");
 
 	build_scalars(vc, vm, top);
+	cpu_build(vc, vm, top);
 
 	/* Devices: base ones, then graphic, then the target's (§4). */
 	vm->vm_devs = pool_alloc(vm->vm_pool, (nsrc + 3) * sizeof(struct dev));

@@ -260,10 +260,12 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 	if (prog == VMRUN_PROG_GRUB_BHYVE &&
 	    (rc = grub_files(su, vm, &dir)) != 0)
 		return (rc);
-	tty = strcmp(vm->vm_loader->ld_console, "capture") == 0 ?
-	    su->su_con.co_path : NULL;
-	if (tty != NULL && su->su_con.co_master < 0)
-		return (71);
+	tty = NULL;
+	if (strcmp(vm->vm_loader->ld_console, "capture") == 0) {
+		if (su->su_con.co_master < 0)
+			return (71);
+		tty = su->su_con.co_path;
+	}
 	if (vmrun_vm_loader_argv_run(vm, prog == VMRUN_PROG_GRUB_BHYVE ?
 	    su->su_opts->op_prog[prog] : sup_prog(su, prog), dir, tty,
 	    &argv) != VMRUN_OK)

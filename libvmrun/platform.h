@@ -176,6 +176,13 @@ struct plat_ops {
 	 */
 	int	(*po_pci_lookup)(unsigned long, unsigned long, unsigned *,
 		    unsigned *, unsigned *);
+	/* The host's CPUs (hw.ncpu): > 0, or PLAT_NA when unknown. */
+	int	(*po_ncpu)(void);
+	/*
+	 * The FreeBSD version (kern.osreldate, e.g. 1500068): > 0, or
+	 * PLAT_NA on a system that is not FreeBSD.
+	 */
+	int	(*po_osreldate)(void);
 	/*
 	 * Resource accounting, which rctl(8) rules need (FreeBSD's
 	 * kern.racct.enable): 1 on, 0 off, or PLAT_NA where the system

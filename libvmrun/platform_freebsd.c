@@ -403,16 +403,23 @@ fbsd_module(const char *name)
 	return (modfind(name) >= 0 ? 1 : 0);
 }
 
+/* An int sysctl that must be positive: its value, or PLAT_NA. */
 static int
-fbsd_maxcpu(void)
+fbsd_sysctl_int(const char *name)
 {
 	int n;
 	size_t len;
 
 	len = sizeof(n);
-	if (sysctlbyname("hw.vmm.maxcpu", &n, &len, NULL, 0) != 0 || n <= 0)
+	if (sysctlbyname(name, &n, &len, NULL, 0) != 0 || n <= 0)
 		return (PLAT_NA);
 	return (n);
+}
+
+static int
+fbsd_maxcpu(void)
+{
+	return (fbsd_sysctl_int("hw.vmm.maxcpu"));
 }
 
 /*
@@ -535,6 +542,18 @@ fbsd_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (0);
 }
 
+static int
+fbsd_ncpu(void)
+{
+	return (fbsd_sysctl_int("hw.ncpu"));
+}
+
+static int
+fbsd_osreldate(void)
+{
+	return (fbsd_sysctl_int("kern.osreldate"));
+}
+
 /* A kernel built without RACCT has no such sysctl: off, as far as rctl goes. */
 static int
 fbsd_racct(void)
@@ -560,7 +579,8 @@ fbsd_rctl_add(const char *rule)
 
 const struct plat_ops plat_native = {
 	fbsd_if_state, fbsd_tap_create, fbsd_module, fbsd_maxcpu,
-	fbsd_ppt, fbsd_pci_lookup, fbsd_racct, fbsd_rctl_add
+	fbsd_ppt, fbsd_pci_lookup, fbsd_ncpu, fbsd_osreldate, fbsd_racct,
+	fbsd_rctl_add
 };
 
 /*

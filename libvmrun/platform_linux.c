@@ -394,6 +394,22 @@ linux_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (ENOTSUP);
 }
 
+static int
+linux_ncpu(void)
+{
+	long n;
+
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	return (n > 0 && n < 1 << 30 ? (int)n : PLAT_NA);
+}
+
+/* Not FreeBSD: no FreeBSD version. */
+static int
+linux_osreldate(void)
+{
+	return (PLAT_NA);
+}
+
 /* rctl(8) is FreeBSD's: Linux has no such limits on a process. */
 static int
 linux_racct(void)
@@ -410,7 +426,8 @@ linux_rctl_add(const char *rule)
 
 const struct plat_ops plat_native = {
 	linux_if_state, linux_tap_create, linux_module, linux_maxcpu,
-	linux_ppt, linux_pci_lookup, linux_racct, linux_rctl_add
+	linux_ppt, linux_pci_lookup, linux_ncpu, linux_osreldate,
+	linux_racct, linux_rctl_add
 };
 
 /*

@@ -449,6 +449,99 @@ render_tpm(struct av *av, const struct vmrun_vm *vm, const char *rundir,
 	return (true);
 }
 
+/* Does domain i go as "-n", its list and policy free of commas? */
+static bool
+domain_legacy(const struct vmrun_vm *vm, size_t i)
+{
+	const struct domain *dm;
+
+	dm = &vm->vm_domains[i];
+	return (strchr(dm->dm_cpus, ',') == NULL && (dm->dm_policy == NULL ||
+	    strchr(dm->dm_policy, ',') == NULL));
+}
+
+/*
+ * design §12.3, after -c and -m: "-n" per domain by id (those whose
+ * lists hold no comma: bhyve splits -n on every comma), "-p" per pin by
+ * vCPU, then "-K".
+ */
+static void
+render_cpu(struct av *av, const struct vmrun_vm *vm)
+{
+	struct pool *p;
+	struct kv kv[3];
+	const char *cpus, *pol;
+	char a[21], b[21];
+	size_t i;
+
+	p = av->av_pool;
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		if (!domain_legacy(vm, i))
+			continue;
+		(void)domain_kv(vm, i, p, kv);
+		cpus = escape_value(p, vm->vm_domains[i].dm_cpus);
+		pol = vm->vm_domains[i].dm_policy == NULL ? NULL :
+		    escape_value(p, vm->vm_domains[i].dm_policy);
+		if (cpus == NULL || kv[0].kv_val == NULL ||
+		    (vm->vm_domains[i].dm_policy != NULL && pol == NULL)) {
+			av->av_nomem = true;
+			return;
+		}
+		av_add(av, "-n");
+		av_add(av, pool_cat(p, "id=", u64_str(i, a), ",size=",
+		    kv[0].kv_val, ",cpus=", cpus, pol != NULL ?
+		    ",domain_policy=" : "", pol != NULL ? pol : "",
+		    (char *)NULL));
+	}
+	for (i = 0; i < vm->vm_npin; i++) {
+		if (vm->vm_pin[i] < 0)
+			continue;
+		av_add(av, "-p");
+		av_add(av, pool_join(p, u64_str(i, a), ":",
+		    u64_str((uint64_t)vm->vm_pin[i], b)));
+	}
+	if (vm->vm_kbdlayout != NULL) {
+		av_add(av, "-K");
+		av_add(av, escape_value(p, vm->vm_kbdlayout));
+	}
+}
+
+/* "-o KEY=VALUE", the value escaped. */
+static void
+av_cfgkey(struct av *av, const char *key, const char *val)
+{
+	const char *v;
+
+	if (key == NULL || val == NULL ||
+	    (v = escape_value(av->av_pool, val)) == NULL) {
+		av->av_nomem = true;
+		return;
+	}
+	av_add(av, "-o");
+	av_add(av, pool_join(av->av_pool, key, "=", v));
+}
+
+/*
+ * design §12.3, after the LPC devices: the -o keys of the domains that
+ * could not go as "-n", then the SMBIOS strings.
+ */
+static void
+render_cfgkeys(struct av *av, const struct vmrun_vm *vm)
+{
+	struct kv kv[3];
+	size_t i, j, n;
+
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		if (domain_legacy(vm, i))
+			continue;
+		n = domain_kv(vm, i, av->av_pool, kv);
+		for (j = 0; j < n; j++)
+			av_cfgkey(av, kv[j].kv_key, kv[j].kv_val);
+	}
+	for (i = 0; i < vm->vm_nsmbios; i++)
+		av_cfgkey(av, vm->vm_smbios[i].kv_key, vm->vm_smbios[i].kv_val);
+}
+
 enum vmrun_status
 vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
     const char *const *extra, struct vmrun_diags *ds, char ***argvp)
@@ -479,7 +572,7 @@ vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
 	static const struct {
 		char	 f_opt[3];
 		size_t	 f_off;
-	} flags[] = {	/* design §5.1: the fixed order -A -D -H -P -S -W -Y -u */
+	} flags[] = {	/* design §5.1, §12.3: -A -D -H -P -S -W -Y -u -w -x */
 		{ "-A", offsetof(struct vmrun_vm, vm_acpi) },
 		{ "-D", offsetof(struct vmrun_vm, vm_destroy) },
 		{ "-H", offsetof(struct vmrun_vm, vm_hlt) },
@@ -488,6 +581,8 @@ vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
 		{ "-W", offsetof(struct vmrun_vm, vm_msi) },
 		{ "-Y", offsetof(struct vmrun_vm, vm_nomptable) },
 		{ "-u", offsetof(struct vmrun_vm, vm_utc) },
+		{ "-w", offsetof(struct vmrun_vm, vm_msr_ignore) },
+		{ "-x", offsetof(struct vmrun_vm, vm_x2apic) },
 	};
 	struct av av;
 	struct pcient *pl;
@@ -516,6 +611,7 @@ vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
 	    ",threads=", u64_str(vm->vm_threads, c[3]), (char *)NULL));
 	av_add(&av, "-m");
 	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
+	render_cpu(&av, vm);
 	if (vm->vm_gdb != NULL) {
 		av_add(&av, "-G");
 		av_add(&av, vm->vm_gdb);
@@ -532,6 +628,7 @@ vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
 	render_lpc(&av, vm, tty != NULL ? tty : CAPTURE_PLACEHOLDER);
 	if (!render_tpm(&av, vm, rundir, ds))
 		host = true;
+	render_cfgkeys(&av, vm);
 	for (i = 0; i < vm->vm_nextra; i++)
 		av_add(&av, vm->vm_extra[i]);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)

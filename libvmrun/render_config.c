@@ -158,6 +158,32 @@ refuse(const struct vmrun_vm *vm, struct vmrun_diags *ds)
 	return (host ? VMRUN_ERR_HOST : VMRUN_OK);
 }
 
+/*
+ * design §12.3 as bhyve_config keys (bhyve.md §3.1): -w and -x, -K, the
+ * pins (vcpu.N.cpuset) and the NUMA domains (domains.N.*).
+ */
+static void
+cpu_keys_out(struct strbuf *sb, struct pool *p, const struct vmrun_vm *vm)
+{
+	struct kv dk[3];
+	size_t i, j, n;
+
+	if (vm->vm_msr_ignore)
+		sb_add(sb, "x86.strictmsr=false\n");
+	if (vm->vm_x2apic)
+		sb_add(sb, "x86.x2apic=true\n");
+	if (vm->vm_kbdlayout != NULL)
+		kv(sb, p, "keyboard.layout", vm->vm_kbdlayout);
+	for (i = 0; i < vm->vm_npin; i++)
+		if (vm->vm_pin[i] >= 0)
+			sb_printf(sb, "vcpu.%zu.cpuset=%d\n", i, vm->vm_pin[i]);
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		n = domain_kv(vm, i, p, dk);
+		for (j = 0; j < n; j++)
+			kv(sb, p, dk[j].kv_key, dk[j].kv_val);
+	}
+}
+
 enum vmrun_status
 vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
     char **textp)
@@ -230,6 +256,7 @@ vmrun_vm_bhyve_config_run(const struct vmrun_vm *vm, const char *rundir,
 	for (i = 0; i < 7; i++)
 		if (flags[i])
 			sb_add(&sb, flagkeys[i]);
+	cpu_keys_out(&sb, p, vm);
 	if (vm->vm_uuid != NULL)
 		kv(&sb, p, "uuid", vm->vm_uuid);
 	if (vm->vm_gdb != NULL)
@@ -254,6 +281,8 @@ vmrun_vm_bhyve_config_run(const struct vmrun_vm *vm, const char *rundir,
 		sb_free(&sb);
 		return (VMRUN_ERR_HOST);
 	}
+	for (i = 0; i < vm->vm_nsmbios; i++)
+		kv(&sb, p, vm->vm_smbios[i].kv_key, vm->vm_smbios[i].kv_val);
 	pool_free(p);
 	if ((s = sb_take(&sb)) == NULL)
 		return (VMRUN_ERR_NOMEM);

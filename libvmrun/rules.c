@@ -538,6 +538,9 @@ rules_check(struct vctx *vc, struct vmrun_vm *vm, jv_t *top,
 
 	/* Taps, writable disks and listening addresses: one user each. */
 	check_shared(vc, vm, overlay, tname);
+
+	/* Pins, NUMA domains (design §12.3). */
+	cpu_rules(vc, vm, top, overlay, tname);
 #undef KP
 }
 

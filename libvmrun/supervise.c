@@ -623,7 +623,8 @@ run_begin(struct vmrun_sup *su)
 	su->su_reason = "start-failed";
 	/* design §7.1 step 2: the host checks, again before every start. */
 	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
-	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0) {
+	    (unsigned)su->su_opts->op_checks | VMRUN_CHECK_BHYVE,
+	    su->su_diags) > 0) {
 		sup_end(su, 69);
 		return;
 	}

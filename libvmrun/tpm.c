@@ -169,10 +169,8 @@ tpm_state_dir(const struct vmrun_vm *vm, char *buf, size_t len)
 /*
  * Host checks (design §12.2): the passthru device, or the swtpm program
  * and a state directory vmrun can make or write.  Whether the host's
- * bhyve has the swtpm backend at all is the feature probe's (design
- * §12.4): help text cannot show it, so its version table needs the row
- * "swtpm TPM backend", first in FreeBSD 15.0, for a VM whose
- * vm_tpm->tp_swtpm is set.
+ * bhyve has the TPM at all is the feature probe's (probe.c: a row of
+ * its version table each for passthru and swtpm).
  */
 void
 tpm_host(struct hctx *hc, const struct vmrun_vm *vm, const char *swtpm)
@@ -202,8 +200,14 @@ tpm_host(struct hctx *hc, const struct vmrun_vm *vm, const char *swtpm)
 	/* It is made at start: then the nearest directory that exists. */
 	snprintf(up, sizeof(up), "%s", dir);
 	while (stat(up, &sb) != 0 && errno == ENOENT &&
-	    (s = strrchr(up, '/')) != NULL && s != up)
-		*s = '\0';
+	    strcmp(up, ".") != 0 && strcmp(up, "/") != 0) {
+		if ((s = strrchr(up, '/')) == NULL)
+			snprintf(up, sizeof(up), ".");	/* relative: the cwd */
+		else if (s == up)
+			up[1] = '\0';
+		else
+			*s = '\0';
+	}
 	if (stat(up, &sb) != 0)
 		host_problem(hc, "file-inaccessible", "tpm.state_dir", NULL,
 		    "%s: %s", up, strerror(errno));

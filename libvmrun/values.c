@@ -155,38 +155,6 @@ check_vmname(struct vctx *vc, jv_t *v, const char *path)
 		    "with a letter or digit", s);
 }
 
-const struct key cpu_keys[] = {
-	{ "sockets", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
-	{ "cores", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
-	{ "threads", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-
-void
-check_cpu(struct vctx *vc, jv_t *v, const char *path)
-{
-	long long s, c, t;
-
-	if (jv_is_int(v)) {
-		s = jv_int(v);
-		if (s < 1 || s > VMRUN_MAX_CPUS)
-			verr(vc, "out-of-range", path, "%lld vCPUs: expected "
-			    "1 to %d", s, VMRUN_MAX_CPUS);
-		return;
-	}
-	schema_check(vc, v, cpu_keys, NULL, path, false);
-	if (!jint(v, "sockets", &s) || !jint(v, "cores", &c) ||
-	    !jint(v, "threads", &t))
-		return;
-	if (s < 1 || c < 1 || t < 1 || s > VMRUN_MAX_CPUS ||
-	    c > VMRUN_MAX_CPUS || t > VMRUN_MAX_CPUS)
-		return;
-	if (s * c * t > VMRUN_MAX_CPUS)
-		verr(vc, "out-of-range", path, "%lld sockets x %lld cores x "
-		    "%lld threads is %lld vCPUs: the limit is %d", s, c, t,
-		    s * c * t, VMRUN_MAX_CPUS);
-}
-
 /*
  * mem: "^[0-9]+[kKmMgGtT]$" in binary units, or an integer of bytes.
  * Returns false when the value is malformed or overflows.

@@ -181,6 +181,52 @@ devices_json(const struct vmrun_vm *vm)
 	return (a);
 }
 
+/* design §12.3: {"VCPU": HOST} for the pinned vCPUs, or null. */
+static jw_t *
+pin_json(const struct vmrun_vm *vm)
+{
+	jw_t *o;
+	char n[21];
+	size_t i;
+	bool bad;
+
+	if (vm->vm_npin == 0)
+		return (jw_null());
+	if ((o = jw_object()) == NULL)
+		return (NULL);
+	bad = false;
+	for (i = 0; i < vm->vm_npin; i++)
+		if (vm->vm_pin[i] >= 0)
+			jset(&bad, o, u64_str(i, n), jw_integer(vm->vm_pin[i]));
+	if (bad) {
+		jw_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/* The domains as bhyve gets them: id, size, cpus, policy. */
+static jw_t *
+domains_json(const struct vmrun_vm *vm, struct pool *p)
+{
+	const struct domain *dm;
+	jw_t *a;
+	size_t i;
+
+	if ((a = jw_array()) == NULL)
+		return (NULL);
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		dm = &vm->vm_domains[i];
+		if (jw_array_append_new(a, jw_pack("{s:i, s:s, s:s, s:o}",
+		    "id", (int)i, "size", mem_str(p, dm->dm_size), "cpus",
+		    dm->dm_cpus, "policy", jstr_or_null(dm->dm_policy))) != 0) {
+			jw_decref(a);
+			return (NULL);
+		}
+	}
+	return (a);
+}
+
 /* The rctl limits with their amounts in full (design §12.8), or null. */
 static jw_t *
 limits_json(const struct vmrun_vm *vm)
@@ -267,10 +313,10 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	jset(&bad, o, "target", jw_string(vm->vm_target));
 	jset(&bad, o, "next_target",
 	    jstr_or_null(vm->vm_next_target));
-	jset(&bad, o, "cpu", jw_pack("{s:i, s:i, s:i, s:i}",
+	jset(&bad, o, "cpu", jw_pack("{s:i, s:i, s:i, s:i, s:o}",
 	    "cpus", (int)(vm->vm_sockets * vm->vm_cores * vm->vm_threads),
 	    "sockets", (int)vm->vm_sockets, "cores", (int)vm->vm_cores,
-	    "threads", (int)vm->vm_threads));
+	    "threads", (int)vm->vm_threads, "pin", pin_json(vm)));
 	jset(&bad, o, "mem", jw_string(mem_str(p, vm->vm_mem)));
 	jset(&bad, o, "bootrom", jstr_or_null(vm->vm_bootrom));
 	jset(&bad, o, "varfile", jstr_or_null(vm->vm_varfile));
@@ -296,6 +342,13 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	jset(&bad, o, "disable_mptable_gen",
 	    jw_boolean(vm->vm_nomptable));
 	jset(&bad, o, "utc_clock", jw_boolean(vm->vm_utc));
+	jset(&bad, o, "ignore_unimplemented_msr",
+	    jw_boolean(vm->vm_msr_ignore));
+	jset(&bad, o, "x2apic", jw_boolean(vm->vm_x2apic));
+	jset(&bad, o, "keyboard_layout", jstr_or_null(vm->vm_kbdlayout));
+	jset(&bad, o, "domains", domains_json(vm, p));
+	jset(&bad, o, "smbios", jv_is_obj(jv_get(vm->vm_top, "smbios")) ?
+	    jw_from_jv(jv_get(vm->vm_top, "smbios")) : jw_null());
 	jset(&bad, o, "extra_options", argv_json(vm->vm_extra,
 	    vm->vm_nextra));
 	jset(&bad, o, "post_start_script", argv_json(vm->vm_post,

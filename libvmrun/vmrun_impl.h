@@ -289,6 +289,12 @@ struct tpm {
 };
 #define DEFAULT_SWTPM	"/usr/local/bin/swtpm"
 #define TPM_SOCK_MAX	104	/* sockaddr_un's sun_path on FreeBSD */
+/* A NUMA domain (design §12.3): domain i of vm_domains has id i. */
+struct domain {
+	uint64_t	 dm_size;		/* bytes */
+	const char	*dm_cpus;		/* vCPU list, "0-3" or "0,1" */
+	const char	*dm_policy;		/* or NULL */
+};
 
 enum fwcfg {
 	FWCFG_DEFAULT,
@@ -331,6 +337,15 @@ struct vmrun_vm {
 	bool		 vm_msi;
 	bool		 vm_nomptable;
 	bool		 vm_utc;
+	bool		 vm_msr_ignore;		/* -w */
+	bool		 vm_x2apic;		/* -x */
+	const char	*vm_kbdlayout;		/* -K, or NULL */
+	int		*vm_pin;		/* host CPU by vCPU, -1: none */
+	size_t		 vm_npin;		/* 0, or the number of vCPUs */
+	struct domain	*vm_domains;
+	size_t		 vm_ndomains;
+	struct kv	*vm_smbios;		/* "bios.vendor" = ..., in order */
+	size_t		 vm_nsmbios;
 	const char	**vm_extra;
 	size_t		 vm_nextra;
 	const char	**vm_post;
@@ -529,7 +544,6 @@ const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, jv_t *, const char *);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
-void		 check_cpu(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
 void		 check_disk_size(struct vctx *, jv_t *, const char *);
 bool		 mem_parse(jv_t *, uint64_t *);
@@ -553,7 +567,25 @@ bool		 hostport_parse(const char *, bool, struct tcpaddr *);
 bool		 tcpaddr_make(const char *, long, struct tcpaddr *);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
+
+/* cpu.c: the vCPUs, pinning, NUMA domains, platform flags, SMBIOS */
 extern const struct key cpu_keys[];
+void		 check_cpu(struct vctx *, jv_t *, const char *);
+extern const struct key domain_keys[];
+extern const struct key smbios_keys[];
+extern const struct key smbios_bios_keys[];
+extern const struct key smbios_system_keys[];
+extern const struct key smbios_board_keys[];
+extern const struct key smbios_chassis_keys[];
+void		 check_pin(struct vctx *, jv_t *, const char *);
+void		 check_domains(struct vctx *, jv_t *, const char *);
+void		 check_smbios(struct vctx *, jv_t *, const char *);
+void		 check_kbdlayout(struct vctx *, jv_t *, const char *);
+void		 cpu_build(struct vctx *, struct vmrun_vm *, jv_t *top);
+void		 cpu_rules(struct vctx *, const struct vmrun_vm *, jv_t *top,
+		    jv_t *overlay, const char *tname);
+size_t		 domain_kv(const struct vmrun_vm *, size_t, struct pool *,
+		    struct kv [3]);
 
 /*
  * Layer 2: the model -- the device types, and a configuration built of
@@ -758,6 +790,12 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
  */
 
 /* check.c: vmrun_vm_check() of vmrun.h; a device's checks are its dt_host */
+
+/* probe.c: what the installed bhyve supports (design §12.4) */
+void		 probe_check(struct hctx *, const struct vmrun_vm *);
+size_t		 probe_parse_usage(const char *, bool [128]);
+size_t		 probe_parse_emuls(const char *, char *, size_t);
+unsigned	 probe_reset(void);	/* tests */
 /* hostfs.c: in supervise.h */
 
 /*

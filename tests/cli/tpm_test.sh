@@ -245,7 +245,8 @@ sidecar_kill_body()
 }
 
 tc example "examples/windows11.json: UEFI with its variables, a TPM on" \
-    "swtpm, the installer's CDs in the install target"
+    "swtpm, unimplemented MSRs ignored (-w), the installer's CDs in the" \
+    "install target"
 example_body()
 {
 	local ex
@@ -254,11 +255,12 @@ example_body()
 	ex="$(dirname "$(layout example)")/windows11.json"
 	[ -r "$ex" ] || atf_fail "$ex is missing"
 	atf_check -o match:" -l tpm,swtpm,$PWD/win11.swtpm.sock win11$" \
+	    -o match:"^[^ ]*bhyve -A -H -u -w -c " \
 	    -o match:"-l bootrom,[^ ]*BHYVE_UEFI_CODE.fd,[^ ]*VARS.fd " \
 	    "$V" -d -c "$ex" -P "$PWD/vmrun.pid"
 	atf_check -o match:",ahci-cd,[^ ]*Win11[^ ]*\.iso " \
 	    "$V" -d -c "$ex" -t install -P "$PWD/vmrun.pid"
-	atf_check -o match:"^tpm.type=swtpm$" \
+	atf_check -o match:"^tpm.type=swtpm$" -o match:"^x86.strictmsr=false$" \
 	    -o match:"^tpm.path=$PWD/win11.swtpm.sock$" \
 	    "$V" --emit-config -c "$ex" -P "$PWD/vmrun.pid"
 }

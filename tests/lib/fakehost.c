@@ -114,6 +114,18 @@ fake_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 }
 
 static int
+fake_ncpu(void)
+{
+	return (F.fk_ncpu);
+}
+
+static int
+fake_osreldate(void)
+{
+	return (F.fk_osreldate);
+}
+
+static int
 fake_racct(void)
 {
 	F.fk_nracct++;
@@ -131,7 +143,7 @@ fake_rctl_add(const char *rule)
 
 static const struct plat_ops fake_ops = {
 	fake_if_state, fake_tap_create, fake_module, fake_maxcpu, fake_ppt,
-	fake_pci_lookup, fake_racct, fake_rctl_add
+	fake_pci_lookup, fake_ncpu, fake_osreldate, fake_racct, fake_rctl_add
 };
 
 /* A file with the given text and mode. */
@@ -159,6 +171,8 @@ setup(void)
 	F.fk_vmm = 1;
 	F.fk_nmdm = 1;
 	F.fk_maxcpu = 16;
+	F.fk_ncpu = 8;
+	F.fk_osreldate = PLAT_NA;
 	F.fk_ppt = 1;
 	F.fk_drv = "em";
 	F.fk_lookup = ENOTSUP;

@@ -45,6 +45,8 @@ struct fake {
 	unsigned fk_lookaddr[3];
 	int	 fk_nlookup;
 	unsigned long fk_lookids[2];	/* last ids asked */
+	int	 fk_ncpu;		/* host CPUs (8) */
+	int	 fk_osreldate;		/* kern.osreldate (PLAT_NA) */
 	int	 fk_racct;		/* racct answer */
 	int	 fk_nracct;
 	int	 fk_rctl_err;		/* rctl_add's answer */

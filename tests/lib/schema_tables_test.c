@@ -41,6 +41,12 @@ static const struct {
 	{ "/$defs/ahci-port", ahci_port_keys, NULL },
 	{ "/$defs/console-port", console_port_keys, NULL },
 	{ "/$defs/pci-lookup", lookup_keys, NULL },
+	{ "/$defs/domain", domain_keys, NULL },
+	{ "/$defs/smbios", smbios_keys, NULL },
+	{ "/$defs/smbios-bios", smbios_bios_keys, NULL },
+	{ "/$defs/smbios-system", smbios_system_keys, NULL },
+	{ "/$defs/smbios-board", smbios_board_keys, NULL },
+	{ "/$defs/smbios-chassis", smbios_chassis_keys, NULL },
 };
 #define NOBJECTS	(sizeof(objects) / sizeof(objects[0]))
 
