@@ -76,7 +76,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/target.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
-		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
+		libvmrun/event.o libvmrun/resource.o libvmrun/taps.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o \
 		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
@@ -99,7 +99,7 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
 		tests/lib/platform_test tests/lib/sup_test \
-		tests/lib/resource_test
+		tests/lib/resource_test tests/lib/taps_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -271,6 +271,10 @@ tests/lib/api_alloc_test: tests/lib/api_alloc_test.c $(TEST_UTIL) \
     libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_alloc_test.c \
 	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/taps_test: tests/lib/taps_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/taps_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_net_test: tests/lib/check_net_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_net_test.c \

@@ -612,7 +612,8 @@ run_begin(struct vmrun_sup *su)
 	su->su_reason = "start-failed";
 	/* design §7.1 step 2: the host checks, again before every start. */
 	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
-	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0) {
+	    (unsigned)su->su_opts->op_checks | CHECK_ATSTART,
+	    su->su_diags) > 0) {
 		sup_end(su, 69);
 		return;
 	}
@@ -641,7 +642,7 @@ stale_end(struct vmrun_sup *su)
 	sup_prepare(su);
 }
 
-/* Sockets, varfile, console and pid file, then the loader (step 4). */
+/* Taps, sockets, varfile, console and pid file, then the loader (step 4). */
 static void
 sup_prepare(struct vmrun_sup *su)
 {
@@ -649,7 +650,8 @@ sup_prepare(struct vmrun_sup *su)
 	int rc;
 
 	vm = su->su_vm;
-	if ((rc = console_sockets(su, vm, true, su->su_diags,
+	if ((rc = taps_setup(su, vm, su->su_diags)) != 0 ||
+	    (rc = console_sockets(su, vm, true, su->su_diags,
 	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
 	    (rc = console_open(su, vm, su->su_diags)) != 0) {

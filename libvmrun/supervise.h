@@ -295,6 +295,7 @@ struct vmrun_sup {
  *	event.c		events: made, delivered, written as JSON
  *	resource.c	what vmrun made for the VM's runs, undone at their end
  *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
+ *	taps.c		the taps a VM owns: made, bridged, given back
  *	pty.c		a pseudo-terminal, raw, for a captured COM port
  *	console.c	the captured COM port: its pty, ring and log
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
@@ -372,6 +373,10 @@ int		 res_add_file(struct vmrun_sup *, enum res_life, const char *,
 struct resource	*res_find(struct vmrun_sup *, const void *arg);
 void		 res_done(struct vmrun_sup *, struct resource *, bool);
 void		 res_undo(struct vmrun_sup *, enum res_life, bool tell);
+
+/* taps.c */
+int		 taps_setup(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
 
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
