@@ -103,7 +103,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
-		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
+		tests/cli/lifecycle_test tests/cli/host_test tests/cli/bridge_test \
+		tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
 		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
@@ -112,7 +113,7 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
-		tests/helpers/schema-check
+		tests/helpers/schema-check tests/helpers/tap-open
 EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
