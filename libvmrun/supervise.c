@@ -562,6 +562,7 @@ sup_after(struct vmrun_sup *su, int rc)
 	su->su_step = STEP_QUIET;
 }
 
+/* The run resources of the boot (bhyve's pid file...) go first. */
 static void
 after_quiet(struct vmrun_sup *su)
 {
@@ -572,7 +573,6 @@ after_quiet(struct vmrun_sup *su)
 		destroy_begin(su, STEP_DESTROY);
 		return;
 	}
-	pidfile_drop(su);
 	sup_over(su, su->su_exit);
 }
 
@@ -580,7 +580,6 @@ static void
 after_destroy(struct vmrun_sup *su)
 {
 	destroy_end(su);
-	pidfile_drop(su);
 	sup_over(su, su->su_exit);
 }
 
@@ -642,6 +641,24 @@ stale_end(struct vmrun_sup *su)
 	sup_prepare(su);
 }
 
+/* bhyve's pid file, made by pidfile_prepare: removed after the boot. */
+static bool
+undo_pidfile(struct vmrun_sup *su, void *arg)
+{
+	(void)arg;
+	return (pidfile_drop(su));
+}
+
+/* Record bhyve's pid file as a run resource of the boot: 0 or 70. */
+static int
+pidfile_record(struct vmrun_sup *su)
+{
+	if (su->su_pidfd < 0 || res_find(su, &su->su_pidfd) != NULL)
+		return (0);
+	return (res_add(su, RL_BOOT, su->su_opts->op_pidfile, "remove",
+	    undo_pidfile, &su->su_pidfd, NULL) == 0 ? 0 : 70);
+}
+
 /* Taps, sockets, varfile, console and pid file, then the loader (step 4). */
 static void
 sup_prepare(struct vmrun_sup *su)
@@ -658,8 +675,9 @@ sup_prepare(struct vmrun_sup *su)
 		sup_end(su, rc);
 		return;
 	}
-	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
-		pidfile_drop(su);
+	if ((rc = pidfile_prepare(su, su->su_diags)) != 0 ||
+	    (rc = pidfile_record(su)) != 0) {
+		(void)pidfile_drop(su);
 		sup_end(su, rc);
 		return;
 	}

@@ -351,7 +351,7 @@ int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
 void		 lock_release(struct vmrun_sup *);
 int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
 void		 pidfile_fill(struct vmrun_sup *, pid_t);
-void		 pidfile_drop(struct vmrun_sup *);
+bool		 pidfile_drop(struct vmrun_sup *);
 int		 stale_vm(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
 int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,

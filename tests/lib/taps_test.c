@@ -6,7 +6,8 @@
  * boot; that a later target's new tap is set up at that run's start;
  * and that the end -- or a start failed at any step, each host change in
  * turn, then the steps after the taps -- leaves the host exactly as it
- * was, with one cleanup event per undone resource.
+ * was, with one cleanup event per undone resource; bhyve's pid file is
+ * one of the boot's.
  *
  * JSON texts are written with ' for " to keep them readable.
  */
@@ -294,6 +295,31 @@ ATF_TC_BODY(undo_fails, tc)
 	teardown();
 }
 
+/*
+ * bhyve's pid file (-p) is a run resource of each boot: removed after
+ * every bhyve run, with its cleanup event, after the boot's other
+ * resources and before the taps, which outlive the boots.
+ */
+ATF_TC_WITHOUT_HEAD(pidfile_resource);
+ATF_TC_BODY(pidfile_resource, tc)
+{
+	struct how h;
+	char *t;
+
+	memset(&h, 0, sizeof(h));
+	host();
+	h.h_pidfile = "bhyve.pid";
+	ATF_REQUIRE_EQ(0, setenv("FAKE_BHYVE_STATUS", "0 1", 1));
+	ATF_CHECK_EQ(1, supervise(tc, VM "}", &h, &t));
+	ATF_CHECK_EQ(2, nstarts);
+	ATF_CHECK_STREQ(events, "bhyve.pid:remove:1\nbhyve.pid:remove:1\n"
+	    END_EVENTS);
+	ATF_CHECK(!exists("bhyve.pid"));
+	ATF_REQUIRE_EQ(0, unsetenv("FAKE_BHYVE_STATUS"));
+	free(t);
+	teardown();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, start_and_end);
@@ -301,6 +327,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fail_each_step);
 	ATF_TP_ADD_TC(tp, fail_later_steps);
 	ATF_TP_ADD_TC(tp, undo_fails);
+	ATF_TP_ADD_TC(tp, pidfile_resource);
 
 	return (atf_no_error());
 }
