@@ -441,11 +441,21 @@ fbsd_if_info(const char *name, struct plat_ifinfo *pi)
 	if ((e = fbsd_ioctl(SIOCGIFFLAGS, &ifr)) != 0)
 		return (e);
 	pi->pi_up = (ifr.ifr_flags & IFF_UP) != 0;
+	/*
+	 * No description is ENOMSG; one longer than the buffer comes back
+	 * as a NULL buffer: it could not be given back, so it is an error.
+	 */
 	ifr_name(&ifr, name);
 	ifr.ifr_buffer.buffer = pi->pi_descr;
 	ifr.ifr_buffer.length = sizeof(pi->pi_descr);
-	if ((e = fbsd_ioctl(SIOCGIFDESCR, &ifr)) != 0)
+	if ((e = fbsd_ioctl(SIOCGIFDESCR, &ifr)) == ENOMSG) {
+		pi->pi_descr[0] = '\0';
+		return (0);
+	}
+	if (e != 0)
 		return (e);
+	if (ifr.ifr_buffer.buffer == NULL)
+		return (ENAMETOOLONG);
 	pi->pi_descr[sizeof(pi->pi_descr) - 1] = '\0';
 	return (0);
 }

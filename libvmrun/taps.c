@@ -166,8 +166,13 @@ tap_bridge(struct tapjob *tj, struct tapres *tr)
 	long long vlan;
 	int e, rc;
 
-	if (strcmp(tr->tr_was.pi_master, tj->tj_br) != 0) {
-		if ((e = tj->tj_po->po_br_add(tj->tj_br, tj->tj_tap)) != 0)
+	/*
+	 * A member already (Linux says so; FreeBSD answers EEXIST): not
+	 * vmrun's membership, never removed by it.
+	 */
+	if (strcmp(tr->tr_was.pi_master, tj->tj_br) != 0 &&
+	    (e = tj->tj_po->po_br_add(tj->tj_br, tj->tj_tap)) != EEXIST) {
+		if (e != 0)
 			return (tap_failed(tj, pool_printf(tj->tj_pool,
 			    "add %s to bridge %s", tj->tj_tap, tj->tj_br), e));
 		if ((rc = tap_record(tj, pool_printf(tj->tj_pool,

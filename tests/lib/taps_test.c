@@ -296,6 +296,30 @@ ATF_TC_BODY(undo_fails, tc)
 }
 
 /*
+ * A tap that is a member of its bridge already keeps that membership:
+ * vmrun neither adds nor removes it, and gives back what it changed.
+ */
+ATF_TC_WITHOUT_HEAD(member_already);
+ATF_TC_BODY(member_already, tc)
+{
+	char before[2048], *t;
+
+	host();
+	snprintf(F.fk_ifinfo[1].pi_master, sizeof(F.fk_ifinfo[1].pi_master),
+	    "br0");
+	snprintf(before, sizeof(before), "%s", fake_net_state());
+	ATF_CHECK_EQ(1, supervise(tc, "{'name':'vm','cpu':1,'mem':'256M',"
+	    "'bootrom':'rom.fd','emulations':[{'device':'e1000',"
+	    "'name':'tap4','bridge':'br0'}]}", NULL, &t));
+	ATF_CHECK_STREQ(F.fk_netlog, "descr tap4 vmrun/vm/0:1:0;up tap4;"
+	    "descr tap4 mine;down tap4;");
+	ATF_CHECK_STREQ(events, "tap4:restore:1\n");
+	ATF_CHECK_STREQ(fake_net_state(), before);
+	free(t);
+	teardown();
+}
+
+/*
  * bhyve's pid file (-p) is a run resource of each boot: removed after
  * every bhyve run, with its cleanup event, after the boot's other
  * resources and before the taps, which outlive the boots.
@@ -328,6 +352,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, fail_later_steps);
 	ATF_TP_ADD_TC(tp, undo_fails);
 	ATF_TP_ADD_TC(tp, pidfile_resource);
+	ATF_TP_ADD_TC(tp, member_already);
 
 	return (atf_no_error());
 }
