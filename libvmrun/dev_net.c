@@ -82,13 +82,7 @@ check_mtu(struct vctx *vc, jv_t *v, const char *path)
 static void
 check_bridge(struct vctx *vc, jv_t *v, const char *path)
 {
-	const char *s;
-
-	s = jv_str(v);
-	if (!isalnum((unsigned char)s[0]) || !match_idname(s, 15))
-		verr(vc, "bad-value", path, "\"%s\" is not a bridge interface "
-		    "name: use 1 to 15 letters, digits, '.', '_' or '-', "
-		    "starting with a letter or digit", s);
+	check_leadname(vc, v, path, "bad-value", "bridge interface name", 15);
 }
 
 /*

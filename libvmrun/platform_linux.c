@@ -343,8 +343,13 @@ linux_if_state(const char *name)
 	return (-e);
 }
 
+/*
+ * Attach to tap name (made if missing) and set whether it persists: a
+ * persistent tap outlives its opener; one that is not ends when it is
+ * closed, as ip tuntap del does.  0 or an errno.
+ */
 static int
-linux_tap_create(const char *name)
+tun_persist(const char *name, int on)
 {
 	struct ifreq ifr;
 	int fd, e;
@@ -355,29 +360,22 @@ linux_tap_create(const char *name)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	e = 0;
-	if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETPERSIST, 1) != 0)
+	if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETPERSIST, on) != 0)
 		e = errno;
 	close(fd);
 	return (e);
 }
 
-/* A persistent tap ends when it is no longer persistent and not open. */
+static int
+linux_tap_create(const char *name)
+{
+	return (tun_persist(name, 1));
+}
+
 static int
 linux_if_destroy(const char *name)
 {
-	struct ifreq ifr;
-	int fd, e;
-
-	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) < 0)
-		return (errno);
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	e = 0;
-	if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETPERSIST, 0) != 0)
-		e = errno;
-	close(fd);
-	return (e);
+	return (tun_persist(name, 0));
 }
 
 /*

@@ -474,6 +474,8 @@ bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, jv_t *, const char *);
+void		 check_leadname(struct vctx *, jv_t *, const char *,
+		    const char *, const char *, size_t);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
 void		 check_cpu(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);

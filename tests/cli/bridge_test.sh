@@ -141,18 +141,32 @@ for line in open(sys.argv[1]):
         print(e["resource"], e["action"], e["ok"])' ev.json
 }
 
-# What the end undoes, newest first: one event each.
+# expect_cleanups [VLAN]: what the end undoes, newest first, one event
+# each (and tap3's VLAN, when given).
 expect_cleanups()
 {
-	cat > cleanups.expect <<'EOF'
-br0 member tap4 remove True
-tap4 restore True
-br0 member tap3 remove True
-tap3 destroy True
-EOF
+	{
+		echo 'br0 member tap4 remove True'
+		echo 'tap4 restore True'
+		[ -z "${1:-}" ] || echo "br0 member tap3 vlan $1 remove True"
+		echo 'br0 member tap3 remove True'
+		echo 'tap3 destroy True'
+	} > cleanups.expect
 	cleanups > cleanups.out
 	diff -u cleanups.expect cleanups.out > cleanups.diff ||
 	    atf_fail "cleanup events: $(oneline cleanups.diff)"
+}
+
+# ends_clean SCRIPT STATUS: sh SCRIPT, run in the namespace, ends
+# vmrun with STATUS; the host is as before, and the end told of each
+# thing it undid.
+ends_clean()
+{
+	echo "$1" > end.sh
+	in_ns end.sh
+	atf_check -o inline:"$2\n" cat rc
+	same_host
+	expect_cleanups
 }
 
 # during.sh: start the VM, snapshot the host while the fake bhyve holds
@@ -201,12 +215,8 @@ poweroff_body()
 {
 	setup
 	need_bridge
-	echo 'FAKE_BHYVE_RUNTIME=0.2 ./run' > end.sh
-	in_ns end.sh
-	atf_check -o inline:'1\n' cat rc
+	ends_clean 'FAKE_BHYVE_RUNTIME=0.2 ./run' 1
 	grep -q '^open$' bhyve.taps || atf_fail "bhyve did not open its taps"
-	same_host
-	expect_cleanups
 }
 
 tc reboots "guest reboots keep the taps bridged; only the end undoes them"
@@ -214,14 +224,10 @@ reboots_body()
 {
 	setup
 	need_bridge
-	echo 'FAKE_BHYVE_STATUS="0 0 1" ./run' > end.sh
-	in_ns end.sh
-	atf_check -o inline:'1\n' cat rc
+	ends_clean 'FAKE_BHYVE_STATUS="0 0 1" ./run' 1
 	atf_check -o inline:'3\n' cat bhyve.runs
 	# Each run opened its taps: they were kept free between runs.
 	grep -q '^open$' bhyve.taps || atf_fail "bhyve did not open its taps"
-	same_host
-	expect_cleanups
 }
 
 tc crash_loop "a crash-loop stop (restart_limit, exit 76) gives the taps back"
@@ -230,12 +236,8 @@ crash_loop_body()
 	setup
 	need_bridge
 	config '' ' "reboot_on": [4], "restart_limit": {"count": 1, "seconds": 60},'
-	echo 'FAKE_BHYVE_STATUS=4 ./run 2> run.err' > end.sh
-	in_ns end.sh
-	atf_check -o inline:'76\n' cat rc
+	ends_clean 'FAKE_BHYVE_STATUS=4 ./run 2> run.err' 76
 	grep -q 'restart limit exceeded' run.err || atf_fail "$(oneline run.err)"
-	same_host
-	expect_cleanups
 }
 
 tc failed_start "a start that fails after its taps are set up (bhyve cannot be run) leaves the host as before"
@@ -243,11 +245,7 @@ failed_start_body()
 {
 	setup
 	need_bridge
-	echo './run --bhyve "$PWD/no-such-bhyve" 2> run.err' > end.sh
-	in_ns end.sh
-	atf_check -o inline:'69\n' cat rc
-	same_host
-	expect_cleanups
+	ends_clean './run --bhyve "$PWD/no-such-bhyve" 2> run.err' 69
 }
 
 tc tap_busy "bhyve cannot open a tap another process holds: the run fails with 4, and what vmrun did is undone"
@@ -302,14 +300,5 @@ vlan_body()
 	grep -q "^vlan tap3 .*(7, ('PVID', 'Egress Untagged'))" during ||
 	    atf_fail "tap3 is not in VLAN 7: $(oneline during)"
 	same_host
-	cat > cleanups.expect <<'EOF'
-br0 member tap4 remove True
-tap4 restore True
-br0 member tap3 vlan 7 remove True
-br0 member tap3 remove True
-tap3 destroy True
-EOF
-	cleanups > cleanups.out
-	diff -u cleanups.expect cleanups.out > cleanups.diff ||
-	    atf_fail "cleanup events: $(oneline cleanups.diff)"
+	expect_cleanups 7
 }

@@ -49,28 +49,6 @@ on_event(const struct vmrun_event *ev, void *arg)
 	    ev->ev_resource, ev->ev_action, ev->ev_ok);
 }
 
-/* ./fake.PROG: the fake PROG with its state in ./fake.d (new string). */
-static char *
-fake_prog(const atf_tc_t *tc, const char *prog)
-{
-	char cwd[1024], rel[64], *fake, *path;
-	FILE *fp;
-
-	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
-	snprintf(rel, sizeof(rel), "../helpers/fake-%s", prog);
-	fake = srcfile(tc, rel);
-	ATF_REQUIRE((path = malloc(PATH_MAX)) != NULL);
-	snprintf(path, PATH_MAX, "%s/fake.%s", cwd, prog);
-	ATF_REQUIRE((fp = fopen(path, "w")) != NULL);
-	fprintf(fp, "#!/bin/sh\nmkdir -p '%s/fake.d'\n"
-	    "FAKE_DIR='%s/fake.d' FAKE_VMM_DIR='%s/vmm' exec '%s' \"$@\"\n",
-	    cwd, cwd, cwd, fake);
-	ATF_REQUIRE_EQ(0, fclose(fp));
-	ATF_REQUIRE_EQ(0, chmod(path, 0755));
-	free(fake);
-	return (path);
-}
-
 /* How a supervision is run: its programs and pid file. */
 struct how {
 	const char	*h_bhyve;	/* NULL: the fake */
@@ -94,17 +72,18 @@ supervise(const atf_tc_t *tc, const char *json, const struct how *h,
 	int rc;
 
 	(void)mkdir("vmm", 0755);
+	ATF_REQUIRE_EQ(0, setenv("FAKE_VMM_DIR", "vmm", 1));
 	events[0] = '\0';
 	nstarts = 0;
 	cf = load_ok(__FILE__, __LINE__, json, false);
 	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
 	ATF_REQUIRE((op = vmrun_opts_new()) != NULL);
-	p = fake_prog(tc, "bhyve");
+	p = fake_prog(tc, "fake", "bhyve");
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(op,
 	    VMRUN_PROG_BHYVE, h != NULL && h->h_bhyve != NULL ? h->h_bhyve :
 	    p));
 	free(p);
-	p = fake_prog(tc, "bhyvectl");
+	p = fake_prog(tc, "fake", "bhyvectl");
 	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(op,
 	    VMRUN_PROG_BHYVECTL, p));
 	free(p);
