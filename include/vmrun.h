@@ -203,7 +203,10 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
  * host: a problem whose fix FIX or FIX_ALL selects is a warning that ends
  * "will be fixed at start" and is not counted, so that a check before a
  * start agrees with the start.  Returns the number of problems (errors)
- * that remain; applied fixes are reported as warnings with code "fixed".
+ * that remain; applied fixes are reported as warnings with code "fixed"
+ * (the one fix: a missing tap is created, for a device with "bridge" as
+ * with "fix": true; a tap created here stays, while the supervisor makes
+ * a start's taps itself and undoes that at its end).
  * opts (may be NULL) gives the VM device directory and the lock file.
  */
 #define VMRUN_CHECK_FIX		0x01
