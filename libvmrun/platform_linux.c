@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -432,6 +433,7 @@ nl_end(struct nlreq *r, struct rtattr *nest)
 static int
 nl_talk(struct nlreq *r, char *buf, size_t len)
 {
+	struct timeval tv = { 5, 0 };	/* the kernel answers at once */
 	struct sockaddr_nl sa;
 	struct nlmsghdr *h;
 	struct nlmsgerr *e;
@@ -441,6 +443,8 @@ nl_talk(struct nlreq *r, char *buf, size_t len)
 	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 	    NETLINK_ROUTE)) < 0)
 		return (errno);
+	/* Every wait is bounded, this one too. */
+	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&sa, 0, sizeof(sa));
 	sa.nl_family = AF_NETLINK;
 	r->nr_h.nlmsg_seq = 1;
