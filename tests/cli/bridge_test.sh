@@ -219,6 +219,48 @@ poweroff_body()
 	grep -q '^open$' bhyve.taps || atf_fail "bhyve did not open its taps"
 }
 
+# The strace(1) of a start and its end (trace) shows no ifconfig or ip
+# anywhere in the process tree, and vmrun itself starting no program but
+# the fake bhyve and bhyvectl.
+atf_test_case no_fork cleanup
+CASES="$CASES no_fork"
+no_fork_head()
+{
+	atf_set descr "bridging, describing and bringing up taps runs no program: strace sees no ifconfig or ip, and vmrun's own children are bhyve and bhyvectl"
+	atf_set require.progs 'timeout python3 strace'
+}
+no_fork_cleanup()
+{
+	cleanup
+}
+no_fork_body()
+{
+	setup
+	need_bridge
+	ends_clean 'FAKE_BHYVE_RUNTIME=0.2 strace -f -qq -o trace -e trace=execve,clone,clone3,fork,vfork ./run' 1
+	grep -q 'execve(' trace || atf_fail "strace saw no program run"
+	! grep -E 'execve\("[^"]*/(ifconfig|ip)"' trace > ran ||
+	    atf_fail "ran: $(oneline ran)"
+	python3 - trace > children <<'EOF'
+import re, sys
+vmrun, kids, prog = None, set(), {}
+for line in open(sys.argv[1]):
+    m = re.match(r'(\d+) execve\("([^"]+)"', line)
+    if m:
+        pid, path = m.groups()
+        if path.endswith("/vmrun") and vmrun is None:
+            vmrun = pid
+        prog.setdefault(pid, path.rsplit("/", 1)[-1])
+        continue
+    m = re.match(r'(\d+) (?:<\.\.\. )?(?:clone3?|v?fork)\b.* = (\d+)$', line)
+    if m:
+        kids.add((m.group(1), m.group(2)))
+for p in sorted({prog.get(c, "?") for v, c in kids if v == vmrun}):
+    print(p)
+EOF
+	atf_check -o inline:'fake-bhyve\nfake-bhyvectl\n' cat children
+}
+
 tc reboots "guest reboots keep the taps bridged; only the end undoes them"
 reboots_body()
 {
