@@ -772,10 +772,22 @@ fbsd_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 }
 
 const struct plat_ops plat_native = {
-	fbsd_if_state, fbsd_tap_create, fbsd_if_info, fbsd_if_destroy,
-	fbsd_if_descr, fbsd_if_up, fbsd_if_mtu, fbsd_br_add, fbsd_br_del,
-	fbsd_br_pvid, fbsd_br_state, fbsd_br_ifaddr, fbsd_module,
-	fbsd_maxcpu, fbsd_ppt, fbsd_pci_lookup
+	.po_if_state = fbsd_if_state,
+	.po_tap_create = fbsd_tap_create,
+	.po_if_info = fbsd_if_info,
+	.po_if_destroy = fbsd_if_destroy,
+	.po_if_descr = fbsd_if_descr,
+	.po_if_up = fbsd_if_up,
+	.po_if_mtu = fbsd_if_mtu,
+	.po_br_add = fbsd_br_add,
+	.po_br_del = fbsd_br_del,
+	.po_br_pvid = fbsd_br_pvid,
+	.po_br_state = fbsd_br_state,
+	.po_br_ifaddr = fbsd_br_ifaddr,
+	.po_module = fbsd_module,
+	.po_maxcpu = fbsd_maxcpu,
+	.po_ppt = fbsd_ppt,
+	.po_pci_lookup = fbsd_pci_lookup,
 };
 
 /*

@@ -738,10 +738,22 @@ linux_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 }
 
 const struct plat_ops plat_native = {
-	linux_if_state, linux_tap_create, linux_if_info, linux_if_destroy,
-	linux_if_descr, linux_if_up, linux_if_mtu, linux_br_add, linux_br_del,
-	linux_br_pvid, linux_br_state, linux_br_ifaddr, linux_module,
-	linux_maxcpu, linux_ppt, linux_pci_lookup
+	.po_if_state = linux_if_state,
+	.po_tap_create = linux_tap_create,
+	.po_if_info = linux_if_info,
+	.po_if_destroy = linux_if_destroy,
+	.po_if_descr = linux_if_descr,
+	.po_if_up = linux_if_up,
+	.po_if_mtu = linux_if_mtu,
+	.po_br_add = linux_br_add,
+	.po_br_del = linux_br_del,
+	.po_br_pvid = linux_br_pvid,
+	.po_br_state = linux_br_state,
+	.po_br_ifaddr = linux_br_ifaddr,
+	.po_module = linux_module,
+	.po_maxcpu = linux_maxcpu,
+	.po_ppt = linux_ppt,
+	.po_pci_lookup = linux_pci_lookup,
 };
 
 /*

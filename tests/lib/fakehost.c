@@ -325,10 +325,22 @@ fake_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 }
 
 static const struct plat_ops fake_ops = {
-	fake_if_state, fake_tap_create, fake_if_info, fake_if_destroy,
-	fake_if_descr, fake_if_up, fake_if_mtu, fake_br_add_member,
-	fake_br_del, fake_br_pvid, fake_br_state, fake_br_ifaddr, fake_module,
-	fake_maxcpu, fake_ppt, fake_pci_lookup
+	.po_if_state = fake_if_state,
+	.po_tap_create = fake_tap_create,
+	.po_if_info = fake_if_info,
+	.po_if_destroy = fake_if_destroy,
+	.po_if_descr = fake_if_descr,
+	.po_if_up = fake_if_up,
+	.po_if_mtu = fake_if_mtu,
+	.po_br_add = fake_br_add_member,
+	.po_br_del = fake_br_del,
+	.po_br_pvid = fake_br_pvid,
+	.po_br_state = fake_br_state,
+	.po_br_ifaddr = fake_br_ifaddr,
+	.po_module = fake_module,
+	.po_maxcpu = fake_maxcpu,
+	.po_ppt = fake_ppt,
+	.po_pci_lookup = fake_pci_lookup,
 };
 
 /* A file with the given text and mode. */
