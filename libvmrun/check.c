@@ -78,6 +78,36 @@ lock_holder(const char *path)
 	return (pid > 0 ? pid : -1);
 }
 
+/*
+ * grub-bhyve (design §12.1): the program that will run, and every path
+ * of a given device.map (grub skips one it cannot open without a word;
+ * the default map's are the devices', checked with them).
+ */
+static void
+check_grub(struct hctx *hc, const struct loader *ld)
+{
+	const char *prog, *key;
+	size_t i;
+
+	host_need_tty(hc, "loader.console", ld->ld_console);
+	key = "loader.loader";
+	if (hc->hc_opts != NULL &&
+	    hc->hc_opts->op_prog[VMRUN_PROG_GRUB_BHYVE] != NULL) {
+		prog = hc->hc_opts->op_prog[VMRUN_PROG_GRUB_BHYVE];
+		key = "loader";
+	} else if ((prog = ld->ld_loader) == NULL) {
+		prog = DEFAULT_GRUB_BHYVE;
+		key = "loader";
+	}
+	host_need_file(hc, key, prog, FK_REG, false,
+	    strcmp(prog, DEFAULT_GRUB_BHYVE) == 0 ?
+	    "pkg install grub2-bhyve" : NULL);
+	for (i = 0; i < ld->ld_nmap; i++)
+		host_need_file(hc, host_jp(hc, "loader.device_map",
+		    ld->ld_map[i].kv_key), ld->ld_map[i].kv_val, FK_ANY, false,
+		    NULL);
+}
+
 static void
 check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 {
@@ -108,7 +138,9 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		host_problem(hc, "too-many-cpus", "cpu", "lower cpu, or raise "
 		    "hw.vmm.maxcpu in /boot/loader.conf", "%u vCPUs, but the "
 		    "host allows %d (hw.vmm.maxcpu)", n, r);
-	if (vm->vm_loader != NULL) {
+	if (vm->vm_loader != NULL && vm->vm_loader->ld_grub)
+		check_grub(hc, vm->vm_loader);
+	else if (vm->vm_loader != NULL) {
 		host_need_tty(hc, "loader.console", vm->vm_loader->ld_console);
 		host_need_file(hc, "loader.disk", vm->vm_loader->ld_disk,
 		    FK_ANY,
@@ -180,6 +212,8 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 		d->dv_type->dt_host(&hc, d);
 	}
 	check_lpc(&hc, vm);
+	tpm_host(&hc, vm, o != NULL && o->op_prog[VMRUN_PROG_SWTPM] != NULL ?
+	    o->op_prog[VMRUN_PROG_SWTPM] : DEFAULT_SWTPM);
 	errs = hc.hc_nproblems;
 	pool_free(hc.hc_pool);
 	return (errs);

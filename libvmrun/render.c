@@ -1,6 +1,7 @@
 /*
- * render: a resolved target -> the bhyve and bhyveload argument vectors
- * (design §5.1, §5.2) or a bhyve_config(5) file (§5.3).
+ * render: a resolved target -> the bhyve argument vector (design §5.1);
+ * the loader's is render_loader.c's, the bhyve_config(5) file (§5.3)
+ * render_config.c's.
  *
  * bhyve splits legacy option strings on every comma with no escape
  * (bhyve.md §7.1), so a device whose values hold a comma (or an '=' where
@@ -10,6 +11,7 @@
  * such values get every '\' and '%' escaped.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,6 @@
 #include "vmrun_impl.h"
 
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
-#define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
-/*
- * The captured COM port's terminal before there is one: the form of the
- * pty's name on FreeBSD and Linux, N where its number will be.
- */
-#define CAPTURE_PLACEHOLDER	"/dev/pts/N"
 
 /* Escape a value for bhyve's read-time expansion; new string in p. */
 const char *
@@ -130,16 +126,7 @@ legacy_string(struct pool *p, const struct optlist *ol)
 	return (s);
 }
 
-/* A growable argv in a pool. */
-struct av {
-	struct pool	*av_pool;
-	const char	**av_v;
-	size_t		 av_n;
-	size_t		 av_cap;
-	bool		 av_nomem;
-};
-
-static void
+void
 av_add(struct av *av, const char *s)
 {
 	const char **v;
@@ -191,7 +178,7 @@ argv_pack(const char *const *v, size_t n)
 	return (r);
 }
 
-static enum vmrun_status
+enum vmrun_status
 av_export(struct av *av, char ***argvp)
 {
 	*argvp = NULL;
@@ -437,21 +424,57 @@ render_lpc(struct av *av, const struct vmrun_vm *vm, const char *tty)
 	    ",fwcfg=qemu" : "", (char *)NULL));
 }
 
+/*
+ * "-l tpm,TYPE,PATH" after the boot ROM (design §12.3's order): swtpm's
+ * socket in rundir, or the host's device.  No comma can be in PATH
+ * (validated); a '%' is escaped as everywhere.  False when the socket's
+ * path is too long (a diagnostic in ds).
+ */
+static bool
+render_tpm(struct av *av, const struct vmrun_vm *vm, const char *rundir,
+    struct vmrun_diags *ds)
+{
+	char path[PATH_MAX];
+	const char *type;
+	int r;
+
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
+	av_add(av, "-l");
+	av_add(av, pool_cat(av->av_pool, "tpm,", type, ",",
+	    escape_value(av->av_pool, path),
+	    vm->vm_tpm->tp_version != NULL ? ",version=" : "",
+	    vm->vm_tpm->tp_version != NULL ? vm->vm_tpm->tp_version : "",
+	    (char *)NULL));
+	return (true);
+}
+
 enum vmrun_status
 vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
     const char *const *extra, struct vmrun_diags *ds, char ***argvp)
 {
-	return (vmrun_vm_bhyve_argv_tty(vm, bhyve, extra, NULL, ds, argvp));
+	return (vmrun_vm_bhyve_argv_run(vm, bhyve, extra, NULL, NULL, ds,
+	    argvp));
+}
+
+enum vmrun_status
+vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, const char *tty, struct vmrun_diags *ds,
+    char ***argvp)
+{
+	return (vmrun_vm_bhyve_argv_run(vm, bhyve, extra, tty, NULL, ds,
+	    argvp));
 }
 
 /*
  * tty NULL: CAPTURE_PLACEHOLDER, what a dry run shows of the terminal
  * vmrun makes only when it starts.  Never "": a COM port with no backend.
+ * rundir NULL: the user's run directory, where swtpm's socket goes.
  */
 enum vmrun_status
-vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
-    const char *const *extra, const char *tty, struct vmrun_diags *ds,
-    char ***argvp)
+vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, const char *tty, const char *rundir,
+    struct vmrun_diags *ds, char ***argvp)
 {
 	static const struct {
 		char	 f_opt[3];
@@ -507,6 +530,8 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 	for (i = 0; pl != NULL && i < n; i++)
 		render_pci(&av, &pl[i], ds, &host);
 	render_lpc(&av, vm, tty != NULL ? tty : CAPTURE_PLACEHOLDER);
+	if (!render_tpm(&av, vm, rundir, ds))
+		host = true;
 	for (i = 0; i < vm->vm_nextra; i++)
 		av_add(&av, vm->vm_extra[i]);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)
@@ -516,54 +541,6 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 		st = av.av_nomem ? VMRUN_ERR_NOMEM : VMRUN_ERR_HOST;
 	else
 		st = av_export(&av, argvp);
-	pool_free(av.av_pool);
-	return (st);
-}
-
-enum vmrun_status
-vmrun_vm_loader_argv(const struct vmrun_vm *vm, const char *bhyveload,
-    char ***argvp)
-{
-	struct av av;
-	const struct loader *ld;
-	enum vmrun_status st;
-	size_t i;
-
-	if (argvp == NULL)
-		return (VMRUN_ERR_ARG);
-	*argvp = NULL;
-	if (vm == NULL)
-		return (VMRUN_ERR_ARG);
-	if ((ld = vm->vm_loader) == NULL)
-		return (VMRUN_OK);
-	memset(&av, 0, sizeof(av));
-	if ((av.av_pool = pool_new()) == NULL)
-		return (VMRUN_ERR_NOMEM);
-	/* -m and -S must equal bhyve's (bhyve.md §9.3). */
-	av_add(&av, bhyveload != NULL ? bhyveload : DEFAULT_BHYVELOAD);
-	av_add(&av, "-m");
-	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
-	if (vm->vm_wire)
-		av_add(&av, "-S");
-	av_add(&av, "-c");
-	av_add(&av, ld->ld_console);
-	av_add(&av, "-d");
-	av_add(&av, ld->ld_disk);
-	for (i = 0; i < ld->ld_nenv; i++) {
-		av_add(&av, "-e");
-		av_add(&av, pool_printf(av.av_pool, "%s=%s",
-		    ld->ld_env[i].kv_key, ld->ld_env[i].kv_val));
-	}
-	if (ld->ld_host_dir != NULL) {
-		av_add(&av, "-h");
-		av_add(&av, ld->ld_host_dir);
-	}
-	if (ld->ld_loader != NULL) {
-		av_add(&av, "-l");
-		av_add(&av, ld->ld_loader);
-	}
-	av_add(&av, vm->vm_name);
-	st = av_export(&av, argvp);
 	pool_free(av.av_pool);
 	return (st);
 }

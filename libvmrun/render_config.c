@@ -6,6 +6,7 @@
  * refused rather than dropped.
  */
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,32 @@ enum vmrun_status
 vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
     char **textp)
 {
+	return (vmrun_vm_bhyve_config_run(vm, NULL, ds, textp));
+}
+
+/* The TPM's keys (bhyve.md §6): tpm.type, tpm.path, tpm.version. */
+static bool
+tpm_keys_add(struct strbuf *sb, struct pool *p, const struct vmrun_vm *vm,
+    const char *rundir, struct vmrun_diags *ds)
+{
+	char path[PATH_MAX];
+	const char *type;
+	int r;
+
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
+	kv(sb, p, "tpm.type", type);
+	kv(sb, p, "tpm.path", path);
+	if (vm->vm_tpm->tp_version != NULL)
+		kv(sb, p, "tpm.version", vm->vm_tpm->tp_version);
+	return (true);
+}
+
+/* rundir NULL: the user's run directory, where swtpm's socket goes. */
+enum vmrun_status
+vmrun_vm_bhyve_config_run(const struct vmrun_vm *vm, const char *rundir,
+    struct vmrun_diags *ds, char **textp)
+{
 	static const char *const flagkeys[] = {
 		"destroy_on_poweroff=true\n", "x86.vmexit_on_hlt=true\n",
 		"x86.vmexit_on_pause=true\n", "memory.wired=true\n",
@@ -221,6 +248,11 @@ vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
 			kv(&sb, p, "lpc.bootvars", vm->vm_varfile);
 		if (vm->vm_fwcfg == FWCFG_QEMU)
 			sb_add(&sb, "lpc.fwcfg=qemu\n");
+	}
+	if (!tpm_keys_add(&sb, p, vm, rundir, ds)) {
+		pool_free(p);
+		sb_free(&sb);
+		return (VMRUN_ERR_HOST);
 	}
 	pool_free(p);
 	if ((s = sb_take(&sb)) == NULL)

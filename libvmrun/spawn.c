@@ -63,6 +63,17 @@ settable_signals(sigset_t *set)
 int
 spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 {
+	return (spawn_fd3(c, argv, flags, outfd, -1));
+}
+
+/*
+ * spawn, and the child gets fd3 (the caller's, 4 or above) as its
+ * descriptor 3: a sidecar's listening socket.  -1: none.
+ */
+int
+spawn_fd3(struct child *c, char *const *argv, unsigned flags, int outfd,
+    int fd3)
+{
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	struct sigaction ign, oldpipe;
@@ -98,7 +109,9 @@ spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 		e |= posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
 	else if ((flags & SP_STDERR_ERR) && outfd >= 0 && outfd != 2)
 		e |= posix_spawn_file_actions_adddup2(&fa, outfd, 2);
-	e |= plat_spawn_closefrom(&fa, 3);
+	if (fd3 >= 0)
+		e |= posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+	e |= plat_spawn_closefrom(&fa, fd3 >= 0 ? 4 : 3);
 	sigemptyset(&none);
 	settable_signals(&dfl);
 	if (flags & SP_IGNPIPE)

@@ -56,6 +56,7 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 	/* No descriptor yet: 0 would be the caller's standard input. */
 	su->su_child.c_errfd = su->su_child.c_procfd = -1;
 	su->su_hook.c_errfd = su->su_hook.c_procfd = -1;
+	su->su_tpm.sc_c.c_errfd = su->su_tpm.sc_c.c_procfd = -1;
 	for (i = 0; i < CTL_MAX; i++)
 		su->su_ctl[i].ct_c.c_errfd = su->su_ctl[i].ct_c.c_procfd = -1;
 	if ((su->su_opts = opts_dup(o)) == NULL ||
@@ -145,11 +146,12 @@ vmrun_sup_signal(struct vmrun_sup *su, int signo)
 	errno = e;
 }
 
-/* The hook's processes have ended, and every bhyvectl. */
+/* The hook's processes have ended, every bhyvectl and the sidecar. */
 static bool
 quiet(const struct vmrun_sup *su)
 {
-	return (su->su_hook_end == HE_NONE && ctl_idle(su));
+	return (su->su_hook_end == HE_NONE && ctl_idle(su) &&
+	    !su->su_tpm.sc_c.c_running);
 }
 
 static void
@@ -416,7 +418,12 @@ bhyve_failure(struct vmrun_sup *su, const struct outcome *oc, bool restarts)
 	if (oc->oc_sig != 0)
 		snprintf(what, sizeof(what), "was killed by %s",
 		    sn != NULL ? sn : "a signal");
-	else if (oc->oc_exit > 4)
+	else if (oc->oc_sidecar && oc->oc_exit == 1) {
+		quote_failure(su, VMRUN_ERROR, "sidecar-failed", "bhyve",
+		    "exited with status 1 after swtpm, its TPM, had ended "
+		    "(reported as 4, an error, not a power-off)");
+		return;
+	} else if (oc->oc_exit > 4)
 		snprintf(what, sizeof(what), "exited with status %d "
 		    "(unexpected; reported as 4)", oc->oc_exit);
 	else if (oc->oc_exit == 4)
@@ -454,6 +461,7 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	oc.oc_max_reboots = su->su_opts->op_reboot_count >= 0 ?
 	    su->su_opts->op_reboot_count : vm->vm_max_reboots;
 	oc.oc_reboots = su->su_reboots;
+	oc.oc_sidecar = su->su_tpm.sc_failed;
 
 	sup_event_init(&ev, VMRUN_EV_EXIT);
 	ev.ev_target = vm->vm_target;
@@ -527,7 +535,9 @@ sup_bhyve(struct vmrun_sup *su)
 		return;
 	}
 	su->su_reason = "start-failed";
-	if ((rc = start_bhyve(su, su->su_vm)) != 0) {
+	/* swtpm first, on the socket bhyve then connects to: no wait. */
+	if ((rc = sidecar_start(su, su->su_vm)) != 0 ||
+	    (rc = start_bhyve(su, su->su_vm)) != 0) {
 		sup_after(su, rc);
 		return;
 	}
@@ -551,7 +561,7 @@ bhyve_end(struct vmrun_sup *su)
 
 /*
  * After every run (design §7.1 step 8), bhyve started or not: the hook's
- * processes end and every bhyvectl is over, then the sockets, the VM and
+ * processes and the sidecar end and every bhyvectl is over, then the sockets, the VM and
  * the pid file go.
  */
 static void
@@ -559,6 +569,7 @@ sup_after(struct vmrun_sup *su, int rc)
 {
 	su->su_exit = rc;
 	hook_end_begin(su);
+	sidecar_stop(su);
 	su->su_step = STEP_QUIET;
 }
 

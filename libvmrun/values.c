@@ -495,6 +495,21 @@ tty_backend(struct vctx *vc, jv_t *v, const char *path, bool com)
 		    "\"/dev/nmdm0A\", or \"tcp=ADDR:PORT\"", s);
 }
 
+/*
+ * A path that becomes an option of a program that splits its options on
+ * commas with no escape (bhyve's -l tpm, swtpm's --tpmstate): not
+ * empty, and no comma in it.
+ */
+void
+check_comma_free(struct vctx *vc, jv_t *v, const char *path)
+{
+	if (*jv_str(v) == '\0')
+		verr(vc, "empty", path, "must name a path");
+	else if (strchr(jv_str(v), ',') != NULL)
+		verr(vc, "bad-path", path, "\"%s\" holds a comma, which swtpm "
+		    "and bhyve take as the end of an option", jv_str(v));
+}
+
 void
 check_tty_backend(struct vctx *vc, jv_t *v, const char *path)
 {

@@ -209,7 +209,12 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 	    vmrun_opts_set_lockfile(op, o->lockfile) != VMRUN_OK) ||
 	    /* bhyve's pid file tells a running VM from a leftover. */
 	    (o->pidfile != NULL &&
-	    vmrun_opts_set_pidfile(op, o->pidfile) != VMRUN_OK)) {
+	    vmrun_opts_set_pidfile(op, o->pidfile) != VMRUN_OK) ||
+	    /* The programs checked are the ones that would run. */
+	    (o->grub_bhyve != NULL && vmrun_opts_set_program(op,
+	    VMRUN_PROG_GRUB_BHYVE, o->grub_bhyve) != VMRUN_OK) ||
+	    (o->swtpm != NULL && vmrun_opts_set_program(op,
+	    VMRUN_PROG_SWTPM, o->swtpm) != VMRUN_OK)) {
 		warnx_("out of memory");
 		vmrun_opts_free(op);
 		if (ds != cfgds)

@@ -30,7 +30,9 @@ static const struct {
 } objects[] = {
 	{ "", top_keys, NULL },
 	{ "/$defs/cpu-topology", cpu_keys, NULL },
-	{ "/$defs/loader", loader_keys, NULL },
+	{ "/$defs/loader-bhyveload", loader_keys, NULL },
+	{ "/$defs/loader-grub", grub_keys, NULL },
+	{ "/$defs/tpm", tpm_keys, NULL },
 	{ "/$defs/restart-limit", restart_limit_keys, NULL },
 	{ "/$defs/graphic", fbuf_keys, graphic_keys },
 	{ "/$defs/ahci-port", ahci_port_keys, NULL },

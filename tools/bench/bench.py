@@ -38,6 +38,11 @@
 #     while every guest is quiet, a reboot storm (every fake exits 0 at
 #     once, on SIGUSR1) until all are running again, for the manager and
 #     for the floor, and vmrun list over the manager's run directory
+#   - a VM with a TPM on the real swtpm: the time from swtpm's spawn to
+#     bhyve's (stamped alike by tools/bench/stampexec, given as --swtpm,
+#     and by the fake), median / max over TPM_RUNS VMs; and vmrun's
+#     system calls over 5 s while the guest is quiet and swtpm runs
+#     beside it
 #
 # The fake stamps CLOCK_MONOTONIC, the clock time.monotonic_ns() reads.
 # Prints a table and writes it, with the machine it ran on, to --out.
@@ -65,6 +70,7 @@ IDLE_SECONDS = 5
 # the median counts (one storm on 2 CPUs varies by 2x).
 STORMS = 3
 STATUS_CALLS = 1000
+TPM_RUNS = 20
 START_RUNS = 20
 BENCH_BRIDGE = "brbench0"
 CONSOLE_MIB = 64
@@ -395,6 +401,86 @@ def strace_calls(pid, seconds):
                 calls[fl[-1]] = int(fl[3])
     os.unlink(out)
     return calls
+
+
+def tpm_vm(args, d, mode):
+    """vmrun of a VM with a TPM on swtpm (through stampexec) against
+    the fake in mode; its stamps in d/stamps, swtpm's in d/tstamps."""
+    os.makedirs(os.path.join(d, "vmm"))
+    rom = os.path.join(d, "rom.fd")
+    open(rom, "wb").close()
+    cfg = os.path.join(d, "vm.json")
+    with open(cfg, "w") as f:
+        f.write('{"name": "benchtpm", "cpu": 1, "mem": "256M", '
+                '"bootrom": "%s", "state_dir": "%s", '
+                '"tpm": {"type": "swtpm"}, "restart_limit": '
+                '{"count": 100000, "seconds": 1}}\n'
+                % (rom, os.path.join(d, "state")))
+    env = dict(os.environ, BENCH_LOG=os.path.join(d, "stamps"),
+               BENCH_MODE=mode, BENCH_TPM_LOG=os.path.join(d, "tstamps"),
+               BENCH_TPM_PROG=shutil.which("swtpm"))
+    return subprocess.Popen(
+        [args.vmrun, "-c", cfg, "--bhyve", args.fake,
+         "--bhyvectl", shutil.which("true"), "--swtpm", args.stampexec,
+         "--vmm-dir", os.path.join(d, "vmm"),
+         "-P", os.path.join(d, "vmrun.pid"), "--control", ""],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+
+
+def stamps_of(path, what):
+    try:
+        with open(path) as f:
+            return [int(l.split()[1]) for l in f if l.split()[0] == what]
+    except FileNotFoundError:
+        return []
+
+
+def tpm_rows(args, work, have_strace):
+    """swtpm's spawn to bhyve's, and the quiet supervisor beside it.  A
+    vmrun per sample, each guest running until both stamps are there: a
+    guest that reboots at once would have its swtpm stopped before the
+    stamp is written."""
+    spawn = "swtpm's spawn to bhyve's spawn, median / max of %d VMs" % \
+        TPM_RUNS
+    quiet = "system calls over %d s, guest quiet, swtpm running" % \
+        IDLE_SECONDS
+    if not need("swtpm"):
+        return [(spawn, "not measured: no swtpm", "<= 2 ms"),
+                (quiet, "not measured: no swtpm", "0")]
+    gaps = []
+    calls = None
+    for n in range(TPM_RUNS):
+        d = os.path.join(work, "tpm%d" % n)
+        p = tpm_vm(args, d, "idle")
+        try:
+            deadline = time.monotonic() + 10
+            while not (stamps_of(os.path.join(d, "stamps"), "S") and
+                       stamps_of(os.path.join(d, "tstamps"), "T")):
+                if time.monotonic() > deadline or p.poll() is not None:
+                    sys.exit("bench: the TPM VM did not start")
+                time.sleep(0.01)
+            gaps.append(stamps_of(os.path.join(d, "stamps"), "S")[0] -
+                        stamps_of(os.path.join(d, "tstamps"), "T")[0])
+            if n == TPM_RUNS - 1 and have_strace:
+                time.sleep(0.5)
+                calls = strace_calls(p.pid, IDLE_SECONDS)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    rows = [(spawn, "%s / %s" % (ms(statistics.median(gaps)),
+                                 ms(max(gaps))), "<= 2 ms")]
+    if calls is None:
+        rows.append((quiet, "not measured: no strace", "0"))
+    else:
+        what = ", ".join("%s %d" % kv for kv in sorted(calls.items()))
+        rows.append((quiet, "%d%s" % (sum(calls.values()), " (%s)" % what
+                                      if what else ""), "0"))
+    return rows
 
 
 def control_rows(path):
@@ -759,7 +845,10 @@ def main():
     ap.add_argument("--manager", required=True)
     ap.add_argument("--manyfloor", required=True)
     ap.add_argument("--rebootfloor", required=True)
+    ap.add_argument("--stampexec", required=True)
     ap.add_argument("--vms", type=int, default=1000)
+    ap.add_argument("--only-tpm", action="store_true",
+                    help="measure only the TPM rows, print them")
     ap.add_argument("--only-many", action="store_true",
                     help="measure only the many-VMs table, print it")
     ap.add_argument("--start-only", action="store_true",
@@ -772,6 +861,7 @@ def main():
     args.manager = os.path.abspath(args.manager)
     args.manyfloor = os.path.abspath(args.manyfloor)
     args.rebootfloor = os.path.abspath(args.rebootfloor)
+    args.stampexec = os.path.abspath(args.stampexec)
     # SIGTERM (or a closed terminal) ends the bench through the finally
     # clauses, which end every process it started.
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(1))
@@ -785,6 +875,13 @@ def main():
     os.sync()
     work = tempfile.mkdtemp(prefix="vmrun-bench.")
     rows = []
+    if args.only_tpm:
+        try:
+            tpm = tpm_rows(args, work, have_strace)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        sys.stdout.write("".join("| %s | %s | %s |\n" % r for r in tpm))
+        return
     if args.only_many:
         try:
             many = many_rows(args, work)
@@ -906,6 +1003,7 @@ def main():
         rows += start_rows(args)
         soak, grew = soak_rows(args, work)
         rows += soak
+        rows += tpm_rows(args, work, have_strace)
         plan = plan_rows(args, work) if need("valgrind") else [
             ("plan path", "not measured: no valgrind", "")]
         many = many_rows(args, work)
