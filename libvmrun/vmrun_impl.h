@@ -508,6 +508,8 @@ bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, jv_t *, const char *);
+void		 check_leadname(struct vctx *, jv_t *, const char *,
+		    const char *, const char *, size_t);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
 bool		 mem_parse(jv_t *, uint64_t *);
@@ -585,6 +587,7 @@ void		 opt_add_flag(struct optlist *, jv_t *, const char *key,
 /* dev_net.c */
 extern const struct devtype devtype_virtio_net;
 extern const struct devtype devtype_e1000;
+const char	*net_tapname(const struct dev *);
 
 /* dev_block.c */
 extern const struct devtype devtype_virtio_blk;
@@ -676,6 +679,12 @@ struct hctx {			/* host-check context */
 	size_t		 hc_nproblems;	/* found by this call */
 };
 
+/*
+ * vmrun_vm_check flag of the supervisor's own checks before a start (not
+ * in vmrun.h): a tap the start makes (taps.c) is not made by the check.
+ */
+#define CHECK_ATSTART	0x100
+
 enum filekind {
 	FK_ANY,
 	FK_REG,
@@ -751,6 +760,7 @@ unsigned	 probe_reset(void);	/* tests */
 /* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
    supervise.h */
 /* sidecar.c: in supervise.h */
+/* taps.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */
