@@ -78,7 +78,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_loader.o \
 		libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
-		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
+		libvmrun/event.o libvmrun/resource.o libvmrun/taps.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o libvmrun/tpm.o \
 		libvmrun/sidecar.o \
 		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
@@ -102,11 +102,13 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
 		tests/lib/platform_test tests/lib/sup_test \
-		tests/lib/probe_test tests/lib/resource_test tests/lib/limits_test
+		tests/lib/probe_test tests/lib/resource_test tests/lib/taps_test \
+		tests/lib/limits_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
-		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
+		tests/cli/lifecycle_test tests/cli/host_test tests/cli/bridge_test \
+		tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
 		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
 		tests/cli/grub_test \
@@ -118,8 +120,8 @@ TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
-		tests/helpers/schema-check tests/helpers/tpm-client \
-		tests/helpers/bhyve-replay
+		tests/helpers/schema-check tests/helpers/tap-open \
+		tests/helpers/tpm-client tests/helpers/bhyve-replay
 EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
@@ -282,6 +284,10 @@ tests/lib/api_alloc_test: tests/lib/api_alloc_test.c $(TEST_UTIL) \
     libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_alloc_test.c \
 	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/taps_test: tests/lib/taps_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/taps_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_net_test: tests/lib/check_net_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_net_test.c \

@@ -249,7 +249,10 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
  * of opts ("bhyve -h" and "bhyve -s help", once per process and program,
  * each a child given 2 seconds) what it supports, and reports what the
  * target uses that it lacks.  Returns the number of problems (errors)
- * that remain; applied fixes are reported as warnings with code "fixed".
+ * that remain; applied fixes are reported as warnings with code "fixed"
+ * (the one fix: a missing tap is created, for a device with "bridge" as
+ * with "fix": true; a tap created here stays, while the supervisor makes
+ * a start's taps itself and undoes that at its end).
  * opts (may be NULL) gives the VM device directory, the lock file and
  * the bhyve program.
  */

@@ -190,20 +190,26 @@ pidfile_fill(struct vmrun_sup *su, pid_t pid)
 		    su->su_opts->op_pidfile, strerror(errno));
 }
 
-/* Remove bhyve's pid file, only if the path still names our file. */
-void
+/*
+ * Remove bhyve's pid file, only if the path still names our file: false
+ * when it could not be removed (or was not ours any more).
+ */
+bool
 pidfile_drop(struct vmrun_sup *su)
 {
 	struct stat a, b;
+	bool ok;
 
 	if (su->su_pidfd < 0)
-		return;
+		return (true);
+	ok = false;
 	if (fstat(su->su_pidfd, &a) == 0 &&
 	    lstat(su->su_opts->op_pidfile, &b) == 0 && S_ISREG(b.st_mode) &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		(void)unlink(su->su_opts->op_pidfile);
+		ok = unlink(su->su_opts->op_pidfile) == 0;
 	close(su->su_pidfd);
 	su->su_pidfd = -1;
+	return (ok);
 }
 
 static const char *

@@ -573,6 +573,7 @@ sup_after(struct vmrun_sup *su, int rc)
 	su->su_step = STEP_QUIET;
 }
 
+/* The run resources of the boot (bhyve's pid file...) go first. */
 static void
 after_quiet(struct vmrun_sup *su)
 {
@@ -583,7 +584,6 @@ after_quiet(struct vmrun_sup *su)
 		destroy_begin(su, STEP_DESTROY);
 		return;
 	}
-	pidfile_drop(su);
 	sup_over(su, su->su_exit);
 }
 
@@ -591,7 +591,6 @@ static void
 after_destroy(struct vmrun_sup *su)
 {
 	destroy_end(su);
-	pidfile_drop(su);
 	sup_over(su, su->su_exit);
 }
 
@@ -623,8 +622,8 @@ run_begin(struct vmrun_sup *su)
 	su->su_reason = "start-failed";
 	/* design §7.1 step 2: the host checks, again before every start. */
 	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
-	    (unsigned)su->su_opts->op_checks | VMRUN_CHECK_BHYVE,
-	    su->su_diags) > 0) {
+	    (unsigned)su->su_opts->op_checks | VMRUN_CHECK_BHYVE |
+	    CHECK_ATSTART, su->su_diags) > 0) {
 		sup_end(su, 69);
 		return;
 	}
@@ -653,9 +652,27 @@ stale_end(struct vmrun_sup *su)
 	sup_prepare(su);
 }
 
+/* bhyve's pid file, made by pidfile_prepare: removed after the boot. */
+static bool
+undo_pidfile(struct vmrun_sup *su, void *arg)
+{
+	(void)arg;
+	return (pidfile_drop(su));
+}
+
+/* Record bhyve's pid file as a run resource of the boot: 0 or 70. */
+static int
+pidfile_record(struct vmrun_sup *su)
+{
+	if (su->su_pidfd < 0 || res_find(su, &su->su_pidfd) != NULL)
+		return (0);
+	return (res_add(su, RL_BOOT, su->su_opts->op_pidfile, "remove",
+	    undo_pidfile, &su->su_pidfd, NULL) == 0 ? 0 : 70);
+}
+
 /*
- * Sockets, varfile, disks to create, console and pid file, then the
- * loader (step 4).
+ * Taps, sockets, varfile, disks to create, console and pid file, the
+ * cloud-init seed, then the loader (step 4).
  */
 static void
 sup_prepare(struct vmrun_sup *su)
@@ -664,7 +681,8 @@ sup_prepare(struct vmrun_sup *su)
 	int rc;
 
 	vm = su->su_vm;
-	if ((rc = console_sockets(su, vm, true, su->su_diags,
+	if ((rc = taps_setup(su, vm, su->su_diags)) != 0 ||
+	    (rc = console_sockets(su, vm, true, su->su_diags,
 	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
 	    (rc = disks_create(vm, su->su_diags)) != 0 ||
@@ -672,8 +690,9 @@ sup_prepare(struct vmrun_sup *su)
 		sup_end(su, rc);
 		return;
 	}
-	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
-		pidfile_drop(su);
+	if ((rc = pidfile_prepare(su, su->su_diags)) != 0 ||
+	    (rc = pidfile_record(su)) != 0) {
+		(void)pidfile_drop(su);
 		sup_end(su, rc);
 		return;
 	}

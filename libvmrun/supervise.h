@@ -320,6 +320,7 @@ struct vmrun_sup {
  *	event.c		events: made, delivered, written as JSON
  *	resource.c	what vmrun made for the VM's runs, undone at their end
  *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
+ *	taps.c		the taps a VM owns: made, bridged, given back
  *	pty.c		a pseudo-terminal, raw, for a captured COM port
  *	console.c	the captured COM port: its pty, ring and log
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
@@ -379,7 +380,7 @@ int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
 void		 lock_release(struct vmrun_sup *);
 int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
 void		 pidfile_fill(struct vmrun_sup *, pid_t);
-void		 pidfile_drop(struct vmrun_sup *);
+bool		 pidfile_drop(struct vmrun_sup *);
 int		 stale_vm(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
 int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
@@ -406,6 +407,10 @@ void		 res_undo(struct vmrun_sup *, enum res_life, bool tell);
 /* seed.c */
 int		 seed_begin(struct vmrun_sup *, const struct vmrun_vm *);
 int		 seed_end(struct vmrun_sup *, const struct vmrun_vm *);
+
+/* taps.c */
+int		 taps_setup(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
 
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);

@@ -142,17 +142,28 @@ match_idname(const char *s, size_t max)
 	return (n > 0 && n <= max && s[n] == '\0');
 }
 
-/* design §2.1: ^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$ */
+/*
+ * A name of 1 to max letters, digits, '.', '_' or '-' that starts with a
+ * letter or digit (what, e.g. "VM name", says which name it is).
+ */
 void
-check_vmname(struct vctx *vc, jv_t *v, const char *path)
+check_leadname(struct vctx *vc, jv_t *v, const char *path, const char *code,
+    const char *what, size_t max)
 {
 	const char *s;
 
 	s = jv_str(v);
-	if (!isalnum((unsigned char)s[0]) || !match_idname(s, 31))
-		verr(vc, "bad-name", path, "\"%s\" is not a valid VM name: "
-		    "use 1 to 31 letters, digits, '.', '_' or '-', starting "
-		    "with a letter or digit", s);
+	if (!isalnum((unsigned char)s[0]) || !match_idname(s, max))
+		verr(vc, code, path, "\"%s\" is not a valid %s: use 1 to %zu "
+		    "letters, digits, '.', '_' or '-', starting with a letter "
+		    "or digit", s, what, max);
+}
+
+/* design §2.1: ^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$ */
+void
+check_vmname(struct vctx *vc, jv_t *v, const char *path)
+{
+	check_leadname(vc, v, path, "bad-name", "VM name", 31);
 }
 
 /*

@@ -543,6 +543,8 @@ bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, jv_t *, const char *);
+void		 check_leadname(struct vctx *, jv_t *, const char *,
+		    const char *, const char *, size_t);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
 void		 check_disk_size(struct vctx *, jv_t *, const char *);
@@ -621,6 +623,7 @@ void		 opt_add_flag(struct optlist *, jv_t *, const char *key,
 /* dev_net.c */
 extern const struct devtype devtype_virtio_net;
 extern const struct devtype devtype_e1000;
+const char	*net_tapname(const struct dev *);
 
 /* dev_block.c */
 extern const struct devtype devtype_virtio_blk;
@@ -730,6 +733,12 @@ struct hctx {			/* host-check context */
 	size_t		 hc_nproblems;	/* found by this call */
 };
 
+/*
+ * vmrun_vm_check flag of the supervisor's own checks before a start (not
+ * in vmrun.h): a tap the start makes (taps.c) is not made by the check.
+ */
+#define CHECK_ATSTART	0x100
+
 enum filekind {
 	FK_ANY,
 	FK_REG,
@@ -806,6 +815,7 @@ unsigned	 probe_reset(void);	/* tests */
    supervise.h */
 /* sidecar.c: in supervise.h */
 /* seed.c: in supervise.h */
+/* taps.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */

@@ -302,14 +302,14 @@ EOF
 	    ./in-ns -- sh -c './check --fix 2>/dev/null && ./check'
 }
 
-tc tap_fix_at_start "a start creates the tap of a device with \"fix\": true and starts; without it, refuses with 69"
+tc tap_fix_at_start "a start creates the tap of a device with \"fix\": true, starts, and destroys the tap it made at the end; without it, refuses with 69"
 tap_fix_at_start_body()
 {
 	setup
 	need_netns
 	config '"emulations": [{"device": "virtio-net", "name": "tap5", "fix": true}]'
 	atf_check -s exit:1 -o empty -e save:err \
-	    ./in-ns -- sh -c './run && exit 99; st=$?; ip link show tap5 > /dev/null || exit 98; exit $st'
+	    ./in-ns -- sh -c './run && exit 99; st=$?; ip link show tap5 > /dev/null 2>&1 && exit 98; exit $st'
 	grep -q '^vmrun: ht: pci 0:1:0 virtio-net tap5: fixed: created tap interface tap5$' err ||
 	    atf_fail "no word of the fix: $(oneline err)"
 	grep -q '^start .* -s 0:1:0,virtio-net,tap5 .*ht$' bhyve.log ||

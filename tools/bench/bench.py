@@ -20,6 +20,11 @@
 #   - soak: 1000 reboots in one vmrun, after a warm-up; its open
 #     descriptors and private memory before and after them, which must
 #     not grow (bench.py exits 1 when they do)
+#   - start latency: from vmrun's exec to the fake bhyve's start, for a
+#     VM without a network device beside one whose tap vmrun creates,
+#     describes, bridges and brings up (then destroys), in a private
+#     network namespace with a bridge of its own (root only; otherwise
+#     the rows say why they were not measured)
 #   - the control socket: a status request's round trip
 #   - the captured console (com1 is "capture" in every run): how fast a
 #     chatty guest's output goes through the pty into the ring
@@ -66,6 +71,8 @@ IDLE_SECONDS = 5
 STORMS = 3
 STATUS_CALLS = 1000
 TPM_RUNS = 20
+START_RUNS = 20
+BENCH_BRIDGE = "brbench0"
 CONSOLE_MIB = 64
 PLAN_DEVICES = (100, 1000, 2000, 4000, 8000)
 # The soak: SOAK_WARMUP seconds of reboots first, longer than the
@@ -180,6 +187,98 @@ class VM:
         self.proc.stderr.close()
         os.close(self.efd)
         return self.proc.returncode
+
+
+def start_latency(args, work, bridged):
+    """Nanoseconds from vmrun's exec to the fake's start stamp, for each
+    of START_RUNS starts; bridged: with a tap in BENCH_BRIDGE."""
+    d = tempfile.mkdtemp(prefix="start.", dir=work)
+    os.makedirs(os.path.join(d, "vmm"))
+    rom = os.path.join(d, "rom.fd")
+    open(rom, "wb").close()
+    net = (', "emulations": [{"device": "virtio-net", "name": "tap90", '
+           '"bridge": "%s"}]' % BENCH_BRIDGE) if bridged else ""
+    cfg = os.path.join(d, "vm.json")
+    with open(cfg, "w") as f:
+        f.write('{"name": "bench", "cpu": 1, "mem": "256M", '
+                '"bootrom": "%s"%s}\n' % (rom, net))
+    lat = []
+    for i in range(START_RUNS):
+        log = os.path.join(d, "stamps%d" % i)
+        env = dict(os.environ, BENCH_LOG=log, BENCH_MODE="idle")
+        t0 = time.monotonic_ns()
+        p = subprocess.Popen(
+            [args.vmrun, "-c", cfg, "--bhyve", args.fake,
+             "--bhyvectl", shutil.which("true"),
+             "--vmm-dir", os.path.join(d, "vmm"),
+             "-P", os.path.join(d, "vmrun.pid")],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        start = None
+        while start is None:
+            try:
+                with open(log) as f:
+                    start = next((int(l.split()[1]) for l in f
+                                  if l.startswith("S ")), None)
+            except FileNotFoundError:
+                pass
+            if start is None and (time.monotonic() > deadline or
+                                  p.poll() is not None):
+                p.kill()
+                sys.exit("bench: start latency: the fake did not start: %s"
+                         % p.communicate()[1].decode(errors="replace"))
+            if start is None:
+                time.sleep(0.001)
+        lat.append(start - t0)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=30)
+    return lat
+
+
+def start_only(args):
+    """--start-only, run in a network namespace of its own: the bridge,
+    then both series, printed as two lines of nanoseconds."""
+    subprocess.run(["ip", "link", "add", BENCH_BRIDGE, "type", "bridge"],
+                   check=True)
+    work = tempfile.mkdtemp(prefix="vmrun-bench-start.")
+    try:
+        for bridged in (False, True):
+            print(" ".join(str(n) for n in
+                           start_latency(args, work, bridged)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def start_rows(args):
+    """Start latency without a network device and with a bridged tap,
+    measured in a private network namespace (unshare -n, as root)."""
+    what = ("start latency, exec to bhyve started, median / max of %d: %s"
+            % (START_RUNS, "%s"))
+    rows = [what % "no network device", what %
+            "a tap created, described, bridged and brought up"]
+    why = None
+    if os.geteuid() != 0:
+        why = "not measured: needs root (a network namespace and a bridge)"
+    elif not shutil.which("unshare") or not shutil.which("ip"):
+        why = "not measured: no unshare or ip"
+    if why is None:
+        r = subprocess.run(["unshare", "-n", sys.executable,
+                            os.path.abspath(__file__), "--start-only"] +
+                           sys.argv[1:], capture_output=True, text=True)
+        if r.returncode != 0:
+            why = "not measured: %s" % (r.stderr.strip().splitlines() or
+                                        ["the namespace failed"])[-1]
+    if why is not None:
+        return [(rows[0], why, ""), (rows[1], why, "no fork for the tap")]
+    plain, bridged = ([int(n) for n in l.split()]
+                      for l in r.stdout.splitlines()[:2])
+    return [(rows[0], "%s / %s" % (ms(statistics.median(plain)),
+                                   ms(max(plain))), ""),
+            (rows[1], "%s / %s (+%s median)" % (
+                ms(statistics.median(bridged)), ms(max(bridged)),
+                ms(statistics.median(bridged) - statistics.median(plain))),
+             "no fork for the tap")]
 
 
 def smaps(pid):
@@ -752,6 +851,8 @@ def main():
                     help="measure only the TPM rows, print them")
     ap.add_argument("--only-many", action="store_true",
                     help="measure only the many-VMs table, print it")
+    ap.add_argument("--start-only", action="store_true",
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.vmrun = os.path.abspath(args.vmrun)
     args.fake = os.path.abspath(args.fake)
@@ -765,6 +866,9 @@ def main():
     # clauses, which end every process it started.
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(1))
     signal.signal(signal.SIGHUP, lambda sig, frame: sys.exit(1))
+    if args.start_only:
+        start_only(args)
+        return
     have_strace = need("strace")
     # A binary just built has pages not yet written back, which smaps
     # counts as dirty: write them out first.
@@ -896,6 +1000,7 @@ def main():
                      "of %d" % STOPS,
                      "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
                      "<= 1 ms"))
+        rows += start_rows(args)
         soak, grew = soak_rows(args, work)
         rows += soak
         rows += tpm_rows(args, work, have_strace)
