@@ -73,7 +73,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
 		libvmrun/dev_misc.o libvmrun/loader.o libvmrun/config.o \
-		libvmrun/rules.o \
+		libvmrun/rules.o libvmrun/limits.o libvmrun/cloudinit.o \
 		libvmrun/target.o \
 		libvmrun/slots.o libvmrun/render.o libvmrun/render_loader.o \
 		libvmrun/render_config.o \
@@ -82,7 +82,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/hostfs.o libvmrun/dirs.o libvmrun/tpm.o \
 		libvmrun/sidecar.o \
 		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
-		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
+		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o libvmrun/seed.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
@@ -102,7 +102,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
 		tests/lib/platform_test tests/lib/sup_test \
-		tests/lib/probe_test tests/lib/resource_test tests/lib/taps_test
+		tests/lib/probe_test tests/lib/resource_test tests/lib/taps_test \
+		tests/lib/limits_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
@@ -111,7 +112,7 @@ TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
 		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
 		tests/cli/grub_test \
-		tests/cli/tpm_test
+		tests/cli/tpm_test tests/cli/persist_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
@@ -204,6 +205,10 @@ tests/lib/fakehost.o: tests/lib/fakehost.c $(FAKEHOST_HDRS)
 tests/lib/sup_test: tests/lib/sup_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/sup_test.c \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/limits_test: tests/lib/limits_test.c $(TEST_UTIL) \
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/limits_test.c \
 	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/resource_test: tests/lib/resource_test.c $(TEST_UTIL) \
     libvmrun/internal.a $(TEST_UTIL_HDRS)
@@ -388,6 +393,8 @@ install-files: all
 	    $(DESTDIR)$(EXDIR)/linux-grub.json
 	$(INSTALL) -m 444 examples/windows11.json \
 	    $(DESTDIR)$(EXDIR)/windows11.json
+	$(INSTALL) -m 444 examples/cloud-image.json \
+	    $(DESTDIR)$(EXDIR)/cloud-image.json
 	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
@@ -452,6 +459,7 @@ uninstall:
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/linux-grub.json $(DESTDIR)$(EXDIR)/manager.c \
 	    $(DESTDIR)$(EXDIR)/windows11.json \
+	    $(DESTDIR)$(EXDIR)/cloud-image.json \
 	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \

@@ -279,9 +279,10 @@ enum vmrun_program {
 	VMRUN_PROG_BHYVECTL,	/* default /usr/sbin/bhyvectl */
 	VMRUN_PROG_BHYVELOAD,	/* default /usr/sbin/bhyveload */
 	VMRUN_PROG_GRUB_BHYVE,	/* default /usr/local/sbin/grub-bhyve */
-	VMRUN_PROG_SWTPM	/* default /usr/local/bin/swtpm */
+	VMRUN_PROG_SWTPM,	/* default /usr/local/bin/swtpm */
+	VMRUN_PROG_MAKEFS	/* default /usr/sbin/makefs (cloud-init seed) */
 };
-#define VMRUN_NPROG	5
+#define VMRUN_NPROG	6
 
 struct vmrun_opts *vmrun_opts_new(void);
 void		 vmrun_opts_free(struct vmrun_opts *);

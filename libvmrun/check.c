@@ -140,6 +140,17 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		host_problem(hc, "too-many-cpus", "cpu", "lower cpu, or raise "
 		    "hw.vmm.maxcpu in /boot/loader.conf", "%u vCPUs, but the "
 		    "host allows %d (hw.vmm.maxcpu)", n, r);
+	/* design §12.8: rctl rules need resource accounting on. */
+	r = limits_any(vm) ? hc->hc_plat->po_racct() : 1;
+	if (r == PLAT_NA)
+		host_problem(hc, "limits-unsupported", "limits", NULL,
+		    "limits need FreeBSD's rctl(8) resource limits, which this "
+		    "system does not have");
+	else if (r == 0)
+		host_problem(hc, "racct-disabled", "limits", "add "
+		    "kern.racct.enable=1 to /boot/loader.conf and reboot (a "
+		    "boot-time tunable)", "limits need resource accounting, "
+		    "which is off (kern.racct.enable is not 1)");
 	if (vm->vm_loader != NULL && vm->vm_loader->ld_grub)
 		check_grub(hc, vm->vm_loader);
 	else if (vm->vm_loader != NULL) {
@@ -214,6 +225,47 @@ check_cpu_host(struct hctx *hc, const struct vmrun_vm *vm)
 		    false, NULL);
 }
 
+/*
+ * The cloud-init seed (design §12.6) is built at start, so its image
+ * need not exist: what it is built from must, and makefs, and a state
+ * directory that is there must be safe (dirs.c).
+ */
+static void
+check_seed(struct hctx *hc, const struct vmrun_vm *vm)
+{
+	const struct seed *sd;
+	const char *prog, *why, *slash;
+	char state[1024];
+	struct stat sb;
+
+	sd = vm->vm_seed;
+	prog = hc->hc_opts != NULL &&
+	    hc->hc_opts->op_prog[VMRUN_PROG_MAKEFS] != NULL ?
+	    hc->hc_opts->op_prog[VMRUN_PROG_MAKEFS] : DEFAULT_MAKEFS;
+	host_need_file(hc, "cloud_init", prog, FK_REG, false,
+	    strcmp(prog, DEFAULT_MAKEFS) == 0 ? "makefs is part of FreeBSD's "
+	    "base system; elsewhere give its path with --makefs" : NULL);
+	host_need_file(hc, "cloud_init.user_data.file", sd->sd_user_file,
+	    FK_REG, false, NULL);
+	host_need_file(hc, "cloud_init.network_config.file", sd->sd_net_file,
+	    FK_REG, false, NULL);
+	if ((slash = strrchr(sd->sd_dir, '/')) == NULL)
+		return;
+	snprintf(state, sizeof(state), "%.*s", (int)(slash - sd->sd_dir),
+	    sd->sd_dir);
+	if (lstat(state, &sb) == 0 && (why = dirs_unsafe(&sb, DK_PRIVATE,
+	    geteuid())) != NULL)
+		host_problem(hc, "unsafe-dir", "state_dir", "make it a "
+		    "directory of yours that only you may use (chmod 700)",
+		    "the state directory %s is unsafe: %s", state, why);
+	else if (lstat(sd->sd_dir, &sb) == 0 && (why = dirs_unsafe(&sb,
+	    DK_PRIVATE, geteuid())) != NULL)
+		host_problem(hc, "unsafe-dir", "state_dir", "make it a "
+		    "directory of yours that only you may use (chmod 700)",
+		    "the cloud-init directory %s is unsafe: %s", sd->sd_dir,
+		    why);
+}
+
 size_t
 vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
     unsigned flags, struct vmrun_diags *ds)
@@ -243,7 +295,10 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 			continue;
 		hc.hc_group = dev_group(d, hc.hc_pool);
 		hc.hc_devfix = d->dv_fix;
-		d->dv_type->dt_host(&hc, d);
+		if (d->dv_origin == DO_SEED)
+			check_seed(&hc, vm);
+		else
+			d->dv_type->dt_host(&hc, d);
 	}
 	check_lpc(&hc, vm);
 	tpm_host(&hc, vm, o != NULL && o->op_prog[VMRUN_PROG_SWTPM] != NULL ?

@@ -155,6 +155,8 @@ const struct key top_keys[] = {
 	{ "max_reboots", T_INT, K_RANGE, 0, LLONG_MAX, NULL },
 	{ "restart_limit", T_OBJ, 0, 0, 0, check_restart_limit },
 	{ "next_target", T_STR, 0, 0, 0, check_tname },
+	{ "limits", T_OBJ, 0, 0, 0, check_limits },
+	{ "cloud_init", T_OBJ, 0, 0, 0, check_cloud_init },
 	{ "targets", T_OBJ, 0, 0, 0, NULL },
 	{ NULL, 0, 0, 0, 0, NULL }
 };
@@ -316,6 +318,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 	if (jint(v, "backoff", &n) && n >= 0)
 		vm->vm_rl_backoff = n;
 	vm->vm_next_target = jstr(top, "next_target");
+	limits_build(vm, jv_get(top, "limits"));
 }
 
 /*
@@ -382,7 +385,7 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 	cpu_build(vc, vm, top);
 
 	/* Devices: base ones, then graphic, then the target's (§4). */
-	vm->vm_devs = pool_alloc(vm->vm_pool, (nsrc + 2) * sizeof(struct dev));
+	vm->vm_devs = pool_alloc(vm->vm_pool, (nsrc + 3) * sizeof(struct dev));
 	if (vm->vm_devs == NULL) {
 		vm_free(vm);
 		return (NULL);
@@ -414,6 +417,16 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 		vm->vm_devs[vm->vm_ndevs++] = fb;
 		if (hasxhci)
 			vm->vm_devs[vm->vm_ndevs++] = xh;
+	}
+	/* The seed: after graphic, before the target's devices (§12.6). */
+	g = jv_get(top, "cloud_init");
+	if (jv_is_obj(g) && !seed_removed(overlay)) {
+		if (!seed_build(vc, vm, g, config_keypath(vc, overlay, tname,
+		    "cloud_init"), &vm->vm_devs[vm->vm_ndevs])) {
+			vm_free(vm);
+			return (NULL);
+		}
+		vm->vm_ndevs++;
 	}
 	for (; i < nsrc; i++) {
 		dev_build(vc, srcs[i].ds_obj, srcs[i].ds_path,

@@ -3,17 +3,64 @@
  * (design §2.5, bhyve.md §5.1).
  */
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vmrun_impl.h"
+
+/*
+ * A disk with "create" that is not there yet (design §12.7): a warning,
+ * since the start makes it; a problem when it cannot, as where a
+ * symbolic link points to nothing (vmrun never creates through one) or
+ * the directory is missing.  True when the disk is to be created.
+ */
+static bool
+disk_will_create(struct hctx *hc, jv_t *obj, const char *base)
+{
+	struct stat sb;
+	const char *file;
+	char *dir, *slash;
+
+	if ((file = jstr(obj, "path")) == NULL ||
+	    jv_get(obj, "create") == NULL)
+		return (false);
+	if (lstat(file, &sb) == 0) {
+		if (!S_ISLNK(sb.st_mode) || stat(file, &sb) == 0)
+			return (false);	/* there: checked as any disk */
+		host_problem(hc, "disk-symlink", host_jp(hc, base, "path"),
+		    NULL, "%s is a symbolic link to nothing; vmrun creates a "
+		    "disk only where nothing is, never through a link", file);
+		return (true);
+	}
+	if (errno != ENOENT)
+		return (false);
+	dir = pool_strdup(hc->hc_pool, file);
+	if (dir != NULL && (slash = strrchr(dir, '/')) != NULL) {
+		slash[slash == dir ? 1 : 0] = '\0';
+		host_need_file(hc, host_jp(hc, base, "path"), dir, FK_DIR,
+		    false, NULL);
+	}
+	diag_addg(hc->hc_ds, VMRUN_WARNING, "disk-create", hc->hc_group,
+	    host_jp(hc, base, "create"), NULL, "%s does not exist; will be "
+	    "created at start (%s, sparse, mode 0600)", file,
+	    jv_is_str(jv_get(obj, "create")) ? jstr(obj, "create") :
+	    pool_printf(hc->hc_pool, "%lld bytes", jv_int(jv_get(obj,
+	    "create"))));
+	return (true);
+}
 
 /* What a disk needs from the host (design §6): its file, writable unless
  * read-only or a CD. */
 static void
 disk_host(struct hctx *hc, jv_t *obj, const char *base, bool cd)
 {
+	if (disk_will_create(hc, obj, base))
+		return;
 	host_need_file(hc, host_jp(hc, base, "path"), jstr(obj, "path"), FK_ANY,
 	    !cd && !jbool(obj, "ro", false), NULL);
 }
@@ -96,15 +143,28 @@ check_model(struct vctx *vc, jv_t *v, const char *path)
 	BLOCK_OPT_KEYS, \
 	BOOTINDEX_KEY
 
+/* design §12.7: a file disk vmrun makes when it is missing at start. */
+#define CREATE_KEY \
+	{ "create", T_STR | T_INT, 0, 0, 0, check_disk_size }
+
 static const struct key virtio_blk_keys[] = {
 	{ "path", T_STR, K_REQ, 0, 0, NULL },
+	CREATE_KEY,
 	BLOCK_OPT_KEYS,
 	{ "ser", T_STR, 0, 0, 0, check_ser },
 	BOOTINDEX_KEY,
 	{ NULL, 0, 0, 0, 0, NULL }
 };
 
-static const struct key ahci_disk_keys[] = {
+static const struct key ahci_hd_keys[] = {
+	{ "path", T_STR, K_REQ, 0, 0, NULL },
+	CREATE_KEY,
+	AHCI_PORT_KEYS,
+	{ NULL, 0, 0, 0, 0, NULL }
+};
+
+/* A CD is read, never made: no "create". */
+static const struct key ahci_cd_keys[] = {
 	{ "path", T_STR, K_REQ, 0, 0, NULL },
 	AHCI_PORT_KEYS,
 	{ NULL, 0, 0, 0, 0, NULL }
@@ -240,12 +300,12 @@ const struct devtype devtype_virtio_blk = {
 };
 
 const struct devtype devtype_ahci_hd = {
-	"ahci-hd", "ahci", ahci_disk_keys, block_check, ahci_hd_render,
+	"ahci-hd", "ahci", ahci_hd_keys, block_check, ahci_hd_render,
 	path_what, block_host, false
 };
 
 const struct devtype devtype_ahci_cd = {
-	"ahci-cd", "ahci", ahci_disk_keys, block_check, ahci_cd_render,
+	"ahci-cd", "ahci", ahci_cd_keys, block_check, ahci_cd_render,
 	path_what, block_host, false
 };
 
@@ -353,6 +413,7 @@ check_dsm(struct vctx *vc, jv_t *v, const char *path)
 
 static const struct key nvme_keys[] = {
 	{ "path", T_STR, 0, 0, 0, NULL },
+	CREATE_KEY,
 	{ "ram", T_INT, K_RANGE, 1, 1024 * 1024, NULL },
 	{ "maxq", T_INT, K_RANGE, 1, 65535, NULL },
 	{ "qsz", T_INT, K_RANGE, 1, 65535, NULL },
@@ -377,6 +438,9 @@ nvme_check(struct vctx *vc, struct dev *dev)
 	else if (!p && !r)
 		verr(vc, "missing-key", vpath(vc, dev->dv_path, "path"),
 		    "an nvme device needs \"path\" or \"ram\"");
+	if (r && jv_get(dev->dv_obj, "create") != NULL)
+		verr(vc, "conflict", vpath(vc, dev->dv_path, "create"),
+		    "a RAM disk has no file to create");
 }
 
 static void

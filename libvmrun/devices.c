@@ -37,6 +37,9 @@ check_id(struct vctx *vc, jv_t *v, const char *path)
 		verr(vc, "bad-id", path, "\"%s\" is not a valid id: use 1 to "
 		    "64 letters, digits, '_', '.' or '-'",
 		    jv_str(v));
+	else if (strcmp(jv_str(v), SEED_ID) == 0)
+		verr(vc, "reserved-id", path, "\"%s\" is the id of the "
+		    "cloud-init seed (cloud_init); choose another", SEED_ID);
 }
 
 const struct key dev_common_keys[] = {
@@ -174,7 +177,9 @@ dev_build(struct vctx *vc, jv_t *obj, const char *path, struct dev *dev)
 	    false);
 	vc->vc_unknown = NULL;
 	dev->dv_id = jstr(obj, "id");
-	if (dev->dv_id != NULL && !match_idname(dev->dv_id, 64))
+	/* A bad id, or the seed's, is reported; it names nothing. */
+	if (dev->dv_id != NULL && (!match_idname(dev->dv_id, 64) ||
+	    strcmp(dev->dv_id, SEED_ID) == 0))
 		dev->dv_id = NULL;
 	if (jstr(obj, "slot") != NULL &&
 	    slot_parse(jstr(obj, "slot"), &dev->dv_slot))

@@ -1,10 +1,10 @@
 /*
  * hostfs: what the supervisor owns on the host filesystem -- the per-VM
  * lock, bhyve's pid file, stale VM nodes and console sockets, the UEFI
- * variable store (design §7.1, §11).  It runs no program and emits no
- * event: it says what it found and did.  vmrun only removes what it is sure
- * it owns: sockets nobody listens on, its own pid files; never through a
- * symbolic link.
+ * variable store, the disks it may create (design §7.1, §11, §12.7).
+ * It runs no program and emits no event: it says what it found and did.
+ * vmrun only removes what it is sure it owns: sockets nobody listens on,
+ * its own pid files; never through a symbolic link.
  */
 
 #include <sys/types.h>
@@ -423,6 +423,79 @@ varfile_copy(struct vmrun_sup *su, const struct vmrun_vm *vm,
 		    "copying %s to %s: %s", vm->vm_varfile_template,
 		    vm->vm_varfile, strerror(e));
 		return (74);
+	}
+	return (0);
+}
+
+/*
+ * Make one disk of design §12.7 where nothing is: sparse (ftruncate
+ * writes no block), mode 0600, O_EXCL so that what appeared meanwhile is
+ * never truncated, O_NOFOLLOW so that no link leads the write elsewhere.
+ * 0, or an exit status with the reason in ds.
+ */
+static int
+disk_make(const char *file, uint64_t size, const char *jpath,
+    struct vmrun_diags *ds)
+{
+	struct stat sb;
+	int fd, e;
+
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* There: never touched, unless a link to nothing. */
+		if (lstat(file, &sb) == 0 && (!S_ISLNK(sb.st_mode) ||
+		    stat(file, &sb) == 0))
+			return (0);
+		diag_add(ds, VMRUN_ERROR, "disk-symlink", jpath, NULL,
+		    "%s is a symbolic link to nothing; vmrun creates a disk "
+		    "only where nothing is, never through a link", file);
+		return (69);
+	}
+	if (fd < 0) {
+		diag_add(ds, VMRUN_ERROR, "disk-create", jpath, NULL,
+		    "cannot create %s: %s", file, strerror(errno));
+		return (74);
+	}
+	e = 0;
+	if (size > (uint64_t)INT64_MAX)
+		e = EFBIG;
+	else if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0)
+		e = errno;
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e != 0) {
+		(void)unlink(file);	/* ours: made by the O_EXCL above */
+		diag_add(ds, VMRUN_ERROR, "disk-create", jpath, NULL,
+		    "cannot create %s: %s", file, strerror(e));
+		return (74);
+	}
+	return (0);
+}
+
+/*
+ * The disks with "create" that are missing (design §12.7), made before
+ * the loader and bhyve.  A disk is persistent state, not a resource of
+ * the run: it outlives the run.  0, or an exit status.
+ */
+int
+disks_create(const struct vmrun_vm *vm, struct vmrun_diags *ds)
+{
+	const struct dev *d;
+	uint64_t size;
+	size_t i;
+	jv_t *c;
+	int rc;
+
+	for (i = 0; i < vm->vm_ndevs; i++) {
+		d = &vm->vm_devs[i];
+		if ((c = jv_get(d->dv_obj, "create")) == NULL ||
+		    jstr(d->dv_obj, "path") == NULL || !mem_parse(c, &size))
+			continue;
+		if ((rc = disk_make(jstr(d->dv_obj, "path"), size,
+		    pool_printf(vm->vm_pool, "%s.create", d->dv_path), ds)) !=
+		    0)
+			return (rc);
 	}
 	return (0);
 }

@@ -18,13 +18,14 @@
 
 #include "vmrun_impl.h"
 #include "supervise.h"
+#include "platform.h"
 
 const char *
 sup_prog(const struct vmrun_sup *su, enum vmrun_program p)
 {
 	static const char *const defs[VMRUN_NPROG] = { DEFAULT_BHYVE,
 	    DEFAULT_BHYVECTL, DEFAULT_BHYVELOAD, DEFAULT_GRUB_BHYVE,
-	    DEFAULT_SWTPM };
+	    DEFAULT_SWTPM, DEFAULT_MAKEFS };
 
 	return (su->su_opts->op_prog[p] != NULL ? su->su_opts->op_prog[p] :
 	    defs[p]);
@@ -213,6 +214,32 @@ grub_files(struct vmrun_sup *su, const struct vmrun_vm *vm,
 }
 
 /*
+ * Start argv (borrowed) as the main child before bhyve -- the loader,
+ * makefs --, with spawn flags fl and a fresh tail of its stderr: 0; 71
+ * when no process could be made; 69, reported with code, when argv[0]
+ * cannot be executed.
+ */
+int
+launch_pre(struct vmrun_sup *su, char *const *argv, unsigned fl,
+    const char *code)
+{
+	memset(&su->su_tail, 0, sizeof(su->su_tail));
+	if (spawn(&su->su_child, argv, fl, su->su_opts->op_errfd) != 0) {
+		diag_add(su->su_diags, VMRUN_ERROR, "fork-failed", "", NULL,
+		    "cannot start %s: %s", argv[0], strerror(errno));
+		return (71);
+	}
+	su->su_isbhyve = false;
+	if (su->su_child.c_exec_errno != 0) {
+		diag_add(su->su_diags, VMRUN_ERROR, code, "", NULL,
+		    "cannot execute %s: %s", argv[0],
+		    strerror(su->su_child.c_exec_errno));
+		return (69);
+	}
+	return (0);
+}
+
+/*
  * Start the loader (design §7.1 step 5) if there is one: 0 with *argvp
  * its argv (new, or NULL when there is no loader), or an exit status.
  * A loader on "capture" gets the captured port's terminal; one on
@@ -243,25 +270,39 @@ launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 	    su->su_opts->op_prog[prog] : sup_prog(su, prog), dir, tty,
 	    &argv) != VMRUN_OK)
 		return (71);
-	memset(&su->su_tail, 0, sizeof(su->su_tail));
 	fl = SP_PIPEERR;
 	if (strcmp(vm->vm_loader->ld_console, "stdio") != 0)
 		fl |= SP_OWNPGRP | SP_NULLSTDIN;
-	if (spawn(&su->su_child, argv, fl, su->su_opts->op_errfd) != 0) {
-		diag_add(su->su_diags, VMRUN_ERROR, "fork-failed", "", NULL,
-		    "cannot start %s: %s", argv[0], strerror(errno));
+	if ((rc = launch_pre(su, argv, fl, "loader-exec")) == 71) {
 		vmrun_argv_free(argv);
 		return (71);
 	}
-	su->su_isbhyve = false;
 	*argvp = argv;
-	if (su->su_child.c_exec_errno != 0) {
-		diag_add(su->su_diags, VMRUN_ERROR, "loader-exec", "", NULL,
-		    "cannot execute %s: %s", argv[0],
-		    strerror(su->su_child.c_exec_errno));
-		return (69);
+	return (rc);
+}
+
+/*
+ * The rctl rules of the VM's limits on bhyve (design §12.8), added right
+ * after each spawn while bhyve is still setting up.  They go with the
+ * process, so nothing removes them.  One the system refuses is a
+ * warning: bhyve runs, without that limit.
+ */
+static void
+limits_apply(struct vmrun_sup *su, const struct vmrun_vm *vm, pid_t pid)
+{
+	char rule[128], path[32];
+	size_t i;
+	int e;
+
+	for (i = 0; i < VMRUN_NLIMITS; i++) {
+		if (!limit_rule(vm, i, pid, rule, sizeof(rule)) ||
+		    (e = plat_get()->po_rctl_add(rule)) == 0)
+			continue;
+		snprintf(path, sizeof(path), "limits.%s", limit_key(i));
+		diag_add(su->su_diags, VMRUN_WARNING, "limits-failed", path,
+		    NULL, "cannot add the rctl rule %s: %s; bhyve runs "
+		    "without it", rule, strerror(e));
 	}
-	return (0);
 }
 
 /*
@@ -310,6 +351,7 @@ launch_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 		vmrun_argv_free(argv);
 		return (69);
 	}
+	limits_apply(su, vm, su->su_child.c_pid);
 	su->su_isbhyve = true;
 	*argvp = argv;
 	return (0);

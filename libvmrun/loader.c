@@ -43,38 +43,6 @@ check_loader_console(struct vctx *vc, jv_t *v, const char *path)
 		    "\"/dev/nmdm0A\"", s);
 }
 
-/*
- * An object of names mapped to strings (bhyveload's env, grub's
- * device_map): each name as m_name says, each value a string that
- * m_value checks (may be NULL).
- */
-struct members {
-	bool		(*m_name)(const char *);
-	const char	*m_code;	/* of a bad name */
-	const char	*m_bad;		/* what a bad name is told */
-	const char	*m_string;	/* what a value is: "a string" */
-	void		(*m_value)(struct vctx *, const char *, const char *);
-};
-
-static void
-check_members(struct vctx *vc, jv_t *v, const char *path,
-    const struct members *m)
-{
-	const char *k;
-	jv_t *e;
-	size_t i;
-
-	jv_object_foreach(v, i, k, e) {
-		if (!m->m_name(k))
-			verr(vc, m->m_code, vpath(vc, path, k), "%s", m->m_bad);
-		else if (!jv_is_str(e))
-			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "%s, not %s", m->m_string, jv_type_word(e));
-		else if (m->m_value != NULL)
-			m->m_value(vc, jv_str(e), vpath(vc, path, k));
-	}
-}
-
 static bool
 env_name(const char *k)
 {
@@ -323,8 +291,7 @@ dev_images(const struct dev *d, image_fn *fn, void *arg)
 	jv_t *port;
 	size_t i;
 
-	if (d->dv_type == NULL || d->dv_obj == NULL ||
-	    (d->dv_id != NULL && strcmp(d->dv_id, "cloud-init") == 0))
+	if (d->dv_type == NULL || d->dv_obj == NULL || d->dv_origin == DO_SEED)
 		return;
 	if (d->dv_type == &devtype_ahci) {
 		jv_array_foreach(jv_get(d->dv_obj, "ports"), i, port)

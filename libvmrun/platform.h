@@ -235,6 +235,17 @@ struct plat_ops {
 	 * PLAT_NA on a system that is not FreeBSD.
 	 */
 	int	(*po_osreldate)(void);
+	/*
+	 * Resource accounting, which rctl(8) rules need (FreeBSD's
+	 * kern.racct.enable): 1 on, 0 off, or PLAT_NA where the system
+	 * has no rctl (Linux).
+	 */
+	int	(*po_racct)(void);
+	/*
+	 * Add the rctl(8) rule, e.g. "process:42:pcpu:deny=50"
+	 * (rctl_add_rule(2)): 0 or an errno.
+	 */
+	int	(*po_rctl_add)(const char *rule);
 };
 
 extern const struct plat_ops plat_native;

@@ -9,6 +9,7 @@
 #include <sys/module.h>
 #include <sys/pciio.h>
 #include <sys/procctl.h>
+#include <sys/rctl.h>
 #include <sys/socket.h>
 #include <sys/socketvar.h>
 #include <sys/sockio.h>
@@ -790,6 +791,29 @@ fbsd_osreldate(void)
 	return (fbsd_sysctl_int("kern.osreldate"));
 }
 
+/* A kernel built without RACCT has no such sysctl: off, as far as rctl goes. */
+static int
+fbsd_racct(void)
+{
+	size_t len;
+	int on;
+
+	on = 0;
+	len = sizeof(on);
+	if (sysctlbyname("kern.racct.enable", &on, &len, NULL, 0) != 0)
+		return (0);
+	return (on != 0 ? 1 : 0);
+}
+
+/* rctl_add_rule(2) takes the rule with its NUL, as rctl(8) gives it. */
+static int
+fbsd_rctl_add(const char *rule)
+{
+	if (rctl_add_rule(rule, strlen(rule) + 1, NULL, 0) != 0)
+		return (errno);
+	return (0);
+}
+
 const struct plat_ops plat_native = {
 	.po_if_state = fbsd_if_state,
 	.po_tap_create = fbsd_tap_create,
@@ -809,6 +833,8 @@ const struct plat_ops plat_native = {
 	.po_pci_lookup = fbsd_pci_lookup,
 	.po_ncpu = fbsd_ncpu,
 	.po_osreldate = fbsd_osreldate,
+	.po_racct = fbsd_racct,
+	.po_rctl_add = fbsd_rctl_add,
 };
 
 /*

@@ -753,6 +753,20 @@ linux_osreldate(void)
 	return (PLAT_NA);
 }
 
+/* rctl(8) is FreeBSD's: Linux has no such limits on a process. */
+static int
+linux_racct(void)
+{
+	return (PLAT_NA);
+}
+
+static int
+linux_rctl_add(const char *rule)
+{
+	(void)rule;
+	return (ENOSYS);
+}
+
 const struct plat_ops plat_native = {
 	.po_if_state = linux_if_state,
 	.po_tap_create = linux_tap_create,
@@ -772,6 +786,8 @@ const struct plat_ops plat_native = {
 	.po_pci_lookup = linux_pci_lookup,
 	.po_ncpu = linux_ncpu,
 	.po_osreldate = linux_osreldate,
+	.po_racct = linux_racct,
+	.po_rctl_add = linux_rctl_add,
 };
 
 /*

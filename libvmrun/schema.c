@@ -412,6 +412,52 @@ strings_ok(jv_t *j, int depth)
 	}
 }
 
+/*
+ * A cloud-init text (design §12.6) becomes a file and may hold newlines;
+ * a NUL it may not.  Other strings of cloud_init follow the usual rule.
+ */
+static void
+scan_cloud_init(struct vctx *vc, jv_t *co, const char *path, int depth)
+{
+	const char *key;
+	jv_t *v;
+	size_t i;
+
+	jv_object_foreach(co, i, key, v) {
+		if ((strcmp(key, "user_data") == 0 ||
+		    strcmp(key, "network_config") == 0) && jv_is_str(v)) {
+			if (strlen(jv_str(v)) != jv_len(v))
+				verr(vc, "bad-character", vpath(vc, path, key),
+				    "contains a NUL character");
+		} else if (!strings_ok(v, depth + 1) ||
+		    strpbrk(key, "\n\r") != NULL)
+			scan_strings(vc, v, vpath(vc, path, key), depth + 1);
+	}
+}
+
+/*
+ * An object of names mapped to strings (bhyveload's env, grub's
+ * device_map, cloud-init's meta-data): struct members in vmrun_impl.h.
+ */
+void
+check_members(struct vctx *vc, jv_t *v, const char *path,
+    const struct members *m)
+{
+	const char *k;
+	jv_t *e;
+	size_t i;
+
+	jv_object_foreach(v, i, k, e) {
+		if (!m->m_name(k))
+			verr(vc, m->m_code, vpath(vc, path, k), "%s", m->m_bad);
+		else if (!jv_is_str(e))
+			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
+			    "%s, not %s", m->m_string, jv_type_word(e));
+		else if (m->m_value != NULL)
+			m->m_value(vc, jv_str(e), vpath(vc, path, k));
+	}
+}
+
 void
 scan_strings(struct vctx *vc, jv_t *j, const char *path, int depth)
 {
@@ -428,7 +474,10 @@ scan_strings(struct vctx *vc, jv_t *j, const char *path, int depth)
 				verr(vc, "bad-character", path,
 				    "key \"%s\" contains a newline or "
 				    "carriage return", key);
-			if (!strings_ok(v, depth + 1))
+			if (strcmp(key, "cloud_init") == 0 && jv_is_obj(v))
+				scan_cloud_init(vc, v, vpath(vc, path, key),
+				    depth + 1);
+			else if (!strings_ok(v, depth + 1))
 				scan_strings(vc, v, vpath(vc, path, key),
 				    depth + 1);
 		}

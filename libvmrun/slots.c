@@ -232,9 +232,12 @@ slots_assign(struct vctx *vc, struct vmrun_config *cf)
 				d->dv_slotok = true;
 			}
 		}
-		/* Then graphic, then what the target adds. */
+		/* Then graphic, the seed, then what the target adds. */
 		for (i = 0; i < vm->vm_ndevs; i++)
 			if (vm->vm_devs[i].dv_origin == DO_GRAPHIC)
+				place(vc, &sm, &vm->vm_devs[i]);
+		for (i = 0; i < vm->vm_ndevs; i++)
+			if (vm->vm_devs[i].dv_origin == DO_SEED)
 				place(vc, &sm, &vm->vm_devs[i]);
 		for (i = 0; i < vm->vm_ndevs; i++)
 			if (vm->vm_devs[i].dv_origin == DO_TARGET)

@@ -670,7 +670,10 @@ pidfile_record(struct vmrun_sup *su)
 	    undo_pidfile, &su->su_pidfd, NULL) == 0 ? 0 : 70);
 }
 
-/* Taps, sockets, varfile, console and pid file, then the loader (step 4). */
+/*
+ * Taps, sockets, varfile, disks to create, console and pid file, the
+ * cloud-init seed, then the loader (step 4).
+ */
 static void
 sup_prepare(struct vmrun_sup *su)
 {
@@ -682,6 +685,7 @@ sup_prepare(struct vmrun_sup *su)
 	    (rc = console_sockets(su, vm, true, su->su_diags,
 	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
+	    (rc = disks_create(vm, su->su_diags)) != 0 ||
 	    (rc = console_open(su, vm, su->su_diags)) != 0) {
 		sup_end(su, rc);
 		return;
@@ -692,7 +696,33 @@ sup_prepare(struct vmrun_sup *su)
 		sup_end(su, rc);
 		return;
 	}
-	loader_begin(su);
+	/* The cloud-init seed, made current before the loader (§12.6). */
+	if ((rc = seed_begin(su, vm)) == 1) {
+		phase_reset(su);
+		su->su_step = STEP_SEED;
+		return;
+	}
+	if (rc != 0)
+		sup_after(su, rc);
+	else
+		loader_begin(su);
+}
+
+/* makefs has ended: the loader, or the end of a run that failed. */
+static void
+seed_done(struct vmrun_sup *su)
+{
+	int rc;
+
+	rc = seed_end(su, su->su_vm);
+	if (su->su_stop) {
+		su->su_reason = "stopped";
+		rc = 1;
+	}
+	if (rc != 0)
+		sup_after(su, rc);
+	else
+		loader_begin(su);
 }
 
 /*
@@ -732,6 +762,7 @@ static const struct step steps[] = {
 	[STEP_NONE] =		{ NULL, NULL },
 	[STEP_RUN] =		{ NULL, run_begin },
 	[STEP_STALE] =		{ ctl_runs, stale_end },
+	[STEP_SEED] =		{ child_runs, seed_done },
 	[STEP_LOADER] =		{ child_runs, loader_end },
 	[STEP_BHYVE] =		{ child_runs, bhyve_end },
 	[STEP_QUIET] =		{ not_quiet, after_quiet },

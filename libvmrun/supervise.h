@@ -22,6 +22,7 @@ struct stat;
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+#define DEFAULT_MAKEFS		"/usr/sbin/makefs"
 #define DEFAULT_GRUB_BHYVE	"/usr/local/sbin/grub-bhyve"
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
@@ -216,6 +217,7 @@ enum sup_step {
 	STEP_NONE,		/* not started */
 	STEP_RUN,		/* a run begins: nothing to wait for */
 	STEP_STALE,		/* bhyvectl --destroy of a stale VM */
+	STEP_SEED,		/* makefs builds the cloud-init seed */
 	STEP_LOADER,		/* the loader runs */
 	STEP_BHYVE,		/* bhyve runs */
 	STEP_QUIET,		/* the hook's processes and bhyvectls end */
@@ -246,6 +248,7 @@ struct vmrun_sup {
 	const char	*su_then;	/* the target after it (decide) */
 	struct ctl	*su_wait_ct;	/* the bhyvectl a step waits for */
 	char		**su_loader_argv; /* the loader's, while it runs */
+	char		 su_seed_hash[17]; /* of the seed being built */
 	struct vmrun_diags *su_owndiags; /* when the caller gave none */
 	/* Stop signals received, per row of policy_stopsig (policy.c). */
 	volatile sig_atomic_t su_nsig[NSTOPSIG];
@@ -324,6 +327,7 @@ struct vmrun_sup {
  *			spawn; never a wait)
  *	sidecar.c	swtpm beside a bhyve run: its socket, spawn, stop
  *			with a deadline, its early end
+ *	seed.c		the cloud-init seed: its files, makefs as a child
  *	policy.c	pure decisions: exit meaning, restart, crash loop
  *	control.c	signals and requests, the stop escalation, bhyvectl
  *			runs and the hook's end as states with deadlines
@@ -383,6 +387,7 @@ int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
 		    bool, struct vmrun_diags *, cleanup_fn *);
 int		 varfile_copy(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
+int		 disks_create(const struct vmrun_vm *, struct vmrun_diags *);
 bool		 vm_node_exists(struct vmrun_sup *, const char *);
 const char	*vm_node_path(struct vmrun_sup *, const char *, char *, size_t);
 pid_t		 pidfile_live(const char *);
@@ -399,6 +404,10 @@ struct resource	*res_find(struct vmrun_sup *, const void *arg);
 void		 res_done(struct vmrun_sup *, struct resource *, bool);
 void		 res_undo(struct vmrun_sup *, enum res_life, bool tell);
 
+/* seed.c */
+int		 seed_begin(struct vmrun_sup *, const struct vmrun_vm *);
+int		 seed_end(struct vmrun_sup *, const struct vmrun_vm *);
+
 /* taps.c */
 int		 taps_setup(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
@@ -406,6 +415,8 @@ int		 taps_setup(struct vmrun_sup *, const struct vmrun_vm *,
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
 bool		 uses_stdio(const struct vmrun_vm *);
+int		 launch_pre(struct vmrun_sup *, char *const *, unsigned,
+		    const char *);
 int		 launch_loader(struct vmrun_sup *, const struct vmrun_vm *,
 		    char ***);
 int		 launch_bhyve(struct vmrun_sup *, const struct vmrun_vm *,

@@ -45,7 +45,8 @@ removes(jv_t *rm, const char *id)
 }
 
 static void
-check_remove(struct vctx *vc, jv_t *rm, jv_t *bemu, const char *path)
+check_remove(struct vctx *vc, jv_t *rm, jv_t *bemu, bool seed,
+    const char *path)
 {
 	jv_t *e, *d;
 	size_t i, j;
@@ -63,7 +64,8 @@ check_remove(struct vctx *vc, jv_t *rm, jv_t *bemu, const char *path)
 			    jv_type_word(e));
 			continue;
 		}
-		found = false;
+		/* The seed is a device of the configuration too (§12.6). */
+		found = seed && strcmp(jv_str(e), SEED_ID) == 0;
 		jv_array_foreach(bemu, j, d)
 			if (dev_id(d) != NULL &&
 			    strcmp(dev_id(d), jv_str(e)) == 0)
@@ -144,7 +146,8 @@ target_resolve(struct vctx *vc, jv_t *root, const char *tname,
 		}
 		rm = jv_get(overlay, "remove");
 		if (rm != NULL) {
-			check_remove(vc, rm, bemu, vpath(vc, tpath, "remove"));
+			check_remove(vc, rm, bemu, jv_is_obj(jv_get(top,
+			    "cloud_init")), vpath(vc, tpath, "remove"));
 			if (!jv_is_arr(rm))
 				rm = NULL;
 		}

@@ -216,8 +216,12 @@ mem_parse(jv_t *v, uint64_t *bytesp)
 	return (true);
 }
 
-void
-check_mem(struct vctx *vc, jv_t *v, const char *path)
+/*
+ * A size as design §2.4 writes memory: a whole number of MiB, from 1 MiB
+ * to 1 PiB.  what names it in messages ("memory", "a disk").
+ */
+static void
+check_size(struct vctx *vc, jv_t *v, const char *path, const char *what)
 {
 	const char *s;
 	uint64_t b;
@@ -230,7 +234,7 @@ check_mem(struct vctx *vc, jv_t *v, const char *path)
 		if (n >= 2 && strspn(s, "0123456789") == n - 1 &&
 		    strchr("kKmMgGtT", s[n - 1]) != NULL)
 			verr(vc, "bad-size", path, "\"%s\" is too large: "
-			    "memory is at most 1 PiB", s);
+			    "%s is at most 1 PiB", s, what);
 		else if (jv_is_str(v))
 			verr(vc, "bad-size", path, "\"%s\" is not a size: "
 			    "expected a number followed by K, M, G or T "
@@ -242,24 +246,36 @@ check_mem(struct vctx *vc, jv_t *v, const char *path)
 	}
 	/* An integer is bytes; "mem": 1024 most likely meant MiB. */
 	if (b < (1ULL << 20) && jv_is_int(v))
-		verr(vc, "bad-size", path, "memory must be at least 1 MiB: "
+		verr(vc, "bad-size", path, "%s must be at least 1 MiB: "
 		    "a JSON integer is a number of bytes, so %lld is %lld "
-		    "bytes (for MiB write \"%lldM\")", jv_int(v), jv_int(v),
-		    jv_int(v));
+		    "bytes (for MiB write \"%lldM\")", what, jv_int(v),
+		    jv_int(v), jv_int(v));
 	else if (b < (1ULL << 20))
-		verr(vc, "bad-size", path, "memory must be at least 1 MiB");
+		verr(vc, "bad-size", path, "%s must be at least 1 MiB", what);
 	else if (b % (1ULL << 20) != 0 && jv_is_int(v))
-		verr(vc, "bad-size", path, "memory must be a whole number "
-		    "of MiB: a JSON integer is a number of bytes");
+		verr(vc, "bad-size", path, "%s must be a whole number "
+		    "of MiB: a JSON integer is a number of bytes", what);
 	else if (b % (1ULL << 20) != 0)
-		verr(vc, "bad-size", path, "memory must be a whole number "
-		    "of MiB");
+		verr(vc, "bad-size", path, "%s must be a whole number "
+		    "of MiB", what);
 	else if (b > (1ULL << 50))
-		verr(vc, "bad-size", path, "memory size is implausibly "
-		    "large (more than 1 PiB)");
+		verr(vc, "bad-size", path, "%s size is implausibly "
+		    "large (more than 1 PiB)", what);
 }
 
-/* The largest exact unit, so bhyve never sees a bare number (bhyve.md §2.3). */
+void
+check_mem(struct vctx *vc, jv_t *v, const char *path)
+{
+	check_size(vc, v, path, "memory");
+}
+
+/* design §12.7: "create" takes a size as "mem" does. */
+void
+check_disk_size(struct vctx *vc, jv_t *v, const char *path)
+{
+	check_size(vc, v, path, "a disk");
+}
+
 const char *
 mem_str(struct pool *p, uint64_t b)
 {

@@ -227,6 +227,63 @@ domains_json(const struct vmrun_vm *vm, struct pool *p)
 	return (a);
 }
 
+/* The rctl limits with their amounts in full (design §12.8), or null. */
+static jw_t *
+limits_json(const struct vmrun_vm *vm)
+{
+	jw_t *o;
+	size_t i;
+	bool bad;
+
+	if (!limits_any(vm))
+		return (jw_null());
+	if ((o = jw_object()) == NULL)
+		return (NULL);
+	bad = false;
+	for (i = 0; i < VMRUN_NLIMITS; i++)
+		if (vm->vm_limit[i] != 0)
+			jset(&bad, o, limit_key(i),
+			    jw_integer((long long)vm->vm_limit[i]));
+	if (bad) {
+		jw_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/* A cloud-init text: as given, or {"file": PATH}. */
+static jw_t *
+seed_text_json(const char *text, const char *file)
+{
+	if (text != NULL)
+		return (jw_string(text));
+	if (file != NULL)
+		return (jw_pack("{s:s}", "file", file));
+	return (jw_null());
+}
+
+/*
+ * The seed (design §12.6), defaults filled in: where it is built, and
+ * its files' texts -- meta-data as it will be written -- or null.
+ */
+static jw_t *
+seed_json(const struct vmrun_vm *vm)
+{
+	const struct seed *sd;
+	char *meta;
+	jw_t *o;
+
+	if ((sd = vm->vm_seed) == NULL)
+		return (jw_null());
+	if ((meta = seed_meta_text(vm)) == NULL)
+		return (NULL);
+	o = jw_pack("{s:s, s:o, s:s, s:o}", "seed", sd->sd_iso, "user_data",
+	    seed_text_json(sd->sd_user, sd->sd_user_file), "meta_data", meta,
+	    "network_config", seed_text_json(sd->sd_net, sd->sd_net_file));
+	xfree(meta);
+	return (o);
+}
+
 char *
 vmrun_vm_json(const struct vmrun_vm *vm)
 {
@@ -303,6 +360,8 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	    "count", (long long)vm->vm_rl_count, "seconds",
 	    (long long)vm->vm_rl_seconds, "backoff",
 	    (long long)vm->vm_rl_backoff));
+	jset(&bad, o, "limits", limits_json(vm));
+	jset(&bad, o, "cloud_init", seed_json(vm));
 	jset(&bad, o, "devices", devices_json(vm));
 	s = bad ? NULL : jw_dumps(o, JW_INDENT(2));
 	jw_decref(o);

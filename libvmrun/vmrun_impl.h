@@ -30,6 +30,7 @@
 #define VMRUN_MAX_DEPTH		32		/* design §2 */
 #define VMRUN_MAX_CPUS		1024		/* design §2.3 */
 #define VMRUN_NCOM		4
+#define VMRUN_NLIMITS		5		/* design §12.8: rctl resources */
 
 /* JSON type bits used by key tables. */
 #define T_STR		0x01
@@ -140,6 +141,20 @@ struct key {
 	void		(*k_check)(struct vctx *, jv_t *, const char *);
 };
 
+/*
+ * An object of names mapped to strings (bhyveload's env, grub's
+ * device_map, cloud-init's meta-data), checked by check_members
+ * (schema.c): each name as m_name says, each value a string that
+ * m_value checks (may be NULL).
+ */
+struct members {
+	bool		(*m_name)(const char *);
+	const char	*m_code;	/* of a bad name */
+	const char	*m_bad;		/* what a bad name is told */
+	const char	*m_string;	/* what a value is: "a string" */
+	void		(*m_value)(struct vctx *, const char *, const char *);
+};
+
 /* A PCI address. */
 struct slot {
 	unsigned	 s_bus;
@@ -203,7 +218,23 @@ struct devtype {
 enum dev_origin {
 	DO_BASE,	/* from the base "emulations" */
 	DO_GRAPHIC,	/* made from "graphic" */
+	DO_SEED,	/* the cloud-init seed, made from "cloud_init" */
 	DO_TARGET	/* added by a target overlay */
+};
+
+/*
+ * The cloud-init seed (design §12.6): what goes into it, and where it
+ * lives.  Texts are borrowed from the configuration.
+ */
+#define SEED_ID		"cloud-init"	/* its device's id, users' never */
+struct seed {
+	const char	*sd_user;	/* user-data text, or NULL: ... */
+	const char	*sd_user_file;	/* ... read from this file */
+	const char	*sd_net;	/* network-config text, or NULL: ... */
+	const char	*sd_net_file;	/* ... this file, or none at all */
+	jv_t		*sd_meta;	/* meta-data keys given, or NULL */
+	const char	*sd_dir;	/* STATE/cloud-init */
+	const char	*sd_iso;	/* STATE/cloud-init/seed.iso */
 };
 
 struct dev {
@@ -324,6 +355,8 @@ struct vmrun_vm {
 	long long	 vm_rl_count;
 	long long	 vm_rl_seconds;
 	long long	 vm_rl_backoff;	/* seconds; 0: restart at once */
+	uint64_t	 vm_limit[VMRUN_NLIMITS]; /* rctl amounts; 0: none */
+	struct seed	*vm_seed;		/* cloud-init, or NULL */
 	struct dev	*vm_devs;		/* sorted by slot once assigned */
 	size_t		 vm_ndevs;
 	jv_t		*vm_graphic;		/* or NULL */
@@ -501,6 +534,8 @@ void		 schema_check(struct vctx *, jv_t *, const struct key *,
 		    const struct key *, const char *, bool);
 const struct key *schema_find(const struct key *, const char *);
 void		 scan_strings(struct vctx *, jv_t *, const char *, int);
+void		 check_members(struct vctx *, jv_t *, const char *,
+		    const struct members *);
 size_t		 edit_distance(const char *, const char *);
 
 /* values.c */
@@ -512,6 +547,7 @@ void		 check_leadname(struct vctx *, jv_t *, const char *,
 		    const char *, const char *, size_t);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
+void		 check_disk_size(struct vctx *, jv_t *, const char *);
 bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
 void		 check_uuid(struct vctx *, jv_t *, const char *);
@@ -652,6 +688,24 @@ struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const struct vmrun_vm *);
 void		 vm_free(struct vmrun_vm *);
 
+/* cloudinit.c */
+extern const struct key cloud_init_keys[];
+extern const struct key cloud_file_keys[];
+void		 check_cloud_init(struct vctx *, jv_t *, const char *);
+bool		 seed_removed(jv_t *overlay);
+bool		 seed_build(struct vctx *, struct vmrun_vm *, jv_t *,
+		    const char *, struct dev *);
+char		*seed_meta_text(const struct vmrun_vm *);	/* new */
+
+/* limits.c */
+extern const struct key limits_keys[];
+void		 check_limits(struct vctx *, jv_t *, const char *);
+void		 limits_build(struct vmrun_vm *, jv_t *);
+const char	*limit_key(size_t);
+bool		 limit_rule(const struct vmrun_vm *, size_t, pid_t, char *,
+		    size_t);
+bool		 limits_any(const struct vmrun_vm *);
+
 /* rules.c */
 void		 rules_check(struct vctx *, struct vmrun_vm *, jv_t *top,
 		    jv_t *overlay, const char *tname);
@@ -760,6 +814,7 @@ unsigned	 probe_reset(void);	/* tests */
 /* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
    supervise.h */
 /* sidecar.c: in supervise.h */
+/* seed.c: in supervise.h */
 /* taps.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */

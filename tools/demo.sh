@@ -36,6 +36,14 @@ echo "   directory (-P names it here); target \"install\" adds the installer"
 ./vmrun/vmrun -c "$w" -t install -P /var/run/vmrun/win11.pid --dry-run
 
 echo
+cex=examples/cloud-image.json
+echo "== a cloud image VM ($cex): the cloud-init seed is a read-only CD"
+echo "   after the other devices; the dry run builds nothing"
+./vmrun/vmrun -c "$cex" --dry-run
+echo "-- and the seed's texts as they will be written (--debug):"
+./vmrun/vmrun -c "$cex" --debug | sed -n '/^  "cloud_init"/,/^  },/p'
+
+echo
 echo "== host checks (--check): what this host lacks to start the install target"
 ./vmrun/vmrun -c "$ex" -t install --check --vmm-dir "${TMPDIR:-/tmp}" \
     -P "${TMPDIR:-/tmp}/vmrun-demo-check.pid" || echo "(exit status $?)"
@@ -88,6 +96,34 @@ echo "vmrun exited with status $status (1: powered off)"
 echo "-- events (--events FILE), one JSON object per line:"
 sed 's/"argv":\[[^]]*\]/"argv":[...]/' "$tmp/events"
 
+echo
+makefs=${VMRUN_MAKEFS:-/usr/sbin/makefs}
+if [ -x "$makefs" ]; then
+	echo "== SIMULATED start of the cloud image VM (the fake bhyve again): vmrun"
+	echo "   creates the data disk (\"create\"), writes the seed's files and"
+	echo "   builds seed.iso with $makefs, then starts bhyve.  A second start"
+	echo "   with the same inputs builds nothing.  (Its varfile and limits"
+	echo "   are left out: this host has no firmware and no rctl.)"
+	mkdir "$tmp/cloud1"
+	sed -e "s|/vm/cloud1|$tmp/cloud1|g" -e '/varfile/d' -e '/"limits"/d' \
+	    "$cex" > "$tmp/cloud.json"
+	for n in 1 2; do
+		FAKE_DIR=$tmp FAKE_VMM_DIR=$tmp/vmm FAKE_BHYVE_STATUS=1 \
+		    ./vmrun/vmrun -c "$tmp/cloud.json" --bhyve "$h/fake-bhyve" \
+		    --bhyvectl "$h/fake-bhyvectl" --makefs "$makefs" \
+		    --vmm-dir "$tmp/vmm" -P "$tmp/cloud1.pid" --events "$tmp/cloud.ev" \
+		    --no-requirement-check 2>&1 | grep -v '^vmrun: cloud1: warning' || true
+		echo "-- after start $n: $tmp/cloud1/state/cloud-init"
+		ls -l --time-style=+%T.%N "$tmp/cloud1/state/cloud-init" | sed 1d
+	done
+	echo "-- the seed's volume identifier (ISO 9660, byte 32808): \"$(dd \
+	    if="$tmp/cloud1/state/cloud-init/seed.iso" bs=1 skip=32808 count=32 \
+	    2>/dev/null | sed 's/ *$//')\""
+	echo "-- the data disk made at the first start, sparse (blocks, size):"
+	ls -ls "$tmp/cloud1/data.img"
+else
+	echo "== (no $makefs here: the cloud-init seed is not built)"
+fi
 echo
 swtpm=$(command -v swtpm || true)
 if [ -z "$swtpm" ]; then

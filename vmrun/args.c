@@ -19,7 +19,7 @@ enum {
 	O_JSON = 256, O_DEBUG, O_EMIT, O_CHECK, O_NOREQ, O_FIX, O_NOREBOOT,
 	O_REBOOTON, O_REBOOTCOUNT, O_EVENTS, O_LOG, O_STOPTIMEOUT, O_BHYVE,
 	O_BHYVECTL, O_BHYVELOAD, O_GRUBBHYVE, O_VMMDIR, O_CONTROL, O_CONTROLGROUP,
-	O_NOSTDIO, O_SWTPM
+	O_NOSTDIO, O_SWTPM, O_MAKEFS
 };
 
 /* The options table: also the source of the usage text. */
@@ -77,6 +77,8 @@ static const struct opttab {
 	    "grub-bhyve program" },
 	{ { "swtpm", required_argument, NULL, O_SWTPM }, 0, "PATH",
 	    "swtpm program (a TPM of type swtpm)" },
+	{ { "makefs", required_argument, NULL, O_MAKEFS }, 0, "PATH",
+	    "makefs program (the cloud-init seed)" },
 	{ { "vmm-dir", required_argument, NULL, O_VMMDIR }, 0, "DIR",
 	    "where VM device nodes are looked for" },
 	{ { "control", required_argument, NULL, O_CONTROL }, 0, "PATH",
@@ -353,6 +355,9 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 		case O_SWTPM:
 			o->swtpm = optarg;
 			break;
+		case O_MAKEFS:
+			o->makefs = optarg;
+			break;
 		case O_VMMDIR:
 			o->vmm_dir = optarg;
 			break;
@@ -452,6 +457,8 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 		o->grub_bhyve = getenv("VMRUN_GRUB_BHYVE");
 	if (o->swtpm == NULL)
 		o->swtpm = getenv("VMRUN_SWTPM");
+	if (o->makefs == NULL)
+		o->makefs = getenv("VMRUN_MAKEFS");
 	if (o->vmm_dir == NULL)
 		o->vmm_dir = getenv("VMRUN_VMM_DIR");
 	return (-1);
@@ -482,6 +489,8 @@ args_opts(const struct options *o, int logfd, struct vmrun_opts *op)
 		    o->grub_bhyve);
 	if (st == VMRUN_OK && o->swtpm != NULL)
 		st = vmrun_opts_set_program(op, VMRUN_PROG_SWTPM, o->swtpm);
+	if (st == VMRUN_OK && o->makefs != NULL)
+		st = vmrun_opts_set_program(op, VMRUN_PROG_MAKEFS, o->makefs);
 	if (st == VMRUN_OK && o->vmm_dir != NULL)
 		st = vmrun_opts_set_vmm_dir(op, o->vmm_dir);
 	if (st == VMRUN_OK && o->control != NULL)

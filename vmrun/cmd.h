@@ -47,6 +47,7 @@ struct options {
 	const char	*bhyveload;
 	const char	*grub_bhyve;
 	const char	*swtpm;
+	const char	*makefs;
 	const char	*vmm_dir;
 	const char	*control;	/* --control; "" for none */
 	const char	*control_group;

@@ -22,9 +22,8 @@ grub()
 	config '"loader": {"type": "grub"'"${1:+, $1}"'},
 	    "emulations": [
 		{"device": "virtio-blk", "path": "'"$PWD"'/lt.img"},
-		{"device": "ahci-cd", "id": "cloud-init", "path": "'"$PWD"'/seed.iso"},
 		{"device": "ahci-cd", "path": "'"$PWD"'/install.iso"}
-	    ]'"${2:+, $2}"
+	    ], "state_dir": "'"$PWD"'/state", "cloud_init": {}'"${2:+, $2}"
 }
 
 # gone FILE...: none of the files is left.

@@ -497,6 +497,62 @@ ATF_TC_BODY(grub_paths, tc)
 	teardown();
 }
 
+/*
+ * The cloud-init seed: its image is built at start, so only what it is
+ * built from is checked -- makefs, the files its texts come from -- and
+ * a state directory that is there must be the user's alone.
+ */
+ATF_TC_WITHOUT_HEAD(seed);
+ATF_TC_BODY(seed, tc)
+{
+	struct vmrun_opts *o;
+	struct run r;
+
+	setup();
+	ATF_REQUIRE((o = vmrun_opts_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(o, VMRUN_PROG_MAKEFS,
+	    "mkfs.sh"));
+	mkfile("mkfs.sh", "#!/bin/sh\n", 0755);
+	/* No image yet, no state directory yet: nothing missing. */
+	LOAD(&r, "{" BASE ",'state_dir':'st','cloud_init':{}}", NULL);
+	check(&r, o, 0);
+	PROBLEMS(&r, 0);
+	run_done(&r);
+	/* The files the texts come from are missing; then makefs. */
+	LOAD(&r, "{" BASE ",'state_dir':'st','cloud_init':{"
+	    "'user_data':{'file':'ud.yaml'},"
+	    "'network_config':{'file':'net.yaml'}}}", NULL);
+	check(&r, o, 0);
+	PROBLEMS(&r, 2);
+	EXPECT(&r, "file-missing", "cloud_init.user_data.file",
+	    "pci 0:1:0 ahci-cd st/cloud-init/seed.iso",
+	    "ud.yaml: No such file or directory", NULL);
+	EXPECT(&r, "file-missing", "cloud_init.network_config.file", NULL,
+	    "net.yaml: No such file or directory", NULL);
+	run_done(&r);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(o, VMRUN_PROG_MAKEFS,
+	    "no-makefs"));
+	LOAD(&r, "{" BASE ",'state_dir':'st','cloud_init':{}}", NULL);
+	check(&r, o, 0);
+	PROBLEMS(&r, 1);
+	EXPECT(&r, "file-missing", "cloud_init", NULL,
+	    "no-makefs: No such file or directory", NULL);
+	run_done(&r);
+	/* A state directory others may use is refused before the start. */
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(o, VMRUN_PROG_MAKEFS,
+	    "mkfs.sh"));
+	ATF_REQUIRE_EQ(0, mkdir("st", 0700));
+	ATF_REQUIRE_EQ(0, chmod("st", 0770));
+	LOAD(&r, "{" BASE ",'state_dir':'st','cloud_init':{}}", NULL);
+	check(&r, o, 0);
+	PROBLEMS(&r, 1);
+	EXPECT(&r, "unsafe-dir", "state_dir", NULL, "the state directory st "
+	    "is unsafe: others may use it", ANYFIX);
+	run_done(&r);
+	vmrun_opts_free(o);
+	teardown();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, disk_missing);
@@ -509,6 +565,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, console_sockets);
 	ATF_TP_ADD_TC(tp, loader_paths);
 	ATF_TP_ADD_TC(tp, grub_paths);
+	ATF_TP_ADD_TC(tp, seed);
 
 	return (atf_no_error());
 }

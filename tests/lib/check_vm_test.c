@@ -111,6 +111,50 @@ ATF_TC_BODY(max_cpus, tc)
 	teardown();
 }
 
+/* design §12.8: rctl rules need resource accounting, on FreeBSD. */
+ATF_TC_WITHOUT_HEAD(limits_racct);
+ATF_TC_BODY(limits_racct, tc)
+{
+	struct run r;
+
+	setup();
+	F.fk_racct = 0;
+	CHECK(&r, "{" BASE ",'limits':{'pcpu':50}}", 0);
+	PROBLEMS(&r, 1);
+	EXPECT(&r, "racct-disabled", "limits", "vm", "limits need resource "
+	    "accounting, which is off (kern.racct.enable is not 1)", "add "
+	    "kern.racct.enable=1 to /boot/loader.conf and reboot (a "
+	    "boot-time tunable)");
+	run_done(&r);
+	/* Linux: no rctl at all. */
+	F.fk_racct = PLAT_NA;
+	CHECK(&r, "{" BASE ",'limits':{'readbps':'1M'}}", 0);
+	PROBLEMS(&r, 1);
+	EXPECT(&r, "limits-unsupported", "limits", "vm", "limits need "
+	    "FreeBSD's rctl(8) resource limits, which this system does not "
+	    "have", NULL);
+	run_done(&r);
+	/* Accounting on: no problem.  No limits: not even asked. */
+	F.fk_racct = 1;
+	CHECK(&r, "{" BASE ",'limits':{'writeiops':10}}", 0);
+	PROBLEMS(&r, 0);
+	run_done(&r);
+	F.fk_racct = 0;
+	F.fk_nracct = 0;
+	CHECK(&r, "{" BASE "}", 0);
+	PROBLEMS(&r, 0);
+	ATF_CHECK_EQ(0, F.fk_nracct);
+	run_done(&r);
+	/* A limit a target sets is checked in that target. */
+	F.fk_racct = 0;
+	LOAD(&r, "{" BASE ",'targets':{'t':{'limits':{'pcpu':5}}}}", "t");
+	check(&r, NULL, 0);
+	PROBLEMS(&r, 1);
+	EXPECT(&r, "racct-disabled", "limits", "vm", NULL, ANYFIX);
+	run_done(&r);
+	teardown();
+}
+
 #define PPT	"{" BASE ",'emulations':[{'device':'passthru','src':'2:0:1'}]}"
 
 ATF_TC_WITHOUT_HEAD(passthru);
@@ -471,6 +515,7 @@ ATF_TC_BODY(groups, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, fake_platform);
+	ATF_TP_ADD_TC(tp, limits_racct);
 	ATF_TP_ADD_TC(tp, vmm_module);
 	ATF_TP_ADD_TC(tp, max_cpus);
 	ATF_TP_ADD_TC(tp, passthru);

@@ -336,6 +336,22 @@ fake_osreldate(void)
 	return (F.fk_osreldate);
 }
 
+static int
+fake_racct(void)
+{
+	F.fk_nracct++;
+	return (F.fk_racct);
+}
+
+static int
+fake_rctl_add(const char *rule)
+{
+	if (F.fk_nrules < sizeof(F.fk_rules) / sizeof(F.fk_rules[0]))
+		snprintf(F.fk_rules[F.fk_nrules++], sizeof(F.fk_rules[0]),
+		    "%s", rule);
+	return (F.fk_rctl_err);
+}
+
 static const struct plat_ops fake_ops = {
 	.po_if_state = fake_if_state,
 	.po_tap_create = fake_tap_create,
@@ -355,6 +371,8 @@ static const struct plat_ops fake_ops = {
 	.po_pci_lookup = fake_pci_lookup,
 	.po_ncpu = fake_ncpu,
 	.po_osreldate = fake_osreldate,
+	.po_racct = fake_racct,
+	.po_rctl_add = fake_rctl_add,
 };
 
 /* A file with the given text and mode. */
@@ -387,6 +405,7 @@ setup(void)
 	F.fk_ppt = 1;
 	F.fk_drv = "em";
 	F.fk_lookup = ENOTSUP;
+	F.fk_racct = 1;
 	plat_set(&fake_ops);
 	ATF_REQUIRE(plat_get() == &fake_ops);
 	mkfile("rom.fd", "firmware", 0644);

@@ -54,6 +54,11 @@ struct fake {
 	unsigned long fk_lookids[2];	/* last ids asked */
 	int	 fk_ncpu;		/* host CPUs (8) */
 	int	 fk_osreldate;		/* kern.osreldate (PLAT_NA) */
+	int	 fk_racct;		/* racct answer */
+	int	 fk_nracct;
+	int	 fk_rctl_err;		/* rctl_add's answer */
+	char	 fk_rules[8][128];	/* the rules added, in order */
+	size_t	 fk_nrules;
 };
 
 /* The fake host's answers and records; setup() resets them. */

@@ -288,6 +288,50 @@ ATF_TC_BODY(replaced_keeps_slot, tc)
 	vmrun_config_free(cf);
 }
 
+/*
+ * The cloud-init seed: after the base and graphic devices, before the
+ * target's; the base devices keep their slots whatever a target does
+ * with the seed.
+ */
+ATF_TC_WITHOUT_HEAD(seed_slot);
+ATF_TC_BODY(seed_slot, tc)
+{
+	struct vmrun_config *cf;
+
+	cf = LOAD("{" BASE ",'state_dir':'/st','graphic':{},"
+	    "'cloud_init':{},'emulations':["
+	    "{'device':'virtio-blk','path':'/d.img','id':'disk'}," RND "],"
+	    "'targets':{'add':{'emulations':[" RND "]},"
+	    "'plain':{'remove':['cloud-init'],'emulations':[" RND "]},"
+	    "'own':{'cloud_init':{'user_data':'#!/bin/sh'},'remove':['disk'],"
+	    "'emulations':[" RND "]},"
+	    "'none':{'cloud_init':null,'graphic':null}}}");
+#define SEED	"ahci-cd#cloud-init"
+	SLOTS_EQ(HB ", 0:1:0 virtio-blk#disk, 0:2:0 virtio-rnd, "
+	    "0:3:0 fbuf, 0:4:0 xhci, 0:5:0 " SEED ", " LPC, cf, NULL);
+	SLOTS_EQ(HB ", 0:1:0 virtio-blk#disk, 0:2:0 virtio-rnd, "
+	    "0:3:0 fbuf, 0:4:0 xhci, 0:5:0 " SEED ", 0:6:0 virtio-rnd, "
+	    LPC, cf, "add");
+	SLOTS_EQ(HB ", 0:1:0 virtio-blk#disk, 0:2:0 virtio-rnd, "
+	    "0:3:0 fbuf, 0:4:0 xhci, 0:5:0 virtio-rnd, " LPC, cf, "plain");
+	/* A removed base device's slot stays free; the seed does not move. */
+	SLOTS_EQ(HB ", 0:2:0 virtio-rnd, 0:3:0 fbuf, 0:4:0 xhci, "
+	    "0:5:0 " SEED ", 0:6:0 virtio-rnd, " LPC, cf, "own");
+	SLOTS_EQ(HB ", 0:1:0 virtio-blk#disk, 0:2:0 virtio-rnd, " LPC, cf,
+	    "none");
+#undef SEED
+	vmrun_config_free(cf);
+	/* The seed's id is its own: no device may take it. */
+	BAD_EQ("reserved-id@emulations[0].id: \"cloud-init\" is the id of "
+	    "the cloud-init seed (cloud_init); choose another",
+	    "{" BASE ",'emulations':[{'device':'virtio-rnd',"
+	    "'id':'cloud-init'}]}");
+	/* Removing a seed there is not is removing an unknown device. */
+	BAD_EQ("unknown-id@targets.t.remove[0]: no device of the base "
+	    "configuration has id \"cloud-init\"",
+	    "{" BASE ",'targets':{'t':{'remove':['cloud-init']}}}");
+}
+
 ATF_TC_WITHOUT_HEAD(graphic_then_target_devices);
 ATF_TC_BODY(graphic_then_target_devices, tc)
 {
@@ -580,6 +624,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, removed_slot_stays_unused);
 	ATF_TP_ADD_TC(tp, replaced_keeps_slot);
 	ATF_TP_ADD_TC(tp, graphic_then_target_devices);
+	ATF_TP_ADD_TC(tp, seed_slot);
 	ATF_TP_ADD_TC(tp, bus0_full_spills);
 	ATF_TP_ADD_TC(tp, pin_reserved_slot_is_error);
 	ATF_TP_ADD_TC(tp, two_pins_one_slot);
