@@ -45,6 +45,7 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 		return (st);
 	if ((su = xcalloc(1, sizeof(*su))) == NULL)
 		return (VMRUN_ERR_NOMEM);
+	spawn_hold();		/* released by vmrun_sup_free */
 	su->su_cf = cf;
 	su->su_name = vmrun_config_name(cf);
 	su->su_wake[0] = su->su_wake[1] = -1;
@@ -111,6 +112,7 @@ vmrun_sup_free(struct vmrun_sup *su)
 	xfree(su->su_cf_old);
 	vmrun_config_free(su->su_cf_own);
 	xfree(su);
+	spawn_release();
 }
 
 void

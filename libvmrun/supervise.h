@@ -324,6 +324,8 @@ enum spawn_flags {
 	SP_STDERR_ERR = 0x20	/* stderr to the parent's errfd too */
 };
 int		 spawn(struct child *, char *const *, unsigned, int);
+void		 spawn_hold(void);
+void		 spawn_release(void);
 bool		 child_check(struct child *, bool keep);
 void		 child_reap(struct child *);
 void		 child_kill(const struct child *, int);
