@@ -78,7 +78,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o \
-		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
+		libvmrun/supervise.o libvmrun/supnew.o libvmrun/supapi.o \
+		libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \

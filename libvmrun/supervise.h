@@ -309,6 +309,8 @@ struct vmrun_sup {
  *	loop.c		the one wait: what can happen, armed on one
  *			descriptor (platform.h), and served
  *	supervise.c	the runs in order, and the public functions
+ *	supnew.c	a supervisor made and freed, its callback, the
+ *			signals its caller forwards
  */
 
 /* opts.c */
