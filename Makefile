@@ -94,7 +94,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_targets_test tests/lib/config_devices_test \
 		tests/lib/render_test tests/lib/render_devices_test \
 		tests/lib/render_safety_test tests/lib/render_config_test \
-		tests/lib/api_test tests/lib/api_symbols_test \
+		tests/lib/api_test tests/lib/api_json_test \
+		tests/lib/api_symbols_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
@@ -263,6 +264,10 @@ tests/lib/render_config_test: tests/lib/render_config_test.c $(TEST_UTIL) \
 tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/api_json_test: tests/lib/api_json_test.c $(TEST_UTIL) \
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_json_test.c \
 	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_symbols_test: tests/lib/api_symbols_test.c $(TEST_UTIL) \
     libvmrun/internal.a $(TEST_UTIL_HDRS)
