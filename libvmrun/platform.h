@@ -69,6 +69,8 @@ struct plat_spawn {
 	bool		 ps_ignpipe;
 };
 int		 plat_spawn(const struct plat_spawn *, pid_t *pid);
+/* May plat_spawn start one at all here?  false: it always answers -1. */
+bool		 plat_spawn_ok(void);
 /*
  * platrules.c: the signals a program may set: every one but those the C
  * library keeps for itself, which no one can reset.

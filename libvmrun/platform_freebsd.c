@@ -89,6 +89,12 @@ plat_spawn(const struct plat_spawn *ps, pid_t *pid)
 	return (-1);
 }
 
+bool
+plat_spawn_ok(void)
+{
+	return (false);
+}
+
 /*
  * A kqueue with NOTE_EXIT for pid: poll(2) sees it readable once pid has
  * ended.  NOTE_EXIT finds a zombie too, and fires at once for it.

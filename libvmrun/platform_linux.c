@@ -238,6 +238,16 @@ fail:
 	_exit(127);
 }
 
+bool
+plat_spawn_ok(void)
+{
+#if defined(SYS_close_range) && defined(CLOSE_RANGE_UNSHARE)
+	return (true);
+#else
+	return (false);
+#endif
+}
+
 /*
  * As posix_spawn does it (CLONE_VM | CLONE_VFORK: no copy of the memory,
  * every signal blocked until the child has reset its handlers), with

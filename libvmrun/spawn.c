@@ -110,7 +110,8 @@ spawn_reserve(void)
 void
 spawn_hold(void)
 {
-	if (++g_spawn.users == 2 && g_spawn.null < 0 && !g_spawn.off)
+	if (++g_spawn.users == 2 && g_spawn.null < 0 && !g_spawn.off &&
+	    plat_spawn_ok())
 		spawn_reserve();
 }
 
