@@ -59,7 +59,6 @@ static struct {
 	bool	 off;		/* plat_spawn cannot be used: posix_spawn */
 } g_spawn = { 0, { -1, -1, -1 }, -1, 0, false };
 
-
 static void
 spawn_unreserve(void)
 {
@@ -125,7 +124,7 @@ spawn_reserved(int fdhint)
 	return (g_spawn.null >= 0 && !g_spawn.off && fdhint >= SPAWN_FDS);
 }
 
-/* Make to a close-on-exec copy of from, as pipe(2)'s ends are: 0 or -1. */
+/* Make to a copy of from, close-on-exec as our pipes' ends are: 0 or -1. */
 static int
 spawn_dup(int from, int to)
 {
