@@ -69,15 +69,18 @@ LIBS=		$(PLATFORM_LIBS)
 LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/mask.o \
 		libvmrun/jv.o libvmrun/jread.o libvmrun/jtoken.o libvmrun/jw.o \
-		libvmrun/load.o libvmrun/schema.o libvmrun/values.o \
+		libvmrun/load.o libvmrun/schema.o libvmrun/values.o libvmrun/cpu.o \
 		libvmrun/optlist.o libvmrun/host.o \
 		libvmrun/devices.o libvmrun/dev_net.o libvmrun/dev_block.o \
-		libvmrun/dev_misc.o libvmrun/config.o libvmrun/rules.o \
+		libvmrun/dev_misc.o libvmrun/loader.o libvmrun/config.o \
+		libvmrun/rules.o \
 		libvmrun/target.o \
-		libvmrun/slots.o libvmrun/render.o libvmrun/render_config.o \
+		libvmrun/slots.o libvmrun/render.o libvmrun/render_loader.o \
+		libvmrun/render_config.o \
 		libvmrun/vm.o libvmrun/vm_json.o libvmrun/opts.o \
-		libvmrun/event.o libvmrun/resource.o libvmrun/spawn.o \
-		libvmrun/hostfs.o libvmrun/dirs.o \
+		libvmrun/event.o libvmrun/resource.o libvmrun/taps.o libvmrun/spawn.o \
+		libvmrun/hostfs.o libvmrun/dirs.o libvmrun/tpm.o \
+		libvmrun/sidecar.o \
 		libvmrun/supervise.o libvmrun/supnew.o libvmrun/supapi.o \
 		libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o \
@@ -85,7 +88,7 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
 		libvmrun/pty.o \
 		libvmrun/platform.o libvmrun/platrules.o \
-		libvmrun/check.o libvmrun/$(PLATFORM).o
+		libvmrun/check.o libvmrun/probe.o libvmrun/$(PLATFORM).o
 LIB_HDRS=	include/vmrun.h libvmrun/vmrun_impl.h libvmrun/supervise.h \
 		libvmrun/platform.h libvmrun/jread.h libvmrun/jw.h
 
@@ -101,20 +104,25 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
 		tests/lib/args_test tests/lib/policy_test \
 		tests/lib/platform_test tests/lib/sup_test \
-		tests/lib/resource_test
+		tests/lib/probe_test tests/lib/resource_test tests/lib/taps_test
 TEST_SCRIPTS=	tests/cli/options_test tests/cli/data_test \
 		tests/cli/cover_test tests/cli/stop_test tests/cli/state_test \
 		tests/cli/loop_test tests/cli/ctl_test tests/cli/console_test \
-		tests/cli/lifecycle_test tests/cli/host_test tests/cli/rcd_test \
+		tests/cli/lifecycle_test tests/cli/host_test tests/cli/bridge_test \
+		tests/cli/rcd_test \
 		tests/cli/nomad_test tests/cli/port_test tests/cli/schema_test \
-		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test
+		tests/cli/layers_test tests/cli/link_test tests/cli/manager_test \
+		tests/cli/grub_test \
+		tests/cli/tpm_test
 TEST_SUBRS=	tests/cli/common.subr tests/cli/layout.subr
 TEST_HELPERS=	tests/helpers/ctl-raw tests/helpers/events-check \
 		tests/helpers/fake-bhyve tests/helpers/fake-bhyvectl \
-		tests/helpers/fake-bhyveload tests/helpers/fake-hook \
+		tests/helpers/fake-bhyveload tests/helpers/fake-grub-bhyve \
+		tests/helpers/fake-hook \
 		tests/helpers/with-signals tests/helpers/fake-daemon \
 		tests/helpers/fake-vmrun tests/helpers/rc.subr-stub \
-		tests/helpers/schema-check
+		tests/helpers/schema-check tests/helpers/tap-open \
+		tests/helpers/tpm-client tests/helpers/bhyve-replay
 EXAMPLE_PROGS=	examples/slotmap examples/manager
 
 .SUFFIXES: .c .o .sh
@@ -277,6 +285,10 @@ tests/lib/api_alloc_test: tests/lib/api_alloc_test.c $(TEST_UTIL) \
     libvmrun/internal.a $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_alloc_test.c \
 	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/taps_test: tests/lib/taps_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/taps_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/check_net_test: tests/lib/check_net_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_net_test.c \
@@ -292,6 +304,10 @@ tests/lib/schema_tables_test: tests/lib/schema_tables_test.c $(TEST_UTIL) \
 tests/lib/check_vm_test: tests/lib/check_vm_test.c $(TEST_UTIL) \
     $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/check_vm_test.c \
+	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/probe_test: tests/lib/probe_test.c $(TEST_UTIL) \
+    $(FAKEHOST) libvmrun/internal.a $(FAKEHOST_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/probe_test.c \
 	    $(TEST_UTIL) $(FAKEHOST) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 
 # The interpreter is written into them: made again when the Makefile is.
@@ -318,7 +334,8 @@ demo: deps
 # Speed and memory, measured (not part of check): prints the table and
 # writes it to bench/results.md with the machine it ran on.
 BENCH_PROGS=	tools/bench/fakebhyve tools/bench/floor tools/bench/maxrss \
-		tools/bench/manyfloor tools/bench/rebootfloor
+		tools/bench/manyfloor tools/bench/rebootfloor \
+		tools/bench/stampexec
 
 tools/bench/fakebhyve: tools/bench/fakebhyve.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
@@ -335,6 +352,10 @@ tools/bench/rebootfloor: tools/bench/rebootfloor.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
 	    tools/bench/rebootfloor.c
 
+tools/bench/stampexec: tools/bench/stampexec.c
+	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ \
+	    tools/bench/stampexec.c
+
 tools/bench/maxrss: tools/bench/maxrss.c
 	$(CC) $(CSTD) $(WARNS) $(CFLAGS) $(LDFLAGS) -o $@ tools/bench/maxrss.c
 
@@ -343,6 +364,7 @@ bench: deps all $(BENCH_PROGS)
 	    --fake tools/bench/fakebhyve --floor tools/bench/floor \
 	    --manager examples/manager --manyfloor tools/bench/manyfloor \
 	    --rebootfloor tools/bench/rebootfloor \
+	    --stampexec tools/bench/stampexec \
 	    --vms $${BENCH_VMS:-1000} \
 	    --maxrss tools/bench/maxrss \
 	    --out bench/results.md
@@ -368,6 +390,10 @@ install-files: all
 	$(INSTALL) -m 444 man/libvmrun.3 $(DESTDIR)$(MANDIR)/man3/libvmrun.3
 	$(INSTALL) -m 444 examples/freebsd-test.json \
 	    $(DESTDIR)$(EXDIR)/freebsd-test.json
+	$(INSTALL) -m 444 examples/linux-grub.json \
+	    $(DESTDIR)$(EXDIR)/linux-grub.json
+	$(INSTALL) -m 444 examples/windows11.json \
+	    $(DESTDIR)$(EXDIR)/windows11.json
 	$(INSTALL) -m 444 examples/manager.c $(DESTDIR)$(EXDIR)/manager.c
 	$(INSTALL) -m 444 vmrun.schema.json \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json
@@ -393,6 +419,7 @@ install-tests-yes: all tests
 	    archive=$(LIBDIR)/libvmrun.a \
 	    header=$(INCDIR)/vmrun.h map=$(TESTSDIR)/lib/libvmrun.map \
 	    example=$(EXDIR)/freebsd-test.json \
+	    linux-example=$(EXDIR)/linux-grub.json \
 	    manager=$(TESTSDIR)/helpers/manager \
 	    schema=$(SCHEMADIR)/vmrun.schema.json > $(DESTDIR)$(TESTSDIR)/layout
 	chmod 444 $(DESTDIR)$(TESTSDIR)/layout
@@ -428,7 +455,9 @@ uninstall:
 	    $(DESTDIR)$(PCDIR)/vmrun.pc $(DESTDIR)$(MANDIR)/man8/vmrun.8 \
 	    $(DESTDIR)$(MANDIR)/man5/vmrun.json.5 \
 	    $(DESTDIR)$(MANDIR)/man3/libvmrun.3 \
-	    $(DESTDIR)$(EXDIR)/freebsd-test.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(EXDIR)/freebsd-test.json \
+	    $(DESTDIR)$(EXDIR)/linux-grub.json $(DESTDIR)$(EXDIR)/manager.c \
+	    $(DESTDIR)$(EXDIR)/windows11.json \
 	    $(DESTDIR)$(RCDIR)/vmrun \
 	    $(DESTDIR)$(CONFDIR)/freebsd-test.json.sample \
 	    $(DESTDIR)$(SCHEMADIR)/vmrun.schema.json \
@@ -474,7 +503,7 @@ tests/fuzz/opts_fuzz: tests/fuzz/opts_fuzz.c vmrun/args.c vmrun/vis.c \
 	    -o $@ tests/fuzz/opts_fuzz.c vmrun/args.c \
 	    vmrun/vis.c $(LIB_OBJS:.o=.c) $(LIBS)
 
-tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c
+tests/fuzz/plan.dict: tools/fuzzdict.sh libvmrun/config.c libvmrun/loader.c
 	sh tools/fuzzdict.sh plan > $@
 
 tests/fuzz/opts.dict: tools/fuzzdict.sh vmrun/args.c

@@ -3,9 +3,12 @@
  *
  * libvmrun reads a vmrun.json(5) configuration, validates it (reporting
  * every problem at once), resolves targets, assigns PCI slots and renders
- * the exact bhyve and bhyveload command lines.  It never prints, never
- * exits and never reads the environment: results come back as a status
- * and a list of diagnostics that the caller owns.
+ * the exact bhyve and loader (bhyveload, grub-bhyve) command lines.  It
+ * never prints and never exits: results come back as a status and a list
+ * of diagnostics that the caller owns.  Of the environment it reads only
+ * what names a user's default directories (XDG_RUNTIME_DIR for the run
+ * directory; XDG_STATE_HOME, else HOME, for a VM's state directory), and
+ * only for a user other than root; program paths come from the options.
  *
  * Ownership is stated on every function: "new" results are the caller's
  * to free with the function named; "borrowed" results stay valid while
@@ -159,13 +162,49 @@ enum vmrun_status vmrun_vm_bhyve_argv(const struct vmrun_vm *,
 enum vmrun_status vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *,
 		    const char *bhyve, const char *const *extra,
 		    const char *tty, struct vmrun_diags *diags, char ***argvp);
+/*
+ * As vmrun_vm_bhyve_argv_tty, with rundir the run directory (borrowed)
+ * where the supervisor makes swtpm's socket, RUNDIR/NAME.swtpm.sock,
+ * for a "tpm" of type "swtpm" ("-l tpm,swtpm,SOCKET"); NULL: the
+ * user's run directory (vmrun(8) FILES).  A socket path of 104 bytes or
+ * more is VMRUN_ERR_HOST with a diagnostic "tpm-socket-long".
+ */
+/*
+ * The run directory of a supervisor whose lock file (-P) is lockfile
+ * (borrowed; NULL: the default), into buf: the lock's directory, else
+ * /var/run/vmrun for root, $XDG_RUNTIME_DIR/vmrun or /tmp/vmrun-UID for
+ * others (vmrun(8) FILES).  Returns buf, or NULL when it does not fit.
+ */
+const char	*vmrun_run_dir(const char *lockfile, char *buf, size_t len);
+enum vmrun_status vmrun_vm_bhyve_argv_run(const struct vmrun_vm *,
+		    const char *bhyve, const char *const *extra,
+		    const char *tty, const char *rundir,
+		    struct vmrun_diags *diags, char ***argvp);
 
 /*
- * Render the loader command (bhyveload).  When the target has no loader,
- * returns VMRUN_OK with *argvp NULL.  Otherwise as vmrun_vm_bhyve_argv.
+ * Render the loader command (bhyveload or grub-bhyve).  When the target
+ * has no loader, returns VMRUN_OK with *argvp NULL.  Otherwise as
+ * vmrun_vm_bhyve_argv.  prog (borrowed) is the program of the loader's
+ * type, vmrun_vm_loader_program() says which; NULL: the configuration's
+ * "loader" for grub, else the default.
+ *
+ * vmrun_vm_loader_argv_run renders it as a run would: rundir (borrowed)
+ * is the run directory where grub-bhyve's device.map and generated
+ * grub.cfg are written (NULL: the default run directory), tty the
+ * captured COM port's terminal for a loader whose console is "capture"
+ * (NULL: the placeholder "/dev/pts/N").  vmrun_vm_loader_argv is it with
+ * both NULL.
  */
 enum vmrun_status vmrun_vm_loader_argv(const struct vmrun_vm *,
-		    const char *bhyveload, char ***argvp);
+		    const char *prog, char ***argvp);
+enum vmrun_status vmrun_vm_loader_argv_run(const struct vmrun_vm *,
+		    const char *prog, const char *rundir, const char *tty,
+		    char ***argvp);
+/*
+ * Which program the target's loader is: VMRUN_PROG_BHYVELOAD or
+ * VMRUN_PROG_GRUB_BHYVE; -1 when it has none.
+ */
+int		 vmrun_vm_loader_program(const struct vmrun_vm *);
 
 void		 vmrun_argv_free(char **);
 /*
@@ -184,6 +223,10 @@ size_t		 vmrun_argv_mask(char **);
  */
 enum vmrun_status vmrun_vm_bhyve_config(const struct vmrun_vm *,
 		    struct vmrun_diags *diags, char **textp);
+/* The same with swtpm's socket in rundir, as vmrun_vm_bhyve_argv_run. */
+enum vmrun_status vmrun_vm_bhyve_config_run(const struct vmrun_vm *,
+		    const char *rundir, struct vmrun_diags *diags,
+		    char **textp);
 
 /*
  * The resolved target as JSON text (targets merged, defaults and slots
@@ -202,14 +245,22 @@ char		*vmrun_vm_json(const struct vmrun_vm *);
  * starting handles itself).  VMRUN_CHECK_PREVIEW changes nothing on the
  * host: a problem whose fix FIX or FIX_ALL selects is a warning that ends
  * "will be fixed at start" and is not counted, so that a check before a
- * start agrees with the start.  Returns the number of problems (errors)
- * that remain; applied fixes are reported as warnings with code "fixed".
- * opts (may be NULL) gives the VM device directory and the lock file.
+ * start agrees with the start.  VMRUN_CHECK_BHYVE also asks the bhyve
+ * of opts ("bhyve -h" and "bhyve -s help", once per process and program,
+ * each a child given 2 seconds) what it supports, and reports what the
+ * target uses that it lacks.  Returns the number of problems (errors)
+ * that remain; applied fixes are reported as warnings with code "fixed"
+ * (the one fix: a missing tap is created, for a device with "bridge" as
+ * with "fix": true; a tap created here stays, while the supervisor makes
+ * a start's taps itself and undoes that at its end).
+ * opts (may be NULL) gives the VM device directory, the lock file and
+ * the bhyve program.
  */
 #define VMRUN_CHECK_FIX		0x01
 #define VMRUN_CHECK_FIX_ALL	0x02
 #define VMRUN_CHECK_STATE	0x04
 #define VMRUN_CHECK_PREVIEW	0x08
+#define VMRUN_CHECK_BHYVE	0x10
 
 struct vmrun_opts;
 size_t		 vmrun_vm_check(const struct vmrun_vm *,
@@ -226,8 +277,11 @@ struct vmrun_opts;
 enum vmrun_program {
 	VMRUN_PROG_BHYVE,	/* default /usr/sbin/bhyve */
 	VMRUN_PROG_BHYVECTL,	/* default /usr/sbin/bhyvectl */
-	VMRUN_PROG_BHYVELOAD	/* default /usr/sbin/bhyveload */
+	VMRUN_PROG_BHYVELOAD,	/* default /usr/sbin/bhyveload */
+	VMRUN_PROG_GRUB_BHYVE,	/* default /usr/local/sbin/grub-bhyve */
+	VMRUN_PROG_SWTPM	/* default /usr/local/bin/swtpm */
 };
+#define VMRUN_NPROG	5
 
 struct vmrun_opts *vmrun_opts_new(void);
 void		 vmrun_opts_free(struct vmrun_opts *);
@@ -295,7 +349,8 @@ enum vmrun_event_type {
 	VMRUN_EV_STOP_REQUESTED,
 	VMRUN_EV_ESCALATE,
 	VMRUN_EV_CLEANUP,
-	VMRUN_EV_END
+	VMRUN_EV_END,
+	VMRUN_EV_SIDECAR	/* a sidecar (swtpm) ended while bhyve ran */
 };
 
 struct vmrun_event {
@@ -303,12 +358,13 @@ struct vmrun_event {
 	const char	*ev_name;	/* "start", "exit", ... */
 	long long	 ev_time_ms;	/* milliseconds since the Epoch */
 	const char	*ev_vm;
-	const char	*ev_target;	/* loader, start, exit */
-	int		 ev_run;	/* loader, start, exit: 1, 2, ... */
-	long		 ev_pid;	/* loader, start, hook; else -1 */
+	const char	*ev_target;	/* loader, start, exit, sidecar */
+	int		 ev_run;	/* loader, start, exit, sidecar: 1, ... */
+	long		 ev_pid;	/* loader, start, hook, sidecar; else -1 */
 	const char *const *ev_argv;	/* loader, start, hook */
-	int		 ev_status;	/* loader, hook, exit: exit status or -1 */
-	int		 ev_signal;	/* loader, hook, exit, stop-requested: or 0 */
+	int		 ev_status;	/* loader, hook, exit, sidecar: status or -1 */
+	int		 ev_signal;	/* loader, hook, exit, sidecar,
+					   stop-requested: or 0 */
 	const char	*ev_meaning;	/* exit */
 	const char	*ev_from;	/* restart */
 	const char	*ev_to;		/* restart */
@@ -320,6 +376,7 @@ struct vmrun_event {
 	int		 ev_exit_status; /* end */
 	const char	*ev_reason;	/* end */
 	double		 ev_delay;	/* restart: seconds before the start */
+	const char	*ev_sidecar;	/* sidecar: its program's name, "swtpm" */
 };
 
 typedef void	 vmrun_event_fn(const struct vmrun_event *, void *arg);

@@ -24,6 +24,8 @@
 #include "platform.h"
 
 #define DEFAULT_BOOTROM	"/usr/local/share/uefi-firmware/BHYVE_UEFI.fd"
+/* Where bhyve finds a keyboard layout "-K NAME" (bhyve.md §2.1). */
+#define KBDLAYOUT_DIR	"/usr/share/bhyve/kbdlayout"
 
 static void
 check_lpc(struct hctx *hc, const struct vmrun_vm *vm)
@@ -78,6 +80,36 @@ lock_holder(const char *path)
 	return (pid > 0 ? pid : -1);
 }
 
+/*
+ * grub-bhyve (design §12.1): the program that will run, and every path
+ * of a given device.map (grub skips one it cannot open without a word;
+ * the default map's are the devices', checked with them).
+ */
+static void
+check_grub(struct hctx *hc, const struct loader *ld)
+{
+	const char *prog, *key;
+	size_t i;
+
+	host_need_tty(hc, "loader.console", ld->ld_console);
+	key = "loader.loader";
+	if (hc->hc_opts != NULL &&
+	    hc->hc_opts->op_prog[VMRUN_PROG_GRUB_BHYVE] != NULL) {
+		prog = hc->hc_opts->op_prog[VMRUN_PROG_GRUB_BHYVE];
+		key = "loader";
+	} else if ((prog = ld->ld_loader) == NULL) {
+		prog = DEFAULT_GRUB_BHYVE;
+		key = "loader";
+	}
+	host_need_file(hc, key, prog, FK_REG, false,
+	    strcmp(prog, DEFAULT_GRUB_BHYVE) == 0 ?
+	    "pkg install grub2-bhyve" : NULL);
+	for (i = 0; i < ld->ld_nmap; i++)
+		host_need_file(hc, host_jp(hc, "loader.device_map",
+		    ld->ld_map[i].kv_key), ld->ld_map[i].kv_val, FK_ANY, false,
+		    NULL);
+}
+
 static void
 check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 {
@@ -108,7 +140,9 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 		host_problem(hc, "too-many-cpus", "cpu", "lower cpu, or raise "
 		    "hw.vmm.maxcpu in /boot/loader.conf", "%u vCPUs, but the "
 		    "host allows %d (hw.vmm.maxcpu)", n, r);
-	if (vm->vm_loader != NULL) {
+	if (vm->vm_loader != NULL && vm->vm_loader->ld_grub)
+		check_grub(hc, vm->vm_loader);
+	else if (vm->vm_loader != NULL) {
 		host_need_tty(hc, "loader.console", vm->vm_loader->ld_console);
 		host_need_file(hc, "loader.disk", vm->vm_loader->ld_disk,
 		    FK_ANY,
@@ -151,6 +185,35 @@ check_vm(struct hctx *hc, const struct vmrun_vm *vm)
 	}
 }
 
+/*
+ * design §12.3: each pinned host CPU exists, and so does the keyboard
+ * layout (bhyve reads it from /usr/share/bhyve/kbdlayout).
+ */
+static void
+check_cpu_host(struct hctx *hc, const struct vmrun_vm *vm)
+{
+	jv_t *pin;
+	size_t i;
+	int n;
+
+	hc->hc_group = "vm";
+	/* Asked only of a VM with pins: a start asks nothing it need not. */
+	n = vm->vm_npin > 0 ? hc->hc_plat->po_ncpu() : PLAT_NA;
+	pin = jv_get(jv_get(vm->vm_top, "cpu"), "pin");
+	for (i = 0; n > 0 && i < vm->vm_npin; i++)
+		if (vm->vm_pin[i] >= n)
+			host_problem(hc, "host-cpu-missing", jv_is_arr(pin) ?
+			    host_jpi(hc, "cpu", "pin", i) : pool_printf(
+			    hc->hc_pool, "cpu.pin.%zu", i), NULL, "vCPU %zu is "
+			    "pinned to host CPU %d, but the host has %d CPU%s "
+			    "(0 to %d)", i, vm->vm_pin[i], n, n == 1 ? "" : "s",
+			    n - 1);
+	if (vm->vm_kbdlayout != NULL)
+		host_need_file(hc, "keyboard_layout", pool_cat(hc->hc_pool,
+		    KBDLAYOUT_DIR "/", vm->vm_kbdlayout, (char *)NULL), FK_REG,
+		    false, NULL);
+}
+
 size_t
 vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
     unsigned flags, struct vmrun_diags *ds)
@@ -170,6 +233,9 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 	if ((hc.hc_pool = pool_new()) == NULL)
 		return (1);
 	check_vm(&hc, vm);
+	check_cpu_host(&hc, vm);
+	if (flags & VMRUN_CHECK_BHYVE)
+		probe_check(&hc, vm);
 	/* What each device needs is in its row of the device table. */
 	for (i = 0; i < vm->vm_npci; i++) {
 		if ((d = vm->vm_pci[i].pe_dev) == NULL || d->dv_type == NULL ||
@@ -180,6 +246,8 @@ vmrun_vm_check(const struct vmrun_vm *vm, const struct vmrun_opts *o,
 		d->dv_type->dt_host(&hc, d);
 	}
 	check_lpc(&hc, vm);
+	tpm_host(&hc, vm, o != NULL && o->op_prog[VMRUN_PROG_SWTPM] != NULL ?
+	    o->op_prog[VMRUN_PROG_SWTPM] : DEFAULT_SWTPM);
 	errs = hc.hc_nproblems;
 	pool_free(hc.hc_pool);
 	return (errs);

@@ -61,61 +61,6 @@ check_lpc_slot(struct vctx *vc, jv_t *v, const char *path)
 }
 
 static void
-check_loader_type(struct vctx *vc, jv_t *v, const char *path)
-{
-	static const char *const w[] = { "bhyveload", NULL };
-
-	check_enum(vc, v, path, w, "\"bhyveload\"");
-}
-
-static void
-check_loader_console(struct vctx *vc, jv_t *v, const char *path)
-{
-	const char *s;
-
-	s = jv_str(v);
-	if (strcmp(s, "stdio") != 0 && (strncmp(s, "/dev/", 5) != 0 ||
-	    s[5] == '\0'))
-		verr(vc, "bad-backend", path, "\"%s\": the loader console is "
-		    "\"stdio\" or a terminal device such as \"/dev/nmdm0A\"",
-		    s);
-}
-
-static void
-check_env(struct vctx *vc, jv_t *v, const char *path)
-{
-	const char *k;
-	jv_t *e;
-	size_t i;
-
-	jv_object_foreach(v, i, k, e) {
-		if (*k == '\0' || strchr(k, '=') != NULL)
-			verr(vc, "bad-value", vpath(vc, path, k), "a loader "
-			    "variable name must be non-empty and have no "
-			    "'='");
-		else if (!jv_is_str(e))
-			verr(vc, "wrong-type", vpath(vc, path, k), "expected "
-			    "a string, not %s", jv_type_word(e));
-	}
-}
-
-const struct key loader_keys[] = {
-	{ "type", T_STR, K_REQ, 0, 0, check_loader_type },
-	{ "disk", T_STR, K_REQ, 0, 0, NULL },
-	{ "console", T_STR, 0, 0, 0, check_loader_console },
-	{ "env", T_OBJ, 0, 0, 0, check_env },
-	{ "host_dir", T_STR, 0, 0, 0, NULL },
-	{ "loader", T_STR, 0, 0, 0, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-
-static void
-check_loader(struct vctx *vc, jv_t *v, const char *path)
-{
-	schema_check(vc, v, loader_keys, NULL, path, false);
-}
-
-static void
 check_reboot_on(struct vctx *vc, jv_t *v, const char *path)
 {
 	jv_t *e;
@@ -166,20 +111,6 @@ check_tname(struct vctx *vc, jv_t *v, const char *path)
 		    jv_str(v));
 }
 
-/*
- * The state directory: swtpm's --tpmstate dir= and the seed's path go
- * to programs that split their options on commas.
- */
-static void
-check_state_dir(struct vctx *vc, jv_t *v, const char *path)
-{
-	if (*jv_str(v) == '\0')
-		verr(vc, "empty", path, "must name a directory");
-	else if (strchr(jv_str(v), ',') != NULL)
-		verr(vc, "bad-path", path, "\"%s\" holds a comma, which swtpm "
-		    "and bhyve take as the end of an option", jv_str(v));
-}
-
 const struct key top_keys[] = {
 	{ "name", T_STR, K_REQ, 0, 0, check_vmname },
 	{ "cpu", T_INT | T_OBJ, K_REQ, 0, 0, check_cpu },
@@ -201,7 +132,9 @@ const struct key top_keys[] = {
 	{ "hostbridge", T_STR, 0, 0, 0, check_hostbridge },
 	{ "lpc_slot", T_STR, 0, 0, 0, check_lpc_slot },
 	{ "uuid", T_STR, 0, 0, 0, check_uuid },
-	{ "state_dir", T_STR, 0, 0, 0, check_state_dir },
+	/* swtpm's --tpmstate dir= and the seed's path: comma-split. */
+	{ "state_dir", T_STR, 0, 0, 0, check_comma_free },
+	{ "tpm", T_OBJ, 0, 0, 0, check_tpm },
 	{ "gdb", T_STR | T_INT, 0, 0, 0, check_gdb },
 	{ "generate_acpi", T_BOOL, 0, 0, 0, NULL },
 	{ "power_off_destroy_vm", T_BOOL, 0, 0, 0, NULL },
@@ -211,6 +144,11 @@ const struct key top_keys[] = {
 	{ "force_msi", T_BOOL, 0, 0, 0, NULL },
 	{ "disable_mptable_gen", T_BOOL, 0, 0, 0, NULL },
 	{ "utc_clock", T_BOOL, 0, 0, 0, NULL },
+	{ "ignore_unimplemented_msr", T_BOOL, 0, 0, 0, NULL },
+	{ "x2apic", T_BOOL, 0, 0, 0, NULL },
+	{ "keyboard_layout", T_STR, 0, 0, 0, check_kbdlayout },
+	{ "domains", T_ARR, 0, 0, 0, check_domains },
+	{ "smbios", T_OBJ, 0, 0, 0, check_smbios },
 	{ "extra_options", T_STR | T_ARR, 0, 0, 0, check_argv },
 	{ "post_start_script", T_STR | T_ARR, 0, 0, 0, check_command },
 	{ "reboot_on", T_ARR, 0, 0, 0, check_reboot_on },
@@ -256,39 +194,6 @@ argv_of(struct pool *p, jv_t *v, size_t *np)
 		s = e;
 	}
 	return (av);
-}
-
-static void
-build_loader(struct vmrun_vm *vm, jv_t *lo)
-{
-	struct loader *ld;
-	jv_t *env, *v;
-	const char *k;
-	size_t i;
-
-	if ((ld = pool_alloc(vm->vm_pool, sizeof(*ld))) == NULL)
-		return;
-	ld->ld_type = jstr(lo, "type");
-	ld->ld_disk = jstr(lo, "disk");
-	ld->ld_console = jstr(lo, "console");
-	if (ld->ld_console == NULL)
-		ld->ld_console = "stdio";
-	ld->ld_host_dir = jstr(lo, "host_dir");
-	ld->ld_loader = jstr(lo, "loader");
-	env = jv_get(lo, "env");
-	if (jv_is_obj(env) && jv_size(env) > 0) {
-		ld->ld_env = pool_alloc(vm->vm_pool, jv_size(env) *
-		    sizeof(*ld->ld_env));
-		if (ld->ld_env != NULL)
-			jv_object_foreach(env, i, k, v) {
-				if (!jv_is_str(v))
-					continue;
-				ld->ld_env[ld->ld_nenv].kv_key = k;
-				ld->ld_env[ld->ld_nenv++].kv_val =
-				    jv_str(v);
-			}
-	}
-	vm->vm_loader = ld;
 }
 
 /*
@@ -340,7 +245,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 	vm->vm_varfile = jstr(top, "varfile");
 	vm->vm_varfile_template = jstr(top, "varfile_template");
 	if (jv_is_obj(jv_get(top, "loader")))
-		build_loader(vm, jv_get(top, "loader"));
+		loader_build(vm, jv_get(top, "loader"));
 	else if (vm->vm_bootrom == NULL)
 		vm->vm_bootrom = DEFAULT_BOOTROM;
 	if (jstr(top, "fwcfg") != NULL)
@@ -369,6 +274,7 @@ build_scalars(struct vctx *vc, struct vmrun_vm *vm, jv_t *top)
 		(void)slot_parse(jstr(top, "lpc_slot"), &vm->vm_lpc);
 	vm->vm_uuid = jstr(top, "uuid");
 	vm->vm_state_dir = jstr(top, "state_dir");
+	tpm_build(vm, top);
 	v = jv_get(top, "gdb");
 	if (jv_is_int(v))
 		vm->vm_gdb = pool_printf(vm->vm_pool, "%lld",
@@ -473,6 +379,7 @@ config_build(struct vctx *vc, jv_t *top, jv_t *overlay, const char *tname,
 			    "required key is missing");
 
 	build_scalars(vc, vm, top);
+	cpu_build(vc, vm, top);
 
 	/* Devices: base ones, then graphic, then the target's (§4). */
 	vm->vm_devs = pool_alloc(vm->vm_pool, (nsrc + 2) * sizeof(struct dev));

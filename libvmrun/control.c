@@ -396,6 +396,7 @@ control_timers(struct vmrun_sup *su, double now)
 	}
 	if (su->su_backoff_end > 0 && now >= su->su_backoff_end)
 		su->su_backoff_end = 0;
+	sidecar_timers(su, now);
 	if (su->su_hook_end != HE_NONE && now >= su->su_hook_deadline) {
 		if (su->su_hook_end == HE_TERM) {
 			plat_hook_kill(su->su_hook_pgid, SIGKILL);
@@ -430,5 +431,7 @@ control_deadline(const struct vmrun_sup *su)
 		d = su->su_hook_deadline;
 	if (su->su_backoff_end > 0 && (d == 0 || su->su_backoff_end < d))
 		d = su->su_backoff_end;
+	if (sidecar_deadline(su) > 0 && (d == 0 || sidecar_deadline(su) < d))
+		d = sidecar_deadline(su);
 	return (d);
 }

@@ -3,6 +3,7 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,10 +74,48 @@ check_mtu(struct vctx *vc, jv_t *v, const char *path)
 		    "expected 68 to 65535", n);
 }
 
+/*
+ * bridge: an interface name as both systems take it (IFNAMSIZ - 1), of
+ * the characters a name in a diagnostic or an event needs no escaping
+ * for.
+ */
+static void
+check_bridge(struct vctx *vc, jv_t *v, const char *path)
+{
+	check_leadname(vc, v, path, "bad-value", "bridge interface name", 15);
+}
+
+/*
+ * descr: what ifconfig(8) shows; printable text (no control characters)
+ * that fits Linux's alias (IFALIASZ, 256 with its NUL).
+ */
+static void
+check_descr(struct vctx *vc, jv_t *v, const char *path)
+{
+	const unsigned char *s;
+	size_t i;
+
+	s = (const unsigned char *)jv_str(v);
+	if (jv_len(v) > PLAT_DESCR_MAX - 1) {
+		verr(vc, "out-of-range", path, "a description of %zu bytes is "
+		    "too long: at most %d", jv_len(v), PLAT_DESCR_MAX - 1);
+		return;
+	}
+	for (i = 0; i < jv_len(v); i++)
+		if (s[i] < 0x20 || s[i] == 0x7f) {
+			verr(vc, "bad-value", path, "a description may not "
+			    "hold control characters");
+			return;
+		}
+}
+
 #define NET_KEYS \
 	{ "name", T_STR, K_REQ, 0, 0, NULL }, \
 	{ "type", T_STR, 0, 0, 0, check_nettype }, \
-	{ "mac", T_STR, 0, 0, 0, check_mac }
+	{ "mac", T_STR, 0, 0, 0, check_mac }, \
+	{ "bridge", T_STR, 0, 0, 0, check_bridge }, \
+	{ "vlan", T_INT, K_RANGE, 1, 4094, NULL }, \
+	{ "descr", T_STR, 0, 0, 0, check_descr }
 
 #define NET_BACKEND_KEYS \
 	{ "path", T_STR, 0, 0, 0, NULL }, \
@@ -168,6 +207,7 @@ net_check(struct vctx *vc, struct dev *dev)
 	static const char *const ngkeys[] = { "path", "peerhook", "socket",
 	    "hook" };
 	static const char *const slirpkeys[] = { "hostfwd", "open" };
+	static const char *const tapkeys[] = { "bridge", "vlan", "descr" };
 	jv_t *obj;
 	const char *name;
 	enum nettype t;
@@ -204,6 +244,16 @@ net_check(struct vctx *vc, struct dev *dev)
 			verr(vc, "not-applicable", vpath(vc, dev->dv_path,
 			    slirpkeys[i]), "only a slirp backend takes "
 			    "\"%s\"", slirpkeys[i]);
+	for (i = 0; i < sizeof(tapkeys) / sizeof(tapkeys[0]); i++)
+		if (t != NET_TAP && jv_get(obj, tapkeys[i]) != NULL)
+			verr(vc, "not-applicable", vpath(vc, dev->dv_path,
+			    tapkeys[i]), "only a tap backend takes \"%s\"",
+			    tapkeys[i]);
+	if (t == NET_TAP && jv_get(obj, "vlan") != NULL &&
+	    jv_get(obj, "bridge") == NULL)
+		verr(vc, "missing-key", vpath(vc, dev->dv_path, "bridge"),
+		    "\"vlan\" is the VLAN of a bridge member: it needs "
+		    "\"bridge\"");
 	if (t == NET_NETGRAPH) {
 		if (jv_get(obj, "path") == NULL)
 			verr(vc, "missing-key", vpath(vc, dev->dv_path,
@@ -242,43 +292,125 @@ net_what(const struct dev *dev, struct pool *p)
 	return (jstr(dev->dv_obj, "name"));
 }
 
-/* What a tap backend needs from the host (design §6). */
-static void
-net_host(struct hctx *hc, const struct dev *d)
+/*
+ * The tap (or vmnet) interface a device's backend is, or NULL: what the
+ * host checks and the start (taps.c) deal with.  Borrowed from dev.
+ */
+const char *
+net_tapname(const struct dev *d)
 {
-	const char *name, *path, *type;
-	char fix[96], msg[64];
-	int st, e;
+	const char *name, *type;
 
+	if (d->dv_type != &devtype_virtio_net && d->dv_type != &devtype_e1000)
+		return (NULL);
 	name = jstr(d->dv_obj, "name");
 	type = jstr(d->dv_obj, "type");
 	if (name == NULL || !match_tapname(name) ||
 	    (type != NULL && strcmp(type, "tap") != 0))
-		return;
-	path = host_jp(hc, d->dv_path, "name");
-	st = hc->hc_plat->po_if_state(name);
-	if (st == PLAT_IF_ABSENT && host_may_fix(hc)) {
+		return (NULL);
+	return (name);
+}
+
+/* A tap that is not there yet: made now, at start, or a problem. */
+static int
+tap_absent(struct hctx *hc, const char *name, const char *path)
+{
+	char fix[96], msg[64];
+	int e;
+
+	/* At a start, the supervisor makes it (taps.c), and records it. */
+	if ((hc->hc_flags & CHECK_ATSTART) && host_may_fix(hc))
+		return (PLAT_IF_ABSENT);
+	if (host_may_fix(hc)) {
 		if ((e = hc->hc_plat->po_tap_create(name)) == 0) {
 			host_note(hc, "fixed", path, "created tap interface %s",
 			    name);
-			st = hc->hc_plat->po_if_state(name);
-		} else
-			host_problem(hc, "fix-failed", path, NULL,
-			    "cannot create "
-			    "tap interface %s: %s", name, strerror(e));
+			return (hc->hc_plat->po_if_state(name));
+		}
+		host_problem(hc, "fix-failed", path, NULL, "cannot create "
+		    "tap interface %s: %s", name, strerror(e));
 	}
+	if (host_will_fix(hc))
+		snprintf(fix, sizeof(fix), "ifconfig %s create", name);
+	else
+		snprintf(fix, sizeof(fix), "ifconfig %s create   (or %s)",
+		    name, hc->hc_devfix ? "run with --fix" :
+		    "set \"fix\": true on this device");
+	snprintf(msg, sizeof(msg), "tap interface %s does not exist", name);
+	host_fixable(hc, "tap-missing", path, fix, msg);
+	return (PLAT_IF_ABSENT);
+}
+
+/*
+ * The bridge of a device (design §12.5): it exists, filters VLANs when
+ * the device sets one, and may take the tap (exists: the tap is there).
+ */
+static void
+net_host_bridge(struct hctx *hc, const struct dev *d, const char *name,
+    bool exists)
+{
+	struct plat_ifinfo pi;
+	const char *br, *path;
+	char addr[64], fix[128];
+	int st;
+
+	br = jstr(d->dv_obj, "bridge");
+	path = host_jp(hc, d->dv_path, "bridge");
+	st = hc->hc_plat->po_br_state(br);
+	if (st == -ENOENT) {
+		snprintf(fix, sizeof(fix), "ifconfig %s create, or name an "
+		    "existing bridge", br);
+		host_problem(hc, "bridge-missing", path, fix, "bridge %s does "
+		    "not exist", br);
+	} else if (st == -ENOTTY)
+		host_problem(hc, "bridge-invalid", path, NULL, "interface %s "
+		    "exists but is not a bridge", br);
+	else if (st < 0)
+		host_note(hc, "check-failed", path, "cannot check bridge %s: %s",
+		    br, strerror(-st));
+	else if (jv_get(d->dv_obj, "vlan") != NULL &&
+	    !(st & PLAT_BR_VLANFILTER)) {
+		snprintf(fix, sizeof(fix), "ifconfig %s vlanfilter", br);
+		host_problem(hc, "bridge-no-vlanfilter", host_jp(hc,
+		    d->dv_path, "vlan"), fix, "bridge %s does not filter "
+		    "VLANs, which \"vlan\" needs", br);
+	}
+	if (!exists)
+		return;
+	if (hc->hc_plat->po_if_info(name, &pi) == 0 &&
+	    pi.pi_master[0] != '\0' && strcmp(pi.pi_master, br) != 0)
+		host_problem(hc, "tap-bridged", path, NULL, "tap interface %s "
+		    "is a member of bridge %s", name, pi.pi_master);
+	if (hc->hc_plat->po_br_ifaddr(name, addr, sizeof(addr)) == 1) {
+		snprintf(fix, sizeof(fix), "remove the address from %s, or "
+		    "sysctl net.link.bridge.member_ifaddrs=1", name);
+		host_problem(hc, "tap-has-address", path, fix, "tap interface "
+		    "%s holds address %s and cannot join bridge %s "
+		    "(net.link.bridge.member_ifaddrs=0)", name, addr, br);
+	}
+}
+
+/*
+ * What a tap backend needs from the host (design §6, §12.5).  A device
+ * with a bridge has its tap made as "fix": true would.
+ */
+static void
+net_host(struct hctx *hc, const struct dev *d)
+{
+	const char *name, *path;
+	int st;
+	bool exists;
+
+	if ((name = net_tapname(d)) == NULL)
+		return;
+	if (jv_get(d->dv_obj, "bridge") != NULL)
+		hc->hc_devfix = true;
+	path = host_jp(hc, d->dv_path, "name");
+	st = hc->hc_plat->po_if_state(name);
+	if (st == PLAT_IF_ABSENT)
+		st = tap_absent(hc, name, path);
+	exists = st != PLAT_IF_ABSENT;
 	switch (st) {
-	case PLAT_IF_ABSENT:
-		if (host_will_fix(hc))
-			snprintf(fix, sizeof(fix), "ifconfig %s create", name);
-		else
-			snprintf(fix, sizeof(fix), "ifconfig %s create   (or %s)",
-			    name, hc->hc_devfix ? "run with --fix" :
-			    "set \"fix\": true on this device");
-		snprintf(msg, sizeof(msg), "tap interface %s does not exist",
-		    name);
-		host_fixable(hc, "tap-missing", path, fix, msg);
-		break;
 	case PLAT_IF_BUSY:
 		host_problem(hc, "tap-busy", path, NULL, "tap interface %s is "
 		    "open in another process (another VM?)", name);
@@ -288,6 +420,7 @@ net_host(struct hctx *hc, const struct dev *d)
 		    "interface %s exists but is not a tap interface", name);
 		break;
 	case PLAT_IF_FREE:
+	case PLAT_IF_ABSENT:
 		break;
 	default:
 		if (st < 0)
@@ -296,6 +429,8 @@ net_host(struct hctx *hc, const struct dev *d)
 			    "%s: %s", name, strerror(-st));
 		break;
 	}
+	if (jv_get(d->dv_obj, "bridge") != NULL)
+		net_host_bridge(hc, d, name, exists);
 }
 
 const struct devtype devtype_virtio_net = {

@@ -50,6 +50,31 @@ dirs_run(char *buf, size_t len)
 }
 
 /*
+ * The run directory of a supervisor whose lock (-P) is lockfile: the
+ * lock's directory, or without one this user's (dirs_run).  NULL when it
+ * does not fit buf.
+ */
+const char *
+vmrun_run_dir(const char *lockfile, char *buf, size_t len)
+{
+	const char *slash;
+	int n;
+
+	if (buf == NULL)
+		return (NULL);
+	if (lockfile == NULL)
+		return (dirs_run(buf, len));
+	if ((slash = strrchr(lockfile, '/')) == NULL)
+		n = snprintf(buf, len, ".");
+	else if (slash == lockfile)
+		n = snprintf(buf, len, "/");
+	else
+		n = snprintf(buf, len, "%.*s", (int)(slash - lockfile),
+		    lockfile);
+	return (n < 0 || (size_t)n >= len ? NULL : buf);
+}
+
+/*
  * The state directory of VM name: given (the configuration's state_dir)
  * when not NULL, else /var/db/vmrun/NAME for root, else
  * $XDG_STATE_HOME/vmrun/NAME, else $HOME/.local/state/vmrun/NAME.  NULL

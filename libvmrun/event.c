@@ -18,7 +18,7 @@ sup_event(struct vmrun_sup *su, struct vmrun_event *ev)
 {
 	static const char *const names[] = { "loader", "start", "hook",
 	    "exit", "restart", "stop-requested", "escalate", "cleanup",
-	    "end" };
+	    "end", "sidecar" };
 
 	ev->ev_name = names[ev->ev_type];
 	ev->ev_time_ms = event_now_ms();
@@ -207,6 +207,14 @@ vmrun_event_json(const struct vmrun_event *ev)
 	case VMRUN_EV_END:
 		bad |= put(o, "exit_status", jw_integer(ev->ev_exit_status));
 		bad |= put(o, "reason", str_or_null(ev->ev_reason));
+		break;
+	case VMRUN_EV_SIDECAR:
+		bad |= put(o, "sidecar", str_or_null(ev->ev_sidecar));
+		bad |= put(o, "target", str_or_null(ev->ev_target));
+		bad |= put(o, "run", jw_integer(ev->ev_run));
+		bad |= put(o, "pid", jw_integer(ev->ev_pid));
+		bad |= put(o, "status", status_or_null(ev->ev_status));
+		bad |= put(o, "signal", sig_or_null(ev->ev_signal));
 		break;
 	}
 	s = bad ? NULL : jw_dumps(o, JW_COMPACT);

@@ -36,25 +36,19 @@ const char *
 sup_rundir(struct vmrun_sup *su, struct vmrun_diags *ds, int *rc)
 {
 	char buf[PATH_MAX];
-	const char *lock, *slash, *dir;
+	const char *lock, *dir;
 	enum dirs_kind kind;
 
 	if (su->su_rundir != NULL)
 		return (su->su_rundir);
-	kind = DK_SHARED;
-	if ((lock = su->su_opts->op_lockfile) != NULL) {
-		slash = strrchr(lock, '/');
-		dir = slash == NULL ? "." : slash == lock ? "/" : buf;
-		if (slash != NULL && slash != lock)
-			snprintf(buf, sizeof(buf), "%.*s", (int)(slash - lock),
-			    lock);
-	} else if ((dir = dirs_run(buf, sizeof(buf))) == NULL) {
+	lock = su->su_opts->op_lockfile;
+	kind = lock == NULL && geteuid() != 0 ? DK_PRIVATE : DK_SHARED;
+	if ((dir = vmrun_run_dir(lock, buf, sizeof(buf))) == NULL) {
 		diag_add(ds, VMRUN_ERROR, "dir-failed", "", NULL,
 		    "the run directory's path is too long");
 		*rc = 69;
 		return (NULL);
-	} else if (geteuid() != 0)
-		kind = DK_PRIVATE;
+	}
 	if ((*rc = dirs_make(dir, kind, "run directory", ds)) != 0)
 		return (NULL);
 	if ((su->su_rundir = xstrdup(dir)) == NULL) {
@@ -138,7 +132,8 @@ nofollow_error(const char *path, int err)
 {
 	struct stat sb;
 
-	if ((err == ELOOP || err == EMLINK) && lstat(path, &sb) == 0 &&
+	if ((err == ELOOP || err == EMLINK || err == EEXIST) &&
+	    lstat(path, &sb) == 0 &&
 	    S_ISLNK(sb.st_mode))
 		return ("it is a symbolic link");
 	return (strerror(err));
@@ -195,20 +190,26 @@ pidfile_fill(struct vmrun_sup *su, pid_t pid)
 		    su->su_opts->op_pidfile, strerror(errno));
 }
 
-/* Remove bhyve's pid file, only if the path still names our file. */
-void
+/*
+ * Remove bhyve's pid file, only if the path still names our file: false
+ * when it could not be removed (or was not ours any more).
+ */
+bool
 pidfile_drop(struct vmrun_sup *su)
 {
 	struct stat a, b;
+	bool ok;
 
 	if (su->su_pidfd < 0)
-		return;
+		return (true);
+	ok = false;
 	if (fstat(su->su_pidfd, &a) == 0 &&
 	    lstat(su->su_opts->op_pidfile, &b) == 0 && S_ISREG(b.st_mode) &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-		(void)unlink(su->su_opts->op_pidfile);
+		ok = unlink(su->su_opts->op_pidfile) == 0;
 	close(su->su_pidfd);
 	su->su_pidfd = -1;
+	return (ok);
 }
 
 static const char *

@@ -6,8 +6,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +22,9 @@
 const char *
 sup_prog(const struct vmrun_sup *su, enum vmrun_program p)
 {
-	static const char *const defs[] = { DEFAULT_BHYVE, DEFAULT_BHYVECTL,
-	    DEFAULT_BHYVELOAD };
+	static const char *const defs[VMRUN_NPROG] = { DEFAULT_BHYVE,
+	    DEFAULT_BHYVECTL, DEFAULT_BHYVELOAD, DEFAULT_GRUB_BHYVE,
+	    DEFAULT_SWTPM };
 
 	return (su->su_opts->op_prog[p] != NULL ? su->su_opts->op_prog[p] :
 	    defs[p]);
@@ -126,21 +130,119 @@ uses_stdio(const struct vmrun_vm *vm)
 }
 
 /*
+ * Write text to RUNDIR/NAME.SUFFIX, a file of vmrun's own: made anew
+ * (never through a link, never over a file that is there: that may be
+ * the user's), 0600, and recorded as a resource of this boot.  0, or an
+ * exit status with the problem in the diagnostics.
+ */
+static int
+run_file(struct vmrun_sup *su, const char *rundir, const char *suffix,
+    const char *text)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	size_t len, off;
+	ssize_t w;
+	int fd, rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s.%s", rundir, su->su_name,
+	    suffix) >= (int)sizeof(path)) {
+		diag_add(su->su_diags, VMRUN_ERROR, "dir-failed", "", NULL,
+		    "the %s file's path is too long", suffix);
+		return (69);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		rc = errno == EEXIST || errno == ELOOP || errno == EMLINK ?
+		    69 : 71;
+		diag_add(su->su_diags, VMRUN_ERROR, "file-failed", "",
+		    errno == EEXIST ? "remove it if no vmrun uses it" : NULL,
+		    "cannot make %s: %s", path, nofollow_error(path, errno));
+		if (fd >= 0)
+			close(fd);
+		return (rc);
+	}
+	if (res_add_file(su, RL_BOOT, path, &sb) != 0) {	/* removed */
+		close(fd);
+		diag_add(su->su_diags, VMRUN_ERROR, "no-memory", "", NULL,
+		    "out of memory");
+		return (71);
+	}
+	len = strlen(text);
+	for (off = 0; off < len; off += (size_t)w)
+		if ((w = write(fd, text + off, len - off)) <= 0)
+			break;
+	if (off < len || close(fd) != 0) {
+		diag_add(su->su_diags, VMRUN_ERROR, "file-failed", "", NULL,
+		    "cannot write %s: %s", path, strerror(errno));
+		if (off < len)
+			close(fd);
+		return (71);
+	}
+	return (0);
+}
+
+/*
+ * grub-bhyve's files for this boot (design §12.1): the device.map and,
+ * with "commands", the grub.cfg, in the run directory (*dirp).
+ */
+static int
+grub_files(struct vmrun_sup *su, const struct vmrun_vm *vm,
+    const char **dirp)
+{
+	struct pool *p;
+	const char *text;
+	int rc;
+
+	if ((*dirp = sup_rundir(su, su->su_diags, &rc)) == NULL)
+		return (rc);
+	rc = 71;
+	text = NULL;
+	if ((p = pool_new()) != NULL &&
+	    (text = grub_map_text(vm, p)) != NULL)
+		rc = run_file(su, *dirp, "device.map", text);
+	if (rc == 0 && vm->vm_loader->ld_ncmds > 0)
+		rc = (text = grub_cfg_text(vm->vm_loader, p)) == NULL ? 71 :
+		    run_file(su, *dirp, "grub.cfg", text);
+	if (p == NULL || text == NULL)
+		diag_add(su->su_diags, VMRUN_ERROR, "no-memory", "", NULL,
+		    "out of memory");
+	pool_free(p);
+	return (rc);
+}
+
+/*
  * Start the loader (design §7.1 step 5) if there is one: 0 with *argvp
  * its argv (new, or NULL when there is no loader), or an exit status.
+ * A loader on "capture" gets the captured port's terminal; one on
+ * anything but stdio its own process group, as bhyve.
  */
 int
 launch_loader(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 {
+	const char *dir, *tty;
 	char **argv;
 	unsigned fl;
+	int prog, rc;
 
 	*argvp = NULL;
-	if (vmrun_vm_loader_argv(vm, sup_prog(su, VMRUN_PROG_BHYVELOAD),
+	if ((prog = vmrun_vm_loader_program(vm)) < 0)
+		return (0);
+	dir = NULL;
+	if (prog == VMRUN_PROG_GRUB_BHYVE &&
+	    (rc = grub_files(su, vm, &dir)) != 0)
+		return (rc);
+	tty = NULL;
+	if (strcmp(vm->vm_loader->ld_console, "capture") == 0) {
+		if (su->su_con.co_master < 0)
+			return (71);
+		tty = su->su_con.co_path;
+	}
+	if (vmrun_vm_loader_argv_run(vm, prog == VMRUN_PROG_GRUB_BHYVE ?
+	    su->su_opts->op_prog[prog] : sup_prog(su, prog), dir, tty,
 	    &argv) != VMRUN_OK)
 		return (71);
-	if (argv == NULL)
-		return (0);
 	memset(&su->su_tail, 0, sizeof(su->su_tail));
 	fl = SP_PIPEERR;
 	if (strcmp(vm->vm_loader->ld_console, "stdio") != 0)
@@ -177,9 +279,10 @@ launch_bhyve(struct vmrun_sup *su, const struct vmrun_vm *vm, char ***argvp)
 	/* The captured port gets the terminal end of vmrun's pty. */
 	if (vm->vm_capture >= 0 && su->su_con.co_master < 0)
 		return (71);
-	st = vmrun_vm_bhyve_argv_tty(vm, sup_prog(su, VMRUN_PROG_BHYVE),
+	/* swtpm's socket is in the run directory the sidecar was given. */
+	st = vmrun_vm_bhyve_argv_run(vm, sup_prog(su, VMRUN_PROG_BHYVE),
 	    (const char *const *)su->su_opts->op_extra, vm->vm_capture >= 0 ?
-	    su->su_con.co_path : NULL, su->su_diags, &argv);
+	    su->su_con.co_path : NULL, su->su_rundir, su->su_diags, &argv);
 	if (st == VMRUN_ERR_HOST)
 		return (69);
 	if (st != VMRUN_OK)

@@ -67,6 +67,10 @@ serve(struct vmrun_sup *su, const struct watch *w)
 	}
 	if (su->su_child.c_errfd >= 0 && fired(w, su->su_child.c_errfd))
 		(void)child_pump(&su->su_child, &su->su_tail, errfd, logfd);
+	/* The sidecar's end first: bhyve's exit is judged by it. */
+	if (su->su_tpm.sc_c.c_running && (fired(w, su->su_tpm.sc_c.c_procfd) ||
+	    (su->su_child.c_running && fired(w, su->su_child.c_procfd))))
+		sidecar_check(su);
 	/* Its end is decided after what it wrote before it is read. */
 	if (su->su_child.c_running && fired(w, su->su_child.c_procfd) &&
 	    child_check(&su->su_child, false))
@@ -128,6 +132,8 @@ loop_arm(struct vmrun_sup *su)
 		watch(w, su->su_child.c_procfd);
 	if (su->su_hook.c_running)
 		watch(w, su->su_hook.c_procfd);
+	if (su->su_tpm.sc_c.c_running)
+		watch(w, su->su_tpm.sc_c.c_procfd);
 	watch(w, su->su_con.co_master);
 	for (i = 0; i < CTL_MAX; i++) {
 		watch(w, su->su_ctl[i].ct_c.c_errfd);

@@ -41,7 +41,7 @@ vmrun_opts_free(struct vmrun_opts *o)
 
 	if (o == NULL)
 		return;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < VMRUN_NPROG; i++)
 		xfree(o->op_prog[i]);
 	xfree(o->op_vmm_dir);
 	xfree(o->op_pidfile);
@@ -69,12 +69,12 @@ opts_dup(const struct vmrun_opts *o)
 		return (c);
 	/* Scalars first; then each string gets a copy of its own. */
 	memcpy(c, o, sizeof(*c));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < VMRUN_NPROG; i++)
 		c->op_prog[i] = NULL;
 	c->op_vmm_dir = c->op_pidfile = c->op_lockfile = NULL;
 	c->op_control = c->op_control_group = c->op_config_file = NULL;
 	c->op_extra = NULL;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < VMRUN_NPROG; i++)
 		if (set_str(&c->op_prog[i], o->op_prog[i]) != VMRUN_OK)
 			goto nomem;
 	if (set_str(&c->op_vmm_dir, o->op_vmm_dir) != VMRUN_OK ||
@@ -110,7 +110,7 @@ enum vmrun_status
 vmrun_opts_set_program(struct vmrun_opts *o, enum vmrun_program p,
     const char *path)
 {
-	if (o == NULL || (unsigned)p > VMRUN_PROG_BHYVELOAD ||
+	if (o == NULL || (unsigned)p >= VMRUN_NPROG ||
 	    (path != NULL && *path == '\0'))
 		return (VMRUN_ERR_ARG);
 	return (set_str(&o->op_prog[p], path));

@@ -192,11 +192,63 @@ enum plat_if {
 	PLAT_IF_NOTTAP		/* an interface, but not a tap */
 };
 
+/*
+ * What vmrun records of a tap that existed before it bridged it, to
+ * give it back as it was (design §12.5).
+ */
+#define PLAT_DESCR_MAX	256	/* Linux's IFALIASZ; FreeBSD's is larger */
+#define PLAT_IFNAME_MAX	16	/* IFNAMSIZ on both */
+struct plat_ifinfo {
+	int		 pi_mtu;
+	bool		 pi_up;
+	char		 pi_descr[PLAT_DESCR_MAX];	/* "": none */
+	char		 pi_master[PLAT_IFNAME_MAX];	/* its bridge, or "" */
+};
+
+/* A bridge, as po_br_state tells of it. */
+#define PLAT_BR_VLANFILTER	0x01	/* VLAN filtering is on */
+
 struct plat_ops {
 	/* State of tap (or vmnet) interface name: enum plat_if or -errno. */
 	int	(*po_if_state)(const char *name);
 	/* Create tap interface name: 0 or an errno. */
 	int	(*po_tap_create)(const char *name);
+	/*
+	 * Interfaces and bridges (design §12.5), all through the system's
+	 * own interfaces (ioctl, netlink), never by running a program.
+	 * Each returns 0 or an errno.
+	 */
+	/* What interface name has now: its MTU, up state, description. */
+	int	(*po_if_info)(const char *name, struct plat_ifinfo *);
+	/* Destroy interface name (a tap vmrun created). */
+	int	(*po_if_destroy)(const char *name);
+	/* Set the description of name ("" clears it). */
+	int	(*po_if_descr)(const char *name, const char *descr);
+	/* Bring name up (true) or down. */
+	int	(*po_if_up)(const char *name, bool up);
+	/* Set the MTU of name. */
+	int	(*po_if_mtu)(const char *name, int mtu);
+	/* Add member ifname to bridge br (del: remove it). */
+	int	(*po_br_add)(const char *br, const char *ifname);
+	int	(*po_br_del)(const char *br, const char *ifname);
+	/*
+	 * set: make vlan (1-4094) the untagged VLAN of member ifname of br
+	 * (FreeBSD: BRDGSIFPVID); !set: take vlan back from it.
+	 */
+	int	(*po_br_pvid)(const char *br, const char *ifname, int vlan,
+		    bool set);
+	/*
+	 * Bridge br: PLAT_BR_* flags (>= 0), -ENOENT when there is no
+	 * such interface, -ENOTTY when it is no bridge, or another -errno.
+	 */
+	int	(*po_br_state)(const char *br);
+	/*
+	 * Can ifname join a bridge with the addresses it holds?  0 yes; 1
+	 * no, with one of its addresses in addr (FreeBSD 15 with
+	 * net.link.bridge.member_ifaddrs=0); PLAT_NA where the system has
+	 * no such rule.
+	 */
+	int	(*po_br_ifaddr)(const char *ifname, char *addr, size_t len);
 	/* Kernel module loaded: 1, 0, or PLAT_NA. */
 	int	(*po_module)(const char *name);
 	/* hw.vmm.maxcpu: > 0, or PLAT_NA when unknown. */
@@ -213,6 +265,13 @@ struct plat_ops {
 	 */
 	int	(*po_pci_lookup)(unsigned long, unsigned long, unsigned *,
 		    unsigned *, unsigned *);
+	/* The host's CPUs (hw.ncpu): > 0, or PLAT_NA when unknown. */
+	int	(*po_ncpu)(void);
+	/*
+	 * The FreeBSD version (kern.osreldate, e.g. 1500068): > 0, or
+	 * PLAT_NA on a system that is not FreeBSD.
+	 */
+	int	(*po_osreldate)(void);
 };
 
 extern const struct plat_ops plat_native;

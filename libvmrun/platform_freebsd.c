@@ -18,14 +18,21 @@
 #include <sys/user.h>
 #include <sys/wait.h>
 
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <net/if_bridgevar.h>
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <libutil.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +420,236 @@ fbsd_tap_create(const char *name)
 	return (e);
 }
 
+/* One interface ioctl on a socket made for it: 0 or an errno. */
+static int
+fbsd_ioctl(unsigned long req, void *arg)
+{
+	int s, e;
+
+	if ((s = socket(AF_LOCAL, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return (errno);
+	e = ioctl(s, req, arg) == 0 ? 0 : errno;
+	close(s);
+	return (e);
+}
+
+static void
+ifr_name(struct ifreq *ifr, const char *name)
+{
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+}
+
+/*
+ * Which bridge holds name is not asked (BRDGADD refuses a member of
+ * another bridge with EBUSY): pi_master stays "".
+ */
+static int
+fbsd_if_info(const char *name, struct plat_ifinfo *pi)
+{
+	struct ifreq ifr;
+	int e;
+
+	memset(pi, 0, sizeof(*pi));
+	ifr_name(&ifr, name);
+	if ((e = fbsd_ioctl(SIOCGIFMTU, &ifr)) != 0)
+		return (e);
+	pi->pi_mtu = ifr.ifr_mtu;
+	ifr_name(&ifr, name);
+	if ((e = fbsd_ioctl(SIOCGIFFLAGS, &ifr)) != 0)
+		return (e);
+	pi->pi_up = (ifr.ifr_flags & IFF_UP) != 0;
+	/*
+	 * No description is ENOMSG; one longer than the buffer comes back
+	 * as a NULL buffer: it could not be given back, so it is an error.
+	 */
+	ifr_name(&ifr, name);
+	ifr.ifr_buffer.buffer = pi->pi_descr;
+	ifr.ifr_buffer.length = sizeof(pi->pi_descr);
+	if ((e = fbsd_ioctl(SIOCGIFDESCR, &ifr)) == ENOMSG) {
+		pi->pi_descr[0] = '\0';
+		return (0);
+	}
+	if (e != 0)
+		return (e);
+	if (ifr.ifr_buffer.buffer == NULL)
+		return (ENAMETOOLONG);
+	pi->pi_descr[sizeof(pi->pi_descr) - 1] = '\0';
+	return (0);
+}
+
+/* ifconfig NAME destroy */
+static int
+fbsd_if_destroy(const char *name)
+{
+	struct ifreq ifr;
+
+	ifr_name(&ifr, name);
+	return (fbsd_ioctl(SIOCIFDESTROY, &ifr));
+}
+
+/* ifconfig NAME description DESCR; a length of 0 clears it. */
+static int
+fbsd_if_descr(const char *name, const char *descr)
+{
+	struct ifreq ifr;
+	size_t n;
+
+	ifr_name(&ifr, name);
+	n = strlen(descr);
+	ifr.ifr_buffer.buffer = n > 0 ? (void *)(uintptr_t)descr : NULL;
+	ifr.ifr_buffer.length = n > 0 ? n + 1 : 0;
+	return (fbsd_ioctl(SIOCSIFDESCR, &ifr));
+}
+
+/* ifconfig NAME up (down): the flags as they are, IFF_UP changed. */
+static int
+fbsd_if_up(const char *name, bool up)
+{
+	struct ifreq ifr;
+	int e, fl;
+
+	ifr_name(&ifr, name);
+	if ((e = fbsd_ioctl(SIOCGIFFLAGS, &ifr)) != 0)
+		return (e);
+	fl = (ifr.ifr_flags & 0xffff) | (ifr.ifr_flagshigh << 16);
+	fl = up ? fl | IFF_UP : fl & ~IFF_UP;
+	ifr.ifr_flags = (short)(fl & 0xffff);
+	ifr.ifr_flagshigh = (short)(fl >> 16);
+	return (fbsd_ioctl(SIOCSIFFLAGS, &ifr));
+}
+
+static int
+fbsd_if_mtu(const char *name, int mtu)
+{
+	struct ifreq ifr;
+
+	ifr_name(&ifr, name);
+	ifr.ifr_mtu = mtu;
+	return (fbsd_ioctl(SIOCSIFMTU, &ifr));
+}
+
+/* A bridge request (if_bridge(4)): SIOCSDRVSPEC, or SIOCGDRVSPEC. */
+static int
+fbsd_drvspec(const char *br, unsigned long cmd, bool set, void *data,
+    size_t len)
+{
+	struct ifdrv ifd;
+
+	memset(&ifd, 0, sizeof(ifd));
+	snprintf(ifd.ifd_name, sizeof(ifd.ifd_name), "%s", br);
+	ifd.ifd_cmd = cmd;
+	ifd.ifd_len = len;
+	ifd.ifd_data = data;
+	return (fbsd_ioctl(set ? SIOCSDRVSPEC : SIOCGDRVSPEC, &ifd));
+}
+
+static int
+fbsd_br_member(const char *br, const char *ifname, unsigned long cmd)
+{
+	struct ifbreq req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.ifbr_ifsname, sizeof(req.ifbr_ifsname), "%s", ifname);
+	return (fbsd_drvspec(br, cmd, true, &req, sizeof(req)));
+}
+
+/* ifconfig BRIDGE addm IF */
+static int
+fbsd_br_add(const char *br, const char *ifname)
+{
+	return (fbsd_br_member(br, ifname, BRDGADD));
+}
+
+/* ifconfig BRIDGE deletem IF */
+static int
+fbsd_br_del(const char *br, const char *ifname)
+{
+	return (fbsd_br_member(br, ifname, BRDGDEL));
+}
+
+/* ifconfig BRIDGE untagged IF VLAN (FreeBSD 15); 0 takes it back. */
+static int
+fbsd_br_pvid(const char *br, const char *ifname, int vlan, bool set)
+{
+#ifdef BRDGSIFPVID
+	struct ifbreq req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.ifbr_ifsname, sizeof(req.ifbr_ifsname), "%s", ifname);
+	req.ifbr_pvid = (ether_vlanid_t)(set ? vlan : 0);
+	return (fbsd_drvspec(br, BRDGSIFPVID, true, &req, sizeof(req)));
+#else
+	(void)br;
+	(void)ifname;
+	(void)vlan;
+	(void)set;
+	return (ENOTSUP);
+#endif
+}
+
+/*
+ * A bridge answers BRDGGCACHE; its flags (FreeBSD 15, BRDGGFLAGS) say
+ * whether it filters VLANs.
+ */
+static int
+fbsd_br_state(const char *br)
+{
+	struct ifbrparam p;
+	int st;
+
+	if (if_nametoindex(br) == 0)
+		return (-ENOENT);
+	memset(&p, 0, sizeof(p));
+	if (fbsd_drvspec(br, BRDGGCACHE, false, &p, sizeof(p)) != 0)
+		return (-ENOTTY);
+	st = 0;
+#ifdef BRDGGFLAGS
+	memset(&p, 0, sizeof(p));
+	if (fbsd_drvspec(br, BRDGGFLAGS, false, &p, sizeof(p)) == 0 &&
+	    (p.ifbrp_flags & IFBRF_VLANFILTER))
+		st |= PLAT_BR_VLANFILTER;
+#endif
+	return (st);
+}
+
+/*
+ * FreeBSD 15 refuses a member holding an IP address unless
+ * net.link.bridge.member_ifaddrs is 1 (if_bridge(4)).
+ */
+static int
+fbsd_br_ifaddr(const char *ifname, char *addr, size_t len)
+{
+	struct ifaddrs *ifa, *a;
+	const void *p;
+	size_t n;
+	int v, found;
+
+	n = sizeof(v);
+	if (sysctlbyname("net.link.bridge.member_ifaddrs", &v, &n, NULL,
+	    0) != 0)
+		return (PLAT_NA);
+	if (v != 0 || getifaddrs(&ifa) != 0)
+		return (0);
+	found = 0;
+	for (a = ifa; a != NULL && !found; a = a->ifa_next) {
+		if (a->ifa_addr == NULL || strcmp(a->ifa_name, ifname) != 0)
+			continue;
+		if (a->ifa_addr->sa_family == AF_INET)
+			p = &((struct sockaddr_in *)(void *)a->ifa_addr)->
+			    sin_addr;
+		else if (a->ifa_addr->sa_family == AF_INET6)
+			p = &((struct sockaddr_in6 *)(void *)a->ifa_addr)->
+			    sin6_addr;
+		else
+			continue;
+		found = inet_ntop(a->ifa_addr->sa_family, p, addr,
+		    (socklen_t)len) != NULL;
+	}
+	freeifaddrs(ifa);
+	return (found);
+}
+
 /* modfind finds modules compiled into the kernel as well as loaded ones. */
 static int
 fbsd_module(const char *name)
@@ -420,16 +657,23 @@ fbsd_module(const char *name)
 	return (modfind(name) >= 0 ? 1 : 0);
 }
 
+/* An int sysctl that must be positive: its value, or PLAT_NA. */
 static int
-fbsd_maxcpu(void)
+fbsd_sysctl_int(const char *name)
 {
 	int n;
 	size_t len;
 
 	len = sizeof(n);
-	if (sysctlbyname("hw.vmm.maxcpu", &n, &len, NULL, 0) != 0 || n <= 0)
+	if (sysctlbyname(name, &n, &len, NULL, 0) != 0 || n <= 0)
 		return (PLAT_NA);
 	return (n);
+}
+
+static int
+fbsd_maxcpu(void)
+{
+	return (fbsd_sysctl_int("hw.vmm.maxcpu"));
 }
 
 /*
@@ -552,9 +796,37 @@ fbsd_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (0);
 }
 
+static int
+fbsd_ncpu(void)
+{
+	return (fbsd_sysctl_int("hw.ncpu"));
+}
+
+static int
+fbsd_osreldate(void)
+{
+	return (fbsd_sysctl_int("kern.osreldate"));
+}
+
 const struct plat_ops plat_native = {
-	fbsd_if_state, fbsd_tap_create, fbsd_module, fbsd_maxcpu,
-	fbsd_ppt, fbsd_pci_lookup
+	.po_if_state = fbsd_if_state,
+	.po_tap_create = fbsd_tap_create,
+	.po_if_info = fbsd_if_info,
+	.po_if_destroy = fbsd_if_destroy,
+	.po_if_descr = fbsd_if_descr,
+	.po_if_up = fbsd_if_up,
+	.po_if_mtu = fbsd_if_mtu,
+	.po_br_add = fbsd_br_add,
+	.po_br_del = fbsd_br_del,
+	.po_br_pvid = fbsd_br_pvid,
+	.po_br_state = fbsd_br_state,
+	.po_br_ifaddr = fbsd_br_ifaddr,
+	.po_module = fbsd_module,
+	.po_maxcpu = fbsd_maxcpu,
+	.po_ppt = fbsd_ppt,
+	.po_pci_lookup = fbsd_pci_lookup,
+	.po_ncpu = fbsd_ncpu,
+	.po_osreldate = fbsd_osreldate,
 };
 
 /*

@@ -13,10 +13,15 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include <dirent.h>
@@ -459,8 +464,13 @@ linux_if_state(const char *name)
 	return (-e);
 }
 
+/*
+ * Attach to tap name (made if missing) and set whether it persists: a
+ * persistent tap outlives its opener; one that is not ends when it is
+ * closed, as ip tuntap del does.  0 or an errno.
+ */
 static int
-linux_tap_create(const char *name)
+tun_persist(const char *name, int on)
 {
 	struct ifreq ifr;
 	int fd, e;
@@ -471,10 +481,343 @@ linux_tap_create(const char *name)
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	e = 0;
-	if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETPERSIST, 1) != 0)
+	if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETPERSIST, on) != 0)
 		e = errno;
 	close(fd);
 	return (e);
+}
+
+static int
+linux_tap_create(const char *name)
+{
+	return (tun_persist(name, 1));
+}
+
+static int
+linux_if_destroy(const char *name)
+{
+	return (tun_persist(name, 0));
+}
+
+/*
+ * Interfaces and bridges through rtnetlink (design §12.5: never by
+ * running ip): one request, one answer, on a socket made for it.
+ */
+#define NL_BUF		16384	/* an RTM_NEWLINK answer with its stats */
+
+struct nlreq {
+	struct nlmsghdr	 nr_h;
+	struct ifinfomsg nr_i;
+	char		 nr_attr[512];
+};
+
+static void
+nl_init(struct nlreq *r, int type, int family, unsigned idx)
+{
+	memset(r, 0, sizeof(*r));
+	r->nr_h.nlmsg_len = NLMSG_LENGTH(sizeof(r->nr_i));
+	r->nr_h.nlmsg_type = (unsigned short)type;
+	r->nr_h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	r->nr_i.ifi_family = (unsigned char)family;
+	r->nr_i.ifi_index = (int)idx;
+}
+
+/* Append an attribute; returns it, to close a nest with nl_end. */
+static struct rtattr *
+nl_attr(struct nlreq *r, int type, const void *data, size_t len)
+{
+	struct rtattr *a;
+
+	a = (struct rtattr *)(void *)((char *)r +
+	    NLMSG_ALIGN(r->nr_h.nlmsg_len));
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len > 0)
+		memcpy(RTA_DATA(a), data, len);
+	r->nr_h.nlmsg_len = NLMSG_ALIGN(r->nr_h.nlmsg_len) +
+	    RTA_ALIGN(a->rta_len);
+	return (a);
+}
+
+static void
+nl_end(struct nlreq *r, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)r + r->nr_h.nlmsg_len -
+	    (char *)nest);
+}
+
+/*
+ * Send r; the answer (a link for RTM_GETLINK) goes to buf: 0 or an
+ * errno (the kernel's answer).
+ */
+static int
+nl_talk(struct nlreq *r, char *buf, size_t len)
+{
+	struct timeval tv = { 5, 0 };	/* the kernel answers at once */
+	struct sockaddr_nl sa;
+	struct nlmsghdr *h;
+	struct nlmsgerr *e;
+	ssize_t n;
+	int s, rc;
+
+	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+	    NETLINK_ROUTE)) < 0)
+		return (errno);
+	/* Every wait is bounded, this one too. */
+	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	r->nr_h.nlmsg_seq = 1;
+	rc = EIO;
+	if (sendto(s, r, r->nr_h.nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) < 0) {
+		rc = errno;
+		goto out;
+	}
+	/* A get is answered by the link, then the acknowledgement. */
+	for (;;) {
+		if ((n = recv(s, buf, len, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = errno;
+			break;
+		}
+		h = (struct nlmsghdr *)(void *)buf;
+		if (!NLMSG_OK(h, (size_t)n))
+			break;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			e = NLMSG_DATA(h);
+			rc = -e->error;
+			break;
+		}
+		if (h->nlmsg_type == RTM_NEWLINK &&
+		    r->nr_h.nlmsg_type == RTM_GETLINK) {
+			rc = 0;
+			break;
+		}
+	}
+out:
+	close(s);
+	return (rc);
+}
+
+/* The link of interface index idx, its attributes in tb: 0 or an errno. */
+static int
+nl_getlink(unsigned idx, char *buf, size_t len, struct ifinfomsg **ip,
+    struct rtattr **tb, int max)
+{
+	struct nlreq r;
+	struct nlmsghdr *h;
+	struct rtattr *a;
+	int n, e;
+
+	nl_init(&r, RTM_GETLINK, AF_UNSPEC, idx);
+	if ((e = nl_talk(&r, buf, len)) != 0)
+		return (e);
+	h = (struct nlmsghdr *)(void *)buf;
+	*ip = NLMSG_DATA(h);
+	memset(tb, 0, (size_t)(max + 1) * sizeof(*tb));
+	n = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(**ip)));
+	for (a = IFLA_RTA(*ip); RTA_OK(a, n); a = RTA_NEXT(a, n))
+		if (a->rta_type <= max)
+			tb[a->rta_type] = a;
+	return (0);
+}
+
+static int
+linux_if_info(const char *name, struct plat_ifinfo *pi)
+{
+	struct rtattr *tb[IFLA_MAX + 1];
+	struct ifinfomsg *ifi;
+	char *buf, mname[IF_NAMESIZE];
+	unsigned idx, m;
+	size_t n;
+	int e;
+
+	memset(pi, 0, sizeof(*pi));
+	if ((idx = if_nametoindex(name)) == 0)
+		return (ENXIO);
+	if ((buf = malloc(NL_BUF)) == NULL)
+		return (ENOMEM);
+	if ((e = nl_getlink(idx, buf, NL_BUF, &ifi, tb, IFLA_MAX)) == 0) {
+		pi->pi_up = (ifi->ifi_flags & IFF_UP) != 0;
+		if (tb[IFLA_MTU] != NULL)
+			memcpy(&pi->pi_mtu, RTA_DATA(tb[IFLA_MTU]),
+			    sizeof(pi->pi_mtu));
+		if (tb[IFLA_IFALIAS] != NULL) {
+			n = RTA_PAYLOAD(tb[IFLA_IFALIAS]);
+			if (n >= sizeof(pi->pi_descr))
+				n = sizeof(pi->pi_descr) - 1;
+			memcpy(pi->pi_descr, RTA_DATA(tb[IFLA_IFALIAS]), n);
+			pi->pi_descr[n] = '\0';
+		}
+		if (tb[IFLA_MASTER] != NULL) {
+			memcpy(&m, RTA_DATA(tb[IFLA_MASTER]), sizeof(m));
+			if (if_indextoname(m, mname) != NULL)
+				snprintf(pi->pi_master,
+				    sizeof(pi->pi_master), "%s", mname);
+		}
+	}
+	free(buf);
+	return (e);
+}
+
+/* One change to the link of name: a request built by fn. */
+static int
+nl_setlink(const char *name, int type, int family,
+    void (*fn)(struct nlreq *, const void *), const void *arg)
+{
+	struct nlreq r;
+	char ack[1024];
+	unsigned idx;
+
+	if ((idx = if_nametoindex(name)) == 0)
+		return (ENXIO);
+	nl_init(&r, type, family, idx);
+	fn(&r, arg);
+	return (nl_talk(&r, ack, sizeof(ack)));
+}
+
+static void
+req_alias(struct nlreq *r, const void *arg)
+{
+	nl_attr(r, IFLA_IFALIAS, arg, strlen(arg));
+}
+
+static void
+req_up(struct nlreq *r, const void *arg)
+{
+	r->nr_i.ifi_change = IFF_UP;
+	r->nr_i.ifi_flags = *(const bool *)arg ? IFF_UP : 0;
+}
+
+static void
+req_u32(struct nlreq *r, const void *arg)
+{
+	const unsigned *v = arg;
+
+	nl_attr(r, (int)v[0], &v[1], sizeof(v[1]));
+}
+
+static void
+req_vlan(struct nlreq *r, const void *arg)
+{
+	struct bridge_vlan_info vi;
+	struct rtattr *nest;
+
+	memset(&vi, 0, sizeof(vi));
+	vi.flags = BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED;
+	vi.vid = (unsigned short)*(const int *)arg;
+	nest = nl_attr(r, IFLA_AF_SPEC, NULL, 0);
+	nl_attr(r, IFLA_BRIDGE_VLAN_INFO, &vi, sizeof(vi));
+	nl_end(r, nest);
+}
+
+static int
+linux_if_descr(const char *name, const char *descr)
+{
+	if (strlen(descr) >= PLAT_DESCR_MAX)
+		return (ENAMETOOLONG);
+	return (nl_setlink(name, RTM_NEWLINK, AF_UNSPEC, req_alias, descr));
+}
+
+static int
+linux_if_up(const char *name, bool up)
+{
+	return (nl_setlink(name, RTM_NEWLINK, AF_UNSPEC, req_up, &up));
+}
+
+static int
+linux_if_mtu(const char *name, int mtu)
+{
+	unsigned v[2] = { IFLA_MTU, (unsigned)mtu };
+
+	return (nl_setlink(name, RTM_NEWLINK, AF_UNSPEC, req_u32, v));
+}
+
+static int
+linux_br_add(const char *br, const char *ifname)
+{
+	unsigned v[2] = { IFLA_MASTER, 0 };
+
+	if ((v[1] = if_nametoindex(br)) == 0)
+		return (ENXIO);
+	return (nl_setlink(ifname, RTM_NEWLINK, AF_UNSPEC, req_u32, v));
+}
+
+/* Only from br: a member another bridge took since is not ours. */
+static int
+linux_br_del(const char *br, const char *ifname)
+{
+	struct plat_ifinfo pi;
+	unsigned v[2] = { IFLA_MASTER, 0 };
+	int e;
+
+	if ((e = linux_if_info(ifname, &pi)) != 0)
+		return (e);
+	if (strcmp(pi.pi_master, br) != 0)
+		return (ESRCH);
+	return (nl_setlink(ifname, RTM_NEWLINK, AF_UNSPEC, req_u32, v));
+}
+
+static int
+linux_br_pvid(const char *br, const char *ifname, int vlan, bool set)
+{
+	(void)br;
+	return (nl_setlink(ifname, set ? RTM_SETLINK : RTM_DELLINK,
+	    AF_BRIDGE, req_vlan, &vlan));
+}
+
+static int
+linux_br_state(const char *br)
+{
+	struct rtattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *a;
+	struct ifinfomsg *ifi;
+	unsigned idx;
+	char *buf;
+	int e, n, st;
+
+	if ((idx = if_nametoindex(br)) == 0)
+		return (-ENOENT);
+	if ((buf = malloc(NL_BUF)) == NULL)
+		return (-ENOMEM);
+	if ((e = nl_getlink(idx, buf, NL_BUF, &ifi, tb, IFLA_MAX)) != 0) {
+		free(buf);
+		return (-e);
+	}
+	memset(li, 0, sizeof(li));
+	if (tb[IFLA_LINKINFO] != NULL) {
+		n = (int)RTA_PAYLOAD(tb[IFLA_LINKINFO]);
+		for (a = RTA_DATA(tb[IFLA_LINKINFO]); RTA_OK(a, n);
+		    a = RTA_NEXT(a, n))
+			if (a->rta_type <= IFLA_INFO_MAX)
+				li[a->rta_type] = a;
+	}
+	st = -ENOTTY;
+	if (li[IFLA_INFO_KIND] != NULL &&
+	    strcmp(RTA_DATA(li[IFLA_INFO_KIND]), "bridge") == 0) {
+		st = 0;
+		if (li[IFLA_INFO_DATA] != NULL) {
+			n = (int)RTA_PAYLOAD(li[IFLA_INFO_DATA]);
+			for (a = RTA_DATA(li[IFLA_INFO_DATA]); RTA_OK(a, n);
+			    a = RTA_NEXT(a, n))
+				if (a->rta_type == IFLA_BR_VLAN_FILTERING &&
+				    *(unsigned char *)RTA_DATA(a) != 0)
+					st |= PLAT_BR_VLANFILTER;
+		}
+	}
+	free(buf);
+	return (st);
+}
+
+/* Linux bridges take members with addresses: no such rule here. */
+static int
+linux_br_ifaddr(const char *ifname, char *addr, size_t len)
+{
+	(void)ifname;
+	(void)addr;
+	(void)len;
+	return (PLAT_NA);
 }
 
 /* Linux has no vmm, nmdm or ppt: those checks do not apply here. */
@@ -514,9 +857,41 @@ linux_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (ENOTSUP);
 }
 
+static int
+linux_ncpu(void)
+{
+	long n;
+
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	return (n > 0 && n < 1 << 30 ? (int)n : PLAT_NA);
+}
+
+/* Not FreeBSD: no FreeBSD version. */
+static int
+linux_osreldate(void)
+{
+	return (PLAT_NA);
+}
+
 const struct plat_ops plat_native = {
-	linux_if_state, linux_tap_create, linux_module, linux_maxcpu,
-	linux_ppt, linux_pci_lookup
+	.po_if_state = linux_if_state,
+	.po_tap_create = linux_tap_create,
+	.po_if_info = linux_if_info,
+	.po_if_destroy = linux_if_destroy,
+	.po_if_descr = linux_if_descr,
+	.po_if_up = linux_if_up,
+	.po_if_mtu = linux_if_mtu,
+	.po_br_add = linux_br_add,
+	.po_br_del = linux_br_del,
+	.po_br_pvid = linux_br_pvid,
+	.po_br_state = linux_br_state,
+	.po_br_ifaddr = linux_br_ifaddr,
+	.po_module = linux_module,
+	.po_maxcpu = linux_maxcpu,
+	.po_ppt = linux_ppt,
+	.po_pci_lookup = linux_pci_lookup,
+	.po_ncpu = linux_ncpu,
+	.po_osreldate = linux_osreldate,
 };
 
 /*

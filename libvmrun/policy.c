@@ -31,6 +31,9 @@ policy_meaning(const struct outcome *oc)
 {
 	if (oc->oc_sig != 0)
 		return ("signal");
+	/* bhyve's "is swtpm running?": no power-off (design §12.2). */
+	if (oc->oc_sidecar && oc->oc_exit == 1)
+		return ("error");
 	if (lost(oc) || oc->oc_exit > 4)
 		return ("unknown");
 	return (meanings[oc->oc_exit]);
@@ -72,6 +75,15 @@ policy_decide(const struct outcome *oc, const char **reason, bool *quote)
 	if (oc->oc_stop) {
 		*reason = "stopped";
 		return (mapped);
+	}
+	/*
+	 * bhyve exits 1 when the sidecar behind its TPM has gone: an
+	 * error, however reboot_on reads 1 (design §12.2).
+	 */
+	if (oc->oc_sidecar && st == 1) {
+		*quote = true;
+		*reason = "sidecar-failed";
+		return (4);
 	}
 	if (!oc->oc_reboot_on[st]) {
 		*reason = st == 0 ? "no-reboot" : st <= 4 ? meanings[st] :

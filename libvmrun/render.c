@@ -1,6 +1,7 @@
 /*
- * render: a resolved target -> the bhyve and bhyveload argument vectors
- * (design §5.1, §5.2) or a bhyve_config(5) file (§5.3).
+ * render: a resolved target -> the bhyve argument vector (design §5.1);
+ * the loader's is render_loader.c's, the bhyve_config(5) file (§5.3)
+ * render_config.c's.
  *
  * bhyve splits legacy option strings on every comma with no escape
  * (bhyve.md §7.1), so a device whose values hold a comma (or an '=' where
@@ -10,6 +11,7 @@
  * such values get every '\' and '%' escaped.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,6 @@
 #include "vmrun_impl.h"
 
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
-#define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
-/*
- * The captured COM port's terminal before there is one: the form of the
- * pty's name on FreeBSD and Linux, N where its number will be.
- */
-#define CAPTURE_PLACEHOLDER	"/dev/pts/N"
 
 /* Escape a value for bhyve's read-time expansion; new string in p. */
 const char *
@@ -130,16 +126,7 @@ legacy_string(struct pool *p, const struct optlist *ol)
 	return (s);
 }
 
-/* A growable argv in a pool. */
-struct av {
-	struct pool	*av_pool;
-	const char	**av_v;
-	size_t		 av_n;
-	size_t		 av_cap;
-	bool		 av_nomem;
-};
-
-static void
+void
 av_add(struct av *av, const char *s)
 {
 	const char **v;
@@ -191,7 +178,7 @@ argv_pack(const char *const *v, size_t n)
 	return (r);
 }
 
-static enum vmrun_status
+enum vmrun_status
 av_export(struct av *av, char ***argvp)
 {
 	*argvp = NULL;
@@ -437,26 +424,155 @@ render_lpc(struct av *av, const struct vmrun_vm *vm, const char *tty)
 	    ",fwcfg=qemu" : "", (char *)NULL));
 }
 
+/*
+ * "-l tpm,TYPE,PATH" after the boot ROM (design §12.3's order): swtpm's
+ * socket in rundir, or the host's device.  No comma can be in PATH
+ * (validated); a '%' is escaped as everywhere.  False when the socket's
+ * path is too long (a diagnostic in ds).
+ */
+static bool
+render_tpm(struct av *av, const struct vmrun_vm *vm, const char *rundir,
+    struct vmrun_diags *ds)
+{
+	char path[PATH_MAX];
+	const char *type;
+	int r;
+
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
+	av_add(av, "-l");
+	av_add(av, pool_cat(av->av_pool, "tpm,", type, ",",
+	    escape_value(av->av_pool, path),
+	    vm->vm_tpm->tp_version != NULL ? ",version=" : "",
+	    vm->vm_tpm->tp_version != NULL ? vm->vm_tpm->tp_version : "",
+	    (char *)NULL));
+	return (true);
+}
+
+/* Does domain i go as "-n", its list and policy free of commas? */
+static bool
+domain_legacy(const struct vmrun_vm *vm, size_t i)
+{
+	const struct domain *dm;
+
+	dm = &vm->vm_domains[i];
+	return (strchr(dm->dm_cpus, ',') == NULL && (dm->dm_policy == NULL ||
+	    strchr(dm->dm_policy, ',') == NULL));
+}
+
+/*
+ * design §12.3, after -c and -m: "-n" per domain by id (those whose
+ * lists hold no comma: bhyve splits -n on every comma), "-p" per pin by
+ * vCPU, then "-K".
+ */
+static void
+render_cpu(struct av *av, const struct vmrun_vm *vm)
+{
+	struct pool *p;
+	struct kv kv[3];
+	const char *cpus, *pol;
+	char a[21], b[21];
+	size_t i;
+
+	p = av->av_pool;
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		if (!domain_legacy(vm, i))
+			continue;
+		(void)domain_kv(vm, i, p, kv);
+		cpus = escape_value(p, vm->vm_domains[i].dm_cpus);
+		pol = vm->vm_domains[i].dm_policy == NULL ? NULL :
+		    escape_value(p, vm->vm_domains[i].dm_policy);
+		if (cpus == NULL || kv[0].kv_val == NULL ||
+		    (vm->vm_domains[i].dm_policy != NULL && pol == NULL)) {
+			av->av_nomem = true;
+			return;
+		}
+		av_add(av, "-n");
+		av_add(av, pool_cat(p, "id=", u64_str(i, a), ",size=",
+		    kv[0].kv_val, ",cpus=", cpus, pol != NULL ?
+		    ",domain_policy=" : "", pol != NULL ? pol : "",
+		    (char *)NULL));
+	}
+	for (i = 0; i < vm->vm_npin; i++) {
+		if (vm->vm_pin[i] < 0)
+			continue;
+		av_add(av, "-p");
+		av_add(av, pool_join(p, u64_str(i, a), ":",
+		    u64_str((uint64_t)vm->vm_pin[i], b)));
+	}
+	if (vm->vm_kbdlayout != NULL) {
+		av_add(av, "-K");
+		av_add(av, escape_value(p, vm->vm_kbdlayout));
+	}
+}
+
+/* "-o KEY=VALUE", the value escaped. */
+static void
+av_cfgkey(struct av *av, const char *key, const char *val)
+{
+	const char *v;
+
+	if (key == NULL || val == NULL ||
+	    (v = escape_value(av->av_pool, val)) == NULL) {
+		av->av_nomem = true;
+		return;
+	}
+	av_add(av, "-o");
+	av_add(av, pool_join(av->av_pool, key, "=", v));
+}
+
+/*
+ * design §12.3, after the LPC devices: the -o keys of the domains that
+ * could not go as "-n", then the SMBIOS strings.
+ */
+static void
+render_cfgkeys(struct av *av, const struct vmrun_vm *vm)
+{
+	struct kv kv[3];
+	size_t i, j, n;
+
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		if (domain_legacy(vm, i))
+			continue;
+		n = domain_kv(vm, i, av->av_pool, kv);
+		for (j = 0; j < n; j++)
+			av_cfgkey(av, kv[j].kv_key, kv[j].kv_val);
+	}
+	for (i = 0; i < vm->vm_nsmbios; i++)
+		av_cfgkey(av, vm->vm_smbios[i].kv_key, vm->vm_smbios[i].kv_val);
+}
+
 enum vmrun_status
 vmrun_vm_bhyve_argv(const struct vmrun_vm *vm, const char *bhyve,
     const char *const *extra, struct vmrun_diags *ds, char ***argvp)
 {
-	return (vmrun_vm_bhyve_argv_tty(vm, bhyve, extra, NULL, ds, argvp));
+	return (vmrun_vm_bhyve_argv_run(vm, bhyve, extra, NULL, NULL, ds,
+	    argvp));
 }
 
-/*
- * tty NULL: CAPTURE_PLACEHOLDER, what a dry run shows of the terminal
- * vmrun makes only when it starts.  Never "": a COM port with no backend.
- */
 enum vmrun_status
 vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
     const char *const *extra, const char *tty, struct vmrun_diags *ds,
     char ***argvp)
 {
+	return (vmrun_vm_bhyve_argv_run(vm, bhyve, extra, tty, NULL, ds,
+	    argvp));
+}
+
+/*
+ * tty NULL: CAPTURE_PLACEHOLDER, what a dry run shows of the terminal
+ * vmrun makes only when it starts.  Never "": a COM port with no backend.
+ * rundir NULL: the user's run directory, where swtpm's socket goes.
+ */
+enum vmrun_status
+vmrun_vm_bhyve_argv_run(const struct vmrun_vm *vm, const char *bhyve,
+    const char *const *extra, const char *tty, const char *rundir,
+    struct vmrun_diags *ds, char ***argvp)
+{
 	static const struct {
 		char	 f_opt[3];
 		size_t	 f_off;
-	} flags[] = {	/* design §5.1: the fixed order -A -D -H -P -S -W -Y -u */
+	} flags[] = {	/* design §5.1, §12.3: -A -D -H -P -S -W -Y -u -w -x */
 		{ "-A", offsetof(struct vmrun_vm, vm_acpi) },
 		{ "-D", offsetof(struct vmrun_vm, vm_destroy) },
 		{ "-H", offsetof(struct vmrun_vm, vm_hlt) },
@@ -465,6 +581,8 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 		{ "-W", offsetof(struct vmrun_vm, vm_msi) },
 		{ "-Y", offsetof(struct vmrun_vm, vm_nomptable) },
 		{ "-u", offsetof(struct vmrun_vm, vm_utc) },
+		{ "-w", offsetof(struct vmrun_vm, vm_msr_ignore) },
+		{ "-x", offsetof(struct vmrun_vm, vm_x2apic) },
 	};
 	struct av av;
 	struct pcient *pl;
@@ -493,6 +611,7 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 	    ",threads=", u64_str(vm->vm_threads, c[3]), (char *)NULL));
 	av_add(&av, "-m");
 	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
+	render_cpu(&av, vm);
 	if (vm->vm_gdb != NULL) {
 		av_add(&av, "-G");
 		av_add(&av, vm->vm_gdb);
@@ -507,6 +626,9 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 	for (i = 0; pl != NULL && i < n; i++)
 		render_pci(&av, &pl[i], ds, &host);
 	render_lpc(&av, vm, tty != NULL ? tty : CAPTURE_PLACEHOLDER);
+	if (!render_tpm(&av, vm, rundir, ds))
+		host = true;
+	render_cfgkeys(&av, vm);
 	for (i = 0; i < vm->vm_nextra; i++)
 		av_add(&av, vm->vm_extra[i]);
 	for (i = 0; extra != NULL && extra[i] != NULL; i++)
@@ -516,54 +638,6 @@ vmrun_vm_bhyve_argv_tty(const struct vmrun_vm *vm, const char *bhyve,
 		st = av.av_nomem ? VMRUN_ERR_NOMEM : VMRUN_ERR_HOST;
 	else
 		st = av_export(&av, argvp);
-	pool_free(av.av_pool);
-	return (st);
-}
-
-enum vmrun_status
-vmrun_vm_loader_argv(const struct vmrun_vm *vm, const char *bhyveload,
-    char ***argvp)
-{
-	struct av av;
-	const struct loader *ld;
-	enum vmrun_status st;
-	size_t i;
-
-	if (argvp == NULL)
-		return (VMRUN_ERR_ARG);
-	*argvp = NULL;
-	if (vm == NULL)
-		return (VMRUN_ERR_ARG);
-	if ((ld = vm->vm_loader) == NULL)
-		return (VMRUN_OK);
-	memset(&av, 0, sizeof(av));
-	if ((av.av_pool = pool_new()) == NULL)
-		return (VMRUN_ERR_NOMEM);
-	/* -m and -S must equal bhyve's (bhyve.md §9.3). */
-	av_add(&av, bhyveload != NULL ? bhyveload : DEFAULT_BHYVELOAD);
-	av_add(&av, "-m");
-	av_add(&av, mem_str(av.av_pool, vm->vm_mem));
-	if (vm->vm_wire)
-		av_add(&av, "-S");
-	av_add(&av, "-c");
-	av_add(&av, ld->ld_console);
-	av_add(&av, "-d");
-	av_add(&av, ld->ld_disk);
-	for (i = 0; i < ld->ld_nenv; i++) {
-		av_add(&av, "-e");
-		av_add(&av, pool_printf(av.av_pool, "%s=%s",
-		    ld->ld_env[i].kv_key, ld->ld_env[i].kv_val));
-	}
-	if (ld->ld_host_dir != NULL) {
-		av_add(&av, "-h");
-		av_add(&av, ld->ld_host_dir);
-	}
-	if (ld->ld_loader != NULL) {
-		av_add(&av, "-l");
-		av_add(&av, ld->ld_loader);
-	}
-	av_add(&av, vm->vm_name);
-	st = av_export(&av, argvp);
 	pool_free(av.av_pool);
 	return (st);
 }

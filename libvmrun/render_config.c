@@ -6,6 +6,7 @@
  * refused rather than dropped.
  */
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,9 +158,61 @@ refuse(const struct vmrun_vm *vm, struct vmrun_diags *ds)
 	return (host ? VMRUN_ERR_HOST : VMRUN_OK);
 }
 
+/*
+ * design §12.3 as bhyve_config keys (bhyve.md §3.1): -w and -x, -K, the
+ * pins (vcpu.N.cpuset) and the NUMA domains (domains.N.*).
+ */
+static void
+cpu_keys_out(struct strbuf *sb, struct pool *p, const struct vmrun_vm *vm)
+{
+	struct kv dk[3];
+	size_t i, j, n;
+
+	if (vm->vm_msr_ignore)
+		sb_add(sb, "x86.strictmsr=false\n");
+	if (vm->vm_x2apic)
+		sb_add(sb, "x86.x2apic=true\n");
+	if (vm->vm_kbdlayout != NULL)
+		kv(sb, p, "keyboard.layout", vm->vm_kbdlayout);
+	for (i = 0; i < vm->vm_npin; i++)
+		if (vm->vm_pin[i] >= 0)
+			sb_printf(sb, "vcpu.%zu.cpuset=%d\n", i, vm->vm_pin[i]);
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		n = domain_kv(vm, i, p, dk);
+		for (j = 0; j < n; j++)
+			kv(sb, p, dk[j].kv_key, dk[j].kv_val);
+	}
+}
+
 enum vmrun_status
 vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
     char **textp)
+{
+	return (vmrun_vm_bhyve_config_run(vm, NULL, ds, textp));
+}
+
+/* The TPM's keys (bhyve.md §6): tpm.type, tpm.path, tpm.version. */
+static bool
+tpm_keys_add(struct strbuf *sb, struct pool *p, const struct vmrun_vm *vm,
+    const char *rundir, struct vmrun_diags *ds)
+{
+	char path[PATH_MAX];
+	const char *type;
+	int r;
+
+	if ((r = tpm_backend(vm, rundir, path, sizeof(path), ds, &type)) <= 0)
+		return (r == 0);
+	kv(sb, p, "tpm.type", type);
+	kv(sb, p, "tpm.path", path);
+	if (vm->vm_tpm->tp_version != NULL)
+		kv(sb, p, "tpm.version", vm->vm_tpm->tp_version);
+	return (true);
+}
+
+/* rundir NULL: the user's run directory, where swtpm's socket goes. */
+enum vmrun_status
+vmrun_vm_bhyve_config_run(const struct vmrun_vm *vm, const char *rundir,
+    struct vmrun_diags *ds, char **textp)
 {
 	static const char *const flagkeys[] = {
 		"destroy_on_poweroff=true\n", "x86.vmexit_on_hlt=true\n",
@@ -203,6 +256,7 @@ vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
 	for (i = 0; i < 7; i++)
 		if (flags[i])
 			sb_add(&sb, flagkeys[i]);
+	cpu_keys_out(&sb, p, vm);
 	if (vm->vm_uuid != NULL)
 		kv(&sb, p, "uuid", vm->vm_uuid);
 	if (vm->vm_gdb != NULL)
@@ -222,6 +276,13 @@ vmrun_vm_bhyve_config(const struct vmrun_vm *vm, struct vmrun_diags *ds,
 		if (vm->vm_fwcfg == FWCFG_QEMU)
 			sb_add(&sb, "lpc.fwcfg=qemu\n");
 	}
+	if (!tpm_keys_add(&sb, p, vm, rundir, ds)) {
+		pool_free(p);
+		sb_free(&sb);
+		return (VMRUN_ERR_HOST);
+	}
+	for (i = 0; i < vm->vm_nsmbios; i++)
+		kv(&sb, p, vm->vm_smbios[i].kv_key, vm->vm_smbios[i].kv_val);
 	pool_free(p);
 	if ((s = sb_take(&sb)) == NULL)
 		return (VMRUN_ERR_NOMEM);

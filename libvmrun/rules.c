@@ -458,7 +458,12 @@ rules_check(struct vctx *vc, struct vmrun_vm *vm, jv_t *top,
 		if (jv_get(top, "fwcfg") != NULL)
 			verr(vc, "conflict", KP("fwcfg"), "fwcfg needs UEFI "
 			    "firmware (bootrom), not a loader");
+		/* bhyve's TPM is found through ACPI tables the firmware has. */
+		if (vm->vm_tpm != NULL)
+			verr(vc, "conflict", KP("tpm"), "a TPM needs UEFI "
+			    "firmware (bootrom), not a loader");
 	}
+	loader_rules(vc, vm, KP("loader"));
 	if (vm->vm_varfile_template != NULL && vm->vm_varfile == NULL)
 		verr(vc, "missing-key", KP("varfile_template"),
 		    "varfile_template needs varfile (the copy to create)");
@@ -533,6 +538,9 @@ rules_check(struct vctx *vc, struct vmrun_vm *vm, jv_t *top,
 
 	/* Taps, writable disks and listening addresses: one user each. */
 	check_shared(vc, vm, overlay, tname);
+
+	/* Pins, NUMA domains (design §12.3). */
+	cpu_rules(vc, vm, top, overlay, tname);
 #undef KP
 }
 

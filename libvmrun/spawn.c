@@ -189,13 +189,14 @@ spawn_slots(struct plat_spawn *ps, unsigned flags, int outfd, int errpipe)
 }
 
 /*
- * ps by posix_spawn(3): what plat_spawn answers, never -1.  An ignored
- * SIGPIPE is the one disposition a spawned child can inherit but not be
- * given; vmrun itself ignores it, a program using the library may not,
- * so it is ignored for the moment.
+ * ps by posix_spawn(3), with fd3 (or -1) as the child's descriptor 3:
+ * what plat_spawn answers, never -1.  An ignored SIGPIPE is the one
+ * disposition a spawned child can inherit but not be given; vmrun
+ * itself ignores it, a program using the library may not, so it is
+ * ignored for the moment.
  */
 static int
-spawn_here(const struct plat_spawn *ps, pid_t *pid)
+spawn_here(const struct plat_spawn *ps, int fd3, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -218,7 +219,9 @@ spawn_here(const struct plat_spawn *ps, pid_t *pid)
 			e |= posix_spawn_file_actions_adddup2(&fa,
 			    ps->ps_fd[i], i);
 	}
-	e |= plat_spawn_closefrom(&fa, 3);
+	if (fd3 >= 0)
+		e |= posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+	e |= plat_spawn_closefrom(&fa, fd3 >= 0 ? 4 : 3);
 	sigemptyset(&none);
 	plat_settable_signals(&dfl);
 	if (ps->ps_ignpipe)
@@ -264,6 +267,18 @@ spawn_here(const struct plat_spawn *ps, pid_t *pid)
 int
 spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 {
+	return (spawn_fd3(c, argv, flags, outfd, -1));
+}
+
+/*
+ * spawn, and the child gets fd3 (the caller's, 4 or above) as its
+ * descriptor 3: a sidecar's listening socket.  -1: none.  A sidecar,
+ * one per boot, is always started by posix_spawn.
+ */
+int
+spawn_fd3(struct child *c, char *const *argv, unsigned flags, int outfd,
+    int fd3)
+{
 	struct plat_spawn ps;
 	int errp[2], e;
 
@@ -282,9 +297,9 @@ spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 	ps.ps_envp = environ;
 	spawn_slots(&ps, flags, outfd, errp[1]);
 	/* The pipe's write end was the lowest free descriptor. */
-	if (!spawn_reserved(errp[1]) || (e = spawn_moved(&ps,
+	if (fd3 >= 0 || !spawn_reserved(errp[1]) || (e = spawn_moved(&ps,
 	    &c->c_pid)) < 0)
-		e = spawn_here(&ps, &c->c_pid);
+		e = spawn_here(&ps, fd3, &c->c_pid);
 	if (errp[1] >= 0)
 		close(errp[1]);
 	errp[1] = -1;

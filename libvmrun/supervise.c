@@ -25,11 +25,12 @@
 #include "supervise.h"
 #include "platform.h"
 
-/* The hook's processes have ended, and every bhyvectl. */
+/* The hook's processes have ended, every bhyvectl and the sidecar. */
 static bool
 quiet(const struct vmrun_sup *su)
 {
-	return (su->su_hook_end == HE_NONE && ctl_idle(su));
+	return (su->su_hook_end == HE_NONE && ctl_idle(su) &&
+	    !su->su_tpm.sc_c.c_running);
 }
 
 static void
@@ -296,7 +297,12 @@ bhyve_failure(struct vmrun_sup *su, const struct outcome *oc, bool restarts)
 	if (oc->oc_sig != 0)
 		snprintf(what, sizeof(what), "was killed by %s",
 		    sn != NULL ? sn : "a signal");
-	else if (oc->oc_exit > 4)
+	else if (oc->oc_sidecar && oc->oc_exit == 1) {
+		quote_failure(su, VMRUN_ERROR, "sidecar-failed", "bhyve",
+		    "exited with status 1 after swtpm, its TPM, had ended "
+		    "(reported as 4, an error, not a power-off)");
+		return;
+	} else if (oc->oc_exit > 4)
 		snprintf(what, sizeof(what), "exited with status %d "
 		    "(unexpected; reported as 4)", oc->oc_exit);
 	else if (oc->oc_exit == 4)
@@ -334,6 +340,7 @@ decide(struct vmrun_sup *su, const struct vmrun_vm *vm, const char **nextp,
 	oc.oc_max_reboots = su->su_opts->op_reboot_count >= 0 ?
 	    su->su_opts->op_reboot_count : vm->vm_max_reboots;
 	oc.oc_reboots = su->su_reboots;
+	oc.oc_sidecar = su->su_tpm.sc_failed;
 
 	sup_event_init(&ev, VMRUN_EV_EXIT);
 	ev.ev_target = vm->vm_target;
@@ -407,7 +414,9 @@ sup_bhyve(struct vmrun_sup *su)
 		return;
 	}
 	su->su_reason = "start-failed";
-	if ((rc = start_bhyve(su, su->su_vm)) != 0) {
+	/* swtpm first, on the socket bhyve then connects to: no wait. */
+	if ((rc = sidecar_start(su, su->su_vm)) != 0 ||
+	    (rc = start_bhyve(su, su->su_vm)) != 0) {
 		sup_after(su, rc);
 		return;
 	}
@@ -431,7 +440,7 @@ bhyve_end(struct vmrun_sup *su)
 
 /*
  * After every run (design §7.1 step 8), bhyve started or not: the hook's
- * processes end and every bhyvectl is over, then the sockets, the VM and
+ * processes and the sidecar end and every bhyvectl is over, then the sockets, the VM and
  * the pid file go.
  */
 static void
@@ -439,9 +448,11 @@ sup_after(struct vmrun_sup *su, int rc)
 {
 	su->su_exit = rc;
 	hook_end_begin(su);
+	sidecar_stop(su);
 	su->su_step = STEP_QUIET;
 }
 
+/* The run resources of the boot (bhyve's pid file...) go first. */
 static void
 after_quiet(struct vmrun_sup *su)
 {
@@ -452,7 +463,6 @@ after_quiet(struct vmrun_sup *su)
 		destroy_begin(su, STEP_DESTROY);
 		return;
 	}
-	pidfile_drop(su);
 	sup_over(su, su->su_exit);
 }
 
@@ -460,7 +470,6 @@ static void
 after_destroy(struct vmrun_sup *su)
 {
 	destroy_end(su);
-	pidfile_drop(su);
 	sup_over(su, su->su_exit);
 }
 
@@ -492,7 +501,8 @@ run_begin(struct vmrun_sup *su)
 	su->su_reason = "start-failed";
 	/* design §7.1 step 2: the host checks, again before every start. */
 	if (su->su_opts->op_checks >= 0 && vmrun_vm_check(vm, su->su_opts,
-	    (unsigned)su->su_opts->op_checks, su->su_diags) > 0) {
+	    (unsigned)su->su_opts->op_checks | VMRUN_CHECK_BHYVE |
+	    CHECK_ATSTART, su->su_diags) > 0) {
 		sup_end(su, 69);
 		return;
 	}
@@ -521,7 +531,25 @@ stale_end(struct vmrun_sup *su)
 	sup_prepare(su);
 }
 
-/* Sockets, varfile, console and pid file, then the loader (step 4). */
+/* bhyve's pid file, made by pidfile_prepare: removed after the boot. */
+static bool
+undo_pidfile(struct vmrun_sup *su, void *arg)
+{
+	(void)arg;
+	return (pidfile_drop(su));
+}
+
+/* Record bhyve's pid file as a run resource of the boot: 0 or 70. */
+static int
+pidfile_record(struct vmrun_sup *su)
+{
+	if (su->su_pidfd < 0 || res_find(su, &su->su_pidfd) != NULL)
+		return (0);
+	return (res_add(su, RL_BOOT, su->su_opts->op_pidfile, "remove",
+	    undo_pidfile, &su->su_pidfd, NULL) == 0 ? 0 : 70);
+}
+
+/* Taps, sockets, varfile, console and pid file, then the loader (step 4). */
 static void
 sup_prepare(struct vmrun_sup *su)
 {
@@ -529,15 +557,17 @@ sup_prepare(struct vmrun_sup *su)
 	int rc;
 
 	vm = su->su_vm;
-	if ((rc = console_sockets(su, vm, true, su->su_diags,
+	if ((rc = taps_setup(su, vm, su->su_diags)) != 0 ||
+	    (rc = console_sockets(su, vm, true, su->su_diags,
 	    cleanup_event)) != 0 ||
 	    (rc = varfile_copy(su, vm, su->su_diags)) != 0 ||
 	    (rc = console_open(su, vm, su->su_diags)) != 0) {
 		sup_end(su, rc);
 		return;
 	}
-	if ((rc = pidfile_prepare(su, su->su_diags)) != 0) {
-		pidfile_drop(su);
+	if ((rc = pidfile_prepare(su, su->su_diags)) != 0 ||
+	    (rc = pidfile_record(su)) != 0) {
+		(void)pidfile_drop(su);
 		sup_end(su, rc);
 		return;
 	}

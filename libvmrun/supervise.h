@@ -22,8 +22,11 @@ struct stat;
 #define DEFAULT_BHYVE		"/usr/sbin/bhyve"
 #define DEFAULT_BHYVECTL	"/usr/sbin/bhyvectl"
 #define DEFAULT_BHYVELOAD	"/usr/sbin/bhyveload"
+#define DEFAULT_GRUB_BHYVE	"/usr/local/sbin/grub-bhyve"
 #define KILL_GRACE	10.0	/* design §7.3: SIGKILL 10 s after power-off */
 #define HOOK_GRACE	5.0	/* design §7.1: hook SIGKILL after 5 s */
+/* swtpm saves its state on SIGTERM in well under a second. */
+#define SIDECAR_GRACE	5.0
 #define CTL_TIMEOUT	30.0	/* bhyvectl gets this long, then SIGKILL */
 #define CTL_MAX		4	/* bhyvectl runs at once: reset, power-off, destroy */
 #define SRV_CLIENTS	32	/* control clients at once; one more is told so */
@@ -36,7 +39,7 @@ struct stat;
 #define TAIL_LINELEN	512
 
 struct vmrun_opts {
-	char		*op_prog[3];
+	char		*op_prog[VMRUN_NPROG];
 	char		*op_control;	/* control socket; NULL: default, "": none */
 	char		*op_control_group; /* group that may use it, or NULL */
 	char		*op_config_file; /* what reload re-reads, or NULL */
@@ -103,6 +106,23 @@ enum hook_end {
 	HE_NONE,		/* nothing of the hook to end */
 	HE_TERM,		/* SIGTERM sent to its group */
 	HE_KILL			/* SIGKILL sent */
+};
+
+/* Stopping a sidecar when bhyve has ended (sidecar.c). */
+enum side_end {
+	SE_NONE,		/* not being stopped */
+	SE_TERM,		/* SIGTERM sent; SIGKILL at sc_deadline */
+	SE_KILL			/* SIGKILL sent */
+};
+
+/* A sidecar (swtpm) beside one bhyve run. */
+struct sidetype;
+struct sidecar {
+	const struct sidetype *sc_type;
+	struct child	 sc_c;
+	enum side_end	 sc_end;
+	double		 sc_deadline;
+	bool		 sc_failed;	/* it ended while bhyve ran */
 };
 
 /* One client of the control socket. */
@@ -178,7 +198,7 @@ enum sup_state {
  * bhyve's stderr and end, the hook's end, the console, the bhyvectls,
  * the control socket and its clients.
  */
-#define LOOP_NFDS	(5 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
+#define LOOP_NFDS	(6 + 2 * CTL_MAX + 1 + SRV_CLIENTS)
 
 struct watch {
 	struct pollfd	 w_pfd[LOOP_NFDS];
@@ -257,6 +277,8 @@ struct vmrun_sup {
 	double		 su_hook_deadline;
 	char		**su_hook_argv;
 
+	struct sidecar	 su_tpm;	/* swtpm, for one run */
+
 	struct ctl	 su_ctl[CTL_MAX];
 	bool		 su_destroy_failed; /* the last bhyvectl --destroy */
 
@@ -295,10 +317,13 @@ struct vmrun_sup {
  *	event.c		events: made, delivered, written as JSON
  *	resource.c	what vmrun made for the VM's runs, undone at their end
  *	hostfs.c	host state: lock, pid files, VM node, sockets, varfile
+ *	taps.c		the taps a VM owns: made, bridged, given back
  *	pty.c		a pseudo-terminal, raw, for a captured COM port
  *	console.c	the captured COM port: its pty, ring and log
  *	launch.c	the children: loader, bhyve, hook, bhyvectl (argv,
  *			spawn; never a wait)
+ *	sidecar.c	swtpm beside a bhyve run: its socket, spawn, stop
+ *			with a deadline, its early end
  *	policy.c	pure decisions: exit meaning, restart, crash loop
  *	control.c	signals and requests, the stop escalation, bhyvectl
  *			runs and the hook's end as states with deadlines
@@ -326,6 +351,7 @@ enum spawn_flags {
 	SP_STDERR_ERR = 0x20	/* stderr to the parent's errfd too */
 };
 int		 spawn(struct child *, char *const *, unsigned, int);
+int		 spawn_fd3(struct child *, char *const *, unsigned, int, int);
 void		 spawn_hold(void);
 void		 spawn_release(void);
 bool		 child_check(struct child *, bool keep);
@@ -354,7 +380,7 @@ int		 lock_take(struct vmrun_sup *, struct vmrun_diags *);
 void		 lock_release(struct vmrun_sup *);
 int		 pidfile_prepare(struct vmrun_sup *, struct vmrun_diags *);
 void		 pidfile_fill(struct vmrun_sup *, pid_t);
-void		 pidfile_drop(struct vmrun_sup *);
+bool		 pidfile_drop(struct vmrun_sup *);
 int		 stale_vm(struct vmrun_sup *, const struct vmrun_vm *,
 		    struct vmrun_diags *);
 int		 console_sockets(struct vmrun_sup *, const struct vmrun_vm *,
@@ -377,6 +403,10 @@ struct resource	*res_find(struct vmrun_sup *, const void *arg);
 void		 res_done(struct vmrun_sup *, struct resource *, bool);
 void		 res_undo(struct vmrun_sup *, enum res_life, bool tell);
 
+/* taps.c */
+int		 taps_setup(struct vmrun_sup *, const struct vmrun_vm *,
+		    struct vmrun_diags *);
+
 /* launch.c */
 const char	*sup_prog(const struct vmrun_sup *, enum vmrun_program);
 bool		 uses_stdio(const struct vmrun_vm *);
@@ -388,6 +418,13 @@ void		 launch_hook(struct vmrun_sup *, const struct vmrun_vm *);
 int		 launch_ctl(struct vmrun_sup *, struct ctl *, const char *);
 void		 quote_failure(struct vmrun_sup *, enum vmrun_severity,
 		    const char *, const char *, const char *);
+
+/* sidecar.c */
+int		 sidecar_start(struct vmrun_sup *, const struct vmrun_vm *);
+void		 sidecar_check(struct vmrun_sup *);
+void		 sidecar_stop(struct vmrun_sup *);
+void		 sidecar_timers(struct vmrun_sup *, double);
+double		 sidecar_deadline(const struct vmrun_sup *);
 
 /* pty.c: a pseudo-terminal (XSI) for a captured COM port: 0 or an errno */
 int		 pty_open(int *, int *, char *, size_t);
@@ -413,6 +450,7 @@ struct outcome {		/* how bhyve ended, and what the policy allows */
 	bool		 oc_no_reboot;
 	long long	 oc_max_reboots;	/* -1: unlimited */
 	long long	 oc_reboots;	/* restarts so far */
+	bool		 oc_sidecar;	/* a sidecar ended while bhyve ran */
 };
 const char	*policy_meaning(const struct outcome *);
 int		 policy_decide(const struct outcome *, const char **, bool *);

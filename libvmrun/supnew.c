@@ -47,6 +47,7 @@ vmrun_sup_new(const struct vmrun_config *cf, const char *target,
 	/* No descriptor yet: 0 would be the caller's standard input. */
 	su->su_child.c_errfd = su->su_child.c_procfd = -1;
 	su->su_hook.c_errfd = su->su_hook.c_procfd = -1;
+	su->su_tpm.sc_c.c_errfd = su->su_tpm.sc_c.c_procfd = -1;
 	for (i = 0; i < CTL_MAX; i++)
 		su->su_ctl[i].ct_c.c_errfd = su->su_ctl[i].ct_c.c_procfd = -1;
 	if ((su->su_opts = opts_dup(o)) == NULL ||

@@ -142,49 +142,28 @@ match_idname(const char *s, size_t max)
 	return (n > 0 && n <= max && s[n] == '\0');
 }
 
-/* design §2.1: ^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$ */
+/*
+ * A name of 1 to max letters, digits, '.', '_' or '-' that starts with a
+ * letter or digit (what, e.g. "VM name", says which name it is).
+ */
 void
-check_vmname(struct vctx *vc, jv_t *v, const char *path)
+check_leadname(struct vctx *vc, jv_t *v, const char *path, const char *code,
+    const char *what, size_t max)
 {
 	const char *s;
 
 	s = jv_str(v);
-	if (!isalnum((unsigned char)s[0]) || !match_idname(s, 31))
-		verr(vc, "bad-name", path, "\"%s\" is not a valid VM name: "
-		    "use 1 to 31 letters, digits, '.', '_' or '-', starting "
-		    "with a letter or digit", s);
+	if (!isalnum((unsigned char)s[0]) || !match_idname(s, max))
+		verr(vc, code, path, "\"%s\" is not a valid %s: use 1 to %zu "
+		    "letters, digits, '.', '_' or '-', starting with a letter "
+		    "or digit", s, what, max);
 }
 
-const struct key cpu_keys[] = {
-	{ "sockets", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
-	{ "cores", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
-	{ "threads", T_INT, K_REQ | K_RANGE, 1, VMRUN_MAX_CPUS, NULL },
-	{ NULL, 0, 0, 0, 0, NULL }
-};
-
+/* design §2.1: ^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$ */
 void
-check_cpu(struct vctx *vc, jv_t *v, const char *path)
+check_vmname(struct vctx *vc, jv_t *v, const char *path)
 {
-	long long s, c, t;
-
-	if (jv_is_int(v)) {
-		s = jv_int(v);
-		if (s < 1 || s > VMRUN_MAX_CPUS)
-			verr(vc, "out-of-range", path, "%lld vCPUs: expected "
-			    "1 to %d", s, VMRUN_MAX_CPUS);
-		return;
-	}
-	schema_check(vc, v, cpu_keys, NULL, path, false);
-	if (!jint(v, "sockets", &s) || !jint(v, "cores", &c) ||
-	    !jint(v, "threads", &t))
-		return;
-	if (s < 1 || c < 1 || t < 1 || s > VMRUN_MAX_CPUS ||
-	    c > VMRUN_MAX_CPUS || t > VMRUN_MAX_CPUS)
-		return;
-	if (s * c * t > VMRUN_MAX_CPUS)
-		verr(vc, "out-of-range", path, "%lld sockets x %lld cores x "
-		    "%lld threads is %lld vCPUs: the limit is %d", s, c, t,
-		    s * c * t, VMRUN_MAX_CPUS);
+	check_leadname(vc, v, path, "bad-name", "VM name", 31);
 }
 
 /*
@@ -482,6 +461,21 @@ tty_backend(struct vctx *vc, jv_t *v, const char *path, bool com)
 		verr(vc, "bad-backend", path, "\"%s\" is not a serial "
 		    "backend: expected \"stdio\", a terminal device such as "
 		    "\"/dev/nmdm0A\", or \"tcp=ADDR:PORT\"", s);
+}
+
+/*
+ * A path that becomes an option of a program that splits its options on
+ * commas with no escape (bhyve's -l tpm, swtpm's --tpmstate): not
+ * empty, and no comma in it.
+ */
+void
+check_comma_free(struct vctx *vc, jv_t *v, const char *path)
+{
+	if (*jv_str(v) == '\0')
+		verr(vc, "empty", path, "must name a path");
+	else if (strchr(jv_str(v), ',') != NULL)
+		verr(vc, "bad-path", path, "\"%s\" holds a comma, which swtpm "
+		    "and bhyve take as the end of an option", jv_str(v));
 }
 
 void

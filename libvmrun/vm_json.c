@@ -4,6 +4,7 @@
  * password written "*" (mask.c).
  */
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,30 +43,86 @@ argv_json(const char **v, size_t n)
 	return (a);
 }
 
+/* The names of kv as an object: new, or NULL when out of memory. */
 static jw_t *
-loader_json(const struct loader *ld)
+kv_json(const struct kv *kv, size_t n)
 {
-	jw_t *o, *env;
+	jw_t *o;
 	size_t i;
 	bool bad;
 
-	if (ld == NULL)
-		return (jw_null());
-	env = jw_object();
-	bad = env == NULL;
-	for (i = 0; env != NULL && i < ld->ld_nenv; i++)
-		jset(&bad, env, ld->ld_env[i].kv_key,
-		    jw_string(ld->ld_env[i].kv_val));
+	o = jw_object();
+	bad = o == NULL;
+	for (i = 0; o != NULL && i < n; i++)
+		jset(&bad, o, kv[i].kv_key, jw_string(kv[i].kv_val));
 	if (bad) {
-		jw_decref(env);
+		jw_decref(o);
 		return (NULL);
 	}
+	return (o);
+}
+
+/* grub's loader with its defaults: root and the device map resolved. */
+static jw_t *
+grub_json(const struct vmrun_vm *vm)
+{
+	const struct loader *ld;
+	const struct kv *map;
+	struct pool *p;
+	jw_t *o;
+	size_t n;
+
+	ld = vm->vm_loader;
+	if ((p = pool_new()) == NULL)
+		return (NULL);
+	o = NULL;
+	if (grub_map(vm, p, &map, &n))
+		o = jw_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o}", "type",
+		    ld->ld_type, "root", grub_root(ld, map, n), "config",
+		    jstr_or_null(ld->ld_config), "directory",
+		    jstr_or_null(ld->ld_dir), "device_map", kv_json(map, n),
+		    "commands", argv_json(ld->ld_cmds, ld->ld_ncmds),
+		    "console", ld->ld_console, "loader",
+		    jstr_or_null(ld->ld_loader));
+	pool_free(p);
+	return (o);
+}
+
+static jw_t *
+loader_json(const struct vmrun_vm *vm)
+{
+	const struct loader *ld;
+	jw_t *o, *env;
+
+	if ((ld = vm->vm_loader) == NULL)
+		return (jw_null());
+	if (ld->ld_grub)
+		return (grub_json(vm));
+	if ((env = kv_json(ld->ld_env, ld->ld_nenv)) == NULL)
+		return (NULL);
 	/* jw_pack fails, releasing the others, when a value is NULL. */
 	o = jw_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "type", ld->ld_type,
 	    "disk", ld->ld_disk, "console", ld->ld_console, "env", env,
 	    "host_dir", jstr_or_null(ld->ld_host_dir), "loader",
 	    jstr_or_null(ld->ld_loader));
 	return (o);
+}
+
+/* "tpm" with its defaults: the version, swtpm's state directory. */
+static jw_t *
+tpm_json(const struct vmrun_vm *vm)
+{
+	const struct tpm *tp;
+	char buf[PATH_MAX];
+
+	if ((tp = vm->vm_tpm) == NULL)
+		return (jw_null());
+	if (!tp->tp_swtpm)
+		return (jw_pack("{s:s, s:s, s:s}", "type", "passthru",
+		    "path", tp->tp_path, "version", "2.0"));
+	return (jw_pack("{s:s, s:o, s:s}", "type", "swtpm", "state_dir",
+	    jstr_or_null(tpm_state_dir(vm, buf, sizeof(buf))), "version",
+	    "2.0"));
 }
 
 static jw_t *
@@ -124,6 +181,52 @@ devices_json(const struct vmrun_vm *vm)
 	return (a);
 }
 
+/* design §12.3: {"VCPU": HOST} for the pinned vCPUs, or null. */
+static jw_t *
+pin_json(const struct vmrun_vm *vm)
+{
+	jw_t *o;
+	char n[21];
+	size_t i;
+	bool bad;
+
+	if (vm->vm_npin == 0)
+		return (jw_null());
+	if ((o = jw_object()) == NULL)
+		return (NULL);
+	bad = false;
+	for (i = 0; i < vm->vm_npin; i++)
+		if (vm->vm_pin[i] >= 0)
+			jset(&bad, o, u64_str(i, n), jw_integer(vm->vm_pin[i]));
+	if (bad) {
+		jw_decref(o);
+		return (NULL);
+	}
+	return (o);
+}
+
+/* The domains as bhyve gets them: id, size, cpus, policy. */
+static jw_t *
+domains_json(const struct vmrun_vm *vm, struct pool *p)
+{
+	const struct domain *dm;
+	jw_t *a;
+	size_t i;
+
+	if ((a = jw_array()) == NULL)
+		return (NULL);
+	for (i = 0; i < vm->vm_ndomains; i++) {
+		dm = &vm->vm_domains[i];
+		if (jw_array_append_new(a, jw_pack("{s:i, s:s, s:s, s:o}",
+		    "id", (int)i, "size", mem_str(p, dm->dm_size), "cpus",
+		    dm->dm_cpus, "policy", jstr_or_null(dm->dm_policy))) != 0) {
+			jw_decref(a);
+			return (NULL);
+		}
+	}
+	return (a);
+}
+
 char *
 vmrun_vm_json(const struct vmrun_vm *vm)
 {
@@ -153,10 +256,10 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	jset(&bad, o, "target", jw_string(vm->vm_target));
 	jset(&bad, o, "next_target",
 	    jstr_or_null(vm->vm_next_target));
-	jset(&bad, o, "cpu", jw_pack("{s:i, s:i, s:i, s:i}",
+	jset(&bad, o, "cpu", jw_pack("{s:i, s:i, s:i, s:i, s:o}",
 	    "cpus", (int)(vm->vm_sockets * vm->vm_cores * vm->vm_threads),
 	    "sockets", (int)vm->vm_sockets, "cores", (int)vm->vm_cores,
-	    "threads", (int)vm->vm_threads));
+	    "threads", (int)vm->vm_threads, "pin", pin_json(vm)));
 	jset(&bad, o, "mem", jw_string(mem_str(p, vm->vm_mem)));
 	jset(&bad, o, "bootrom", jstr_or_null(vm->vm_bootrom));
 	jset(&bad, o, "varfile", jstr_or_null(vm->vm_varfile));
@@ -165,11 +268,12 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	jset(&bad, o, "fwcfg", vm->vm_fwcfg == FWCFG_QEMU ?
 	    jw_string("qemu") : vm->vm_fwcfg == FWCFG_BHYVE ?
 	    jw_string("bhyve") : jw_null());
-	jset(&bad, o, "loader", loader_json(vm->vm_loader));
+	jset(&bad, o, "loader", loader_json(vm));
 	for (i = 0; i < VMRUN_NCOM; i++)
 		jset(&bad, o, coms[i], jstr_or_null(vm->vm_com[i]));
 	jset(&bad, o, "uuid", jstr_or_null(vm->vm_uuid));
 	jset(&bad, o, "state_dir", jstr_or_null(vm->vm_state_dir));
+	jset(&bad, o, "tpm", tpm_json(vm));
 	jset(&bad, o, "gdb", jstr_or_null(vm->vm_gdb));
 	jset(&bad, o, "generate_acpi", jw_boolean(vm->vm_acpi));
 	jset(&bad, o, "power_off_destroy_vm",
@@ -181,6 +285,13 @@ vmrun_vm_json(const struct vmrun_vm *vm)
 	jset(&bad, o, "disable_mptable_gen",
 	    jw_boolean(vm->vm_nomptable));
 	jset(&bad, o, "utc_clock", jw_boolean(vm->vm_utc));
+	jset(&bad, o, "ignore_unimplemented_msr",
+	    jw_boolean(vm->vm_msr_ignore));
+	jset(&bad, o, "x2apic", jw_boolean(vm->vm_x2apic));
+	jset(&bad, o, "keyboard_layout", jstr_or_null(vm->vm_kbdlayout));
+	jset(&bad, o, "domains", domains_json(vm, p));
+	jset(&bad, o, "smbios", jv_is_obj(jv_get(vm->vm_top, "smbios")) ?
+	    jw_from_jv(jv_get(vm->vm_top, "smbios")) : jw_null());
 	jset(&bad, o, "extra_options", argv_json(vm->vm_extra,
 	    vm->vm_nextra));
 	jset(&bad, o, "post_start_script", argv_json(vm->vm_post,

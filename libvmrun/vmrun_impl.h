@@ -234,11 +234,35 @@ struct kv {
 struct loader {
 	const char	*ld_type;
 	const char	*ld_disk;
-	const char	*ld_console;
+	const char	*ld_console;	/* "stdio", "capture" or a tty */
 	struct kv	*ld_env;
 	size_t		 ld_nenv;
 	const char	*ld_host_dir;
-	const char	*ld_loader;
+	const char	*ld_loader;	/* bhyveload's -l; grub-bhyve itself */
+	bool		 ld_grub;	/* type "grub": the keys below */
+	const char	*ld_root;	/* as given, or NULL: grub_root() */
+	const char	*ld_config;
+	const char	*ld_dir;
+	struct kv	*ld_map;	/* as given, or NULL: grub_map() */
+	size_t		 ld_nmap;
+	const char	**ld_cmds;	/* "commands": the grub.cfg vmrun writes */
+	size_t		 ld_ncmds;
+};
+
+/* "tpm" (design §12.2). */
+struct tpm {
+	bool		 tp_swtpm;	/* swtpm; else the host's (passthru) */
+	const char	*tp_path;	/* passthru: the device */
+	const char	*tp_state_dir;	/* swtpm: as given, or NULL: STATE/tpm */
+	const char	*tp_version;	/* as given, or NULL */
+};
+#define DEFAULT_SWTPM	"/usr/local/bin/swtpm"
+#define TPM_SOCK_MAX	104	/* sockaddr_un's sun_path on FreeBSD */
+/* A NUMA domain (design §12.3): domain i of vm_domains has id i. */
+struct domain {
+	uint64_t	 dm_size;		/* bytes */
+	const char	*dm_cpus;		/* vCPU list, "0-3" or "0,1" */
+	const char	*dm_policy;		/* or NULL */
 };
 
 enum fwcfg {
@@ -263,6 +287,7 @@ struct vmrun_vm {
 	const char	*vm_varfile_template;
 	enum fwcfg	 vm_fwcfg;
 	struct loader	*vm_loader;
+	struct tpm	*vm_tpm;		/* or NULL */
 	const char	*vm_com[VMRUN_NCOM];
 	int		 vm_capture;		/* the COM port vmrun captures, or -1 */
 	const char	*vm_console_log;
@@ -281,6 +306,15 @@ struct vmrun_vm {
 	bool		 vm_msi;
 	bool		 vm_nomptable;
 	bool		 vm_utc;
+	bool		 vm_msr_ignore;		/* -w */
+	bool		 vm_x2apic;		/* -x */
+	const char	*vm_kbdlayout;		/* -K, or NULL */
+	int		*vm_pin;		/* host CPU by vCPU, -1: none */
+	size_t		 vm_npin;		/* 0, or the number of vCPUs */
+	struct domain	*vm_domains;
+	size_t		 vm_ndomains;
+	struct kv	*vm_smbios;		/* "bios.vendor" = ..., in order */
+	size_t		 vm_nsmbios;
 	const char	**vm_extra;
 	size_t		 vm_nextra;
 	const char	**vm_post;
@@ -474,13 +508,15 @@ bool		 slot_parse(const char *, struct slot *);
 const char	*slot_str(struct pool *, const struct slot *);
 void		 slot_fmt(const struct slot *, char [16]);
 void		 check_slot(struct vctx *, jv_t *, const char *);
+void		 check_leadname(struct vctx *, jv_t *, const char *,
+		    const char *, const char *, size_t);
 void		 check_vmname(struct vctx *, jv_t *, const char *);
-void		 check_cpu(struct vctx *, jv_t *, const char *);
 void		 check_mem(struct vctx *, jv_t *, const char *);
 bool		 mem_parse(jv_t *, uint64_t *);
 const char	*mem_str(struct pool *, uint64_t);
 void		 check_uuid(struct vctx *, jv_t *, const char *);
 void		 check_gdb(struct vctx *, jv_t *, const char *);
+void		 check_comma_free(struct vctx *, jv_t *, const char *);
 void		 check_tty_backend(struct vctx *, jv_t *, const char *);
 void		 check_com_backend(struct vctx *, jv_t *, const char *);
 bool		 is_stdio_backend(const char *);
@@ -497,7 +533,25 @@ bool		 hostport_parse(const char *, bool, struct tcpaddr *);
 bool		 tcpaddr_make(const char *, long, struct tcpaddr *);
 bool		 match_tapname(const char *);
 bool		 match_idname(const char *, size_t);
+
+/* cpu.c: the vCPUs, pinning, NUMA domains, platform flags, SMBIOS */
 extern const struct key cpu_keys[];
+void		 check_cpu(struct vctx *, jv_t *, const char *);
+extern const struct key domain_keys[];
+extern const struct key smbios_keys[];
+extern const struct key smbios_bios_keys[];
+extern const struct key smbios_system_keys[];
+extern const struct key smbios_board_keys[];
+extern const struct key smbios_chassis_keys[];
+void		 check_pin(struct vctx *, jv_t *, const char *);
+void		 check_domains(struct vctx *, jv_t *, const char *);
+void		 check_smbios(struct vctx *, jv_t *, const char *);
+void		 check_kbdlayout(struct vctx *, jv_t *, const char *);
+void		 cpu_build(struct vctx *, struct vmrun_vm *, jv_t *top);
+void		 cpu_rules(struct vctx *, const struct vmrun_vm *, jv_t *top,
+		    jv_t *overlay, const char *tname);
+size_t		 domain_kv(const struct vmrun_vm *, size_t, struct pool *,
+		    struct kv [3]);
 
 /*
  * Layer 2: the model -- the device types, and a configuration built of
@@ -533,6 +587,7 @@ void		 opt_add_flag(struct optlist *, jv_t *, const char *key,
 /* dev_net.c */
 extern const struct devtype devtype_virtio_net;
 extern const struct devtype devtype_e1000;
+const char	*net_tapname(const struct dev *);
 
 /* dev_block.c */
 extern const struct devtype devtype_virtio_blk;
@@ -559,6 +614,30 @@ extern const struct key console_port_keys[];
 extern const struct key lookup_keys[];
 const char	*console_port_path(jv_t *);
 
+/* loader.c */
+extern const struct key loader_keys[];
+extern const struct key grub_keys[];
+void		 check_loader(struct vctx *, jv_t *, const char *);
+void		 loader_build(struct vmrun_vm *, jv_t *);
+void		 loader_rules(struct vctx *, const struct vmrun_vm *,
+		    const char *);
+bool		 grub_map(const struct vmrun_vm *, struct pool *,
+		    const struct kv **, size_t *);
+const char	*grub_root(const struct loader *, const struct kv *, size_t);
+char		*grub_map_text(const struct vmrun_vm *, struct pool *);
+char		*grub_cfg_text(const struct loader *, struct pool *);
+/* tpm.c */
+extern const struct key tpm_keys[];
+void		 check_tpm(struct vctx *, jv_t *, const char *);
+void		 tpm_build(struct vmrun_vm *, jv_t *);
+const char	*tpm_socket(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t);
+int		 tpm_backend(const struct vmrun_vm *, const char *rundir,
+		    char *, size_t, struct vmrun_diags *, const char **);
+const char	*tpm_state_dir(const struct vmrun_vm *, char *, size_t);
+void		 tpm_host(struct hctx *, const struct vmrun_vm *,
+		    const char *swtpm);
+
 /* config.c */
 struct devsrc {
 	jv_t		*ds_obj;
@@ -567,7 +646,6 @@ struct devsrc {
 	int		 ds_baseidx;
 };
 extern const struct key top_keys[];
-extern const struct key loader_keys[];
 extern const struct key restart_limit_keys[];
 struct vmrun_vm	*config_build(struct vctx *, jv_t *top, jv_t *overlay,
 		    const char *tname, const struct devsrc *, size_t,
@@ -601,6 +679,12 @@ struct hctx {			/* host-check context */
 	size_t		 hc_nproblems;	/* found by this call */
 };
 
+/*
+ * vmrun_vm_check flag of the supervisor's own checks before a start (not
+ * in vmrun.h): a tap the start makes (taps.c) is not made by the check.
+ */
+#define CHECK_ATSTART	0x100
+
 enum filekind {
 	FK_ANY,
 	FK_REG,
@@ -628,13 +712,29 @@ bool		 unix_socket_live(const char *);
  * file, the JSON of -d -- and the library's functions over it.
  */
 
+/*
+ * The captured COM port's terminal before there is one: the form of the
+ * pty's name on FreeBSD and Linux, N where its number will be.
+ */
+#define CAPTURE_PLACEHOLDER	"/dev/pts/N"
+
 /* render.c */
+struct av {				/* a growable argv in a pool */
+	struct pool	*av_pool;
+	const char	**av_v;
+	size_t		 av_n;
+	size_t		 av_cap;
+	bool		 av_nomem;
+};
+void		 av_add(struct av *, const char *);	/* borrows */
+enum vmrun_status av_export(struct av *, char ***);	/* new argv */
 char		**argv_pack(const char *const *, size_t);	/* new */
 bool		 optlist_needs_cfgform(const struct optlist *);
 void		 dev_optlist(const struct dev *, struct optlist *);
 const char	*escape_value(struct pool *, const char *);
 struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
 
+/* render_loader.c: vmrun_vm_loader_argv*() of vmrun.h */
 /* render_config.c: vmrun_vm_bhyve_config() of vmrun.h */
 /* vm_json.c: vmrun_vm_json() of vmrun.h */
 /* vm.c: vmrun_config_*() and vmrun_vm_*() of vmrun.h */
@@ -645,6 +745,12 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
  */
 
 /* check.c: vmrun_vm_check() of vmrun.h; a device's checks are its dt_host */
+
+/* probe.c: what the installed bhyve supports (design §12.4) */
+void		 probe_check(struct hctx *, const struct vmrun_vm *);
+size_t		 probe_parse_usage(const char *, bool [128]);
+size_t		 probe_parse_emuls(const char *, char *, size_t);
+unsigned	 probe_reset(void);	/* tests */
 /* hostfs.c: in supervise.h */
 
 /*
@@ -653,6 +759,8 @@ struct pcient	*pci_list(const struct vmrun_vm *, struct pool *, size_t *);
 
 /* opts.c, spawn.c, event.c, resource.c, pty.c, console.c, launch.c: in
    supervise.h */
+/* sidecar.c: in supervise.h */
+/* taps.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
 /* supnew.c: vmrun_sup_new() and vmrun_sup_free(), the callback, signals */

@@ -19,6 +19,23 @@ printf '%s\n' '{"name": "bad vm", "cpu": 0, "mem": "512X",' \
     ./vmrun/vmrun -c - --dry-run || echo "(exit status $?)"
 
 echo
+echo "== examples/linux-grub.json: a Linux VM booted by grub-bhyve, which runs"
+echo "   before every start with the device.map vmrun writes from the VM's"
+echo "   disks (its install target adds the installer CD and boots from it)"
+./vmrun/vmrun -c examples/linux-grub.json --dry-run
+./vmrun/vmrun -c examples/linux-grub.json -t install --dry-run
+echo "   the device map of the install target (--debug):"
+./vmrun/vmrun -c examples/linux-grub.json -t install --debug |
+    sed -n '/"device_map"/,/}/p'
+
+echo
+w=examples/windows11.json
+echo "== $w: a Windows 11-style VM, UEFI with its own variables and a TPM"
+echo "   on swtpm, which vmrun runs beside bhyve on a socket of its run"
+echo "   directory (-P names it here); target \"install\" adds the installer"
+./vmrun/vmrun -c "$w" -t install -P /var/run/vmrun/win11.pid --dry-run
+
+echo
 echo "== host checks (--check): what this host lacks to start the install target"
 ./vmrun/vmrun -c "$ex" -t install --check --vmm-dir "${TMPDIR:-/tmp}" \
     -P "${TMPDIR:-/tmp}/vmrun-demo-check.pid" || echo "(exit status $?)"
@@ -38,6 +55,7 @@ echo "   then vmrun receives SIGTERM and stops the VM gracefully.  The host"
 echo "   checks are skipped (--no-requirement-check): this host has no tap3."
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+mkdir -m 700 "$tmp/win"
 h=$(pwd)/tests/helpers
 # com1 captured instead of on stdio: the demo has no terminal of its
 # own, and vmrun keeps the console from power-on.
@@ -69,3 +87,51 @@ wait "$vmrun" || status=$?
 echo "vmrun exited with status $status (1: powered off)"
 echo "-- events (--events FILE), one JSON object per line:"
 sed 's/"argv":\[[^]]*\]/"argv":[...]/' "$tmp/events"
+
+echo
+swtpm=$(command -v swtpm || true)
+if [ -z "$swtpm" ]; then
+	echo "== (swtpm is not installed: the Windows 11 lifecycle is skipped;"
+	echo "   make deps installs it)"
+	exit 0
+fi
+echo "== SIMULATED lifecycle of $w with the REAL swtpm ($swtpm) and the"
+echo "   fake bhyve: before each run vmrun makes swtpm's socket and starts"
+echo "   swtpm on it, then bhyve at once; the fake bhyve sends the firmware's"
+echo "   first TPM 2.0 commands.  The guest reboots once (a fresh swtpm), then"
+echo "   swtpm is killed: bhyve fails (\"is swtpm running?\"), which is an"
+echo "   error, not a power-off (end reason sidecar-failed, status 4)."
+# The firmware's variables: vmrun copies them from the template once.
+head -c 131072 /dev/zero > "$tmp/win/VARS.template"
+sed -e "s|/vm/win11/BHYVE_UEFI_VARS.fd|$tmp/win/VARS.fd|" \
+    -e "s|/usr/local/share/uefi-firmware/BHYVE_UEFI_VARS.fd|$tmp/win/VARS.template|" \
+    -e "s|\"tpm\": {\"type\": \"swtpm\"}|\"tpm\": {\"type\": \"swtpm\", \"state_dir\": \"$tmp/win/tpm\"}|" \
+    "$w" > "$tmp/win/vm.json"
+mkdir "$tmp/win/vmm"
+FAKE_DIR=$tmp/win FAKE_VMM_DIR=$tmp/win/vmm FAKE_BHYVE_STATUS="0 1" \
+    FAKE_BHYVE_RUNTIME=1 FAKE_BHYVE_TPM_WATCH=1 ./vmrun/vmrun \
+    -c "$tmp/win/vm.json" --bhyve "$h/fake-bhyve" \
+    --bhyvectl "$h/fake-bhyvectl" --swtpm "$swtpm" --vmm-dir "$tmp/win/vmm" \
+    -P "$tmp/win/vmrun.pid" --events "$tmp/win/events" \
+    --no-requirement-check 2> "$tmp/win/err" &
+vmrun=$!
+# The first run reboots after 1 s; 0.5 s into the second, swtpm goes.
+n=0
+: > "$tmp/win/tpm.answers"
+while [ "$(grep -c getrandom "$tmp/win/tpm.answers" || true)" -lt 2 ] &&
+    [ "$n" -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+pkill -KILL -P "$vmrun" -x swtpm || true
+status=0
+wait "$vmrun" || status=$?
+echo "vmrun exited with status $status (4: sidecar-failed)"
+echo "-- what swtpm answered the firmware's TPM2_Startup and TPM2_GetRandom, per run:"
+cat "$tmp/win/tpm.answers"
+echo "-- the TPM's state, kept in its state directory:"
+ls "$tmp/win/tpm"
+echo "-- what vmrun said:"
+cat "$tmp/win/err"
+echo "-- events:"
+sed 's/"argv":\[[^]]*\]/"argv":[...]/' "$tmp/win/events"

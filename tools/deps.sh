@@ -20,6 +20,8 @@ if [ "$(uname -s)" != FreeBSD ]; then
 	have ip || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] ||
 	    missing="$missing iproute2"
 	have python3 || missing="$missing python3"
+	# cli/bridge_test traces a bridged start: no ifconfig, no ip.
+	have strace || missing="$missing strace"
 fi
 # The TPM tests run the real swtpm beside the fake bhyve; the cloud-init
 # tests build the seed with the real makefs and read it back with xorriso.
@@ -50,7 +52,7 @@ if [ -r /etc/debian_version ] && [ "$(id -u)" = 0 ]; then
 	apt-get update -qq >/dev/null &&
 	apt-get install -y -qq build-essential pkg-config libjansson-dev \
 	    libjson-c-dev libatf-dev atf-sh kyua iproute2 python3 python3-jsonschema \
-	    swtpm makefs xorriso >/dev/null || {
+	    swtpm makefs xorriso strace >/dev/null || {
 		echo "vmrun: apt-get install failed" >&2
 		exit 1
 	}
@@ -59,5 +61,5 @@ fi
 echo "vmrun: missing:$missing" >&2
 echo "vmrun: on Debian run as root: apt-get install build-essential" \
     "pkg-config libjansson-dev libjson-c-dev libatf-dev atf-sh kyua" \
-    "iproute2 python3 python3-jsonschema swtpm makefs xorriso" >&2
+    "iproute2 python3 python3-jsonschema swtpm makefs xorriso strace" >&2
 exit 1

@@ -28,7 +28,8 @@ plan() {
 		    sed 's/{ "\([^"]*\)".*/\1/'
 		grep -A1 -h '^const struct devtype devtype_' libvmrun/dev_*.c |
 		    grep -o '"[a-z0-9-]*"' | tr -d '"'
-		printf '%s\n' targets remove next_target stdio capture default
+		printf '%s\n' targets remove next_target stdio capture default \
+		    grub hd0 cd0 host
 	} | sort -u | sed 's/.*/"\\"&\\""/'
 	printf '%s\n' '"{"' '"}"' '"["' '"]"' '":"' '","' '"null"' '"true"' \
 	    '"false"' '"\\u0000"' '"\\ud83d\\ude00"'

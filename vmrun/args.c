@@ -18,8 +18,8 @@
 enum {
 	O_JSON = 256, O_DEBUG, O_EMIT, O_CHECK, O_NOREQ, O_FIX, O_NOREBOOT,
 	O_REBOOTON, O_REBOOTCOUNT, O_EVENTS, O_LOG, O_STOPTIMEOUT, O_BHYVE,
-	O_BHYVECTL, O_BHYVELOAD, O_VMMDIR, O_CONTROL, O_CONTROLGROUP,
-	O_NOSTDIO
+	O_BHYVECTL, O_BHYVELOAD, O_GRUBBHYVE, O_VMMDIR, O_CONTROL, O_CONTROLGROUP,
+	O_NOSTDIO, O_SWTPM
 };
 
 /* The options table: also the source of the usage text. */
@@ -73,6 +73,10 @@ static const struct opttab {
 	    "bhyvectl program" },
 	{ { "bhyveload", required_argument, NULL, O_BHYVELOAD }, 0, "PATH",
 	    "bhyveload program" },
+	{ { "grub-bhyve", required_argument, NULL, O_GRUBBHYVE }, 0, "PATH",
+	    "grub-bhyve program" },
+	{ { "swtpm", required_argument, NULL, O_SWTPM }, 0, "PATH",
+	    "swtpm program (a TPM of type swtpm)" },
 	{ { "vmm-dir", required_argument, NULL, O_VMMDIR }, 0, "DIR",
 	    "where VM device nodes are looked for" },
 	{ { "control", required_argument, NULL, O_CONTROL }, 0, "PATH",
@@ -343,6 +347,12 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 		case O_BHYVELOAD:
 			o->bhyveload = optarg;
 			break;
+		case O_GRUBBHYVE:
+			o->grub_bhyve = optarg;
+			break;
+		case O_SWTPM:
+			o->swtpm = optarg;
+			break;
 		case O_VMMDIR:
 			o->vmm_dir = optarg;
 			break;
@@ -438,6 +448,10 @@ args_parse(int argc, char *argv[], struct options *o, FILE *errfp)
 		o->bhyveload = getenv("VMRUN_BHYVELOAD");
 	if (o->bhyvectl == NULL)
 		o->bhyvectl = getenv("VMRUN_BHYVECTL");
+	if (o->grub_bhyve == NULL)
+		o->grub_bhyve = getenv("VMRUN_GRUB_BHYVE");
+	if (o->swtpm == NULL)
+		o->swtpm = getenv("VMRUN_SWTPM");
 	if (o->vmm_dir == NULL)
 		o->vmm_dir = getenv("VMRUN_VMM_DIR");
 	return (-1);
@@ -463,6 +477,11 @@ args_opts(const struct options *o, int logfd, struct vmrun_opts *op)
 	if (st == VMRUN_OK && o->bhyveload != NULL)
 		st = vmrun_opts_set_program(op, VMRUN_PROG_BHYVELOAD,
 		    o->bhyveload);
+	if (st == VMRUN_OK && o->grub_bhyve != NULL)
+		st = vmrun_opts_set_program(op, VMRUN_PROG_GRUB_BHYVE,
+		    o->grub_bhyve);
+	if (st == VMRUN_OK && o->swtpm != NULL)
+		st = vmrun_opts_set_program(op, VMRUN_PROG_SWTPM, o->swtpm);
 	if (st == VMRUN_OK && o->vmm_dir != NULL)
 		st = vmrun_opts_set_vmm_dir(op, o->vmm_dir);
 	if (st == VMRUN_OK && o->control != NULL)

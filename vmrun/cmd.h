@@ -45,6 +45,8 @@ struct options {
 	const char	*bhyve;
 	const char	*bhyvectl;
 	const char	*bhyveload;
+	const char	*grub_bhyve;
+	const char	*swtpm;
 	const char	*vmm_dir;
 	const char	*control;	/* --control; "" for none */
 	const char	*control_group;

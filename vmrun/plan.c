@@ -3,6 +3,7 @@
  * so they can be pasted, or as JSON (design §8).
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,19 +179,39 @@ dry_run_json(const struct vmrun_vm *vm, const struct vmrun_diags *ds,
 	return (print_doc(doc));
 }
 
+/*
+ * The loader's command as the run would have it: its program, and for
+ * grub-bhyve the run directory its files would be in (that of -P when
+ * given, else the default).
+ */
+static enum vmrun_status
+loader_argv(const struct options *o, const struct vmrun_vm *vm,
+    char ***argvp)
+{
+	char dir[PATH_MAX];
+	const char *rundir;
+
+	if ((rundir = vmrun_run_dir(o->lockfile, dir, sizeof(dir))) == NULL)
+		return (VMRUN_ERR_ARG);
+	return (vmrun_vm_loader_argv_run(vm, vmrun_vm_loader_program(vm) ==
+	    VMRUN_PROG_GRUB_BHYVE ? o->grub_bhyve : o->bhyveload, rundir,
+	    NULL, argvp));
+}
+
 int
 dry_run(const struct options *o, const struct vmrun_vm *vm,
     struct vmrun_diags *ds, const char *file)
 {
 	enum vmrun_status st;
-	char **loader, **bhyve;
+	char **loader, **bhyve, dir[PATH_MAX];
 	int rc;
 
 	loader = bhyve = NULL;
-	st = vmrun_vm_loader_argv(vm, o->bhyveload, &loader);
+	st = loader_argv(o, vm, &loader);
 	if (st == VMRUN_OK)
-		st = vmrun_vm_bhyve_argv(vm, o->bhyve,
-		    (const char *const *)o->extra, ds, &bhyve);
+		st = vmrun_vm_bhyve_argv_run(vm, o->bhyve,
+		    (const char *const *)o->extra, NULL,
+		    vmrun_run_dir(o->lockfile, dir, sizeof(dir)), ds, &bhyve);
 	if (st == VMRUN_ERR_HOST) {
 		if (o->json)
 			print_diags_json(ds, vmrun_vm_name(vm));

@@ -205,11 +205,19 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 	ds = o->json ? cfgds : vmrun_diags_new();
 	if (op == NULL || ds == NULL ||
 	    (o->vmm_dir != NULL && vmrun_opts_set_vmm_dir(op, o->vmm_dir) !=
-	    VMRUN_OK) || (o->lockfile != NULL &&
+	    VMRUN_OK) ||
+	    /* The bhyve asked what it supports (design §12.4). */
+	    (o->bhyve != NULL && vmrun_opts_set_program(op, VMRUN_PROG_BHYVE,
+	    o->bhyve) != VMRUN_OK) || (o->lockfile != NULL &&
 	    vmrun_opts_set_lockfile(op, o->lockfile) != VMRUN_OK) ||
 	    /* bhyve's pid file tells a running VM from a leftover. */
 	    (o->pidfile != NULL &&
-	    vmrun_opts_set_pidfile(op, o->pidfile) != VMRUN_OK)) {
+	    vmrun_opts_set_pidfile(op, o->pidfile) != VMRUN_OK) ||
+	    /* The programs checked are the ones that would run. */
+	    (o->grub_bhyve != NULL && vmrun_opts_set_program(op,
+	    VMRUN_PROG_GRUB_BHYVE, o->grub_bhyve) != VMRUN_OK) ||
+	    (o->swtpm != NULL && vmrun_opts_set_program(op,
+	    VMRUN_PROG_SWTPM, o->swtpm) != VMRUN_OK)) {
 		warnx_("out of memory");
 		vmrun_opts_free(op);
 		if (ds != cfgds)
@@ -220,8 +228,9 @@ cmd_check(const struct options *o, const struct vmrun_config *cf,
 	 * --check alone changes nothing, and a problem the start would fix
 	 * ("fix": true) is only a warning; with --fix it fixes, then checks.
 	 */
-	nerr = vmrun_vm_check(vm, op, VMRUN_CHECK_STATE | (o->fix ?
-	    VMRUN_CHECK_FIX_ALL : VMRUN_CHECK_FIX | VMRUN_CHECK_PREVIEW), ds);
+	nerr = vmrun_vm_check(vm, op, VMRUN_CHECK_STATE | VMRUN_CHECK_BHYVE |
+	    (o->fix ? VMRUN_CHECK_FIX_ALL : VMRUN_CHECK_FIX |
+	    VMRUN_CHECK_PREVIEW), ds);
 	rc = nerr > 0 ? EX_UNAVAILABLE : EX_OK;
 	if (o->json) {
 		if ((s = vmrun_diags_json(ds, vmrun_vm_name(vm))) == NULL) {

@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ run(const struct options *o)
 	const struct vmrun_vm *vm;
 	enum vmrun_status st;
 	const char *file;
-	char *s;
+	char *s, dir[PATH_MAX];
 	int rc;
 
 	if ((ds = vmrun_diags_new()) == NULL) {
@@ -107,7 +108,8 @@ run(const struct options *o)
 		free(s);
 		break;
 	case M_EMITCONFIG:
-		st = vmrun_vm_bhyve_config(vm, ds, &s);
+		st = vmrun_vm_bhyve_config_run(vm, vmrun_run_dir(o->lockfile,
+		    dir, sizeof(dir)), ds, &s);
 		if (st == VMRUN_ERR_UNSUPPORTED || st == VMRUN_ERR_HOST) {
 			fprintf(stderr, "vmrun: %s: target %s cannot be written "
 			    "as a bhyve_config file:\n", file,

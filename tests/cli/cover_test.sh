@@ -124,7 +124,7 @@ bad_option()
 tc empty_option_values "an empty path or name is a usage error naming the option"
 empty_option_values_body()
 {
-	for o in --bhyve --bhyvectl --bhyveload --vmm-dir -p -P --events \
+	for o in --bhyve --bhyvectl --bhyveload --grub-bhyve --vmm-dir -p -P --events \
 	    --log -t; do
 		bad_option "$o" '' "option $o needs a non-empty argument"
 	done

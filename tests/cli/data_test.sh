@@ -89,6 +89,46 @@ run_case()
 	    "$bin" -c "$c.json" "$@"
 }
 
+# replay_bhyve15: every dry run of the pass cases, read by bhyve 15's
+# option parser as tests/helpers/bhyve-replay has it: no option or
+# syntax bhyve would refuse, no configuration key it would ignore.
+replay_bhyve15_head()
+{
+	atf_set descr "every pass case's bhyve command replays through" \
+	    "bhyve 15's option parser with no error and no unknown key"
+}
+replay_bhyve15_body()
+{
+	local data bin f c args n
+
+	data=$(data_dir)
+	bin=$(vmrun_bin)
+	[ -x "$bin" ] || atf_fail "$bin is not built"
+	unset VMRUN_BHYVE VMRUN_BHYVELOAD VMRUN_BHYVECTL VMRUN_VMM_DIR
+	n=0
+	for f in "$data"/pass-*.json; do
+		c=${f%.json}
+		args=$(case_args "$c")
+		case " ${args%% -- *} " in
+		*" --debug "*|*" --emit-config "*|*" --check "*)
+			continue
+			;;
+		*" --json "*)
+			;;
+		*)
+			args="--json $args"
+			;;
+		esac
+		eval "set -- $args"
+		(cd "$data" && "$bin" -c "$f" "$@") > "${c##*/}.dry" \
+		    2> /dev/null || atf_fail "${c##*/}: vmrun failed"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ] || atf_fail "no dry run to replay"
+	atf_check -s exit:0 -o empty -e empty \
+	    "$(atf_get_srcdir)/../helpers/bhyve-replay" ./*.dry
+}
+
 atf_init_test_cases()
 {
 	local c kind tc part ifs
@@ -114,4 +154,5 @@ atf_init_test_cases()
 		}"
 		atf_add_test_case "$tc"
 	done
+	atf_add_test_case replay_bhyve15
 }

@@ -302,14 +302,14 @@ EOF
 	    ./in-ns -- sh -c './check --fix 2>/dev/null && ./check'
 }
 
-tc tap_fix_at_start "a start creates the tap of a device with \"fix\": true and starts; without it, refuses with 69"
+tc tap_fix_at_start "a start creates the tap of a device with \"fix\": true, starts, and destroys the tap it made at the end; without it, refuses with 69"
 tap_fix_at_start_body()
 {
 	setup
 	need_netns
 	config '"emulations": [{"device": "virtio-net", "name": "tap5", "fix": true}]'
 	atf_check -s exit:1 -o empty -e save:err \
-	    ./in-ns -- sh -c './run && exit 99; st=$?; ip link show tap5 > /dev/null || exit 98; exit $st'
+	    ./in-ns -- sh -c './run && exit 99; st=$?; ip link show tap5 > /dev/null 2>&1 && exit 98; exit $st'
 	grep -q '^vmrun: ht: pci 0:1:0 virtio-net tap5: fixed: created tap interface tap5$' err ||
 	    atf_fail "no word of the fix: $(oneline err)"
 	grep -q '^start .* -s 0:1:0,virtio-net,tap5 .*ht$' bhyve.log ||
@@ -602,4 +602,124 @@ vmrun: ht: 6 problems
     /dev/no-such-tty: No such file or directory
 EOF
 	atf_check -s exit:69 -o empty -e file:expect ./check
+}
+
+# cpu_config CPU [JSON MEMBERS]: as config, with "cpu" set to CPU.
+cpu_config()
+{
+	: > rom.fd
+	printf '{"name": "ht", "cpu": %s, "mem": "512M", "bootrom": "rom.fd"%s}\n' \
+	    "$1" "${2:+, $2}" > vm.json
+}
+
+# numa_config: vm.json with what bhyve 15 has and bhyve 14 lacks (-n).
+numa_config()
+{
+	cpu_config '{"sockets": 1, "cores": 2, "threads": 1, "pin": [0]}' \
+	    '"x2apic": true, "domains": [{"size": "256M", "cpus": "0"}, {"size": "256M", "cpus": "1"}]'
+}
+
+tc bhyve_old_check "--check against a bhyve 14 whose -h lists no -n: bhyve-lacks naming NUMA domains and FreeBSD 15.0 (69); bhyve 15 passes"
+bhyve_old_check_body()
+{
+	setup
+	numa_config
+	cat > expect <<EOF
+vmrun: ht: 1 problem
+  vm
+    this bhyve lacks NUMA domains (-n): "bhyve -h" lists no -n; FreeBSD 15.0 is the first release to have it
+      fix: upgrade the host to FreeBSD 15.0 or later, or remove "domains"
+EOF
+	atf_check -s exit:69 -o empty -e file:expect env FAKE_BHYVE_VERSION=14 \
+	    ./check --bhyve "$H/fake-bhyve"
+	atf_check -s exit:69 \
+	    -o match:'"code":"bhyve-lacks","group":"vm","path":"domains"' \
+	    -e empty env FAKE_BHYVE_VERSION=14 ./check --bhyve "$H/fake-bhyve" \
+	    --json
+	atf_check -s exit:0 -o empty -e empty env FAKE_BHYVE_VERSION=15 \
+	    ./check --bhyve "$H/fake-bhyve"
+	# bhyve was asked for its help, and never ran a VM.
+	atf_check -s exit:0 -o inline:"-h\n-s help\n" -e empty tail -2 help.log
+	[ ! -e bhyve.log ] || atf_fail "bhyve ran: $(oneline bhyve.log)"
+}
+
+tc bhyve_old_start "a start against a bhyve 14 ends with 69 before bhyve runs; bhyve 15 runs the VM, asked once across a reboot"
+bhyve_old_start_body()
+{
+	setup
+	numa_config
+	atf_check -s exit:69 -o empty \
+	    -e match:'this bhyve lacks NUMA domains \(-n\).*FreeBSD 15\.0' \
+	    env FAKE_BHYVE_VERSION=14 ./run
+	[ ! -e bhyve.log ] || atf_fail "bhyve ran: $(oneline bhyve.log)"
+	rm -f help.log
+	# A reboot, then a power-off: two runs, bhyve asked once.
+	atf_check -s exit:1 -o empty -e ignore env FAKE_BHYVE_STATUS="0 1" \
+	    ./run
+	atf_check -s exit:0 -o inline:"2\n" -e empty cat bhyve.runs
+	atf_check -s exit:0 -o inline:"-h\n-s help\n" -e empty cat help.log
+	atf_check -s exit:0 \
+	    -o match:' -x -c .* -n id=0,size=256M,cpus=0 -n id=1,size=256M,cpus=1 -p 0:0 ' \
+	    -e empty head -1 bhyve.log
+}
+
+tc bhyve_no_requirement_check "--no-requirement-check asks bhyve nothing: bhyve 14 is run, and its own error is what is seen"
+bhyve_no_requirement_check_body()
+{
+	setup
+	numa_config
+	atf_check -s exit:1 -o empty -e ignore env FAKE_BHYVE_VERSION=14 \
+	    ./run --no-requirement-check
+	[ ! -e help.log ] || atf_fail "bhyve was asked: $(oneline help.log)"
+	atf_check -s exit:0 -o inline:"1\n" -e empty cat bhyve.runs
+}
+
+tc bhyve_dry_run "a dry run never runs bhyve, not even for its help"
+bhyve_dry_run_body()
+{
+	setup
+	numa_config
+	atf_check -s exit:0 -o match:' -n id=0,size=256M,cpus=0 ' -e empty \
+	    env FAKE_BHYVE_VERSION=14 ./run -d
+	[ ! -e help.log ] || atf_fail "bhyve was asked: $(oneline help.log)"
+	[ ! -e bhyve.log ] || atf_fail "bhyve ran: $(oneline bhyve.log)"
+}
+
+tc bhyve_emulation_missing "a device whose emulation bhyve -s help does not list is bhyve-lacks under that device"
+bhyve_emulation_missing_body()
+{
+	setup
+	config '"emulations": [{"device": "virtio-rnd"}]'
+	printf 'hostbridge\nlpc\nvirtio-blk\n' > emuls
+	cat > expect <<EOF
+vmrun: ht: 1 problem
+  pci 0:1:0 virtio-rnd
+    this bhyve lacks the virtio-rnd emulation: "bhyve -s help" does not list it
+      fix: use a newer bhyve, or another device
+EOF
+	atf_check -s exit:69 -o empty -e file:expect \
+	    env FAKE_BHYVE_EMULS="$PWD/emuls" ./check --bhyve "$H/fake-bhyve"
+	atf_check -s exit:0 -o empty -e empty ./check --bhyve "$H/fake-bhyve"
+}
+
+tc host_cpu_missing "a vCPU pinned to a host CPU the host does not have is host-cpu-missing; a keyboard layout that is not there is file-missing"
+host_cpu_missing_body()
+{
+	local n s
+
+	setup
+	cpu_config '{"sockets": 1, "cores": 2, "threads": 1, "pin": {"1": 65535}}' \
+	    '"keyboard_layout": "no-such-layout.kbd"'
+	n=$(getconf _NPROCESSORS_CONF)
+	s=s
+	[ "$n" = 1 ] && s=
+	cat > expect <<EOF
+vmrun: ht: 2 problems
+  vm
+    vCPU 1 is pinned to host CPU 65535, but the host has $n CPU$s (0 to $((n - 1)))
+    /usr/share/bhyve/kbdlayout/no-such-layout.kbd: No such file or directory
+EOF
+	atf_check -s exit:69 -o empty -e file:expect ./check
+	cpu_config '{"sockets": 1, "cores": 2, "threads": 1, "pin": {"1": 0}}'
+	atf_check -s exit:0 -o empty -e empty ./check
 }

@@ -311,6 +311,31 @@ OUT
 	atf_check -s exit:0 -o match:"^/l/bhyveload -m 1G" -e empty "$V" -c vm.json -d --bhyveload /l/bhyveload
 }
 
+atf_test_case grub_program
+grub_program_head() { atf_set descr "the dry run's grub-bhyve: --grub-bhyve, else VMRUN_GRUB_BHYVE, else the config's loader, else the default; its files in -P's directory"; }
+grub_program_body() {
+	setup
+	cat > vm.json <<'JSON'
+{"name": "lx", "cpu": 1, "mem": "1G",
+ "loader": {"type": "grub"},
+ "emulations": [{"device": "virtio-blk", "path": "/vm/lx.img"}],
+ "targets": {"own": {"loader": {"type": "grub", "loader": "/c/grub-bhyve"}}}}
+JSON
+	atf_check -s exit:0 -o match:"^/usr/local/sbin/grub-bhyve -m /run/x/lx.device.map -r hd0,1 -M 1G lx\$" \
+	    -e empty env -u VMRUN_GRUB_BHYVE "$V" -c vm.json -d -P /run/x/lx.pid
+	atf_check -s exit:0 -o match:"^/e/grub-bhyve -m \./lx\.device\.map " -e empty \
+	    env VMRUN_GRUB_BHYVE=/e/grub-bhyve "$V" -c vm.json -d -P lx.pid
+	atf_check -s exit:0 -o match:"^/o/grub-bhyve -m " -e empty \
+	    env VMRUN_GRUB_BHYVE=/e/grub-bhyve "$V" -c vm.json -d \
+	    --grub-bhyve /o/grub-bhyve -t own
+	atf_check -s exit:0 -o match:"^/c/grub-bhyve -m " -e empty \
+	    env -u VMRUN_GRUB_BHYVE "$V" -c vm.json -d -t own
+	# bhyveload's option is not grub-bhyve's.
+	atf_check -s exit:0 -o match:"^/usr/local/sbin/grub-bhyve " -e empty \
+	    env -u VMRUN_GRUB_BHYVE "$V" -c vm.json -d --bhyveload /l/bhyveload
+	atf_check -s exit:0 -o match:"--grub-bhyve PATH" -e empty "$V" --help
+}
+
 atf_test_case shell_quoting
 shell_quoting_head() { atf_set descr "dry-run words with blanks or quotes are shell-quoted and paste back exactly"; }
 shell_quoting_body() {
@@ -465,6 +490,7 @@ atf_init_test_cases() {
 	atf_add_test_case extra_args
 	atf_add_test_case bhyve_path
 	atf_add_test_case loader_first
+	atf_add_test_case grub_program
 	atf_add_test_case shell_quoting
 	atf_add_test_case debug
 	atf_add_test_case emit_config

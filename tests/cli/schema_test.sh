@@ -47,7 +47,7 @@ atf_test_case pass_cases
 pass_cases_head()
 {
 	atf_set descr "every tests/data/pass-*.json and the example" \
-	    "configuration validate"
+	    "configurations (windows11.json beside it) validate"
 }
 pass_cases_body()
 {
@@ -56,7 +56,7 @@ pass_cases_body()
 	setup
 	example=$(layout example) || atf_fail "the layout names no example"
 	atf_check -s exit:0 -o empty -e empty python3 "$CHECK" pass \
-	    "$SCHEMA" "$example" "$DATA"/pass-*.json
+	    "$SCHEMA" "$(dirname "$example")"/*.json "$DATA"/pass-*.json
 }
 
 atf_test_case fail_cases

@@ -232,6 +232,10 @@ ATF_TC_BODY(alloc_failure_rich, tc)
 	    "{'a':'1'}},'bootrom':null,'varfile':null,'remove':['raw'],"
 	    "'extra_options':null,'emulations':[{'device':'virtio-blk',"
 	    "'id':'net','path':'/n'}]},"
+	    "'grub':{'loader':{'type':'grub','device_map':{'hd0':'/a'},"
+	    "'commands':['boot']},'bootrom':null,'varfile':null},"
+	    "'grub2':{'loader':{'type':'grub','root':'hd0,gpt2','console':"
+	    "'/dev/nmdm0A'},'bootrom':null,'varfile':null},"
 	    "'default':{'mem':'2G','next_target':'boot','emulations':["
 	    "{'device':'ahci-hd','path':'/h','bootindex':1}]}}}");
 	alloc_loop(text, strlen(text), VMRUN_OK);

@@ -444,6 +444,59 @@ ATF_TC_BODY(loader_paths, tc)
 	teardown();
 }
 
+/*
+ * grub-bhyve: the program that would run (the configuration's, the
+ * option's, or the default, named with its package) and every path of a
+ * given device.map, which grub would skip without a word.
+ */
+ATF_TC_WITHOUT_HEAD(grub_paths);
+ATF_TC_BODY(grub_paths, tc)
+{
+	struct vmrun_opts *o;
+	struct run r;
+
+	setup();
+	mkfile("cd.iso", "", 0644);
+	F.fk_nmdm = 0;
+	CHECK(&r, "{'name':'vm','cpu':1,'mem':'1G','loader':{'type':'grub',"
+	    "'loader':'grub-bhyve','console':'/dev/nmdm4A','device_map':"
+	    "{'cd0':'cd.iso','hd0':'disk.img'}}}", 0);
+	PROBLEMS(&r, 3);
+	EXPECT(&r, "module-missing", "loader.console", "vm", "/dev/nmdm4A "
+	    "needs the nmdm kernel module, which is not loaded",
+	    "kldload nmdm");
+	EXPECT(&r, "file-missing", "loader.loader", "vm",
+	    "grub-bhyve: No such file or directory", NULL);
+	EXPECT(&r, "file-missing", "loader.device_map.hd0", "vm",
+	    "disk.img: No such file or directory", NULL);
+	run_done(&r);
+
+	if (access("/usr/local/sbin/grub-bhyve", F_OK) != 0) {
+		CHECK(&r, "{'name':'vm','cpu':1,'mem':'1G','loader':"
+		    "{'type':'grub'}}", 0);
+		PROBLEMS(&r, 1);
+		EXPECT(&r, "file-missing", "loader", "vm",
+		    "/usr/local/sbin/grub-bhyve: No such file or directory",
+		    "pkg install grub2-bhyve");
+		run_done(&r);
+	}
+
+	/* --grub-bhyve: that one, not the configuration's. */
+	mkfile("grub-bhyve", "", 0755);
+	ATF_REQUIRE((o = vmrun_opts_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_opts_set_program(o,
+	    VMRUN_PROG_GRUB_BHYVE, "other-grub"));
+	LOAD(&r, "{'name':'vm','cpu':1,'mem':'1G','loader':{'type':'grub',"
+	    "'loader':'grub-bhyve'}}", NULL);
+	check(&r, o, 0);
+	PROBLEMS(&r, 1);
+	EXPECT(&r, "file-missing", "loader", "vm",
+	    "other-grub: No such file or directory", NULL);
+	run_done(&r);
+	vmrun_opts_free(o);
+	teardown();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, disk_missing);
@@ -455,6 +508,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ttys);
 	ATF_TP_ADD_TC(tp, console_sockets);
 	ATF_TP_ADD_TC(tp, loader_paths);
+	ATF_TP_ADD_TC(tp, grub_paths);
 
 	return (atf_no_error());
 }

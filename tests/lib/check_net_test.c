@@ -1,7 +1,8 @@
 /*
  * check_net_test: the host checks of design §6 for tap interfaces:
- * missing, busy, not a tap, not checkable, and created by the fixes,
- * each through the fake host of fakehost.h.
+ * missing, busy, not a tap, not checkable, and created by the fixes;
+ * and of design §12.5 for a tap's bridge; each through the fake host of
+ * fakehost.h.
  *
  * JSON texts are written with ' for " to keep them readable.
  */
@@ -15,6 +16,7 @@
 #include <atf-c.h>
 
 #include "vmrun.h"
+#include "vmrun_impl.h"
 #include "platform.h"
 #include "testutil.h"
 #include "fakehost.h"
@@ -253,6 +255,114 @@ ATF_TC_BODY(tap_fix_fails, tc)
 	teardown();
 }
 
+#define BRIDGED	"{" BASE ",'emulations':[{'device':'virtio-net'," \
+		"'name':'tap3','bridge':'br0'},{'device':'e1000'," \
+		"'name':'tap4','bridge':'br1','vlan':5},{'device':'virtio-net'," \
+		"'name':'tap5','bridge':'eth0','vlan':6}]}"
+
+/*
+ * design §12.5: the bridge exists, is a bridge, and filters VLANs when
+ * the device sets one -- every problem at once, under its device.
+ */
+ATF_TC_WITHOUT_HEAD(bridge_checks);
+ATF_TC_BODY(bridge_checks, tc)
+{
+	struct run r;
+
+	setup();
+	fake_if_add("tap3", PLAT_IF_FREE);
+	fake_if_add("tap4", PLAT_IF_FREE);
+	fake_if_add("tap5", PLAT_IF_FREE);
+	fake_br_add("br1", 0);
+	fake_if_add("eth0", PLAT_IF_NOTTAP);
+	CHECK(&r, BRIDGED, VMRUN_CHECK_FIX);
+	PROBLEMS(&r, 3);
+	EXPECT(&r, "bridge-missing", "emulations[0].bridge",
+	    "pci 0:1:0 virtio-net tap3", "bridge br0 does not exist",
+	    "ifconfig br0 create, or name an existing bridge");
+	EXPECT(&r, "bridge-no-vlanfilter", "emulations[1].vlan",
+	    "pci 0:2:0 e1000 tap4", "bridge br1 does not filter VLANs, "
+	    "which \"vlan\" needs", "ifconfig br1 vlanfilter");
+	EXPECT(&r, "bridge-invalid", "emulations[2].bridge",
+	    "pci 0:3:0 virtio-net tap5", "interface eth0 exists but is not a "
+	    "bridge", NULL);
+	run_done(&r);
+
+	/* In place: no problem, and a check changes nothing. */
+	fake_br_add("br0", 0);
+	fake_br_add("br1", PLAT_BR_VLANFILTER);
+	CHECK(&r, "{" BASE ",'emulations':[{'device':'virtio-net',"
+	    "'name':'tap3','bridge':'br0'},{'device':'e1000',"
+	    "'name':'tap4','bridge':'br1','vlan':5}]}", VMRUN_CHECK_FIX);
+	PROBLEMS(&r, 0);
+	ATF_CHECK_STREQ("", F.fk_netlog);
+	run_done(&r);
+	teardown();
+}
+
+/*
+ * A tap that is in another bridge, or holds an address a FreeBSD 15
+ * bridge refuses (net.link.bridge.member_ifaddrs=0), cannot join.
+ */
+ATF_TC_WITHOUT_HEAD(bridge_tap_state);
+ATF_TC_BODY(bridge_tap_state, tc)
+{
+	struct run r;
+
+	setup();
+	fake_br_add("br0", 0);
+	fake_br_add("br9", 0);
+	fake_if_add("tap3", PLAT_IF_FREE);
+	snprintf(F.fk_ifinfo[2].pi_master, sizeof(F.fk_ifinfo[2].pi_master),
+	    "br9");
+	fake_if_add("tap4", PLAT_IF_FREE);
+	snprintf(F.fk_ifaddr[3], sizeof(F.fk_ifaddr[3]), "192.0.2.7");
+	CHECK(&r, "{" BASE ",'emulations':[{'device':'virtio-net',"
+	    "'name':'tap3','bridge':'br0'},{'device':'virtio-net',"
+	    "'name':'tap4','bridge':'br0'}]}", VMRUN_CHECK_FIX);
+	PROBLEMS(&r, 2);
+	EXPECT(&r, "tap-bridged", "emulations[0].bridge",
+	    "pci 0:1:0 virtio-net tap3", "tap interface tap3 is a member of "
+	    "bridge br9", NULL);
+	EXPECT(&r, "tap-has-address", "emulations[1].bridge",
+	    "pci 0:2:0 virtio-net tap4", "tap interface tap4 holds address "
+	    "192.0.2.7 and cannot join bridge br0 "
+	    "(net.link.bridge.member_ifaddrs=0)", "remove the address from "
+	    "tap4, or sysctl net.link.bridge.member_ifaddrs=1");
+	run_done(&r);
+	teardown();
+}
+
+/*
+ * A missing tap of a device with a bridge is made as "fix": true would:
+ * a pre-check says it will be, a start's own check (CHECK_ATSTART)
+ * leaves it to the start, which records it (taps.c); neither makes it.
+ */
+ATF_TC_WITHOUT_HEAD(bridge_tap_missing);
+ATF_TC_BODY(bridge_tap_missing, tc)
+{
+	struct run r;
+
+	setup();
+	fake_br_add("br0", 0);
+	CHECK(&r, "{" BASE ",'emulations':[{'device':'virtio-net',"
+	    "'name':'tap3','bridge':'br0'}]}", VMRUN_CHECK_FIX |
+	    VMRUN_CHECK_PREVIEW);
+	ATF_CHECK_EQ(0, r.r_nerr);
+	EXPECT_WARNING(&r, "tap-missing", "emulations[0].name",
+	    "pci 0:1:0 virtio-net tap3", "tap interface tap3 does not exist; "
+	    "will be fixed at start", "ifconfig tap3 create");
+	run_done(&r);
+	CHECK(&r, "{" BASE ",'emulations':[{'device':'virtio-net',"
+	    "'name':'tap3','bridge':'br0'}]}", VMRUN_CHECK_FIX |
+	    CHECK_ATSTART);
+	PROBLEMS(&r, 0);
+	ATF_CHECK_EQ(0, F.fk_ncreate);
+	ATF_CHECK_STREQ("", F.fk_netlog);
+	run_done(&r);
+	teardown();
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tap_missing);
@@ -262,6 +372,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tap_fix_flags);
 	ATF_TP_ADD_TC(tp, tap_fix_preview);
 	ATF_TP_ADD_TC(tp, tap_fix_fails);
+	ATF_TP_ADD_TC(tp, bridge_checks);
+	ATF_TP_ADD_TC(tp, bridge_tap_state);
+	ATF_TP_ADD_TC(tp, bridge_tap_missing);
 
 	return (atf_no_error());
 }

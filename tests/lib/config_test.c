@@ -317,8 +317,15 @@ ATF_TC_BODY(loader_vs_bootrom, tc)
 	/* The loader object itself. */
 	BAD("missing-key@loader.type\nmissing-key@loader.disk",
 	    "{" BASE ",'loader':{}}");
-	BADMSG("bad-value@loader.type: \"grub\": expected \"bhyveload\"",
-	    "{" BASE ",'loader':{'type':'grub','disk':'/d'}}");
+	BADMSG("bad-value@loader.type: \"grub2\": expected \"bhyveload\" or "
+	    "\"grub\"", "{" BASE ",'loader':{'type':'grub2','disk':'/d'}}");
+	/* grub has keys of its own, and bhyveload's are not among them. */
+	BADMSG("unknown-key@loader.disk: a key of loader type \"bhyveload\", "
+	    "not of \"grub\"", "{" BASE ",'loader':{'type':'grub',"
+	    "'disk':'/d'}}");
+	BADMSG("unknown-key@loader.root: a key of loader type \"grub\", not "
+	    "of \"bhyveload\"", "{" BASE ",'loader':{'type':'bhyveload',"
+	    "'disk':'/d','root':'hd0'}}");
 	BAD("bad-backend@loader.console", "{" BASE ",'loader':"
 	    "{'type':'bhyveload','disk':'/d','console':'tty0'}}");
 	BAD("bad-value@loader.env[\"a=b\"]\nwrong-type@loader.env.n",

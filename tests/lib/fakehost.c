@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,31 +39,241 @@ fake_if_add(const char *name, int state)
 	ATF_REQUIRE(i < sizeof(F.fk_ifstate) / sizeof(F.fk_ifstate[0]));
 	snprintf(F.fk_ifname[i], sizeof(F.fk_ifname[i]), "%s", name);
 	F.fk_ifstate[i] = state;
-	if (i == F.fk_nif)
+	if (i == F.fk_nif) {
+		memset(&F.fk_ifinfo[i], 0, sizeof(F.fk_ifinfo[i]));
+		F.fk_ifinfo[i].pi_mtu = 1500;
+		F.fk_pvid[i] = 0;
+		F.fk_brstate[i] = -1;
+		F.fk_ifaddr[i][0] = '\0';
 		F.fk_nif++;
+	}
+}
+
+static int
+fake_if_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < F.fk_nif; i++)
+		if (strcmp(F.fk_ifname[i], name) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/* A bridge: an interface of state PLAT_IF_NOTTAP with PLAT_BR_* flags. */
+void
+fake_br_add(const char *name, int flags)
+{
+	int i;
+
+	fake_if_add(name, PLAT_IF_NOTTAP);
+	i = fake_if_find(name);
+	F.fk_brstate[i] = flags;
+}
+
+/*
+ * Every interface as it is now, "name mtu up descr master vlan;" in the
+ * order they were made, for comparing the fake host before and after.
+ */
+const char *
+fake_net_state(void)
+{
+	static char buf[2048];
+	size_t i, n;
+
+	buf[0] = '\0';
+	for (i = n = 0; i < F.fk_nif && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+		    "%s %d %d '%s' '%s' %d;", F.fk_ifname[i],
+		    F.fk_ifinfo[i].pi_mtu, F.fk_ifinfo[i].pi_up,
+		    F.fk_ifinfo[i].pi_descr, F.fk_ifinfo[i].pi_master,
+		    F.fk_pvid[i]);
+	return (buf);
+}
+
+/* A change to the host: logged, and failed when it is fk_netfail. */
+static int
+fake_netop(const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	n = strlen(F.fk_netlog);
+	va_start(ap, fmt);
+	vsnprintf(F.fk_netlog + n, sizeof(F.fk_netlog) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(F.fk_netlog);
+	snprintf(F.fk_netlog + n, sizeof(F.fk_netlog) - n, ";");
+	return (++F.fk_netops == F.fk_netfail ? EIO : 0);
 }
 
 static int
 fake_if_state(const char *name)
 {
-	size_t i;
+	int i;
 
 	F.fk_nifq++;
-	for (i = 0; i < F.fk_nif; i++)
-		if (strcmp(F.fk_ifname[i], name) == 0)
-			return (F.fk_ifstate[i]);
+	if ((i = fake_if_find(name)) >= 0)
+		return (F.fk_ifstate[i]);
 	return (PLAT_IF_ABSENT);
 }
 
 static int
 fake_tap_create(const char *name)
 {
+	int e;
+
 	F.fk_ncreate++;
 	snprintf(F.fk_created, sizeof(F.fk_created), "%s", name);
 	if (F.fk_create_err != 0)
 		return (F.fk_create_err);
+	if ((e = fake_netop("create %s", name)) != 0)
+		return (e);
 	fake_if_add(name, PLAT_IF_FREE);
 	return (0);
+}
+
+static int
+fake_if_info(const char *name, struct plat_ifinfo *pi)
+{
+	int i;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	*pi = F.fk_ifinfo[i];
+	return (0);
+}
+
+static int
+fake_if_destroy(const char *name)
+{
+	int i, e;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	if ((e = fake_netop("destroy %s", name)) != 0)
+		return (e);
+	F.fk_nif--;
+	memmove(F.fk_ifname[i], F.fk_ifname[i + 1], (F.fk_nif - (size_t)i) *
+	    sizeof(F.fk_ifname[0]));
+	memmove(&F.fk_ifstate[i], &F.fk_ifstate[i + 1], (F.fk_nif -
+	    (size_t)i) * sizeof(F.fk_ifstate[0]));
+	memmove(&F.fk_ifinfo[i], &F.fk_ifinfo[i + 1], (F.fk_nif -
+	    (size_t)i) * sizeof(F.fk_ifinfo[0]));
+	memmove(&F.fk_pvid[i], &F.fk_pvid[i + 1], (F.fk_nif - (size_t)i) *
+	    sizeof(F.fk_pvid[0]));
+	memmove(&F.fk_brstate[i], &F.fk_brstate[i + 1], (F.fk_nif -
+	    (size_t)i) * sizeof(F.fk_brstate[0]));
+	memmove(F.fk_ifaddr[i], F.fk_ifaddr[i + 1], (F.fk_nif - (size_t)i) *
+	    sizeof(F.fk_ifaddr[0]));
+	return (0);
+}
+
+static int
+fake_if_descr(const char *name, const char *descr)
+{
+	int i, e;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	if ((e = fake_netop("descr %s %s", name, descr)) != 0)
+		return (e);
+	snprintf(F.fk_ifinfo[i].pi_descr, sizeof(F.fk_ifinfo[i].pi_descr),
+	    "%s", descr);
+	return (0);
+}
+
+static int
+fake_if_up(const char *name, bool up)
+{
+	int i, e;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	if ((e = fake_netop("%s %s", up ? "up" : "down", name)) != 0)
+		return (e);
+	F.fk_ifinfo[i].pi_up = up;
+	return (0);
+}
+
+static int
+fake_if_mtu(const char *name, int mtu)
+{
+	int i, e;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	if ((e = fake_netop("mtu %s %d", name, mtu)) != 0)
+		return (e);
+	F.fk_ifinfo[i].pi_mtu = mtu;
+	return (0);
+}
+
+/* As FreeBSD: a new member takes the bridge's MTU. */
+static int
+fake_br_add_member(const char *br, const char *name)
+{
+	int i, b, e;
+
+	if ((i = fake_if_find(name)) < 0 || (b = fake_if_find(br)) < 0)
+		return (ENXIO);
+	if ((e = fake_netop("addm %s %s", br, name)) != 0)
+		return (e);
+	snprintf(F.fk_ifinfo[i].pi_master, sizeof(F.fk_ifinfo[i].pi_master),
+	    "%s", br);
+	F.fk_ifinfo[i].pi_mtu = F.fk_ifinfo[b].pi_mtu;
+	return (0);
+}
+
+static int
+fake_br_del(const char *br, const char *name)
+{
+	int i, e;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	if (strcmp(F.fk_ifinfo[i].pi_master, br) != 0)
+		return (ESRCH);
+	if ((e = fake_netop("deletem %s %s", br, name)) != 0)
+		return (e);
+	F.fk_ifinfo[i].pi_master[0] = '\0';
+	F.fk_pvid[i] = 0;
+	return (0);
+}
+
+static int
+fake_br_pvid(const char *br, const char *name, int vlan, bool set)
+{
+	int i, e;
+
+	if ((i = fake_if_find(name)) < 0)
+		return (ENXIO);
+	if ((e = fake_netop("%s %s %s %d", set ? "untagged" : "-untagged",
+	    br, name, vlan)) != 0)
+		return (e);
+	F.fk_pvid[i] = set ? vlan : 0;
+	return (0);
+}
+
+static int
+fake_br_state(const char *br)
+{
+	int i;
+
+	if ((i = fake_if_find(br)) < 0)
+		return (-ENOENT);
+	return (F.fk_brstate[i] < 0 ? -ENOTTY : F.fk_brstate[i]);
+}
+
+static int
+fake_br_ifaddr(const char *name, char *addr, size_t len)
+{
+	int i;
+
+	if ((i = fake_if_find(name)) < 0 || F.fk_ifaddr[i][0] == '\0')
+		return (0);
+	snprintf(addr, len, "%s", F.fk_ifaddr[i]);
+	return (1);
 }
 
 static int
@@ -113,9 +324,37 @@ fake_pci_lookup(unsigned long vendor, unsigned long device, unsigned *b,
 	return (F.fk_lookup);
 }
 
+static int
+fake_ncpu(void)
+{
+	return (F.fk_ncpu);
+}
+
+static int
+fake_osreldate(void)
+{
+	return (F.fk_osreldate);
+}
+
 static const struct plat_ops fake_ops = {
-	fake_if_state, fake_tap_create, fake_module, fake_maxcpu, fake_ppt,
-	fake_pci_lookup
+	.po_if_state = fake_if_state,
+	.po_tap_create = fake_tap_create,
+	.po_if_info = fake_if_info,
+	.po_if_destroy = fake_if_destroy,
+	.po_if_descr = fake_if_descr,
+	.po_if_up = fake_if_up,
+	.po_if_mtu = fake_if_mtu,
+	.po_br_add = fake_br_add_member,
+	.po_br_del = fake_br_del,
+	.po_br_pvid = fake_br_pvid,
+	.po_br_state = fake_br_state,
+	.po_br_ifaddr = fake_br_ifaddr,
+	.po_module = fake_module,
+	.po_maxcpu = fake_maxcpu,
+	.po_ppt = fake_ppt,
+	.po_pci_lookup = fake_pci_lookup,
+	.po_ncpu = fake_ncpu,
+	.po_osreldate = fake_osreldate,
 };
 
 /* A file with the given text and mode. */
@@ -143,6 +382,8 @@ setup(void)
 	F.fk_vmm = 1;
 	F.fk_nmdm = 1;
 	F.fk_maxcpu = 16;
+	F.fk_ncpu = 8;
+	F.fk_osreldate = PLAT_NA;
 	F.fk_ppt = 1;
 	F.fk_drv = "em";
 	F.fk_lookup = ENOTSUP;

@@ -28,7 +28,14 @@
 struct fake {
 	char	 fk_ifname[8][16];	/* interfaces that exist ... */
 	int	 fk_ifstate[8];		/* ... and their state */
+	struct plat_ifinfo fk_ifinfo[8]; /* ... and their settings */
+	int	 fk_pvid[8];		/* ... their VLAN on their bridge */
+	int	 fk_brstate[8];		/* ... PLAT_BR_* of a bridge, or -1 */
+	char	 fk_ifaddr[8][32];	/* ... an address it holds (FreeBSD 15) */
 	size_t	 fk_nif;
+	char	 fk_netlog[2048];	/* each change made, "op args;" */
+	int	 fk_netops;		/* changes asked for */
+	int	 fk_netfail;		/* the change that fails (EIO), 1.., 0 */
 	int	 fk_nifq;		/* if_state calls */
 	int	 fk_create_err;		/* tap_create's answer */
 	int	 fk_ncreate;
@@ -45,6 +52,8 @@ struct fake {
 	unsigned fk_lookaddr[3];
 	int	 fk_nlookup;
 	unsigned long fk_lookids[2];	/* last ids asked */
+	int	 fk_ncpu;		/* host CPUs (8) */
+	int	 fk_osreldate;		/* kern.osreldate (PLAT_NA) */
 };
 
 /* The fake host's answers and records; setup() resets them. */
@@ -62,6 +71,8 @@ struct run {
 extern const char ANYFIX[];
 
 void	fake_if_add(const char *, int);
+void	fake_br_add(const char *, int);
+const char *fake_net_state(void);
 void	mkfile(const char *, const char *, mode_t);
 void	setup(void);
 void	teardown(void);

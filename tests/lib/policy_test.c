@@ -2,12 +2,14 @@
  * policy_test: the crash-loop guard's memory (policy.c).  The soak of
  * make bench found that every restart of a guest's life was kept; only
  * what can still change the guard's answer is kept now, and the answers
- * are the ones keeping everything gives.
+ * are the ones keeping everything gives.  And what bhyve's exit 1 means
+ * once the swtpm behind its TPM has ended (design §12.2).
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <atf-c.h>
 
@@ -117,8 +119,57 @@ ATF_TC_BODY(backoff, tc)
 	ATF_CHECK(policy_backoff(86400, 1) == 86400);
 }
 
+/*
+ * design §12.2: bhyve exits 1 ("is swtpm running?") once the swtpm
+ * behind its TPM has ended; that is an error ending vmrun with status 4
+ * and sidecar-failed, never a power-off, whatever reboot_on says.
+ */
+ATF_TC_WITHOUT_HEAD(sidecar_failed);
+ATF_TC_BODY(sidecar_failed, tc)
+{
+	struct outcome oc;
+	bool reboot_on[256], quote;
+	const char *reason;
+
+	memset(reboot_on, 0, sizeof(reboot_on));
+	reboot_on[0] = true;
+	memset(&oc, 0, sizeof(oc));
+	oc.oc_reboot_on = reboot_on;
+	oc.oc_max_reboots = -1;
+	oc.oc_exit = 1;
+	/* Without a failed sidecar, 1 is the guest's power-off. */
+	ATF_CHECK_STREQ(policy_meaning(&oc), "poweroff");
+	ATF_CHECK_EQ(policy_decide(&oc, &reason, &quote), 1);
+	ATF_CHECK_STREQ(reason, "poweroff");
+	ATF_CHECK(!quote);
+	oc.oc_sidecar = true;
+	ATF_CHECK_STREQ(policy_meaning(&oc), "error");
+	ATF_CHECK_EQ(policy_decide(&oc, &reason, &quote), 4);
+	ATF_CHECK_STREQ(reason, "sidecar-failed");
+	ATF_CHECK(quote);
+	/* Not a restart, even with 1 in reboot_on. */
+	reboot_on[1] = true;
+	ATF_CHECK_EQ(policy_decide(&oc, &reason, &quote), 4);
+	ATF_CHECK_STREQ(reason, "sidecar-failed");
+	/* A stop asked for stays a stop. */
+	oc.oc_stop = true;
+	ATF_CHECK_EQ(policy_decide(&oc, &reason, &quote), 1);
+	ATF_CHECK_STREQ(reason, "stopped");
+	oc.oc_stop = false;
+	/* A guest reboot (0) is a reboot: the next run has a fresh swtpm. */
+	oc.oc_exit = 0;
+	ATF_CHECK_STREQ(policy_meaning(&oc), "reboot");
+	ATF_CHECK_EQ(policy_decide(&oc, &reason, &quote), -1);
+	/* Other statuses mean what they always do. */
+	oc.oc_exit = 2;
+	ATF_CHECK_STREQ(policy_meaning(&oc), "halt");
+	ATF_CHECK_EQ(policy_decide(&oc, &reason, &quote), 2);
+	ATF_CHECK_STREQ(reason, "halt");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, sidecar_failed);
 	ATF_TP_ADD_TC(tp, keep_window);
 	ATF_TP_ADD_TC(tp, keep_count);
 	ATF_TP_ADD_TC(tp, same_answers);

@@ -1,6 +1,6 @@
 /*
  * render_test: the bhyve and bhyveload command lines (design §5.1, §5.2):
- * the seed example, COM ports, the boot ROM, flags and their order,
+ * the seed example, COM ports, the boot ROM, the TPM, flags and their order,
  * argv[0] and extra arguments.  render_devices_test covers the devices,
  * render_safety_test commas and '%' in values, render_config_test the
  * bhyve_config(5) text (§5.3).  Whole argument vectors are compared,
@@ -269,6 +269,68 @@ ATF_TC_BODY(bhyveload_argv, tc)
 }
 
 /*
+ * grub-bhyve (design §12.1): -m the run directory's device.map, -r the
+ * root, -M and -S as bhyve's, -c for a console other than stdio (the
+ * captured port's terminal for "capture"); with commands, the grub.cfg
+ * beside the map, from the host.  The program: the one given, else the
+ * configuration's "loader", else the default.
+ */
+ATF_TC_WITHOUT_HEAD(grub_argv);
+ATF_TC_BODY(grub_argv, tc)
+{
+	struct vmrun_config *cf;
+	const struct vmrun_vm *vm;
+	char **av, *s;
+
+	cf = LOAD("{'name':'lx','cpu':1,'mem':'2G','wire_guest_mem':true,"
+	    "'com1':'capture','loader':{'type':'grub','console':'capture',"
+	    "'directory':'/boot/grub2','config':'x.cfg'},'emulations':["
+	    "{'device':'ahci-cd','path':'/i.iso'}],'targets':{'cmds':{"
+	    "'loader':{'type':'grub','commands':['boot'],'loader':'/g'}},"
+	    "'bl':{'loader':{'type':'bhyveload','disk':'/d',"
+	    "'console':'capture'}}}}");
+	vm = resolve(cf, NULL);
+	ATF_CHECK_EQ(VMRUN_PROG_GRUB_BHYVE, vmrun_vm_loader_program(vm));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_loader_argv_run(vm, NULL, "/run/v",
+	    "/dev/pts/7", &av));
+	s = join(av);
+	ATF_CHECK_STREQ("/usr/local/sbin/grub-bhyve -m /run/v/lx.device.map "
+	    "-r cd0 -d /boot/grub2 -g x.cfg -c /dev/pts/7 -M 2G -S lx", s);
+	free(s);
+	vmrun_argv_free(av);
+	s = loader_of(vm, "/opt/grub-bhyve");
+	ATF_CHECK(strstr(s, "/opt/grub-bhyve -m ") == s);
+	ATF_CHECK(strstr(s, " -c /dev/pts/N ") != NULL);
+	free(s);
+
+	vm = resolve(cf, "cmds");
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_loader_argv_run(vm, NULL, "/run/v",
+	    NULL, &av));
+	s = join(av);
+	ATF_CHECK_STREQ("/g -m /run/v/lx.device.map -r host -d /run/v "
+	    "-g lx.grub.cfg -M 2G -S lx", s);
+	free(s);
+	vmrun_argv_free(av);
+
+	vm = resolve(cf, "bl");
+	ATF_CHECK_EQ(VMRUN_PROG_BHYVELOAD, vmrun_vm_loader_program(vm));
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_loader_argv_run(vm, NULL, NULL,
+	    "/dev/pts/7", &av));
+	s = join(av);
+	ATF_CHECK_STREQ("/usr/sbin/bhyveload -m 2G -S -c /dev/pts/7 -d /d lx",
+	    s);
+	free(s);
+	vmrun_argv_free(av);
+
+	ATF_CHECK_EQ(VMRUN_ERR_ARG, vmrun_vm_loader_argv_run(vm, NULL, "",
+	    NULL, &av));
+	ATF_CHECK_EQ(VMRUN_ERR_ARG, vmrun_vm_loader_argv_run(vm, NULL, NULL,
+	    "", &av));
+	ATF_CHECK_EQ(-1, vmrun_vm_loader_program(NULL));
+	vmrun_config_free(cf);
+}
+
+/*
  * A rendered vector is one allocation (argv_pack): the pointers, then
  * the strings, each element pointing into it, so vmrun_argv_free is one
  * free (the leak checks of CI see the rest).
@@ -419,8 +481,62 @@ ATF_TC_BODY(argv_mask, tc)
 	ATF_CHECK_EQ(0, vmrun_argv_mask(NULL));
 }
 
+/*
+ * A TPM after the boot ROM (design §12.3's order); swtpm's socket in the
+ * run directory the caller gives, NAME.swtpm.sock, which must fit a UNIX
+ * socket's path; vmrun_run_dir: the lock's directory.
+ */
+ATF_TC_WITHOUT_HEAD(tpm_socket);
+ATF_TC_BODY(tpm_socket, tc)
+{
+	struct vmrun_config *cf;
+	struct vmrun_diags *ds;
+	char **argv, *got, buf[128], big[128];
+
+	cf = load_ok(__FILE__, __LINE__, "{" BASE ",'com1':'stdio',"
+	    "'tpm':{'type':'swtpm','state_dir':'/s'}}", true);
+	ATF_REQUIRE((ds = vmrun_diags_new()) != NULL);
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_bhyve_argv_run(resolve(cf, NULL),
+	    NULL, NULL, NULL, "/r", ds, &argv));
+	got = join(argv);
+	ATF_CHECK_STREQ(HDR "-s 0:31:0,lpc -l com1,stdio " ROM
+	    " -l tpm,swtpm,/r/vm.swtpm.sock vm", got);
+	free(got);
+	vmrun_argv_free(argv);
+	/* 103 bytes fit; 104 would be cut short by bhyve: refused. */
+	memset(big, 'd', sizeof(big));
+	big[0] = '/';
+	big[103 - strlen("/vm.swtpm.sock")] = '\0';
+	ATF_REQUIRE_EQ(VMRUN_OK, vmrun_vm_bhyve_argv_run(resolve(cf, NULL),
+	    NULL, NULL, NULL, big, ds, &argv));
+	vmrun_argv_free(argv);
+	ATF_CHECK_EQ(0, vmrun_diags_count(ds));
+	strcat(big, "d");
+	ATF_CHECK_EQ(VMRUN_ERR_HOST, vmrun_vm_bhyve_argv_run(resolve(cf,
+	    NULL), NULL, NULL, NULL, big, ds, &argv));
+	ATF_CHECK(argv == NULL);
+	ATF_REQUIRE_EQ(1, vmrun_diags_count(ds));
+	ATF_CHECK_STREQ("tpm-socket-long",
+	    vmrun_diag_code(vmrun_diags_get(ds, 0)));
+	ATF_CHECK_EQ(VMRUN_ERR_HOST, vmrun_vm_bhyve_config_run(resolve(cf,
+	    NULL), big, ds, &got));
+	vmrun_diags_free(ds);
+	vmrun_config_free(cf);
+	/* passthru: the device as given, version when given. */
+	RENDER_EQ(HDR "-s 0:31:0,lpc " ROM
+	    " -l tpm,passthru,/dev/tpm0,version=2.0 vm",
+	    "{" BASE ",'tpm':{'type':'passthru','path':'/dev/tpm0',"
+	    "'version':'2.0'}}", NULL);
+	ATF_CHECK_STREQ("/run/x", vmrun_run_dir("/run/x/vm.pid", buf,
+	    sizeof(buf)));
+	ATF_CHECK_STREQ(".", vmrun_run_dir("vm.pid", buf, sizeof(buf)));
+	ATF_CHECK_STREQ("/", vmrun_run_dir("/vm.pid", buf, sizeof(buf)));
+	ATF_CHECK(vmrun_run_dir("/run/x/vm.pid", buf, 4) == NULL);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, tpm_socket);
 	ATF_TP_ADD_TC(tp, seed_example);
 	ATF_TP_ADD_TC(tp, com_ports);
 	ATF_TP_ADD_TC(tp, bootrom_forms);
@@ -430,6 +546,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, bhyveload_argv);
 	ATF_TP_ADD_TC(tp, argv_one_block);
 	ATF_TP_ADD_TC(tp, capture_tty);
+	ATF_TP_ADD_TC(tp, grub_argv);
 	ATF_TP_ADD_TC(tp, argv_mask);
 
 	return (atf_no_error());

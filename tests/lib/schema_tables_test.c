@@ -30,12 +30,20 @@ static const struct {
 } objects[] = {
 	{ "", top_keys, NULL },
 	{ "/$defs/cpu-topology", cpu_keys, NULL },
-	{ "/$defs/loader", loader_keys, NULL },
+	{ "/$defs/loader-bhyveload", loader_keys, NULL },
+	{ "/$defs/loader-grub", grub_keys, NULL },
+	{ "/$defs/tpm", tpm_keys, NULL },
 	{ "/$defs/restart-limit", restart_limit_keys, NULL },
 	{ "/$defs/graphic", fbuf_keys, graphic_keys },
 	{ "/$defs/ahci-port", ahci_port_keys, NULL },
 	{ "/$defs/console-port", console_port_keys, NULL },
 	{ "/$defs/pci-lookup", lookup_keys, NULL },
+	{ "/$defs/domain", domain_keys, NULL },
+	{ "/$defs/smbios", smbios_keys, NULL },
+	{ "/$defs/smbios-bios", smbios_bios_keys, NULL },
+	{ "/$defs/smbios-system", smbios_system_keys, NULL },
+	{ "/$defs/smbios-board", smbios_board_keys, NULL },
+	{ "/$defs/smbios-chassis", smbios_chassis_keys, NULL },
 };
 #define NOBJECTS	(sizeof(objects) / sizeof(objects[0]))
 

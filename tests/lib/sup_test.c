@@ -59,31 +59,6 @@ fake_env(void)
 	ATF_REQUIRE_EQ(0, setenv("FAKE_VMM_DIR", vmm, 1));
 }
 
-/*
- * ./NAME.PROG: the fake PROG with its state in ./NAME.d, so that VMs
- * running side by side keep theirs apart (new string: free it).
- */
-static char *
-fake_prog(const atf_tc_t *tc, const char *name, const char *prog)
-{
-	char cwd[1024], rel[64], *fake, *path;
-	FILE *fp;
-
-	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
-	snprintf(rel, sizeof(rel), "../helpers/fake-%s", prog);
-	fake = srcfile(tc, rel);
-	ATF_REQUIRE((path = malloc(PATH_MAX)) != NULL);
-	snprintf(path, PATH_MAX, "%s/%s.%s", cwd, name, prog);
-	ATF_REQUIRE((fp = fopen(path, "w")) != NULL);
-	fprintf(fp, "#!/bin/sh\nmkdir -p '%s/%s.d'\n"
-	    "FAKE_DIR='%s/%s.d' exec '%s' \"$@\"\n", cwd, name, cwd, name,
-	    fake);
-	ATF_REQUIRE_EQ(0, fclose(fp));
-	ATF_REQUIRE_EQ(0, chmod(path, 0755));
-	free(fake);
-	return (path);
-}
-
 /* VM name under the fakes, its lock and control socket here. */
 static void
 vm_new(const atf_tc_t *tc, struct vm *v, const char *name)

@@ -4,11 +4,16 @@
  * out of memory included.
  */
 
+#include <sys/types.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <atf-c.h>
 
@@ -352,4 +357,29 @@ render_eq(const char *file, size_t line, const char *expected,
 		    expected, got);
 	free(got);
 	vmrun_config_free(cf);
+}
+
+/*
+ * ./NAME.PROG: the fake PROG with its state in ./NAME.d, so that VMs
+ * running side by side keep theirs apart (new string: free it).
+ */
+char *
+fake_prog(const atf_tc_t *tc, const char *name, const char *prog)
+{
+	char cwd[1024], rel[64], *fake, *path;
+	FILE *fp;
+
+	ATF_REQUIRE(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(rel, sizeof(rel), "../helpers/fake-%s", prog);
+	fake = srcfile(tc, rel);
+	ATF_REQUIRE((path = malloc(PATH_MAX)) != NULL);
+	snprintf(path, PATH_MAX, "%s/%s.%s", cwd, name, prog);
+	ATF_REQUIRE((fp = fopen(path, "w")) != NULL);
+	fprintf(fp, "#!/bin/sh\nmkdir -p '%s/%s.d'\n"
+	    "FAKE_DIR='%s/%s.d' exec '%s' \"$@\"\n", cwd, name, cwd, name,
+	    fake);
+	ATF_REQUIRE_EQ(0, fclose(fp));
+	ATF_REQUIRE_EQ(0, chmod(path, 0755));
+	free(fake);
+	return (path);
 }

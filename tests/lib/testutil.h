@@ -34,6 +34,7 @@ const struct vmrun_vm *resolve(const struct vmrun_config *, const char *);
 char	*join(char **);
 char	*argv_of(const struct vmrun_config *, const char *);
 char	*srcfile(const atf_tc_t *, const char *);
+char	*fake_prog(const atf_tc_t *, const char *, const char *);
 char	*layout_path(const atf_tc_t *, const char *);
 char	*slurp(const char *, size_t *);
 char	*bhyve_of(const struct vmrun_vm *, const char *, const char *const *);

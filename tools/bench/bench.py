@@ -21,6 +21,11 @@
 #   - soak: 1000 reboots in one vmrun, after a warm-up; its open
 #     descriptors and private memory before and after them, which must
 #     not grow (bench.py exits 1 when they do)
+#   - start latency: from vmrun's exec to the fake bhyve's start, for a
+#     VM without a network device beside one whose tap vmrun creates,
+#     describes, bridges and brings up (then destroys), in a private
+#     network namespace with a bridge of its own (root only; otherwise
+#     the rows say why they were not measured)
 #   - the control socket: a status request's round trip
 #   - the captured console (com1 is "capture" in every run): how fast a
 #     chatty guest's output goes through the pty into the ring
@@ -35,6 +40,11 @@
 #     once, on SIGUSR1) until all are running again, for the manager and
 #     for the floor, alternated while both run, and vmrun list over the
 #     manager's run directory
+#   - a VM with a TPM on the real swtpm: the time from swtpm's spawn to
+#     bhyve's (stamped alike by tools/bench/stampexec, given as --swtpm,
+#     and by the fake), median / max over TPM_RUNS VMs; and vmrun's
+#     system calls over 5 s while the guest is quiet and swtpm runs
+#     beside it
 #
 # The fake stamps CLOCK_MONOTONIC, the clock time.monotonic_ns() reads.
 # Prints a table and writes it, with the machine it ran on, to --out.
@@ -67,6 +77,9 @@ IDLE_SECONDS = 5
 # CPUs varies by 2x, and what else the machine does drifts).
 STORMS = 5
 STATUS_CALLS = 1000
+TPM_RUNS = 20
+START_RUNS = 20
+BENCH_BRIDGE = "brbench0"
 CONSOLE_MIB = 64
 PLAN_DEVICES = (100, 1000, 2000, 4000, 8000)
 # The soak: SOAK_WARMUP seconds of reboots first, longer than the
@@ -181,6 +194,98 @@ class VM:
         self.proc.stderr.close()
         os.close(self.efd)
         return self.proc.returncode
+
+
+def start_latency(args, work, bridged):
+    """Nanoseconds from vmrun's exec to the fake's start stamp, for each
+    of START_RUNS starts; bridged: with a tap in BENCH_BRIDGE."""
+    d = tempfile.mkdtemp(prefix="start.", dir=work)
+    os.makedirs(os.path.join(d, "vmm"))
+    rom = os.path.join(d, "rom.fd")
+    open(rom, "wb").close()
+    net = (', "emulations": [{"device": "virtio-net", "name": "tap90", '
+           '"bridge": "%s"}]' % BENCH_BRIDGE) if bridged else ""
+    cfg = os.path.join(d, "vm.json")
+    with open(cfg, "w") as f:
+        f.write('{"name": "bench", "cpu": 1, "mem": "256M", '
+                '"bootrom": "%s"%s}\n' % (rom, net))
+    lat = []
+    for i in range(START_RUNS):
+        log = os.path.join(d, "stamps%d" % i)
+        env = dict(os.environ, BENCH_LOG=log, BENCH_MODE="idle")
+        t0 = time.monotonic_ns()
+        p = subprocess.Popen(
+            [args.vmrun, "-c", cfg, "--bhyve", args.fake,
+             "--bhyvectl", shutil.which("true"),
+             "--vmm-dir", os.path.join(d, "vmm"),
+             "-P", os.path.join(d, "vmrun.pid")],
+            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        start = None
+        while start is None:
+            try:
+                with open(log) as f:
+                    start = next((int(l.split()[1]) for l in f
+                                  if l.startswith("S ")), None)
+            except FileNotFoundError:
+                pass
+            if start is None and (time.monotonic() > deadline or
+                                  p.poll() is not None):
+                p.kill()
+                sys.exit("bench: start latency: the fake did not start: %s"
+                         % p.communicate()[1].decode(errors="replace"))
+            if start is None:
+                time.sleep(0.001)
+        lat.append(start - t0)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=30)
+    return lat
+
+
+def start_only(args):
+    """--start-only, run in a network namespace of its own: the bridge,
+    then both series, printed as two lines of nanoseconds."""
+    subprocess.run(["ip", "link", "add", BENCH_BRIDGE, "type", "bridge"],
+                   check=True)
+    work = tempfile.mkdtemp(prefix="vmrun-bench-start.")
+    try:
+        for bridged in (False, True):
+            print(" ".join(str(n) for n in
+                           start_latency(args, work, bridged)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def start_rows(args):
+    """Start latency without a network device and with a bridged tap,
+    measured in a private network namespace (unshare -n, as root)."""
+    what = ("start latency, exec to bhyve started, median / max of %d: %s"
+            % (START_RUNS, "%s"))
+    rows = [what % "no network device", what %
+            "a tap created, described, bridged and brought up"]
+    why = None
+    if os.geteuid() != 0:
+        why = "not measured: needs root (a network namespace and a bridge)"
+    elif not shutil.which("unshare") or not shutil.which("ip"):
+        why = "not measured: no unshare or ip"
+    if why is None:
+        r = subprocess.run(["unshare", "-n", sys.executable,
+                            os.path.abspath(__file__), "--start-only"] +
+                           sys.argv[1:], capture_output=True, text=True)
+        if r.returncode != 0:
+            why = "not measured: %s" % (r.stderr.strip().splitlines() or
+                                        ["the namespace failed"])[-1]
+    if why is not None:
+        return [(rows[0], why, ""), (rows[1], why, "no fork for the tap")]
+    plain, bridged = ([int(n) for n in l.split()]
+                      for l in r.stdout.splitlines()[:2])
+    return [(rows[0], "%s / %s" % (ms(statistics.median(plain)),
+                                   ms(max(plain))), ""),
+            (rows[1], "%s / %s (+%s median)" % (
+                ms(statistics.median(bridged)), ms(max(bridged)),
+                ms(statistics.median(bridged) - statistics.median(plain))),
+             "no fork for the tap")]
 
 
 def smaps(pid):
@@ -303,6 +408,86 @@ def strace_calls(pid, seconds):
                 calls[fl[-1]] = int(fl[3])
     os.unlink(out)
     return calls
+
+
+def tpm_vm(args, d, mode):
+    """vmrun of a VM with a TPM on swtpm (through stampexec) against
+    the fake in mode; its stamps in d/stamps, swtpm's in d/tstamps."""
+    os.makedirs(os.path.join(d, "vmm"))
+    rom = os.path.join(d, "rom.fd")
+    open(rom, "wb").close()
+    cfg = os.path.join(d, "vm.json")
+    with open(cfg, "w") as f:
+        f.write('{"name": "benchtpm", "cpu": 1, "mem": "256M", '
+                '"bootrom": "%s", "state_dir": "%s", '
+                '"tpm": {"type": "swtpm"}, "restart_limit": '
+                '{"count": 100000, "seconds": 1}}\n'
+                % (rom, os.path.join(d, "state")))
+    env = dict(os.environ, BENCH_LOG=os.path.join(d, "stamps"),
+               BENCH_MODE=mode, BENCH_TPM_LOG=os.path.join(d, "tstamps"),
+               BENCH_TPM_PROG=shutil.which("swtpm"))
+    return subprocess.Popen(
+        [args.vmrun, "-c", cfg, "--bhyve", args.fake,
+         "--bhyvectl", shutil.which("true"), "--swtpm", args.stampexec,
+         "--vmm-dir", os.path.join(d, "vmm"),
+         "-P", os.path.join(d, "vmrun.pid"), "--control", ""],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+
+
+def stamps_of(path, what):
+    try:
+        with open(path) as f:
+            return [int(l.split()[1]) for l in f if l.split()[0] == what]
+    except FileNotFoundError:
+        return []
+
+
+def tpm_rows(args, work, have_strace):
+    """swtpm's spawn to bhyve's, and the quiet supervisor beside it.  A
+    vmrun per sample, each guest running until both stamps are there: a
+    guest that reboots at once would have its swtpm stopped before the
+    stamp is written."""
+    spawn = "swtpm's spawn to bhyve's spawn, median / max of %d VMs" % \
+        TPM_RUNS
+    quiet = "system calls over %d s, guest quiet, swtpm running" % \
+        IDLE_SECONDS
+    if not need("swtpm"):
+        return [(spawn, "not measured: no swtpm", "<= 2 ms"),
+                (quiet, "not measured: no swtpm", "0")]
+    gaps = []
+    calls = None
+    for n in range(TPM_RUNS):
+        d = os.path.join(work, "tpm%d" % n)
+        p = tpm_vm(args, d, "idle")
+        try:
+            deadline = time.monotonic() + 10
+            while not (stamps_of(os.path.join(d, "stamps"), "S") and
+                       stamps_of(os.path.join(d, "tstamps"), "T")):
+                if time.monotonic() > deadline or p.poll() is not None:
+                    sys.exit("bench: the TPM VM did not start")
+                time.sleep(0.01)
+            gaps.append(stamps_of(os.path.join(d, "stamps"), "S")[0] -
+                        stamps_of(os.path.join(d, "tstamps"), "T")[0])
+            if n == TPM_RUNS - 1 and have_strace:
+                time.sleep(0.5)
+                calls = strace_calls(p.pid, IDLE_SECONDS)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    rows = [(spawn, "%s / %s" % (ms(statistics.median(gaps)),
+                                 ms(max(gaps))), "<= 2 ms")]
+    if calls is None:
+        rows.append((quiet, "not measured: no strace", "0"))
+    else:
+        what = ", ".join("%s %d" % kv for kv in sorted(calls.items()))
+        rows.append((quiet, "%d%s" % (sum(calls.values()), " (%s)" % what
+                                      if what else ""), "0"))
+    return rows
 
 
 def control_rows(path):
@@ -671,9 +856,14 @@ def main():
     ap.add_argument("--manager", required=True)
     ap.add_argument("--manyfloor", required=True)
     ap.add_argument("--rebootfloor", required=True)
+    ap.add_argument("--stampexec", required=True)
     ap.add_argument("--vms", type=int, default=1000)
+    ap.add_argument("--only-tpm", action="store_true",
+                    help="measure only the TPM rows, print them")
     ap.add_argument("--only-many", action="store_true",
                     help="measure only the many-VMs table, print it")
+    ap.add_argument("--start-only", action="store_true",
+                    help=argparse.SUPPRESS)
     args = ap.parse_args()
     args.vmrun = os.path.abspath(args.vmrun)
     args.fake = os.path.abspath(args.fake)
@@ -682,16 +872,27 @@ def main():
     args.manager = os.path.abspath(args.manager)
     args.manyfloor = os.path.abspath(args.manyfloor)
     args.rebootfloor = os.path.abspath(args.rebootfloor)
+    args.stampexec = os.path.abspath(args.stampexec)
     # SIGTERM (or a closed terminal) ends the bench through the finally
     # clauses, which end every process it started.
     signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(1))
     signal.signal(signal.SIGHUP, lambda sig, frame: sys.exit(1))
+    if args.start_only:
+        start_only(args)
+        return
     have_strace = need("strace")
     # A binary just built has pages not yet written back, which smaps
     # counts as dirty: write them out first.
     os.sync()
     work = tempfile.mkdtemp(prefix="vmrun-bench.")
     rows = []
+    if args.only_tpm:
+        try:
+            tpm = tpm_rows(args, work, have_strace)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        sys.stdout.write("".join("| %s | %s | %s |\n" % r for r in tpm))
+        return
     if args.only_many:
         try:
             many = many_rows(args, work)
@@ -822,8 +1023,10 @@ def main():
                      "of %d" % STOPS,
                      "%s / %s" % (ms(statistics.median(lat)), ms(max(lat))),
                      "<= 1 ms"))
+        rows += start_rows(args)
         soak, grew = soak_rows(args, work)
         rows += soak
+        rows += tpm_rows(args, work, have_strace)
         plan = plan_rows(args, work) if need("valgrind") else [
             ("plan path", "not measured: no valgrind", "")]
         many = many_rows(args, work)

@@ -18,6 +18,10 @@
  *              "N RUN" (RUN counted from 0: the reboots before it) and
  *              waits, so that the supervisor can be measured while a
  *              guest runs, until SIGUSR1 (reboot) or SIGTERM (power off)
+ *
+ * "-h" and "-s help" answer as bhyve does, before anything else: a usage
+ * text on stderr, the PCI emulations on stdout, exit 0; no stamp, no
+ * run counted.  vmrun asks them once before its first start.
  */
 
 #include <errno.h>
@@ -156,6 +160,22 @@ main(int argc, char **argv)
 	const char *mode;
 	sigset_t wake, none;
 
+	if (argc == 2 && strcmp(argv[1], "-h") == 0) {
+		fputs("Usage: bhyve [-hHPSuwxY] vmname\n"
+		    "       -c: number of CPUs and/or topology specification\n"
+		    "       -m: memory size\n"
+		    "       -s: <slot,driver,configinfo> PCI slot config\n",
+		    stderr);
+		return (0);
+	}
+	if (argc == 3 && strcmp(argv[1], "-s") == 0 &&
+	    strcmp(argv[2], "help") == 0) {
+		fputs("ahci\nahci-cd\nahci-hd\namd_hostbridge\ne1000\nfbuf\n"
+		    "hda\nhostbridge\nlpc\nnvme\npassthru\nuart\nvirtio-9p\n"
+		    "virtio-blk\nvirtio-console\nvirtio-input\nvirtio-net\n"
+		    "virtio-rnd\nvirtio-scsi\nxhci\n", stdout);
+		return (0);
+	}
 	if ((logpath = getenv("BENCH_LOG")) == NULL ||
 	    (mode = getenv("BENCH_MODE")) == NULL)
 		return (70);
