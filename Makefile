@@ -81,7 +81,8 @@ LIB_OBJS=	libvmrun/alloc.o libvmrun/hash.o libvmrun/strbuf.o libvmrun/diag.o \
 		libvmrun/event.o libvmrun/resource.o libvmrun/taps.o libvmrun/spawn.o \
 		libvmrun/hostfs.o libvmrun/dirs.o libvmrun/tpm.o \
 		libvmrun/sidecar.o \
-		libvmrun/supervise.o libvmrun/supapi.o libvmrun/control.o \
+		libvmrun/supervise.o libvmrun/supnew.o libvmrun/supapi.o \
+		libvmrun/control.o \
 		libvmrun/launch.o libvmrun/loop.o libvmrun/policy.o libvmrun/seed.o \
 		libvmrun/ctlsrv.o libvmrun/ctlreq.o libvmrun/client.o \
 		libvmrun/ctlcli.o libvmrun/console.o \
@@ -96,7 +97,8 @@ TEST_PROGS=	tests/lib/jv_test tests/lib/values_test tests/lib/slots_test \
 		tests/lib/config_targets_test tests/lib/config_devices_test \
 		tests/lib/render_test tests/lib/render_devices_test \
 		tests/lib/render_safety_test tests/lib/render_config_test \
-		tests/lib/api_test tests/lib/api_symbols_test \
+		tests/lib/api_test tests/lib/api_json_test \
+		tests/lib/api_symbols_test \
 		tests/lib/api_alloc_test tests/lib/check_net_test \
 		tests/lib/check_files_test tests/lib/check_vm_test \
 		tests/lib/ctl_test tests/lib/schema_tables_test \
@@ -275,6 +277,10 @@ tests/lib/render_config_test: tests/lib/render_config_test.c $(TEST_UTIL) \
 tests/lib/api_test: tests/lib/api_test.c $(TEST_UTIL) libvmrun/internal.a \
     $(TEST_UTIL_HDRS)
 	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_test.c \
+	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
+tests/lib/api_json_test: tests/lib/api_json_test.c $(TEST_UTIL) \
+    libvmrun/internal.a $(TEST_UTIL_HDRS)
+	$(CC) $(TEST_CFLAGS) $(LDFLAGS) -o $@ tests/lib/api_json_test.c \
 	    $(TEST_UTIL) libvmrun/internal.a $(ATF_LIBS) $(JANSSON_LIBS) $(LIBS)
 tests/lib/api_symbols_test: tests/lib/api_symbols_test.c $(TEST_UTIL) \
     libvmrun/internal.a $(TEST_UTIL_HDRS)

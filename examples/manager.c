@@ -49,12 +49,17 @@ on_signal(int sig)
 		vmrun_sup_signal(g_vm[i].vm_su, sig);
 }
 
-/* The signals a supervisor acts on go to every one of them. */
+/*
+ * The signals a supervisor acts on go to every one of them.  Not
+ * SIGCHLD: a supervisor learns of its children's ends from their process
+ * descriptors, and forwarding each to every supervisor would wake all of
+ * them for every child that ends.
+ */
 static int
 install_handlers(void)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
-	    SIGUSR2, SIGALRM, SIGUSR1, SIGCHLD };
+	    SIGUSR2, SIGALRM, SIGUSR1 };
 	struct sigaction sa;
 	size_t i;
 

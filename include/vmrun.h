@@ -448,8 +448,11 @@ int		 vmrun_sup_run(struct vmrun_sup *, struct vmrun_diags *);
  * Events reach the callback during vmrun_sup_start and
  * vmrun_sup_dispatch.  Children are watched through process
  * descriptors and reaped by pid, never by wait(-1): the caller's own
- * children, and other supervisors', are left to them.  Signals are the
- * caller's: it forwards them with vmrun_sup_signal, the one call that
+ * children, and other supervisors', are left to them.  While two
+ * supervisors or more exist, the library holds four close-on-exec
+ * descriptors of its own on Linux, so that a child started once the
+ * process holds many descriptors is not handed a copy of its table
+ * (libvmrun(3)).  Signals are the caller's: it forwards them with vmrun_sup_signal, the one call that
  * may be made from a signal handler (none of these may).  vmrun_sup_diags
  * gives the problems found since vmrun_sup_start (borrowed, valid while
  * su lives; with vmrun_sup_run, the diags given to it).

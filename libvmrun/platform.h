@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 
@@ -39,6 +40,42 @@ int		 plat_spawn_closefrom(posix_spawn_file_actions_t *, int lowfd);
  * Works for a child that has already ended and is not yet reaped.
  */
 int		 plat_procfd(pid_t pid);
+
+/*
+ * Start a program as posix_spawn(3) does (argv[0] a path, environment
+ * ps_envp; the caller waits only until it has executed it or failed to),
+ * but without handing the child a copy of this process's descriptor
+ * table: the child shares the table until it has a table of its own
+ * holding only the descriptors below ps_below (Linux: clone with
+ * CLONE_FILES, then close_range with CLOSE_RANGE_UNSHARE, which copies
+ * only those).  So a program started from a process that holds
+ * thousands of descriptors costs what it costs from one that holds a
+ * few, and starts with a small table.  The child has ps_fd[0-2] as its
+ * 0-2 and no other descriptor, every signal at its default but SIGPIPE
+ * ignored with ps_ignpipe, an empty mask, and with ps_pgrp a process
+ * group of its own.  Returns what posix_spawn would: 0 with *pid the
+ * child, EAGAIN or ENOMEM when no process could be made, or the errno of
+ * a failed exec (the child already reaped); or -1 when the system cannot
+ * start one so (FreeBSD; Linux before 5.9): the caller uses posix_spawn.
+ */
+#define PS_KEEP		(-1)	/* the child's descriptor is this process's */
+#define PS_NULL		(-2)	/* /dev/null */
+struct plat_spawn {
+	char *const	*ps_argv;
+	char *const	*ps_envp;
+	int		 ps_fd[3];	/* the child's 0-2: PS_*, or one below ps_below */
+	int		 ps_below;
+	bool		 ps_pgrp;
+	bool		 ps_ignpipe;
+};
+int		 plat_spawn(const struct plat_spawn *, pid_t *pid);
+/* May plat_spawn start one at all here?  false: it always answers -1. */
+bool		 plat_spawn_ok(void);
+/*
+ * platrules.c: the signals a program may set: every one but those the C
+ * library keeps for itself, which no one can reset.
+ */
+void		 plat_settable_signals(sigset_t *);
 
 /*
  * A multiplexer: one close-on-exec descriptor (plat_mux_fd; Linux: an

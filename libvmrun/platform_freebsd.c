@@ -86,6 +86,24 @@ plat_spawn_closefrom(posix_spawn_file_actions_t *fa, int lowfd)
 }
 
 /*
+ * FreeBSD's posix_spawn (rfork RFSPAWN) copies the table, and there is
+ * no unsharing it later to a part of it: posix_spawn it is.
+ */
+int
+plat_spawn(const struct plat_spawn *ps, pid_t *pid)
+{
+	(void)ps;
+	(void)pid;
+	return (-1);
+}
+
+bool
+plat_spawn_ok(void)
+{
+	return (false);
+}
+
+/*
  * A kqueue with NOTE_EXIT for pid: poll(2) sees it readable once pid has
  * ended.  NOTE_EXIT finds a zombie too, and fires at once for it.
  */

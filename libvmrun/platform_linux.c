@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +177,125 @@ plat_procfd(pid_t pid)
 	(void)pid;
 	errno = ENOSYS;
 	return (-1);
+#endif
+}
+
+/* What the child of plat_spawn is given, and tells back. */
+struct spawn_child {
+	const struct plat_spawn *sc_ps;
+	int		 sc_err;	/* why it could not exec */
+	bool		 sc_unshared;	/* it had a table of its own */
+};
+
+/*
+ * The child, on its own stack in the parent's memory while the parent
+ * waits (CLONE_VFORK): nothing it does reaches the parent but sc_err and
+ * sc_unshared.  Until close_range has given it a table of its own it
+ * touches no descriptor: the table is the parent's.  Not instrumented by
+ * AddressSanitizer: the guards it would mark around this function's
+ * variables would stay marked in the parent's stack, the function never
+ * returning to clear them.
+ */
+__attribute__((__no_sanitize_address__))
+static int
+spawn_child(void *arg)
+{
+	struct spawn_child *sc = arg;
+	const struct plat_spawn *ps = sc->sc_ps;
+	struct sigaction sa;
+	sigset_t set;
+	int sig, i, fd;
+
+	/* Its handlers are its own (no CLONE_SIGHAND). */
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	plat_settable_signals(&set);
+	for (sig = 1; sig <= SIGRTMAX; sig++) {
+		if (sigismember(&set, sig) != 1 || sig == SIGKILL ||
+		    sig == SIGSTOP)
+			continue;
+		sa.sa_handler = sig == SIGPIPE && ps->ps_ignpipe ? SIG_IGN :
+		    SIG_DFL;
+		(void)sigaction(sig, &sa, NULL);
+	}
+	if (syscall(SYS_close_range, (unsigned)ps->ps_below, ~0U,
+	    CLOSE_RANGE_UNSHARE) != 0)
+		goto fail;
+	sc->sc_unshared = true;
+	if (ps->ps_pgrp && setpgid(0, 0) != 0)
+		goto fail;
+	for (i = 0; i < 3; i++) {
+		if ((fd = ps->ps_fd[i]) == PS_KEEP)
+			continue;
+		if (fd == PS_NULL && (fd = open("/dev/null",
+		    i == 0 ? O_RDONLY : O_WRONLY)) < 0)
+			goto fail;
+		if (fd == i)
+			(void)fcntl(fd, F_SETFD, 0);
+		else if (dup2(fd, i) != i)
+			goto fail;
+		else if (ps->ps_fd[i] == PS_NULL)
+			(void)close(fd);
+	}
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+		goto fail;
+	sigemptyset(&set);
+	(void)sigprocmask(SIG_SETMASK, &set, NULL);
+	execve(ps->ps_argv[0], ps->ps_argv, ps->ps_envp);
+fail:
+	sc->sc_err = errno;
+	_exit(127);
+}
+
+bool
+plat_spawn_ok(void)
+{
+#if defined(SYS_close_range) && defined(CLOSE_RANGE_UNSHARE)
+	return (true);
+#else
+	return (false);
+#endif
+}
+
+/*
+ * As posix_spawn does it (CLONE_VM | CLONE_VFORK: no copy of the memory,
+ * every signal blocked until the child has reset its handlers), with
+ * CLONE_FILES: the table is not copied either.
+ */
+int
+plat_spawn(const struct plat_spawn *ps, pid_t *pid)
+{
+	/* The child's stack: this frame's, unused while the child runs. */
+	char stack[32 * 1024] __attribute__((__aligned__(16)));
+	struct spawn_child sc;
+	sigset_t all, old;
+	pid_t p;
+	int e;
+
+#if !defined(SYS_close_range) || !defined(CLOSE_RANGE_UNSHARE)
+	(void)ps;
+	(void)pid;
+	(void)stack;
+	(void)sc;
+	return (-1);
+#else
+	memset(&sc, 0, sizeof(sc));
+	sc.sc_ps = ps;
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	p = clone(spawn_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK |
+	    CLONE_FILES | SIGCHLD, &sc);
+	e = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (p < 0)
+		return (e == EAGAIN || e == ENOMEM ? e : -1);
+	if (sc.sc_err != 0 || !sc.sc_unshared)
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (!sc.sc_unshared)
+		return (-1);	/* no close_range here: posix_spawn */
+	*pid = p;
+	return (sc.sc_err);
 #endif
 }
 

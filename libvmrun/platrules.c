@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -76,4 +77,20 @@ plat_unix_path_match(const char *bound, const char *path)
 	a = a != NULL ? a + 1 : bound;
 	b = b != NULL ? b + 1 : path;
 	return (*a != '\0' && strcmp(a, b) == 0 ? -1 : 0);
+}
+
+/*
+ * Every signal but those the C library keeps for itself (glibc's
+ * SIGCANCEL and SIGSETXID, FreeBSD's SIGTHR, between 31 and SIGRTMIN).
+ */
+void
+plat_settable_signals(sigset_t *set)
+{
+	int sig;
+
+	sigemptyset(set);
+	for (sig = 1; sig < 32; sig++)
+		sigaddset(set, sig);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaddset(set, sig);
 }

@@ -34,31 +34,235 @@ mono_now(void)
 }
 
 /*
- * The signals a program may set: every one but those the C library keeps
- * for itself (glibc's SIGCANCEL and SIGSETXID, FreeBSD's SIGTHR, between
- * 31 and SIGRTMIN), which no one can reset.
+ * The table seen large: from this many descriptors on, a spawn goes
+ * through plat_spawn, whose child does not copy the table.  Measured on
+ * Linux, a spawn by posix_spawn costs about 0.15 us more per descriptor
+ * the parent holds (copied into the child, closed there again); below a
+ * few hundred that is lost in the exec's own cost.  A vmrun holds about
+ * a dozen and never gets that far; a manager of 1000 VMs holds 8000.
  */
-static void
-settable_signals(sigset_t *set)
-{
-	int sig;
+#define SPAWN_FDS	256
 
-	sigemptyset(set);
-	for (sig = 1; sig < 32; sig++)
-		sigaddset(set, sig);
-	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
-		sigaddset(set, sig);
+/*
+ * plat_spawn's child keeps only the descriptors below a bound, so those
+ * it is given are moved below it first: into descriptors reserved for
+ * that, /dev/null while unused.  They are taken when a second supervisor
+ * is made, while the table is still small (a manager makes them before
+ * it starts any; vmrun makes one and takes none), and freed with the
+ * last supervisor.
+ */
+static struct {
+	int	 users;		/* supervisors that may spawn */
+	int	 res[3];	/* a place for each of the child's 0-2, or -1 */
+	int	 null;		/* what a reserved one holds while unused */
+	int	 below;		/* above every reserved one */
+	bool	 off;		/* plat_spawn cannot be used: posix_spawn */
+} g_spawn = { 0, { -1, -1, -1 }, -1, 0, false };
+
+static void
+spawn_unreserve(void)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (g_spawn.res[i] >= 0)
+			close(g_spawn.res[i]);
+	if (g_spawn.null >= 0)
+		close(g_spawn.null);
+	g_spawn.res[0] = g_spawn.res[1] = g_spawn.res[2] = -1;
+	g_spawn.null = -1;
+	g_spawn.below = 0;
+}
+
+/* One is freed (vmrun_sup_free): the last frees the reserve. */
+void
+spawn_release(void)
+{
+	if (g_spawn.users > 0 && --g_spawn.users == 0) {
+		spawn_unreserve();
+		g_spawn.off = false;
+	}
+}
+
+/* Take the reserve; without it, posix_spawn it is. */
+static void
+spawn_reserve(void)
+{
+	int i;
+
+	if ((g_spawn.null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0)
+		for (i = 0; i < 3; i++)
+			g_spawn.res[i] = fcntl(g_spawn.null, F_DUPFD_CLOEXEC, 3);
+	for (i = 0; i < 3; i++)
+		if (g_spawn.res[i] < 0) {
+			spawn_unreserve();
+			return;
+		}
+	for (i = 0; i < 3; i++)
+		if (g_spawn.res[i] >= g_spawn.below)
+			g_spawn.below = g_spawn.res[i] + 1;
+	if (g_spawn.null >= g_spawn.below)
+		g_spawn.below = g_spawn.null + 1;
+}
+
+/* A supervisor that may spawn is made (vmrun_sup_new). */
+void
+spawn_hold(void)
+{
+	if (++g_spawn.users == 2 && g_spawn.null < 0 && !g_spawn.off &&
+	    plat_spawn_ok())
+		spawn_reserve();
 }
 
 /*
- * Start argv[0] (a path, no PATH search) with argv, by posix_spawn(3):
- * the parent's memory is not copied, so a restart costs what the exec
- * costs.  The child has descriptors 0-2 only, every signal at its
- * default (SIGPIPE ignored with SP_IGNPIPE) and an empty mask, so no
- * handler of ours runs in it and nothing vmrun inherited reaches it.
- * Returns 0, or an errno when no process could be made (pipe, fork).
- * When the program cannot be executed, c->c_exec_errno says why and the
- * child is gone.  It never waits for the child.
+ * Does a spawn go through plat_spawn?  fdhint is a descriptor just made,
+ * the lowest free number then (-1: none): the table is large from there.
+ */
+static bool
+spawn_reserved(int fdhint)
+{
+	return (g_spawn.null >= 0 && !g_spawn.off && fdhint >= SPAWN_FDS);
+}
+
+/* Make to a copy of from, close-on-exec as our pipes' ends are: 0 or -1. */
+static int
+spawn_dup(int from, int to)
+{
+	if (dup2(from, to) != to)
+		return (-1);
+	return (fcntl(to, F_SETFD, FD_CLOEXEC) == 0 ? 0 : -1);
+}
+
+/*
+ * ps by plat_spawn, its descriptors moved into the reserve and the
+ * reserve given back after: plat_spawn's answer.  When plat_spawn
+ * cannot, or the reserve is lost, posix_spawn is used from then on.
+ */
+static int
+spawn_moved(const struct plat_spawn *ps, pid_t *pid)
+{
+	struct plat_spawn mv;
+	bool moved[3], lost;
+	int i, e;
+
+	mv = *ps;
+	mv.ps_below = g_spawn.below;
+	e = 0;
+	for (i = 0; i < 3; i++) {
+		moved[i] = ps->ps_fd[i] >= g_spawn.below;
+		if (moved[i] && spawn_dup(ps->ps_fd[i], g_spawn.res[i]) != 0)
+			e = -1;
+		mv.ps_fd[i] = moved[i] ? g_spawn.res[i] : ps->ps_fd[i];
+	}
+	if (e == 0)
+		e = plat_spawn(&mv, pid);
+	/* Back to /dev/null: no end of a pipe may stay open here. */
+	lost = e < 0;
+	for (i = 0; i < 3; i++)
+		if (moved[i] && spawn_dup(g_spawn.null, g_spawn.res[i]) != 0)
+			lost = true;
+	if (lost) {
+		spawn_unreserve();
+		g_spawn.off = true;	/* until the last supervisor is freed */
+	}
+	return (e);
+}
+
+/*
+ * The child's descriptors 0-2 for flags and outfd (errpipe: the write
+ * end of its stderr pipe, or -1), into ps.
+ */
+static void
+spawn_slots(struct plat_spawn *ps, unsigned flags, int outfd, int errpipe)
+{
+	ps->ps_fd[0] = (flags & SP_NULLSTDIN) ? PS_NULL : PS_KEEP;
+	ps->ps_fd[1] = PS_KEEP;
+	if (flags & SP_STDOUT_ERR)
+		ps->ps_fd[1] = outfd >= 0 ? outfd : PS_NULL;
+	ps->ps_fd[2] = PS_KEEP;
+	if (errpipe >= 0)
+		ps->ps_fd[2] = errpipe;
+	else if ((flags & SP_STDERR_ERR) && outfd >= 0 && outfd != 2)
+		ps->ps_fd[2] = outfd;
+	ps->ps_pgrp = (flags & SP_OWNPGRP) != 0;
+	ps->ps_ignpipe = (flags & SP_IGNPIPE) != 0;
+}
+
+/*
+ * ps by posix_spawn(3), with fd3 (or -1) as the child's descriptor 3:
+ * what plat_spawn answers, never -1.  An ignored SIGPIPE is the one
+ * disposition a spawned child can inherit but not be given; vmrun
+ * itself ignores it, a program using the library may not, so it is
+ * ignored for the moment.
+ */
+static int
+spawn_here(const struct plat_spawn *ps, int fd3, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	struct sigaction ign, oldpipe;
+	sigset_t none, dfl;
+	short fl;
+	int e, i;
+
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		return (e);
+	if ((e = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return (e);
+	}
+	for (i = 0; i < 3; i++) {
+		if (ps->ps_fd[i] == PS_NULL)
+			e |= posix_spawn_file_actions_addopen(&fa, i,
+			    "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
+		else if (ps->ps_fd[i] >= 0)
+			e |= posix_spawn_file_actions_adddup2(&fa,
+			    ps->ps_fd[i], i);
+	}
+	if (fd3 >= 0)
+		e |= posix_spawn_file_actions_adddup2(&fa, fd3, 3);
+	e |= plat_spawn_closefrom(&fa, fd3 >= 0 ? 4 : 3);
+	sigemptyset(&none);
+	plat_settable_signals(&dfl);
+	if (ps->ps_ignpipe)
+		sigdelset(&dfl, SIGPIPE);
+	fl = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+	if (ps->ps_pgrp) {
+		fl |= POSIX_SPAWN_SETPGROUP;
+		e |= posix_spawnattr_setpgroup(&at, 0);
+	}
+	e |= posix_spawnattr_setsigmask(&at, &none);
+	e |= posix_spawnattr_setsigdefault(&at, &dfl);
+	e |= posix_spawnattr_setflags(&at, fl);
+	if (e != 0)
+		e = ENOMEM;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	oldpipe.sa_handler = SIG_IGN;
+	if (e == 0 && ps->ps_ignpipe)
+		(void)sigaction(SIGPIPE, &ign, &oldpipe);
+	if (e == 0)
+		e = posix_spawn(pid, ps->ps_argv[0], &fa, &at, ps->ps_argv,
+		    ps->ps_envp);
+	if (oldpipe.sa_handler != SIG_IGN)
+		(void)sigaction(SIGPIPE, &oldpipe, NULL);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	return (e);
+}
+
+/*
+ * Start argv[0] (a path, no PATH search) with argv: by posix_spawn(3),
+ * or once this process holds many descriptors by plat_spawn, which does
+ * not copy them into the child; either way the parent's memory is not
+ * copied, so a restart costs what the exec costs.  The child has
+ * descriptors 0-2 only, every signal at its default (SIGPIPE ignored
+ * with SP_IGNPIPE) and an empty mask, so no handler of ours runs in it
+ * and nothing vmrun inherited reaches it.  Returns 0, or an errno when
+ * no process could be made (pipe, fork).  When the program cannot be
+ * executed, c->c_exec_errno says why and the child is gone.  It never
+ * waits for the child.
  */
 int
 spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
@@ -68,17 +272,14 @@ spawn(struct child *c, char *const *argv, unsigned flags, int outfd)
 
 /*
  * spawn, and the child gets fd3 (the caller's, 4 or above) as its
- * descriptor 3: a sidecar's listening socket.  -1: none.
+ * descriptor 3: a sidecar's listening socket.  -1: none.  A sidecar,
+ * one per boot, is always started by posix_spawn.
  */
 int
 spawn_fd3(struct child *c, char *const *argv, unsigned flags, int outfd,
     int fd3)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	struct sigaction ign, oldpipe;
-	sigset_t none, dfl;
-	short fl;
+	struct plat_spawn ps;
 	int errp[2], e;
 
 	memset(c, 0, sizeof(*c));
@@ -91,65 +292,21 @@ spawn_fd3(struct child *c, char *const *argv, unsigned flags, int outfd,
 		fcntl(errp[0], F_SETFD, FD_CLOEXEC);
 		fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	}
-	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
-		goto closepipe;
-	if ((e = posix_spawnattr_init(&at)) != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		goto closepipe;
-	}
-	if (flags & SP_NULLSTDIN)
-		e |= posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
-		    O_RDONLY, 0);
-	if ((flags & SP_STDOUT_ERR) && outfd >= 0)
-		e |= posix_spawn_file_actions_adddup2(&fa, outfd, 1);
-	else if (flags & SP_STDOUT_ERR)
-		e |= posix_spawn_file_actions_addopen(&fa, 1, "/dev/null",
-		    O_WRONLY, 0);
-	if (errp[1] >= 0)
-		e |= posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	else if ((flags & SP_STDERR_ERR) && outfd >= 0 && outfd != 2)
-		e |= posix_spawn_file_actions_adddup2(&fa, outfd, 2);
-	if (fd3 >= 0)
-		e |= posix_spawn_file_actions_adddup2(&fa, fd3, 3);
-	e |= plat_spawn_closefrom(&fa, fd3 >= 0 ? 4 : 3);
-	sigemptyset(&none);
-	settable_signals(&dfl);
-	if (flags & SP_IGNPIPE)
-		sigdelset(&dfl, SIGPIPE);
-	fl = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-	if (flags & SP_OWNPGRP) {
-		fl |= POSIX_SPAWN_SETPGROUP;
-		e |= posix_spawnattr_setpgroup(&at, 0);
-	}
-	e |= posix_spawnattr_setsigmask(&at, &none);
-	e |= posix_spawnattr_setsigdefault(&at, &dfl);
-	e |= posix_spawnattr_setflags(&at, fl);
-	if (e != 0)
-		e = ENOMEM;
-	/*
-	 * An ignored SIGPIPE is the one disposition a spawned child can
-	 * inherit but not be given; vmrun itself ignores it, a program
-	 * using the library may not, so it is ignored for the moment.
-	 */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	oldpipe.sa_handler = SIG_IGN;
-	if (e == 0 && (flags & SP_IGNPIPE))
-		(void)sigaction(SIGPIPE, &ign, &oldpipe);
-	if (e == 0)
-		e = posix_spawn(&c->c_pid, argv[0], &fa, &at, argv, environ);
-	if (oldpipe.sa_handler != SIG_IGN)
-		(void)sigaction(SIGPIPE, &oldpipe, NULL);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	memset(&ps, 0, sizeof(ps));
+	ps.ps_argv = argv;
+	ps.ps_envp = environ;
+	spawn_slots(&ps, flags, outfd, errp[1]);
+	/* The pipe's write end was the lowest free descriptor. */
+	if (fd3 >= 0 || !spawn_reserved(errp[1]) || (e = spawn_moved(&ps,
+	    &c->c_pid)) < 0)
+		e = spawn_here(&ps, fd3, &c->c_pid);
 	if (errp[1] >= 0)
 		close(errp[1]);
 	errp[1] = -1;
 	if (e == EAGAIN || e == ENOMEM)
 		goto closepipe;		/* no process */
 	if (e != 0) {
-		/* The C library has reaped the child that could not exec. */
+		/* The child that could not exec has been reaped. */
 		c->c_exec_errno = e;
 		c->c_reaped = true;
 		c->c_exit = 127;
@@ -164,8 +321,6 @@ spawn_fd3(struct child *c, char *const *argv, unsigned flags, int outfd,
 closepipe:
 	if (errp[0] >= 0)
 		close(errp[0]);
-	if (errp[1] >= 0)
-		close(errp[1]);
 	return (e);
 }
 

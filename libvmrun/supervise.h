@@ -338,6 +338,8 @@ struct vmrun_sup {
  *	loop.c		the one wait: what can happen, armed on one
  *			descriptor (platform.h), and served
  *	supervise.c	the runs in order, and the public functions
+ *	supnew.c	a supervisor made and freed, its callback, the
+ *			signals its caller forwards
  */
 
 /* opts.c */
@@ -354,6 +356,8 @@ enum spawn_flags {
 };
 int		 spawn(struct child *, char *const *, unsigned, int);
 int		 spawn_fd3(struct child *, char *const *, unsigned, int, int);
+void		 spawn_hold(void);
+void		 spawn_release(void);
 bool		 child_check(struct child *, bool keep);
 void		 child_reap(struct child *);
 void		 child_kill(const struct child *, int);

@@ -818,6 +818,7 @@ unsigned	 probe_reset(void);	/* tests */
 /* taps.c: in supervise.h */
 /* policy.c, control.c, client.c, ctlreq.c, ctlsrv.c: in supervise.h */
 /* loop.c, supervise.c: in supervise.h */
+/* supnew.c: vmrun_sup_new() and vmrun_sup_free(), the callback, signals */
 /* supapi.c: vmrun_sup_start() and the calls of the caller's loop */
 /* ctlcli.c: the control socket's client, vmrun_ctl_*() of vmrun.h */
 
