@@ -546,6 +546,16 @@ nl_end(struct nlreq *r, struct rtattr *nest)
 	    (char *)nest);
 }
 
+/* The errno of a call that failed: never 0, which would read as done. */
+static int
+nl_errno(void)
+{
+	int e;
+
+	e = errno;
+	return (e != 0 ? e : EIO);
+}
+
 /*
  * Send r; the answer (a link for RTM_GETLINK) goes to buf: 0 or an
  * errno (the kernel's answer).
@@ -562,7 +572,7 @@ nl_talk(struct nlreq *r, char *buf, size_t len)
 
 	if ((s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
 	    NETLINK_ROUTE)) < 0)
-		return (errno);
+		return (nl_errno());
 	/* Every wait is bounded, this one too. */
 	(void)setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&sa, 0, sizeof(sa));
@@ -571,7 +581,7 @@ nl_talk(struct nlreq *r, char *buf, size_t len)
 	rc = EIO;
 	if (sendto(s, r, r->nr_h.nlmsg_len, 0, (struct sockaddr *)&sa,
 	    sizeof(sa)) < 0) {
-		rc = errno;
+		rc = nl_errno();
 		goto out;
 	}
 	/* A get is answered by the link, then the acknowledgement. */
@@ -579,7 +589,7 @@ nl_talk(struct nlreq *r, char *buf, size_t len)
 		if ((n = recv(s, buf, len, 0)) < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = errno;
+			rc = nl_errno();
 			break;
 		}
 		h = (struct nlmsghdr *)(void *)buf;
@@ -588,6 +598,9 @@ nl_talk(struct nlreq *r, char *buf, size_t len)
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			e = NLMSG_DATA(h);
 			rc = -e->error;
+			/* An acknowledgement is no link: a get needs one. */
+			if (rc == 0 && r->nr_h.nlmsg_type == RTM_GETLINK)
+				rc = EIO;
 			break;
 		}
 		if (h->nlmsg_type == RTM_NEWLINK &&

@@ -63,8 +63,10 @@ read_input(const char *file, const char *jpath, size_t *lenp,
 	buf = NULL;
 	e = 0;
 	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 ||
-	    fstat(fd, &sb) != 0)
-		e = errno;
+	    fstat(fd, &sb) != 0) {
+		if ((e = errno) == 0)
+			e = EIO;	/* never "read" */
+	}
 	else if (!S_ISREG(sb.st_mode))
 		e = EINVAL;
 	else if (sb.st_size > SEED_FILE_MAX)
