@@ -443,8 +443,9 @@ atf_test_case run_depends
 run_depends_head()
 {
 	atf_set descr "with the TEST option, the port declares what the" \
-	    "installed suite runs: python for the python helpers, and" \
-	    "jsonschema for the schema check"
+	    "installed suite runs: python for the python helpers," \
+	    "jsonschema for the schema check, the real swtpm of the TPM" \
+	    "tests and xorriso that reads the cloud-init seed back"
 }
 run_depends_body()
 {
@@ -469,6 +470,14 @@ run_depends_body()
 				    "TEST_RUN_DEPENDS has no py-jsonschema: $deps" ;;
 			esac
 		fi
+	done
+	for h in swtpm xorriso; do
+		grep -q "$h" "$S"/tests/cli/*.sh || continue
+		case $deps in
+		*"$h:sysutils/$h"*) ;;
+		*)	atf_fail "the tests run $h, and TEST_RUN_DEPENDS has" \
+			    "no $h: $deps" ;;
+		esac
 	done
 }
 
