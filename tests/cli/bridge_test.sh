@@ -245,14 +245,15 @@ no_fork_body()
 import re, sys
 vmrun, kids, prog = None, set(), {}
 for line in open(sys.argv[1]):
-    m = re.match(r'(\d+) execve\("([^"]+)"', line)
+    # strace pads the pid to five columns: "3470  execve(".
+    m = re.match(r'(\d+)\s+execve\("([^"]+)"', line)
     if m:
         pid, path = m.groups()
         if path.endswith("/vmrun") and vmrun is None:
             vmrun = pid
         prog.setdefault(pid, path.rsplit("/", 1)[-1])
         continue
-    m = re.match(r'(\d+) (?:<\.\.\. )?(?:clone3?|v?fork)\b.* = (\d+)$', line)
+    m = re.match(r'(\d+)\s+(?:<\.\.\. )?(?:clone3?|v?fork)\b.* = (\d+)$', line)
     if m:
         kids.add((m.group(1), m.group(2)))
 for p in sorted({prog.get(c, "?") for v, c in kids if v == vmrun}):
